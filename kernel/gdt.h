@@ -1,0 +1,21 @@
+/* Segments and task-state segments.  Flat 4 GiB segments: paging does
+ * all the protection.  Selectors as NT x86 lays them out where it can. */
+#ifndef KERNEL_GDT_H
+#define KERNEL_GDT_H
+
+#include <stdint.h>
+
+#define SEL_KCODE 0x08
+#define SEL_KDATA 0x10
+#define SEL_UCODE 0x1B      /* GDT index 3, RPL 3 (ring-3 code, for later) */
+#define SEL_UDATA 0x23      /* GDT index 4, RPL 3 */
+#define SEL_TSS 0x28        /* the TSS ring-3 -> ring-0 transitions use */
+#define SEL_DF_TSS 0x30     /* the double-fault task */
+
+void gdt_init(void);
+/* ESP0 of the main TSS: the stack the CPU switches to on entry from ring 3. */
+void tss_set_kernel_stack(uint32_t esp0);
+/* CR3 the double-fault task runs with (the kernel page directory). */
+void tss_set_double_fault_cr3(uint32_t cr3);
+
+#endif

@@ -1,0 +1,49 @@
+; Interrupt and exception entry stubs.  Each pushes an error code (a dummy
+; 0 where the CPU pushes none, Intel SDM Vol.3 6.13), then its vector, and
+; joins trap_common, which builds a struct trap_frame (kernel/trap.h).
+
+section .text
+extern trap_dispatch
+
+; Vectors with a CPU-pushed error code: 8, 10-14, 17, 21, 29, 30.
+%assign v 0
+%rep 48
+stub_ %+ v:
+%if !(v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30)
+    push dword 0
+%endif
+    push dword v
+    jmp trap_common
+%assign v v + 1
+%endrep
+
+trap_common:
+    pusha
+    push ds
+    push es
+    push fs
+    push gs
+    mov ax, 0x10                    ; kernel data selector
+    mov ds, ax
+    mov es, ax
+    push esp                        ; struct trap_frame *
+    call trap_dispatch
+    add esp, 4
+global trap_return
+trap_return:
+    pop gs
+    pop fs
+    pop es
+    pop ds
+    popa
+    add esp, 8                      ; vector and error code
+    iret
+
+section .rodata
+global trap_stub_table
+trap_stub_table:
+%assign v 0
+%rep 48
+    dd stub_ %+ v
+%assign v v + 1
+%endrep

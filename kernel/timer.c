@@ -1,0 +1,37 @@
+#include "kernel/timer.h"
+#include "kernel/trap.h"
+#include "kernel/pic.h"
+#include "kernel/x86.h"
+
+#define PIT_CH0 0x40
+#define PIT_CMD 0x43
+#define PIT_INPUT_HZ 1193182
+#define PIT_RATE_GENERATOR 0x34     /* channel 0, lo/hi byte, mode 2 */
+
+static volatile uint64_t ticks;
+
+static bool timer_irq(struct trap_frame *tf)
+{
+    (void)tf;
+    ticks++;
+    return true;
+}
+
+void timer_init(void)
+{
+    uint16_t divisor = PIT_INPUT_HZ / TIMER_HZ;
+
+    outb(PIT_CMD, PIT_RATE_GENERATOR);
+    outb(PIT_CH0, divisor & 0xFF);
+    outb(PIT_CH0, divisor >> 8);
+    trap_set_handler(T_IRQ0, timer_irq);
+    pic_unmask(0);
+}
+
+uint64_t timer_ticks(void)
+{
+    uint32_t flags = irq_save();
+    uint64_t t = ticks;
+    irq_restore(flags);
+    return t;
+}

@@ -1,0 +1,166 @@
+/* IDT setup and the one C entry point for every interrupt and exception. */
+#include "kernel/trap.h"
+#include "kernel/gdt.h"
+#include "kernel/pic.h"
+#include "kernel/panic.h"
+#include "kernel/console.h"
+#include "kernel/ksyms.h"
+#include "kernel/x86.h"
+#include <stddef.h>
+
+struct idt_gate {
+    uint16_t offset_lo, selector;
+    uint8_t zero, type_attr;
+    uint16_t offset_hi;
+} __attribute__((packed));
+_Static_assert(sizeof(struct idt_gate) == 8, "gate descriptor size");
+
+#define GATE_INT32 0x8E     /* present, DPL 0, 32-bit interrupt gate (IF cleared) */
+#define GATE_TASK 0x85      /* present, DPL 0, task gate */
+#define STUB_COUNT 48
+#define CATCH_DEPTH 8
+
+extern const uint32_t trap_stub_table[STUB_COUNT];
+
+static struct idt_gate idt[256];
+static trap_handler handlers[256];
+static struct fault_catch *catch_stack[CATCH_DEPTH];
+static int catch_depth;
+
+static const char *const exception_names[32] = {
+    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+    "#BR bound range", "#UD invalid opcode", "#NM device not available",
+    "#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
+    "#NP segment not present", "#SS stack fault", "#GP general protection",
+    "#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check",
+    "#MC machine check", "#XM SIMD error", "#VE virtualization", "#CP control protection",
+};
+
+const char *trap_name(unsigned vector)
+{
+    if (vector < 32)
+        return exception_names[vector] ? exception_names[vector] : "reserved";
+    if (vector < 48)
+        return "IRQ";
+    return "interrupt";
+}
+
+static void idt_set(unsigned vector, uint32_t offset, uint16_t selector, uint8_t type)
+{
+    idt[vector] = (struct idt_gate){
+        .offset_lo = offset & 0xFFFF,
+        .selector = selector,
+        .zero = 0,
+        .type_attr = type,
+        .offset_hi = offset >> 16,
+    };
+}
+
+void trap_init(void)
+{
+    for (unsigned v = 0; v < STUB_COUNT; v++)
+        idt_set(v, trap_stub_table[v], SEL_KCODE, GATE_INT32);
+    /* #DF switches to its own TSS (and stack) through a task gate. */
+    idt_set(T_DF, 0, SEL_DF_TSS, GATE_TASK);
+
+    struct {
+        uint16_t limit;
+        uint32_t base;
+    } __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint32_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+void trap_set_handler(unsigned vector, trap_handler h)
+{
+    ASSERTF(vector < 256, "vector %u", vector);
+    handlers[vector] = h;
+}
+
+void fault_catch_push(struct fault_catch *c)
+{
+    ASSERTF(catch_depth < CATCH_DEPTH, "fault catches nested %d deep", catch_depth);
+    c->seen.vector = FAULT_NONE;
+    catch_stack[catch_depth++] = c;
+}
+
+void fault_catch_pop(struct fault_catch *c)
+{
+    ASSERTF(catch_depth > 0 && catch_stack[catch_depth - 1] == c,
+            "catch %p popped out of order (depth %d)", (void *)c, catch_depth);
+    catch_depth--;
+}
+
+void fault_catch_reset(void)
+{
+    catch_depth = 0;
+}
+
+uint32_t trap_frame_esp(const struct trap_frame *tf)
+{
+    if ((tf->cs & 3) != 0)
+        return tf->user_esp;
+    /* Same-privilege interrupt: the CPU pushed eip, cs, eflags only, so
+     * the interrupted ESP is just above them. */
+    return (uint32_t)&tf->user_esp;
+}
+
+static void report_page_fault(const struct trap_frame *tf)
+{
+    uint32_t e = tf->error;
+    kprintf("  page fault at %08x: %s, %s access, %s mode%s%s\n", read_cr2(),
+            (e & PF_P) ? "protection violation (P=1)" : "page not present (P=0)",
+            (e & PF_I) ? "instruction fetch" : (e & PF_W) ? "write" : "read",
+            (e & PF_U) ? "user" : "supervisor",
+            (e & PF_RSVD) ? ", reserved bit set (RSVD)" : "",
+            (e & PF_I) ? " (I/D=1)" : "");
+}
+
+void trap_report(const struct trap_frame *tf)
+{
+    kprintf("  trap %u (%s), error code %08x\n", tf->vector, trap_name(tf->vector), tf->error);
+    if (tf->vector == T_PF)
+        report_page_fault(tf);
+    kprintf("  eax=%08x ebx=%08x ecx=%08x edx=%08x\n", tf->eax, tf->ebx, tf->ecx, tf->edx);
+    kprintf("  esi=%08x edi=%08x ebp=%08x esp=%08x\n", tf->esi, tf->edi, tf->ebp, trap_frame_esp(tf));
+    kprintf("  eip=%08x eflags=%08x cs=%04x ds=%04x es=%04x fs=%04x gs=%04x\n",
+            tf->eip, tf->eflags, tf->cs, tf->ds, tf->es, tf->fs, tf->gs);
+    kprintf("  cr0=%08x cr2=%08x cr3=%08x cr4=%08x\n", read_cr0(), read_cr2(), read_cr3(), read_cr4());
+    panic_backtrace(tf->eip, tf->ebp);
+}
+
+/* An exception nobody handled: give it to the innermost fault catch, or
+ * panic with the full report. */
+static void trap_unhandled(struct trap_frame *tf)
+{
+    if (catch_depth > 0) {
+        struct fault_catch *c = catch_stack[--catch_depth];
+        c->seen = (struct fault_record){
+            .vector = tf->vector,
+            .error = tf->error,
+            .cr2 = tf->vector == T_PF ? read_cr2() : 0,
+            .eip = tf->eip,
+        };
+        if (c->report) {
+            kprintf("# unexpected exception:\n");
+            trap_report(tf);
+        }
+        kjmp_go(&c->jmp, 1);
+    }
+    panic_trap(tf, "unhandled exception");
+}
+
+void trap_dispatch(struct trap_frame *tf);
+void trap_dispatch(struct trap_frame *tf)
+{
+    unsigned v = tf->vector;
+
+    if (v >= T_IRQ0 && v < T_IRQ0 + 16) {
+        if (handlers[v] != NULL)
+            handlers[v](tf);
+        pic_eoi(v - T_IRQ0);
+        return;
+    }
+    if (handlers[v] != NULL && handlers[v](tf))
+        return;
+    trap_unhandled(tf);
+}

@@ -1,0 +1,104 @@
+/* Interrupts and CPU exceptions: the IDT, the trap frame, handler hooks,
+ * and fault catching (a recovery point that turns a fault into a return
+ * value, for tests and the user-copy fixups). */
+#ifndef KERNEL_TRAP_H
+#define KERNEL_TRAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Exception vectors (Intel SDM Vol.3 6.15). */
+#define T_DE 0      /* divide error */
+#define T_DB 1
+#define T_NMI 2
+#define T_BP 3      /* breakpoint (int3): a trap, resumes after the int3 */
+#define T_OF 4
+#define T_BR 5
+#define T_UD 6      /* invalid opcode */
+#define T_NM 7
+#define T_DF 8      /* double fault: handled by a task gate */
+#define T_TS 10
+#define T_NP 11
+#define T_SS 12
+#define T_GP 13     /* general protection */
+#define T_PF 14     /* page fault: CR2 holds the linear address */
+#define T_MF 16
+#define T_AC 17
+#define T_MC 18
+#define T_XM 19
+#define T_IRQ0 32   /* PIC IRQs are remapped to 32..47 */
+
+/* #PF error code bits (Intel SDM Vol.3 4.7). */
+#define PF_P 0x01       /* 0: not present, 1: protection violation */
+#define PF_W 0x02       /* 0: read, 1: write */
+#define PF_U 0x04       /* 0: supervisor, 1: user mode */
+#define PF_RSVD 0x08    /* reserved bit set in a paging entry */
+#define PF_I 0x10       /* instruction fetch */
+
+/* Pushed by the assembly stubs; field order matches kernel/isr.asm. */
+struct trap_frame {
+    uint32_t gs, fs, es, ds;
+    uint32_t edi, esi, ebp, esp_at_pusha, ebx, edx, ecx, eax;
+    uint32_t vector, error;
+    uint32_t eip, cs, eflags;
+    uint32_t user_esp, user_ss;     /* valid only when coming from ring 3 */
+};
+
+/* A handler returns true when it dealt with the trap, false to let the
+ * fault catching and then panic see it. */
+typedef bool (*trap_handler)(struct trap_frame *tf);
+
+void trap_init(void);
+void trap_set_handler(unsigned vector, trap_handler h);
+const char *trap_name(unsigned vector);
+/* Prints the frame, control registers, #PF decoding and a backtrace. */
+void trap_report(const struct trap_frame *tf);
+/* The ESP the interrupted code had (for ring 0 the CPU pushed no ESP). */
+uint32_t trap_frame_esp(const struct trap_frame *tf);
+
+/* Non-local jump inside the kernel (setjmp/longjmp); kernel/kjmp.asm. */
+struct kjmp {
+    uint32_t ebx, esi, edi, ebp, esp, eip, eflags;
+};
+int kjmp_set(struct kjmp *j) __attribute__((returns_twice));
+void kjmp_go(struct kjmp *j, int value) __attribute__((noreturn));
+
+/* What the trap handler saw. */
+struct fault_record {
+    uint32_t vector;
+    uint32_t error;
+    uint32_t cr2;
+    uint32_t eip;
+};
+#define FAULT_NONE 0xFFFFFFFFu
+
+/* A fault catch: while pushed, an unhandled exception records itself in
+ * `seen`, pops the catch and jumps to `jmp` with value 1.  With `report`
+ * set the full fault report is printed first (an unexpected fault).
+ * Catches nest (a stack); pop in reverse order of push. */
+struct fault_catch {
+    struct kjmp jmp;
+    struct fault_record seen;
+    bool report;
+};
+void fault_catch_push(struct fault_catch *c);
+void fault_catch_pop(struct fault_catch *c);
+/* Drops every catch (panic: nothing may jump back into the dying code). */
+void fault_catch_reset(void);
+
+/* Runs `stmt` expecting a fault; *rec gets what the handler saw, or
+ * rec->vector == FAULT_NONE when nothing faulted. */
+#define CATCH_FAULT(rec, stmt)                                           \
+    do {                                                                 \
+        struct fault_catch catch_ = { .report = false };                 \
+        if (kjmp_set(&catch_.jmp) == 0) {                                \
+            fault_catch_push(&catch_);                                   \
+            stmt;                                                        \
+            fault_catch_pop(&catch_);                                    \
+            (rec)->vector = FAULT_NONE;                                  \
+        } else {                                                         \
+            *(rec) = catch_.seen;                                        \
+        }                                                                \
+    } while (0)
+
+#endif

@@ -1,0 +1,43 @@
+/* The harness's own check, run only when named (test=selftest): one pass,
+ * one failing EXPECT, one skip, one panic.  `make test` runs it and
+ * asserts the verdict "1 passed, 2 failed, 1 skipped", so the harness
+ * cannot silently stop catching failures. */
+#include "tests/ktest.h"
+#include "kernel/panic.h"
+
+static void selftest_passes(struct ktest *t)
+{
+    EXPECT_EQ(t, 2 + 2, 4);
+}
+
+static void selftest_failing_expect(struct ktest *t)
+{
+    volatile int two = 2;
+    EXPECT_EQ(t, two + 2, 5);       /* deliberately wrong */
+}
+
+static void selftest_skipped(struct ktest *t)
+{
+    ktest_skip(t, "deliberately skipped");
+}
+
+static void selftest_panics(struct ktest *t)
+{
+    (void)t;
+    panic("selftest: deliberate panic (value %d)", 42);
+}
+
+static const struct ktest_case selftest_cases[] = {
+    KTEST_CASE(selftest_passes),
+    KTEST_CASE(selftest_failing_expect),
+    KTEST_CASE(selftest_skipped),
+    KTEST_CASE(selftest_panics),
+    KTEST_END,
+};
+
+static const struct ktest_suite selftest_suite = {
+    .name = "selftest",
+    .cases = selftest_cases,
+    .explicit_only = true,
+};
+KTEST_SUITE(selftest_suite);

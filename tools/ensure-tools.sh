@@ -1,0 +1,27 @@
+#!/bin/sh
+# Checks that each tool the build needs is there.  Arguments are
+# "command-or-path:debian-package" pairs.  As root, installs the missing
+# packages with apt-get (update first); otherwise prints the one apt-get
+# line to run and fails.
+missing=""
+for pair in "$@"; do
+    tool=${pair%%:*}
+    pkg=${pair#*:}
+    case "$tool" in
+        /*) [ -e "$tool" ] && continue ;;
+        *) command -v "$tool" >/dev/null 2>&1 && continue ;;
+    esac
+    case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing missing packages:$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 && apt-get install -y -qq $missing >&2 && exit 0
+    echo "apt-get failed; install by hand:$missing" >&2
+    exit 1
+fi
+echo "missing tools; run as root:" >&2
+echo "  apt-get update && apt-get install -y$missing" >&2
+echo "(never install gcc-multilib: it removes the i686 cross compiler)" >&2
+exit 1
