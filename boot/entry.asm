@@ -23,7 +23,7 @@ align 4
     dd MB_FLAGS
     dd -(MB_MAGIC + MB_FLAGS)
 
-section .text.boot
+section .text.boot progbits alloc exec nowrite align=16
 global _start
 extern kmain
 _start:

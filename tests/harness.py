@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""Host test harness: boots the test kernels in QEMU, reads their KTAP
+output over the serial port and prints one total, "N passed, N failed",
+as its last line.  Exit status 0 only on a clean pass.
+
+Each *run* is one QEMU boot.  A run passes only when QEMU exits with
+status 33 (isa-debug-exit value 0x10) and the serial log ends with the
+kernel's "N passed, 0 failed" line.  Anything else is classified:
+
+  35            the guest reported failures (or panicked: "KERNEL PANIC")
+  124, 137      hang (killed by the timeout)
+  0             reset or triple fault (-no-reboot; see the QEMU log)
+  1             QEMU error or an unloadable kernel
+
+Logs stay in BUILD/logs/RUN.serial and RUN.qemu.log.
+"""
+import argparse
+import concurrent.futures
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+
+QEMU = "qemu-system-i386"
+RC_PASS, RC_FAIL = 33, 35
+CASE_RE = re.compile(r"^    (ok|not ok) (\d+) (\S+)(?:\s+#\s*(SKIP)\b.*)?$")
+SUITE_RE = re.compile(r"^    # Subtest: (\S+)")
+SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$")
+
+
+class Run:
+    """One QEMU boot and what came of it."""
+
+    def __init__(self, name, append=None, mem="128M", timeout=120, iso=None,
+                 interact=None, expect=None, qmp=False, extra=()):
+        self.name = name
+        self.append = append
+        self.mem = mem
+        self.timeout = timeout
+        self.iso = iso
+        self.interact = interact      # callable(run, line, send) for interactive runs
+        self.expect = expect          # callable(run) -> list of problems, replaces the default verdict
+        self.qmp = qmp
+        self.extra = list(extra)
+        self.rc = None
+        self.lines = []
+        self.cases = []               # (suite, name, status, diagnostics)
+        self.summary = None
+        self.verdict = None
+        self.problems = []
+        self.seconds = 0.0
+        self.first_ktap = None
+        self.qmp_socket = None
+
+
+def qemu_command(run, build):
+    logs = os.path.join(build, "logs")
+    cmd = [QEMU, "-nodefaults", "-no-user-config", "-machine", "pc", "-accel", "tcg",
+           "-cpu", "max", "-m", run.mem, "-display", "none", "-no-reboot",
+           "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+           "-d", "cpu_reset,guest_errors", "-D", os.path.join(logs, run.name + ".qemu.log")]
+    if run.qmp:
+        run.qmp_socket = os.path.join(logs, run.name + ".qmp")
+        if os.path.exists(run.qmp_socket):
+            os.unlink(run.qmp_socket)
+        cmd += ["-qmp", "unix:%s,server=on,wait=off" % run.qmp_socket]
+    if run.iso:
+        cmd += ["-cdrom", run.iso]
+    else:
+        cmd += ["-kernel", os.path.join(build, "kernel.elf")]
+        if run.append:
+            cmd += ["-append", run.append]
+    return cmd + run.extra
+
+
+def boot(run, build):
+    """Boots QEMU, streams the serial output into the log (and to the
+    run's interaction hook), and waits for it to exit or time out."""
+    logs = os.path.join(build, "logs")
+    serial_path = os.path.join(logs, run.name + ".serial")
+    start = time.monotonic()
+    proc = subprocess.Popen(qemu_command(run, build), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def send(data):
+        try:
+            proc.stdin.write(data.encode())
+            proc.stdin.flush()
+        except OSError:
+            pass
+
+    def reader():
+        with open(serial_path, "wb") as log:
+            for raw in proc.stdout:
+                log.write(raw)
+                log.flush()
+                line = raw.decode("utf-8", "replace").replace("\r", "").rstrip("\n")
+                run.lines.append(line)
+                if run.first_ktap is None and line.startswith("KTAP version 1"):
+                    run.first_ktap = time.monotonic() - start
+                if run.interact:
+                    try:
+                        run.interact(run, line, send)
+                    except Exception as e:  # a broken check is a failure, not a crash
+                        run.problems.append("interaction failed: %r" % (e,))
+                        send_kill()
+
+    def send_kill():
+        try:
+            proc.kill()
+        except OSError:
+            pass
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    try:
+        run.rc = proc.wait(timeout=run.timeout)
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        run.rc = 124
+    t.join(timeout=5)
+    try:
+        proc.stdin.close()
+    except OSError:
+        pass
+    run.seconds = time.monotonic() - start
+    parse_ktap(run)
+    classify(run, build)
+    return run
+
+
+def parse_ktap(run):
+    suite = None
+    diags = []
+    for line in run.lines:
+        m = SUITE_RE.match(line)
+        if m:
+            suite = m.group(1)
+            diags = []
+            continue
+        m = CASE_RE.match(line)
+        if m:
+            status = "skip" if m.group(4) else ("pass" if m.group(1) == "ok" else "fail")
+            run.cases.append((suite, m.group(3), status, diags))
+            diags = []
+            continue
+        if line.startswith("    #"):
+            diags.append(line)
+        m = SUMMARY_RE.match(line)
+        if m:
+            run.summary = tuple(int(g or 0) for g in m.groups())
+
+
+def qemu_log_says_triple_fault(run, build):
+    path = os.path.join(build, "logs", run.name + ".qemu.log")
+    try:
+        return "Triple fault" in open(path, errors="replace").read()
+    except OSError:
+        return False
+
+
+def classify(run, build):
+    panicked = any("KERNEL PANIC" in l for l in run.lines)
+    if run.rc == RC_PASS:
+        run.verdict = "pass"
+    elif run.rc == RC_FAIL:
+        run.verdict = "panic" if panicked else "guest failure"
+    elif run.rc in (124, 137):
+        run.verdict = "hang (timeout %ds)" % run.timeout
+    elif run.rc == 0:
+        run.verdict = ("triple fault" if qemu_log_says_triple_fault(run, build)
+                       else "reset or unexpected exit")
+    elif run.rc == 1:
+        run.verdict = "QEMU error"
+    else:
+        run.verdict = "exit status %d" % run.rc
+    if run.expect:
+        run.problems += run.expect(run)
+        return
+    counted = count(run)
+    if run.verdict == "pass":
+        last = next((l for l in reversed(run.lines) if l.strip()), "")
+        if not SUMMARY_RE.match(last):
+            run.problems.append("exit status 33 but the log does not end with the summary line")
+        elif run.summary[1] != 0:
+            run.problems.append("exit status 33 but the kernel reported failures")
+    if run.summary and (run.summary[0], run.summary[1]) != (counted[0], counted[1]):
+        run.problems.append("kernel summary %r disagrees with the KTAP lines %r"
+                            % (run.summary, counted))
+    if not run.cases and run.verdict == "pass":
+        run.problems.append("no test ran")
+
+
+def count(run):
+    p = sum(1 for c in run.cases if c[2] == "pass")
+    f = sum(1 for c in run.cases if c[2] == "fail")
+    s = sum(1 for c in run.cases if c[2] == "skip")
+    return p, f, s
+
+
+def run_totals(run):
+    """What a run adds to the harness total: its cases, plus one failure
+    when the run itself went wrong without a failing case to show it."""
+    if run.expect:
+        return (0, 1, 0) if run.problems else (1, 0, 0)
+    p, f, s = count(run)
+    failed_run = run.verdict != "pass" or run.problems
+    if failed_run and f == 0:
+        f += 1
+    return p, f, s
+
+
+def report(run):
+    p, f, s = run_totals(run)
+    ok = f == 0
+    extra = " ktap@%.3fs" % run.first_ktap if run.first_ktap is not None else ""
+    print("%s %-28s %-16s %3d passed %3d failed %3d skipped  %5.2fs%s"
+          % ("PASS" if ok else "FAIL", run.name, run.verdict, p, f, s, run.seconds, extra))
+    if ok:
+        return
+    for suite, name, status, diags in run.cases:
+        if status == "fail":
+            print("  not ok %s.%s" % (suite, name))
+            for d in diags[-12:]:
+                print("    " + d.strip())
+    for problem in run.problems:
+        print("  problem: " + problem)
+    if run.verdict not in ("pass", "guest failure") or run.problems:
+        print("  last 30 lines of the serial log:")
+        for line in run.lines[-30:]:
+            print("    | " + line)
+
+
+# ---- the runs -------------------------------------------------------------
+
+def suite_runs(suites):
+    """Kernel suite runs: everything at 128 MiB, and the memory-size
+    sensitive suites again at 16 MiB and 3 GiB."""
+    sel = suites or "all"
+    runs = [Run("kernel@128M", "test=%s mem_mb=128" % sel, mem="128M")]
+    sized = [s for s in ("pmm", "multiboot") if suites is None or s in suites.split(",")]
+    if sized:
+        for mb, mem in ((16, "16M"), (3072, "3G")):
+            runs.append(Run("%s@%s" % ("+".join(sized), mem),
+                            "test=%s mem_mb=%d" % (",".join(sized), mb), mem=mem))
+    return runs
+
+
+def selftest_check():
+    """The harness must see exactly: 1 passed, 2 failed (the failing
+    EXPECT and the panic), 1 skipped, and a failing exit."""
+    def expect(run):
+        problems = []
+        got = count(run)
+        if got != (1, 2, 1):
+            problems.append("selftest counted %d passed, %d failed, %d skipped; "
+                            "expected 1, 2, 1" % got)
+        if run.verdict != "panic":
+            problems.append("selftest verdict '%s', expected 'panic'" % run.verdict)
+        names = [c[1] for c in run.cases if c[2] == "fail"]
+        if names != ["selftest_failing_expect", "selftest_panics"]:
+            problems.append("failing cases %r" % names)
+        if not any(l.startswith("backtrace:") for l in run.lines):
+            problems.append("the panic printed no backtrace")
+        return problems
+    return Run("harness-selftest", "test=selftest", expect=expect)
+
+
+def iso_smoke(build):
+    """Boots the real ISO through GRUB, checks the banner and memory map,
+    then types 'halt' at the console."""
+    def interact(run, line, send):
+        if "console ready" in line:
+            send("help\r")
+            send("halt\r")
+
+    def expect(run):
+        problems = []
+        text = "\n".join(run.lines)
+        if run.rc != RC_PASS:
+            problems.append("ISO boot ended with '%s' (rc %s)" % (run.verdict, run.rc))
+        for needle in ("winmm-x86", "memory map (multiboot):", "available:", "console ready",
+                       "halting"):
+            if needle not in text:
+                problems.append("ISO boot log lacks %r" % needle)
+        return problems
+    return Run("iso-smoke", iso=os.path.join(build, "kernel.iso"), interact=interact,
+               expect=expect, timeout=60)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--suites", default=None,
+                    help="comma-separated kernel suites (default: all, plus the harness checks)")
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+    os.makedirs(os.path.join(args.build, "logs"), exist_ok=True)
+
+    if args.suites == "selftest":
+        runs = [Run("selftest", "test=selftest")]
+    else:
+        runs = suite_runs(args.suites)
+        if args.suites is None:
+            runs += [selftest_check(), iso_smoke(args.build)]
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        done = list(pool.map(lambda r: boot(r, args.build), runs))
+    totals = [0, 0, 0]
+    for run in done:
+        report(run)
+        for i, v in enumerate(run_totals(run)):
+            totals[i] += v
+    print("harness: %d QEMU boots in %.1fs, logs in %s/logs"
+          % (len(done), time.monotonic() - start, args.build))
+    line = "%d passed, %d failed" % (totals[0], totals[1])
+    if totals[2]:
+        line += ", %d skipped" % totals[2]
+    print(line)
+    return 0 if totals[1] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
