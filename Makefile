@@ -38,13 +38,14 @@ KERNEL_OBJS := \
 	kernel/timer.o kernel/panic.o kernel/ksyms.o kernel/bootinfo.o \
 	kernel/cmdline.o kernel/shell.o
 
-MM_OBJS :=
+MM_OBJS := mm/pmm.o mm/paging.o mm/kpool.o mm/vad.o mm/vm.o mm/virtual.o
 
 LIBC_OBJS := libc/format.o libc/string.o
 
 TEST_OBJS := \
 	tests/ktest.o tests/kernel/test_kprintf.o tests/kernel/test_exceptions.o \
-	tests/kernel/test_multiboot.o tests/kernel/test_ksyms.o tests/kernel/test_selftest.o
+	tests/kernel/test_multiboot.o tests/kernel/test_ksyms.o tests/kernel/test_selftest.o \
+	tests/kernel/test_paging.o tests/kernel/test_stackoverflow.o
 
 OBJS := $(addprefix $(BUILD)/,$(BOOT_OBJS) $(KERNEL_OBJS) $(MM_OBJS) $(LIBC_OBJS) $(TEST_OBJS))
 

@@ -13,6 +13,11 @@
 #include "kernel/serial.h"
 #include <stddef.h>
 #include "kernel/x86.h"
+#include "kernel/layout.h"
+#include "mm/pmm.h"
+#include "mm/paging.h"
+#include "mm/vm.h"
+#include "mm/kpool.h"
 #include "tests/ktest.h"
 
 #define KERNEL_NAME "winmm-x86"
@@ -27,6 +32,49 @@ static void print_banner(void)
     kprintf("cmdline: '%s'\n", bootinfo()->cmdline);
 }
 
+/* Hands the memory map to the frame allocator: available RAM less the
+ * kernel image and whatever the boot path still uses. */
+static void memory_init(void)
+{
+    const struct boot_info *bi = bootinfo();
+    struct pmm_range avail[BOOT_MMAP_MAX], busy[BOOT_RESERVED_MAX + 1];
+    int na = 0, nb = 0;
+
+    for (int i = 0; i < bi->mmap_count; i++)
+        if (bi->mmap[i].type == BOOT_MEM_AVAILABLE)
+            avail[na++] = (struct pmm_range){ bi->mmap[i].base,
+                                              bi->mmap[i].base + bi->mmap[i].length, "ram" };
+    busy[nb++] = (struct pmm_range){ (uint32_t)__kernel_start - KERNEL_VBASE,
+                                     (uint32_t)__kernel_end - KERNEL_VBASE, "kernel image" };
+    for (int i = 0; i < bi->reserved_count; i++)
+        busy[nb++] = (struct pmm_range){ bi->reserved[i].start, bi->reserved[i].end,
+                                         bi->reserved[i].what };
+    pmm_init(avail, na, busy, nb);
+    paging_init();
+    vm_init();
+    pmm_print_report();
+}
+
+/* Frames not in use: free in the allocator or pre-zeroed for faults. */
+static uint64_t counter_free_frames(void)
+{
+    return pmm_free_count() + vm_pool_frames();
+}
+
+static uint64_t counter_commit_charge(void)
+{
+    struct vm_stats s;
+    vm_get_stats(&s);
+    return s.commit_charge;
+}
+
+static uint64_t counter_page_tables(void)
+{
+    struct paging_stats s;
+    paging_get_stats(&s);
+    return s.page_tables;
+}
+
 void kmain(uint32_t magic, uint32_t mbi_phys)
 {
     serial_init();
@@ -37,11 +85,15 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     timer_init();
     print_banner();
     bootinfo_print();
+    memory_init();
     int unknown = cmdline_init(bootinfo()->cmdline);
     sti();
 
     const char *tests = cmdline_get("test");
     if (tests != NULL) {
+        ktest_register_counter("free frames", counter_free_frames);
+        ktest_register_counter("page-table pages", counter_page_tables);
+        ktest_register_counter("commit charge", counter_commit_charge);
         bool ok = ktest_run(tests) && unknown == 0;
         qemu_exit(ok ? QEMU_EXIT_PASS : QEMU_EXIT_FAIL);
     }

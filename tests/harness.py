@@ -16,8 +16,10 @@ Logs stay in BUILD/logs/RUN.serial and RUN.qemu.log.
 """
 import argparse
 import concurrent.futures
+import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -53,6 +55,7 @@ class Run:
         self.seconds = 0.0
         self.first_ktap = None
         self.qmp_socket = None
+        self.qmp_summary = None
 
 
 def qemu_command(run, build):
@@ -295,6 +298,94 @@ def iso_smoke(build):
                expect=expect, timeout=60)
 
 
+def qmp_human(sock_path, commands, timeout=10.0):
+    """Runs HMP commands through QMP's human-monitor-command; returns
+    their text outputs (qemu-method.md section 5)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(sock_path)
+    f = s.makefile("rwb")
+
+    def reply():
+        while True:
+            msg = json.loads(f.readline())
+            if "event" in msg or "QMP" in msg:
+                continue
+            if "error" in msg:
+                raise RuntimeError("QMP error: %r" % msg["error"])
+            return msg["return"]
+
+    def execute(cmd, args=None):
+        req = {"execute": cmd}
+        if args:
+            req["arguments"] = args
+        f.write((json.dumps(req) + "\n").encode())
+        f.flush()
+        return reply()
+
+    execute("qmp_capabilities")
+    out = [execute("human-monitor-command", {"command-line": c}) for c in commands]
+    s.close()
+    return out
+
+
+def mask_tlb_line(line):
+    """info tlb flags are XGPDACTUW; Accessed and Dirty change under us."""
+    addr, flags = line.rsplit(" ", 1)
+    return addr + " " + flags[:3] + "--" + flags[5:]
+
+
+def compare_views(kind, ours, qemus):
+    problems = []
+    only_ours = [l for l in ours if l not in set(qemus)]
+    only_qemu = [l for l in qemus if l not in set(ours)]
+    if only_ours or only_qemu or len(ours) != len(qemus):
+        problems.append("info %s differs: kernel %d lines, QEMU %d lines" % (kind, len(ours), len(qemus)))
+        for l in only_ours[:10]:
+            problems.append("  only in the kernel's view: " + l)
+        for l in only_qemu[:10]:
+            problems.append("  only in QEMU's view:       " + l)
+    return problems
+
+
+def qmp_page_table_check():
+    """The kernel prints its tables as QEMU's `info mem` and `info tlb`
+    would, stops at READY-FOR-MONITOR, and we compare with what QEMU's own
+    page walker says, then answer '1' (same) or '0' over the serial line."""
+    def interact(run, line, send):
+        if line != "READY-FOR-MONITOR":
+            return
+        mem, tlb = qmp_human(run.qmp_socket, ["info mem", "info tlb"])
+        ours_mem = [l[len("qmpcheck mem "):] for l in run.lines if l.startswith("qmpcheck mem ")]
+        ours_tlb = [mask_tlb_line(l[len("qmpcheck tlb "):]) for l in run.lines
+                    if l.startswith("qmpcheck tlb ")]
+        qemu_mem = [l.strip() for l in mem.splitlines() if l.strip()]
+        qemu_tlb = [mask_tlb_line(l.strip()) for l in tlb.splitlines() if l.strip()]
+        problems = compare_views("mem", ours_mem, qemu_mem) + compare_views("tlb", ours_tlb, qemu_tlb)
+        if not ours_mem or not ours_tlb:
+            problems.append("the kernel printed no view of its tables")
+        run.problems += problems
+        run.qmp_summary = "%d info-mem ranges, %d info-tlb pages" % (len(qemu_mem), len(qemu_tlb))
+        send("0" if problems else "1")
+    return Run("paging-vs-qemu-monitor", "test=paging qmp_check mem_mb=128", qmp=True,
+               interact=interact)
+
+
+def double_fault_check():
+    """A kernel stack overflow must be reported by the #DF task, not end
+    in a triple fault."""
+    def expect(run):
+        problems = []
+        text = "\n".join(run.lines)
+        if run.verdict != "panic":
+            problems.append("stack overflow run ended with '%s', expected a panic report" % run.verdict)
+        for needle in ("double fault", "kernel stack overflow", "backtrace:", "stack_overflow_recurse"):
+            if needle not in text:
+                problems.append("the #DF report lacks %r" % needle)
+        return problems
+    return Run("double-fault-report", "test=stackoverflow", expect=expect)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
@@ -309,7 +400,8 @@ def main():
     else:
         runs = suite_runs(args.suites)
         if args.suites is None:
-            runs += [selftest_check(), iso_smoke(args.build)]
+            runs += [selftest_check(), iso_smoke(args.build), qmp_page_table_check(),
+                     double_fault_check()]
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         done = list(pool.map(lambda r: boot(r, args.build), runs))

@@ -1,0 +1,16 @@
+/* Win32 error codes the memory APIs set (winerror.h). */
+#ifndef _WINERROR_H
+#define _WINERROR_H
+
+#define ERROR_SUCCESS 0L
+#define ERROR_INVALID_HANDLE 6L
+#define ERROR_NOT_ENOUGH_MEMORY 8L
+#define ERROR_BAD_LENGTH 24L
+#define ERROR_INVALID_PARAMETER 87L
+#define ERROR_NO_MORE_ITEMS 259L
+#define ERROR_INVALID_ADDRESS 487L
+#define ERROR_NOACCESS 998L
+#define ERROR_COMMITMENT_LIMIT 1455L
+#define ERROR_MR_MID_NOT_FOUND 317L
+
+#endif

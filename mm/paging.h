@@ -1,0 +1,88 @@
+/* Page tables: the kernel's tables built in C, the self-map, temporary
+ * mappings of arbitrary frames, and the map / unmap / query / protect
+ * primitives on the current address space. */
+#ifndef MM_PAGING_H
+#define MM_PAGING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "mm/mmu.h"
+#include "mm/pmm.h"
+
+struct trap_frame;
+
+/* One page directory and the bookkeeping of its user page tables. */
+struct pgdir;
+
+/* Replaces the boot tables with tables built here: kernel text and rodata
+ * read-only, data/bss read-write, the page under the boot stack unmapped,
+ * global pages when the CPU has PGE, every kernel page table allocated
+ * now (shared by all address spaces), the self-map, and no low identity
+ * map.  Call once, after pmm_init. */
+void paging_init(void);
+
+/* Maps frame at va in the current address space.  va must be page
+ * aligned and unmapped (ASSERT).  flags: PTE_W, PTE_U, PTE_PWT, PTE_PCD,
+ * PTE_AVAIL (PTE_P implied; PTE_G added for kernel addresses when supported).
+ * A user page table is allocated on demand; returns false (nothing
+ * changed) when no frame is left for it. */
+bool paging_map(uint32_t va, paddr_t frame, uint32_t flags);
+/* Unmaps va; returns its frame, or PMM_NONE if nothing was mapped.  A
+ * user page table whose last entry goes is freed. */
+paddr_t paging_unmap(uint32_t va);
+/* The raw PTE for va (0 when its page table does not exist). */
+pte_t paging_query(uint32_t va);
+/* Replaces the permission bits of a present mapping (ASSERT present). */
+void paging_protect(uint32_t va, uint32_t flags);
+/* Writes a not-present entry's software bits (bit 0 clear; the VM layer
+ * keeps per-page state there).  Creates the page table when needed;
+ * returns false when no frame is left for it. */
+bool paging_set_soft(uint32_t va, pte_t soft);
+
+/* Sets the entry for va to any value (present or a software entry),
+ * flushing the TLB when a present entry changes; user page tables are
+ * created and freed as needed.  False only when a page table was needed
+ * and no frame was left (nothing changed). */
+bool paging_set_pte(uint32_t va, pte_t value);
+/* True when va's page table exists (else every entry in it reads 0). */
+bool paging_has_table(uint32_t va);
+
+/* Temporary mapping window: a kernel pointer to any frame until unmapped. */
+void *paging_temp_map(paddr_t frame);
+void paging_temp_unmap(void *va);
+/* Zeroes a frame through the temporary window. */
+void paging_zero_frame(paddr_t frame);
+
+/* TLB invalidation: every change to a present entry goes through here. */
+void tlb_invalidate(uint32_t va);
+void tlb_invalidate_range(uint32_t va, uint32_t pages);
+
+/* Page-fault hook for the VM layer: return true when the fault was
+ * resolved and the instruction can be retried. */
+typedef bool (*page_fault_hook)(struct trap_frame *tf, uint32_t cr2);
+/* Installs hook; returns the previous one. */
+page_fault_hook paging_set_fault_hook(page_fault_hook hook);
+
+/* Address spaces: a fresh page directory sharing the kernel half. */
+struct pgdir *paging_kernel_pgdir(void);
+struct pgdir *paging_current(void);
+struct pgdir *pgdir_create(void);          /* NULL when out of frames */
+void pgdir_destroy(struct pgdir *pd);      /* every user mapping must be gone */
+void paging_switch(struct pgdir *pd);
+paddr_t pgdir_frame(const struct pgdir *pd);
+
+struct paging_stats {
+    uint32_t page_tables;       /* page-table frames in use (kernel + user) */
+    uint32_t invlpg;
+    uint32_t cr3_reloads;
+    uint32_t faults_hooked;     /* #PF resolved by the hook */
+    bool pge;                   /* global pages in use */
+};
+void paging_get_stats(struct paging_stats *out);
+
+/* Prints every present range in the format of QEMU's `info mem`, then
+ * every present page as `info tlb` does (see tests/qmpcheck.py). */
+void paging_dump_info_mem(void);
+void paging_dump_info_tlb(void);
+
+#endif

@@ -1,0 +1,373 @@
+/* AVL tree of reservations, augmented with free gaps (see mm/vad.h). */
+#include "mm/vad.h"
+#include "kernel/console.h"
+#include "kernel/panic.h"
+#include <stddef.h>
+
+#define GRANULE 0x10000u
+
+static uint32_t granule_up(uint32_t a)
+{
+    return (a + GRANULE - 1) & ~(GRANULE - 1);
+}
+
+static uint32_t granule_down(uint32_t a)
+{
+    return a & ~(GRANULE - 1);
+}
+
+/* Free bytes between a reservation ending at prev_end (or the tree's
+ * minimum) and one starting at start. */
+static uint32_t gap_between(uint32_t prev_end, uint32_t start)
+{
+    uint32_t from = granule_up(prev_end);
+    return start > from ? start - from : 0;
+}
+
+static int height(const struct vad *v)
+{
+    return v ? v->height : 0;
+}
+
+static uint32_t max_gap(const struct vad *v)
+{
+    return v ? v->max_gap : 0;
+}
+
+static uint32_t max3(uint32_t a, uint32_t b, uint32_t c)
+{
+    uint32_t m = a > b ? a : b;
+    return m > c ? m : c;
+}
+
+static void update(struct vad *v)
+{
+    int hl = height(v->left), hr = height(v->right);
+    v->height = 1 + (hl > hr ? hl : hr);
+    v->max_gap = max3(v->gap_before, max_gap(v->left), max_gap(v->right));
+}
+
+void vad_tree_init(struct vad_tree *t, uint32_t min, uint32_t max)
+{
+    t->root = NULL;
+    t->count = 0;
+    t->min = min;
+    t->max = max;
+}
+
+struct vad *vad_find(const struct vad_tree *t, uint32_t addr)
+{
+    struct vad *v = t->root;
+
+    while (v != NULL) {
+        if (addr < v->start)
+            v = v->left;
+        else if (addr >= v->end)
+            v = v->right;
+        else
+            return v;
+    }
+    return NULL;
+}
+
+struct vad *vad_next_at_or_above(const struct vad_tree *t, uint32_t addr)
+{
+    struct vad *v = t->root, *best = NULL;
+
+    while (v != NULL) {
+        if (v->start >= addr) {
+            best = v;
+            v = v->left;
+        } else {
+            v = v->right;
+        }
+    }
+    return best;
+}
+
+/* The last reservation starting below addr, or NULL. */
+static struct vad *last_below(const struct vad_tree *t, uint32_t addr)
+{
+    struct vad *v = t->root, *best = NULL;
+
+    while (v != NULL) {
+        if (v->start < addr) {
+            best = v;
+            v = v->right;
+        } else {
+            v = v->left;
+        }
+    }
+    return best;
+}
+
+bool vad_conflicts(const struct vad_tree *t, uint32_t start, uint32_t end)
+{
+    /* Reservations don't overlap, so only the last one starting below
+     * `end` can reach into [start, end). */
+    struct vad *v = last_below(t, end);
+    return v != NULL && granule_up(v->end) > start;
+}
+
+struct vad *vad_first(const struct vad_tree *t)
+{
+    struct vad *v = t->root;
+    while (v != NULL && v->left != NULL)
+        v = v->left;
+    return v;
+}
+
+struct vad *vad_successor(const struct vad *v)
+{
+    if (v->right != NULL) {
+        v = v->right;
+        while (v->left != NULL)
+            v = v->left;
+        return (struct vad *)v;
+    }
+    while (v->parent != NULL && v == v->parent->right)
+        v = v->parent;
+    return v->parent;
+}
+
+static struct vad *predecessor(const struct vad *v)
+{
+    if (v->left != NULL) {
+        v = v->left;
+        while (v->right != NULL)
+            v = v->right;
+        return (struct vad *)v;
+    }
+    while (v->parent != NULL && v == v->parent->left)
+        v = v->parent;
+    return v->parent;
+}
+
+static struct vad *last(const struct vad_tree *t)
+{
+    struct vad *v = t->root;
+    while (v != NULL && v->right != NULL)
+        v = v->right;
+    return v;
+}
+
+/* ---- free range search ------------------------------------------------- */
+
+static struct vad *lowest_fit(struct vad *v, uint32_t size)
+{
+    while (v != NULL && v->max_gap >= size) {
+        if (max_gap(v->left) >= size)
+            v = v->left;
+        else if (v->gap_before >= size)
+            return v;
+        else
+            v = v->right;
+    }
+    return NULL;
+}
+
+static struct vad *highest_fit(struct vad *v, uint32_t size)
+{
+    while (v != NULL && v->max_gap >= size) {
+        if (max_gap(v->right) >= size)
+            v = v->right;
+        else if (v->gap_before >= size)
+            return v;
+        else
+            v = v->left;
+    }
+    return NULL;
+}
+
+uint32_t vad_find_free(const struct vad_tree *t, uint32_t size, bool top_down)
+{
+    struct vad *tail = last(t);
+    uint32_t tail_gap = gap_between(tail ? tail->end : t->min, t->max);
+
+    if (size == 0)
+        return 0;
+    if (top_down) {
+        if (tail_gap >= size)
+            return granule_down(t->max - size);
+        struct vad *v = highest_fit(t->root, size);
+        return v ? granule_down(v->start - size) : 0;
+    }
+    struct vad *v = lowest_fit(t->root, size);
+    if (v != NULL)
+        return v->start - v->gap_before;
+    return tail_gap >= size ? granule_up(tail ? tail->end : t->min) : 0;
+}
+
+/* ---- AVL insert / remove ----------------------------------------------- */
+
+static void replace_child(struct vad_tree *t, struct vad *parent, struct vad *old, struct vad *new)
+{
+    if (parent == NULL)
+        t->root = new;
+    else if (parent->left == old)
+        parent->left = new;
+    else
+        parent->right = new;
+    if (new != NULL)
+        new->parent = parent;
+}
+
+static struct vad *rotate_left(struct vad_tree *t, struct vad *x)
+{
+    struct vad *y = x->right;
+    replace_child(t, x->parent, x, y);
+    x->right = y->left;
+    if (x->right != NULL)
+        x->right->parent = x;
+    y->left = x;
+    x->parent = y;
+    update(x);
+    update(y);
+    return y;
+}
+
+static struct vad *rotate_right(struct vad_tree *t, struct vad *x)
+{
+    struct vad *y = x->left;
+    replace_child(t, x->parent, x, y);
+    x->left = y->right;
+    if (x->left != NULL)
+        x->left->parent = x;
+    y->right = x;
+    x->parent = y;
+    update(x);
+    update(y);
+    return y;
+}
+
+static struct vad *rebalance(struct vad_tree *t, struct vad *v)
+{
+    update(v);
+    int balance = height(v->left) - height(v->right);
+    if (balance > 1) {
+        if (height(v->left->left) < height(v->left->right))
+            rotate_left(t, v->left);
+        return rotate_right(t, v);
+    }
+    if (balance < -1) {
+        if (height(v->right->right) < height(v->right->left))
+            rotate_right(t, v->right);
+        return rotate_left(t, v);
+    }
+    return v;
+}
+
+/* Restores balance and the augmented fields from v up to the root. */
+static void fix_upwards(struct vad_tree *t, struct vad *v)
+{
+    while (v != NULL) {
+        v = rebalance(t, v);
+        v = v->parent;
+    }
+}
+
+static void set_gap(struct vad_tree *t, struct vad *v, uint32_t gap)
+{
+    v->gap_before = gap;
+    fix_upwards(t, v);
+}
+
+void vad_insert(struct vad_tree *t, struct vad *v)
+{
+    struct vad *parent = NULL, **link = &t->root;
+
+    ASSERTF(v->start % GRANULE == 0 && v->start < v->end && v->start >= t->min && v->end <= t->max,
+            "VAD %08x-%08x outside [%08x, %08x) or misaligned", v->start, v->end, t->min, t->max);
+    while (*link != NULL) {
+        parent = *link;
+        link = v->start < parent->start ? &parent->left : &parent->right;
+    }
+    v->left = v->right = NULL;
+    v->parent = parent;
+    v->height = 1;
+    *link = v;
+    t->count++;
+
+    struct vad *prev = predecessor(v), *next = vad_successor(v);
+    v->gap_before = gap_between(prev ? prev->end : t->min, v->start);
+    v->max_gap = v->gap_before;
+    fix_upwards(t, v);
+    if (next != NULL)
+        set_gap(t, next, gap_between(v->end, next->start));
+}
+
+void vad_remove(struct vad_tree *t, struct vad *v)
+{
+    struct vad *prev = predecessor(v), *next = vad_successor(v);
+    struct vad *fix;
+
+    if (v->left != NULL && v->right != NULL) {
+        /* Swap in the successor (leftmost of the right subtree). */
+        struct vad *s = next;
+        fix = s->parent == v ? s : s->parent;
+        replace_child(t, s->parent, s, s->right);
+        replace_child(t, v->parent, v, s);
+        s->left = v->left;
+        s->left->parent = s;
+        s->right = v->right;
+        if (s->right != NULL)
+            s->right->parent = s;
+    } else {
+        struct vad *child = v->left ? v->left : v->right;
+        fix = v->parent;
+        replace_child(t, v->parent, v, child);
+    }
+    t->count--;
+    fix_upwards(t, fix);
+    if (next != NULL)
+        set_gap(t, next, gap_between(prev ? prev->end : t->min, next->start));
+    v->left = v->right = v->parent = NULL;
+}
+
+/* ---- validation ---------------------------------------------------------- */
+
+static int validate_node(const struct vad_tree *t, const struct vad *v, const struct vad *parent)
+{
+    int bad = 0;
+
+    if (v == NULL)
+        return 0;
+    if (v->parent != parent) {
+        kprintf("vad %08x: parent link broken\n", v->start);
+        bad++;
+    }
+    int hl = height(v->left), hr = height(v->right);
+    if (v->height != 1 + (hl > hr ? hl : hr) || hl - hr > 1 || hr - hl > 1) {
+        kprintf("vad %08x: height %d, children %d/%d\n", v->start, v->height, hl, hr);
+        bad++;
+    }
+    if ((v->left && v->left->start >= v->start) || (v->right && v->right->start <= v->start)) {
+        kprintf("vad %08x: out of order\n", v->start);
+        bad++;
+    }
+    const struct vad *prev = predecessor(v);
+    if (v->gap_before != gap_between(prev ? prev->end : t->min, v->start) ||
+        v->max_gap != max3(v->gap_before, max_gap(v->left), max_gap(v->right))) {
+        kprintf("vad %08x: gap %x / max %x stale\n", v->start, v->gap_before, v->max_gap);
+        bad++;
+    }
+    if (prev != NULL && granule_up(prev->end) > v->start) {
+        kprintf("vad %08x overlaps the granule of %08x-%08x\n", v->start, prev->start, prev->end);
+        bad++;
+    }
+    return bad + validate_node(t, v->left, v) + validate_node(t, v->right, v);
+}
+
+int vad_validate(const struct vad_tree *t)
+{
+    uint32_t n = 0;
+
+    for (const struct vad *v = vad_first(t); v != NULL; v = vad_successor(v))
+        n++;
+    int bad = validate_node(t, t->root, NULL);
+    if (n != t->count) {
+        kprintf("vad tree: count %u, %u nodes reachable\n", t->count, n);
+        bad++;
+    }
+    return bad;
+}

@@ -1,0 +1,873 @@
+/* Address spaces with Windows reserve/commit semantics.
+ *
+ * Where the per-page state lives.  Reservations are VADs in an AVL tree
+ * (mm/vad.c); the state of each page lives in its page-table entry, as NT
+ * does, rather than in a per-allocation array:
+ *
+ *   PTE == 0                 not committed: reserved if inside a VAD, else free
+ *   PTE present (P=1)        committed and resident; the hardware bits say
+ *                            W, U, PCD (NOCACHE), PWT (WRITECOMBINE) and the
+ *                            software bits 9-11 which of the six base
+ *                            protections it is (READONLY and EXECUTE_READ
+ *                            look the same to the hardware)
+ *   PTE not present, != 0    committed but not accessible right now: the
+ *                            soft format below (demand-zero, guard page,
+ *                            NOACCESS, or a frame kept while inaccessible)
+ *
+ * Why in the PTE: the fault path needs only the PTE (one load through the
+ * self-map, no tree walk), a reservation costs no memory until pages are
+ * committed, and a 1 GiB reservation needs no 256 KiB state array.  The
+ * price is that operations on another address space switch CR3 to it
+ * first (vm_attach), which is cheap because the kernel half is shared and
+ * global.
+ *
+ * Commit charge: committing takes a charge of one page per page; the
+ * charge never exceeds the limit (frames free at boot less a kernel
+ * reserve for page tables and pool pages), so a demand-zero fault always
+ * finds a frame.  32-bit paging has no NX bit: PAGE_EXECUTE_* are accepted
+ * and recorded, and EXECUTE grants read access (spec item 41).
+ */
+#include "mm/vm.h"
+#include "mm/vad.h"
+#include "mm/kpool.h"
+#include "mm/paging.h"
+#include "mm/memlayout.h"
+#include "mm/pmm.h"
+#include "kernel/lock.h"
+#include "kernel/trap.h"
+#include "kernel/panic.h"
+#include "kernel/console.h"
+#include <string.h>
+
+/* Soft (not-present) PTE format. */
+#define SOFT_PROT_SHIFT 1           /* bits 1-3: base protection index 1..6 */
+#define SOFT_PROT_MASK (7u << SOFT_PROT_SHIFT)
+#define SOFT_GUARD 0x010u
+#define SOFT_NOCACHE 0x020u
+#define SOFT_WRITECOMBINE 0x040u
+#define SOFT_COMMITTED 0x400u       /* always set: makes the entry non-zero */
+#define SOFT_FRAME 0x800u           /* bits 12-31 hold a frame with data */
+#define HW_PROT_SHIFT 9             /* present PTE: base index in bits 9-11 */
+
+#define BASE_PROTECTIONS (PAGE_NOACCESS | PAGE_READONLY | PAGE_READWRITE | PAGE_EXECUTE | \
+                          PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE)
+#define MODIFIERS (PAGE_GUARD | PAGE_NOCACHE | PAGE_WRITECOMBINE)
+#define ZERO_POOL_TARGET 32
+#define SPACE_POOL 16
+
+struct vm_space {
+    struct pgdir *pgdir;
+    struct vad_tree vads;
+    bool user;
+    bool in_use;
+};
+
+static struct vm_space spaces[SPACE_POOL];
+static struct vm_space *kernel_space;
+static struct vm_space *current_space;
+static struct kcache vad_cache = KCACHE_INIT("vad", sizeof(struct vad));
+static struct spinlock vm_lock = SPINLOCK_INIT("vm");
+static struct vm_stats stats;
+static struct vm_exception last_exception;
+static paddr_t zero_pool[ZERO_POOL_TARGET];
+static uint32_t zero_pool_count;
+
+/* ---- protections ----------------------------------------------------- */
+
+static const uint32_t base_by_index[7] = {
+    0, PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_EXECUTE, PAGE_EXECUTE_READ,
+    PAGE_EXECUTE_READWRITE,
+};
+
+static uint32_t base_index(uint32_t protect)
+{
+    for (uint32_t i = 1; i < 7; i++)
+        if ((protect & 0xFF) == base_by_index[i])
+            return i;
+    return 0;
+}
+
+/* Spec item 7: exactly one base protection, at most one modifier,
+ * no WRITECOPY on private memory, no GUARD with NOACCESS. */
+static bool protect_valid(uint32_t protect)
+{
+    uint32_t mods = protect & MODIFIERS;
+
+    if (protect & ~(0xFFu | MODIFIERS))
+        return false;
+    if (base_index(protect) == 0)
+        return false;
+    if (mods & (mods - 1))
+        return false;
+    if ((mods & PAGE_GUARD) && (protect & 0xFF) == PAGE_NOACCESS)
+        return false;
+    return true;
+}
+
+static bool protect_writable(uint32_t protect)
+{
+    uint32_t b = protect & 0xFF;
+    return b == PAGE_READWRITE || b == PAGE_EXECUTE_READWRITE;
+}
+
+/* Can the page be mapped present with this protection? */
+static bool protect_accessible(uint32_t protect)
+{
+    return (protect & 0xFF) != PAGE_NOACCESS && !(protect & PAGE_GUARD);
+}
+
+static pte_t soft_entry(uint32_t protect)
+{
+    pte_t e = SOFT_COMMITTED | (base_index(protect) << SOFT_PROT_SHIFT);
+    if (protect & PAGE_GUARD)
+        e |= SOFT_GUARD;
+    if (protect & PAGE_NOCACHE)
+        e |= SOFT_NOCACHE;
+    if (protect & PAGE_WRITECOMBINE)
+        e |= SOFT_WRITECOMBINE;
+    return e;
+}
+
+static pte_t present_entry(paddr_t frame, uint32_t protect, bool user)
+{
+    pte_t e = frame | PTE_P | (base_index(protect) << HW_PROT_SHIFT);
+    if (protect_writable(protect))
+        e |= PTE_W;
+    if (user)
+        e |= PTE_U;
+    /* Without PAT, PCD is the uncached type and PWT write-through, the
+     * nearest to write-combining (SDM Vol.3 11.12.3). */
+    if (protect & PAGE_NOCACHE)
+        e |= PTE_PCD;
+    if (protect & PAGE_WRITECOMBINE)
+        e |= PTE_PWT;
+    return e;
+}
+
+/* The PAGE_* protection of a committed page's entry. */
+static uint32_t entry_protect(pte_t e)
+{
+    if (e & PTE_P) {
+        uint32_t p = base_by_index[(e >> HW_PROT_SHIFT) & 7];
+        if (e & PTE_PCD)
+            p |= PAGE_NOCACHE;
+        if (e & PTE_PWT)
+            p |= PAGE_WRITECOMBINE;
+        return p;
+    }
+    uint32_t p = base_by_index[(e & SOFT_PROT_MASK) >> SOFT_PROT_SHIFT];
+    if (e & SOFT_GUARD)
+        p |= PAGE_GUARD;
+    if (e & SOFT_NOCACHE)
+        p |= PAGE_NOCACHE;
+    if (e & SOFT_WRITECOMBINE)
+        p |= PAGE_WRITECOMBINE;
+    return p;
+}
+
+static bool entry_committed(pte_t e)
+{
+    return e != 0;
+}
+
+/* The frame an entry holds (present, or kept while inaccessible). */
+static paddr_t entry_frame(pte_t e)
+{
+    if ((e & PTE_P) || (e & SOFT_FRAME))
+        return PTE_ADDR(e);
+    return PMM_NONE;
+}
+
+/* The entry for a committed page with `protect`, keeping its frame. */
+static pte_t entry_with_protect(pte_t old, uint32_t protect, bool user)
+{
+    paddr_t frame = entry_frame(old);
+    if (frame != PMM_NONE && protect_accessible(protect))
+        return present_entry(frame, protect, user);
+    pte_t e = soft_entry(protect);
+    if (frame != PMM_NONE)
+        e |= SOFT_FRAME | frame;
+    return e;
+}
+
+/* ---- address spaces ---------------------------------------------------- */
+
+static struct vm_space *space_alloc(void)
+{
+    for (int i = 0; i < SPACE_POOL; i++)
+        if (!spaces[i].in_use) {
+            spaces[i].in_use = true;
+            return &spaces[i];
+        }
+    return NULL;
+}
+
+void vm_init(void)
+{
+    uint32_t free_frames = pmm_free_count();
+    /* The kernel reserve: page tables, pool pages, directories. */
+    uint32_t reserve = 256 + free_frames / 16;
+
+    stats.commit_limit = free_frames > reserve ? free_frames - reserve : 0;
+    kernel_space = space_alloc();
+    kernel_space->pgdir = paging_kernel_pgdir();
+    kernel_space->user = false;
+    vad_tree_init(&kernel_space->vads, KVM_BASE, KVM_END);
+    current_space = kernel_space;
+    paging_set_fault_hook(vm_page_fault);
+    vm_zero_pool_refill();
+}
+
+struct vm_space *vm_kernel_space(void)
+{
+    return kernel_space;
+}
+
+struct vm_space *vm_current(void)
+{
+    return current_space;
+}
+
+struct vm_space *vm_space_create(void)
+{
+    uint32_t flags = spin_lock(&vm_lock);
+    struct vm_space *as = space_alloc();
+    spin_unlock(&vm_lock, flags);
+    if (as == NULL)
+        return NULL;
+    as->pgdir = pgdir_create();
+    if (as->pgdir == NULL) {
+        as->in_use = false;
+        return NULL;
+    }
+    as->user = true;
+    vad_tree_init(&as->vads, USER_MIN, USER_MAX + 1);
+    return as;
+}
+
+void vm_switch(struct vm_space *as)
+{
+    uint32_t flags = spin_lock(&vm_lock);
+    if (as != current_space) {
+        /* The kernel space has no user half of its own: keep whatever
+         * user directory is loaded when switching "to the kernel". */
+        paging_switch(as->pgdir);
+        current_space = as;
+    }
+    spin_unlock(&vm_lock, flags);
+}
+
+/* Makes `as` the address space the self-map shows; returns the one to
+ * restore.  The kernel space's pages are visible from every directory. */
+static struct vm_space *vm_attach(struct vm_space *as)
+{
+    struct vm_space *prev = current_space;
+    if (as->user && as != current_space) {
+        paging_switch(as->pgdir);
+        current_space = as;
+    }
+    return prev;
+}
+
+static void vm_detach(struct vm_space *prev)
+{
+    if (prev != current_space) {
+        paging_switch(prev->pgdir);
+        current_space = prev;
+    }
+}
+
+/* ---- commit charge and frames -------------------------------------------- */
+
+static bool charge(uint32_t pages)
+{
+    if (pages > stats.commit_limit - stats.commit_charge)
+        return false;
+    stats.commit_charge += pages;
+    if (stats.commit_charge > stats.commit_peak)
+        stats.commit_peak = stats.commit_charge;
+    return true;
+}
+
+static void uncharge(uint32_t pages)
+{
+    ASSERTF(stats.commit_charge >= pages, "commit charge %u, giving back %u", stats.commit_charge, pages);
+    stats.commit_charge -= pages;
+}
+
+void vm_zero_pool_refill(void)
+{
+    for (;;) {
+        uint32_t flags = spin_lock(&vm_lock);
+        bool full = zero_pool_count >= ZERO_POOL_TARGET;
+        spin_unlock(&vm_lock, flags);
+        if (full)
+            return;
+        paddr_t f = pmm_alloc();
+        if (f == PMM_NONE)
+            return;
+        paging_zero_frame(f);
+        flags = spin_lock(&vm_lock);
+        if (zero_pool_count < ZERO_POOL_TARGET) {
+            zero_pool[zero_pool_count++] = f;
+            f = PMM_NONE;
+        }
+        spin_unlock(&vm_lock, flags);
+        if (f != PMM_NONE)
+            pmm_free(f);
+    }
+}
+
+uint32_t vm_pool_frames(void)
+{
+    return zero_pool_count;
+}
+
+/* A zeroed frame for a demand-zero fault.  Cannot fail: the commit
+ * charge guarantees frames for every committed page. */
+static paddr_t take_zeroed_frame(void)
+{
+    if (zero_pool_count > 0)
+        return zero_pool[--zero_pool_count];
+    paddr_t f = pmm_alloc();
+    ASSERTF(f != PMM_NONE, "no frame for a committed page (charge %u of %u)",
+            stats.commit_charge, stats.commit_limit);
+    paging_zero_frame(f);
+    return f;
+}
+
+/* Turns one page back into "not committed", giving its frame back.
+ * Returns true if it was committed. */
+static bool page_decommit(uint32_t va)
+{
+    pte_t e = paging_query(va);
+    if (!entry_committed(e))
+        return false;
+    paddr_t frame = entry_frame(e);
+    paging_set_pte(va, 0);
+    if (frame != PMM_NONE) {
+        pmm_free(frame);
+        stats.resident_pages--;
+    }
+    return true;
+}
+
+/* Decommits [start, end) of v; returns the pages that were committed. */
+static uint32_t range_decommit(struct vad *v, uint32_t start, uint32_t end)
+{
+    uint32_t n = 0;
+
+    for (uint32_t va = start; va < end && v->committed > n; va += PGSIZE) {
+        if (!paging_has_table(va)) {
+            va = (va & ~(PDX_SPAN - 1)) + PDX_SPAN - PGSIZE;
+            continue;
+        }
+        n += page_decommit(va);
+    }
+    ASSERTF(v->committed >= n, "VAD %08x: %u committed, decommitted %u", v->start, v->committed, n);
+    v->committed -= n;
+    uncharge(n);
+    return n;
+}
+
+/* ---- range arithmetic ---------------------------------------------------- */
+
+/* [PGROUNDDOWN(addr), PGROUNDUP(addr + size)) inside the space; false when
+ * the range wraps past 4 GiB or leaves the space (checked in 64 bits, so
+ * a wrapped range is never mistaken for a small one). */
+static bool page_range(const struct vm_space *as, uint32_t addr, uint32_t size,
+                       uint32_t *start, uint32_t *end)
+{
+    uint64_t e = (uint64_t)addr + size;
+    uint64_t up = (e + PGSIZE - 1) & ~(uint64_t)(PGSIZE - 1);
+
+    if (addr < as->vads.min || up > as->vads.max)
+        return false;
+    *start = PGROUNDDOWN(addr);
+    *end = (uint32_t)up;
+    return true;
+}
+
+/* Page tables that committing [start, end) would have to create. */
+static uint32_t tables_needed(uint32_t start, uint32_t end)
+{
+    uint32_t n = 0;
+    for (uint32_t va = start & ~(PDX_SPAN - 1); va < end; va += PDX_SPAN) {
+        if (!paging_has_table(va))
+            n++;
+        if (va + PDX_SPAN < va)
+            break;
+    }
+    return n;
+}
+
+/* ---- allocate ---------------------------------------------------------- */
+
+/* Commits the not-yet-committed pages of [start, end) in v as demand-zero
+ * pages and gives already committed ones the new protection, keeping
+ * their contents (spec item 14).  All or nothing. */
+static NTSTATUS range_commit(struct vm_space *as, struct vad *v, uint32_t start, uint32_t end,
+                             uint32_t protect)
+{
+    uint32_t fresh = 0;
+
+    for (uint32_t va = start; va < end; va += PGSIZE)
+        fresh += !entry_committed(paging_query(va));
+    if (!charge(fresh))
+        return STATUS_COMMITMENT_LIMIT;
+    /* Interrupts are off under vm_lock, so nothing else takes frames
+     * between this check and the page-table allocations below. */
+    if (pmm_free_count() < tables_needed(start, end)) {
+        uncharge(fresh);
+        return STATUS_NO_MEMORY;
+    }
+    for (uint32_t va = start; va < end; va += PGSIZE) {
+        pte_t e = paging_query(va);
+        pte_t n = entry_committed(e) ? entry_with_protect(e, protect, as->user) : soft_entry(protect);
+        bool ok = paging_set_pte(va, n);
+        ASSERTF(ok, "commit %08x: page table allocation failed after the check", va);
+    }
+    v->committed += fresh;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS check_allocation_type(uint32_t type)
+{
+    uint32_t known = MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_RESET_UNDO | MEM_TOP_DOWN;
+
+    if (type & ~known)
+        return STATUS_INVALID_PARAMETER;       /* AT_ROUND_TO_PAGE, LARGE_PAGES, ... (item 19) */
+    if (type & (MEM_RESET | MEM_RESET_UNDO)) {
+        /* Item 20: MEM_RESET / MEM_RESET_UNDO only alone. */
+        uint32_t rest = type & ~MEM_TOP_DOWN;
+        return (rest == MEM_RESET || rest == MEM_RESET_UNDO) ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+    }
+    return (type & (MEM_COMMIT | MEM_RESERVE)) ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+}
+
+static NTSTATUS do_reserve(struct vm_space *as, uint32_t *base, uint32_t *size, uint32_t type,
+                           uint32_t protect)
+{
+    uint32_t start, end;
+
+    if (*base == 0) {
+        uint64_t want = ((uint64_t)*size + PGSIZE - 1) & ~(uint64_t)(PGSIZE - 1);
+        if (want > as->vads.max - as->vads.min)
+            return STATUS_INVALID_PARAMETER;    /* more than the space (item 17) */
+        start = vad_find_free(&as->vads, (uint32_t)want, type & MEM_TOP_DOWN);
+        if (start == 0)
+            return STATUS_NO_MEMORY;
+        end = start + (uint32_t)want;
+    } else {
+        if (!page_range(as, *base, *size, &start, &end))
+            return STATUS_INVALID_PARAMETER;
+        start &= ~(VM_GRANULARITY - 1);         /* item 9 */
+        if (start < as->vads.min)
+            return STATUS_INVALID_PARAMETER;
+        if (vad_conflicts(&as->vads, start, end))
+            return STATUS_CONFLICTING_ADDRESSES; /* item 10 */
+    }
+    struct vad *v = kcache_alloc(&vad_cache);
+    if (v == NULL)
+        return STATUS_NO_MEMORY;
+    v->start = start;
+    v->end = end;
+    v->alloc_protect = protect;
+    if (type & MEM_COMMIT) {
+        NTSTATUS st = range_commit(as, v, start, end, protect);
+        if (!NT_SUCCESS(st)) {
+            kcache_free(&vad_cache, v);
+            return st;
+        }
+    }
+    vad_insert(&as->vads, v);
+    stats.reserved_bytes += end - start;
+    stats.allocations++;
+    *base = start;
+    *size = end - start;
+    return STATUS_SUCCESS;
+}
+
+/* The VAD holding all of [start, end), or NULL. */
+static struct vad *vad_holding(struct vm_space *as, uint32_t start, uint32_t end)
+{
+    struct vad *v = vad_find(&as->vads, start);
+    return (v != NULL && end <= v->end) ? v : NULL;
+}
+
+static NTSTATUS do_commit(struct vm_space *as, uint32_t *base, uint32_t *size, uint32_t protect)
+{
+    uint32_t start, end;
+
+    if (!page_range(as, *base, *size, &start, &end))
+        return STATUS_INVALID_PARAMETER;
+    struct vad *v = vad_holding(as, start, end);
+    if (v == NULL)
+        return STATUS_CONFLICTING_ADDRESSES;   /* not reserved, or past the end (item 12) */
+    NTSTATUS st = range_commit(as, v, start, end, protect);
+    if (NT_SUCCESS(st)) {
+        *base = start;
+        *size = end - start;
+    }
+    return st;
+}
+
+/* Items 21-24: the range must lie in one allocation; contents may be
+ * discarded (kept here); protections and states stay. */
+static NTSTATUS do_reset(struct vm_space *as, uint32_t *base, uint32_t *size)
+{
+    uint32_t start, end;
+
+    if (!page_range(as, *base, *size, &start, &end))
+        return STATUS_INVALID_PARAMETER;
+    if (vad_holding(as, start, end) == NULL)
+        return STATUS_CONFLICTING_ADDRESSES;
+    *base = start;
+    *size = end - start;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS vm_allocate(struct vm_space *as, uint32_t *base, uint32_t *size, uint32_t type,
+                     uint32_t protect)
+{
+    NTSTATUS st = check_allocation_type(type);
+
+    if (!NT_SUCCESS(st))
+        return st;
+    if (*size == 0)
+        return STATUS_INVALID_PARAMETER;        /* item 5 */
+    if (!protect_valid(protect))
+        return STATUS_INVALID_PAGE_PROTECTION;  /* items 7, 21 */
+
+    uint32_t flags = spin_lock(&vm_lock);
+    struct vm_space *prev = vm_attach(as);
+    if (type & (MEM_RESET | MEM_RESET_UNDO))
+        st = do_reset(as, base, size);
+    else if ((type & MEM_RESERVE) || *base == 0)
+        st = do_reserve(as, base, size, type, protect);
+    else
+        st = do_commit(as, base, size, protect);
+    vm_detach(prev);
+    spin_unlock(&vm_lock, flags);
+    return st;
+}
+
+/* ---- free ------------------------------------------------------------------ */
+
+static void release_vad(struct vm_space *as, struct vad *v)
+{
+    range_decommit(v, v->start, v->end);
+    vad_remove(&as->vads, v);
+    stats.reserved_bytes -= v->end - v->start;
+    stats.allocations--;
+    kcache_free(&vad_cache, v);
+}
+
+static NTSTATUS do_release(struct vm_space *as, uint32_t *base, uint32_t *size)
+{
+    if (*size != 0)
+        return STATUS_INVALID_PARAMETER;        /* item 26 */
+    uint32_t addr = PGROUNDDOWN(*base);
+    struct vad *v = vad_find(&as->vads, addr);
+    if (v == NULL)
+        return STATUS_MEMORY_NOT_ALLOCATED;     /* item 28 */
+    if (addr != v->start)
+        return STATUS_FREE_VM_NOT_AT_BASE;      /* item 26 */
+    *base = v->start;
+    *size = v->end - v->start;
+    release_vad(as, v);
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS do_decommit(struct vm_space *as, uint32_t *base, uint32_t *size)
+{
+    uint32_t start, end;
+    struct vad *v;
+
+    if (*size == 0) {
+        /* Item 30: the whole allocation, from its first page only. */
+        v = vad_find(&as->vads, *base);
+        if (v == NULL)
+            return STATUS_MEMORY_NOT_ALLOCATED;
+        if (PGROUNDDOWN(*base) != v->start)
+            return STATUS_FREE_VM_NOT_AT_BASE;
+        start = v->start;
+        end = v->end;
+    } else {
+        if (!page_range(as, *base, *size, &start, &end))
+            return STATUS_INVALID_PARAMETER;
+        v = vad_find(&as->vads, start);
+        if (v == NULL)
+            return STATUS_MEMORY_NOT_ALLOCATED; /* item 32 */
+        if (end > v->end)
+            return STATUS_UNABLE_TO_FREE_VM;    /* item 31 */
+    }
+    range_decommit(v, start, end);
+    *base = start;
+    *size = end - start;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS vm_free(struct vm_space *as, uint32_t *base, uint32_t *size, uint32_t type)
+{
+    NTSTATUS st;
+
+    if (type != MEM_DECOMMIT && type != MEM_RELEASE)
+        return STATUS_INVALID_PARAMETER;        /* item 25 */
+    uint32_t flags = spin_lock(&vm_lock);
+    struct vm_space *prev = vm_attach(as);
+    st = type == MEM_RELEASE ? do_release(as, base, size) : do_decommit(as, base, size);
+    vm_detach(prev);
+    spin_unlock(&vm_lock, flags);
+    return st;
+}
+
+void vm_space_destroy(struct vm_space *as)
+{
+    ASSERTF(as != kernel_space && as != current_space, "destroying the %s address space",
+            as == kernel_space ? "kernel" : "current");
+    uint32_t flags = spin_lock(&vm_lock);
+    struct vm_space *prev = vm_attach(as);
+    while (as->vads.root != NULL)
+        release_vad(as, as->vads.root);
+    vm_detach(prev);
+    spin_unlock(&vm_lock, flags);
+    pgdir_destroy(as->pgdir);
+    as->in_use = false;
+}
+
+/* ---- protect --------------------------------------------------------------- */
+
+static NTSTATUS do_protect(struct vm_space *as, uint32_t *base, uint32_t *size,
+                           uint32_t protect, uint32_t *old)
+{
+    uint32_t start, end;
+
+    if (!page_range(as, *base, *size, &start, &end) || start == end)
+        return STATUS_INVALID_PARAMETER;
+    struct vad *v = vad_holding(as, start, end);
+    if (v == NULL)
+        return STATUS_CONFLICTING_ADDRESSES;    /* free, or two allocations (item 34) */
+    for (uint32_t va = start; va < end; va += PGSIZE)
+        if (!entry_committed(paging_query(va)))
+            return STATUS_NOT_COMMITTED;        /* a reserved page: nothing changes */
+    /* Item 40: NOCACHE given at allocation sticks to the allocation. */
+    if ((v->alloc_protect & PAGE_NOCACHE) && !(protect & MODIFIERS))
+        protect |= PAGE_NOCACHE;
+    *old = entry_protect(paging_query(start));  /* item 35: the first page's */
+    for (uint32_t va = start; va < end; va += PGSIZE)
+        paging_set_pte(va, entry_with_protect(paging_query(va), protect, as->user));
+    *base = start;
+    *size = end - start;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS vm_protect(struct vm_space *as, uint32_t *base, uint32_t *size, uint32_t new_protect,
+                    uint32_t *old)
+{
+    if (old == NULL)
+        return STATUS_ACCESS_VIOLATION;         /* item 36 */
+    if (!protect_valid(new_protect))
+        return STATUS_INVALID_PAGE_PROTECTION;  /* item 37 */
+    uint32_t flags = spin_lock(&vm_lock);
+    struct vm_space *prev = vm_attach(as);
+    NTSTATUS st = do_protect(as, base, size, new_protect, old);
+    vm_detach(prev);
+    spin_unlock(&vm_lock, flags);
+    return st;
+}
+
+/* ---- query ------------------------------------------------------------------ */
+
+static void query_free(struct vm_space *as, uint32_t page, MEMORY_BASIC_INFORMATION *info)
+{
+    struct vad *next = vad_next_at_or_above(&as->vads, page);
+    uint32_t limit = next ? next->start : as->vads.max;
+
+    *info = (MEMORY_BASIC_INFORMATION){
+        .BaseAddress = (PVOID)page,
+        .AllocationBase = NULL,
+        .AllocationProtect = 0,
+        .RegionSize = limit - page,
+        .State = MEM_FREE,
+        .Protect = PAGE_NOACCESS,               /* item 49 */
+        .Type = 0,
+    };
+}
+
+/* Items 45-48: the run of pages from `page` with the same state and
+ * protection, never past the allocation's end. */
+static void query_allocated(struct vad *v, uint32_t page, MEMORY_BASIC_INFORMATION *info)
+{
+    pte_t first = paging_query(page);
+    bool committed = entry_committed(first);
+    uint32_t protect = committed ? entry_protect(first) : 0;
+    uint32_t va = page + PGSIZE;
+
+    while (va < v->end) {
+        if (!committed && !paging_has_table(va)) {
+            va = (va & ~(PDX_SPAN - 1)) + PDX_SPAN;    /* a whole table of "reserved" */
+            continue;
+        }
+        pte_t e = paging_query(va);
+        if (entry_committed(e) != committed || (committed && entry_protect(e) != protect))
+            break;
+        va += PGSIZE;
+    }
+    if (va > v->end)
+        va = v->end;
+    *info = (MEMORY_BASIC_INFORMATION){
+        .BaseAddress = (PVOID)page,
+        .AllocationBase = (PVOID)v->start,
+        .AllocationProtect = v->alloc_protect,
+        .RegionSize = va - page,
+        .State = committed ? MEM_COMMIT : MEM_RESERVE,
+        .Protect = protect,
+        .Type = MEM_PRIVATE,
+    };
+}
+
+NTSTATUS vm_query(struct vm_space *as, uint32_t addr, MEMORY_BASIC_INFORMATION *info)
+{
+    uint32_t lowest = as->user ? 0 : as->vads.min;
+
+    if (addr < lowest || addr >= as->vads.max)
+        return STATUS_INVALID_PARAMETER;        /* item 44 */
+    uint32_t flags = spin_lock(&vm_lock);
+    struct vm_space *prev = vm_attach(as);
+    uint32_t page = PGROUNDDOWN(addr);
+    struct vad *v = vad_find(&as->vads, page);
+    if (v != NULL)
+        query_allocated(v, page, info);
+    else
+        query_free(as, page, info);
+    vm_detach(prev);
+    spin_unlock(&vm_lock, flags);
+    return STATUS_SUCCESS;
+}
+
+/* ---- page faults -------------------------------------------------------------- */
+
+static bool refuse(NTSTATUS code, struct trap_frame *tf, uint32_t cr2)
+{
+    last_exception = (struct vm_exception){
+        .code = code,
+        .access = (tf->error & PF_I) ? EXCEPTION_EXECUTE_FAULT
+                  : (tf->error & PF_W) ? EXCEPTION_WRITE_FAULT : EXCEPTION_READ_FAULT,
+        .address = cr2,
+        .eip = tf->eip,
+    };
+    if (code == STATUS_GUARD_PAGE_VIOLATION)
+        stats.faults_guard++;
+    else
+        stats.faults_access_violation++;
+    return false;
+}
+
+bool vm_page_fault(struct trap_frame *tf, uint32_t cr2)
+{
+    bool user_page = cr2 < USER_END;
+
+    if (!user_page && (cr2 < KVM_BASE || cr2 >= KVM_END))
+        return false;                           /* not VM-managed: the caller reports it */
+    if (user_page && current_space == kernel_space)
+        return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);
+    if (!user_page && (tf->error & PF_U))
+        return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);   /* ring 3 touching kernel VM */
+
+    uint32_t va = PGROUNDDOWN(cr2);
+    pte_t e = paging_query(va);
+    if (!entry_committed(e) || (e & PTE_P))
+        return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);   /* free, reserved, or protection */
+    uint32_t protect = entry_protect(e);
+    if (protect & PAGE_GUARD) {
+        /* Item 54: the guard goes before the exception is raised. */
+        paging_set_pte(va, e & ~SOFT_GUARD);
+        return refuse(STATUS_GUARD_PAGE_VIOLATION, tf, cr2);
+    }
+    if (!protect_accessible(protect) || ((tf->error & PF_W) && !protect_writable(protect)))
+        return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);
+    paddr_t frame = entry_frame(e);
+    if (frame == PMM_NONE) {
+        frame = take_zeroed_frame();
+        stats.resident_pages++;
+        stats.faults_demand_zero++;
+    }
+    paging_set_pte(va, present_entry(frame, protect, user_page));
+    return true;
+}
+
+const struct vm_exception *vm_last_exception(void)
+{
+    return &last_exception;
+}
+
+void vm_clear_last_exception(void)
+{
+    last_exception = (struct vm_exception){ 0 };
+}
+
+void vm_get_stats(struct vm_stats *out)
+{
+    *out = stats;
+    out->zero_pool = zero_pool_count;
+}
+
+/* ---- validation -------------------------------------------------------------- */
+
+static int validate_vad_pages(struct vad *v, bool user)
+{
+    uint32_t committed = 0;
+    int bad = 0;
+
+    for (uint32_t va = v->start; va < v->end; va += PGSIZE) {
+        if (!paging_has_table(va)) {
+            va = (va & ~(PDX_SPAN - 1)) + PDX_SPAN - PGSIZE;
+            continue;
+        }
+        pte_t e = paging_query(va);
+        if (!entry_committed(e))
+            continue;
+        committed++;
+        if ((e & PTE_P) && (!!(e & PTE_U) != user || base_index(entry_protect(e)) == 0)) {
+            kprintf("vm: page %08x: present entry %08x has bad bits\n", va, e);
+            bad++;
+        }
+        if (!(e & PTE_P) && !(e & SOFT_COMMITTED)) {
+            kprintf("vm: page %08x: soft entry %08x lacks the committed bit\n", va, e);
+            bad++;
+        }
+    }
+    if (committed != v->committed) {
+        kprintf("vm: VAD %08x-%08x counts %u committed pages, the tables hold %u\n",
+                v->start, v->end, v->committed, committed);
+        bad++;
+    }
+    return bad;
+}
+
+int vm_validate(struct vm_space *as)
+{
+    uint32_t flags = spin_lock(&vm_lock);
+    struct vm_space *prev = vm_attach(as);
+    int bad = vad_validate(&as->vads);
+
+    for (struct vad *v = vad_first(&as->vads); v != NULL; v = vad_successor(v))
+        bad += validate_vad_pages(v, as->user);
+    if (as->user) {
+        /* No committed or mapped page outside every reservation. */
+        for (uint32_t va = 0; va < USER_END; va += PGSIZE) {
+            if (!paging_has_table(va)) {
+                va += PDX_SPAN - PGSIZE;
+                continue;
+            }
+            if (paging_query(va) != 0 && vad_find(&as->vads, va) == NULL) {
+                kprintf("vm: page %08x has entry %08x outside every reservation\n", va, paging_query(va));
+                bad++;
+            }
+        }
+    }
+    vm_detach(prev);
+    spin_unlock(&vm_lock, flags);
+    return bad;
+}

@@ -1,0 +1,440 @@
+/* Paging with the semantics the hardware enforces: aliasing, permissions
+ * (CR0.WP), TLB invalidation, the self-map, page-table lifetimes, and the
+ * fault hook.  Test mappings live in the user half of the current
+ * directory, where nothing else is mapped during kernel tests. */
+#include "tests/ktest.h"
+#include "mm/paging.h"
+#include "mm/memlayout.h"
+#include "mm/pmm.h"
+#include "kernel/layout.h"
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/serial.h"
+#include "kernel/x86.h"
+#include <string.h>
+
+#define TEST_VA 0x40000000u
+#define TEST_VA2 0x40001000u
+
+void kmain(uint32_t magic, uint32_t mbi_phys);
+static const uint32_t rodata_word = 0x600DF00D;
+static uint32_t data_word = 1;
+
+static paddr_t frame_with(uint32_t pattern)
+{
+    paddr_t f = pmm_alloc();
+    if (f == PMM_NONE)
+        return f;
+    uint32_t *p = paging_temp_map(f);
+    for (uint32_t i = 0; i < PGSIZE / 4; i++)
+        p[i] = pattern;
+    paging_temp_unmap(p);
+    return f;
+}
+
+static void paging_low_identity_map_gone(struct ktest *t)
+{
+    struct fault_record rec;
+    uint32_t v = 0;
+
+    EXPECT_EQ(t, paging_query(0x00100000) & PTE_P, 0);
+    EXPECT_FAULT(t, &rec, v = *(volatile uint32_t *)0x00100000);
+    EXPECT_EQ(t, rec.vector, T_PF);
+    EXPECT_EQ(t, rec.cr2, 0x00100000);
+    EXPECT_EQ(t, rec.error, 0);
+    /* The boot path's view of low memory through the high half is gone too. */
+    EXPECT_FAULT(t, &rec, v = *(volatile uint32_t *)(KERNEL_VBASE + 0x9000));
+    EXPECT_EQ(t, rec.cr2, KERNEL_VBASE + 0x9000);
+    (void)v;
+}
+
+static void paging_kernel_text_read_only(struct ktest *t)
+{
+    struct fault_record rec;
+    volatile uint8_t *text = (volatile uint8_t *)kmain;
+    struct paging_stats s;
+
+    EXPECT_FAULT(t, &rec, *text = 0xCC);
+    EXPECT_EQ(t, rec.vector, T_PF);
+    EXPECT_EQ(t, rec.cr2, (uint32_t)kmain);
+    EXPECT_EQ(t, rec.error, PF_P | PF_W);   /* present, write, supervisor */
+    pte_t pte = paging_query((uint32_t)kmain);
+    EXPECT_EQ(t, pte & (PTE_P | PTE_W | PTE_U), PTE_P);
+    paging_get_stats(&s);
+    EXPECT_EQ(t, (pte & PTE_G) != 0, s.pge);
+}
+
+static void paging_rodata_read_only(struct ktest *t)
+{
+    struct fault_record rec;
+    volatile uint32_t *p = (volatile uint32_t *)&rodata_word;
+
+    EXPECT_FAULT(t, &rec, *p = 0);
+    EXPECT_EQ(t, rec.cr2, (uint32_t)&rodata_word);
+    EXPECT_EQ(t, rec.error, PF_P | PF_W);
+    EXPECT_EQ(t, rodata_word, 0x600DF00D);
+}
+
+static void paging_data_and_bss_writable(struct ktest *t)
+{
+    EXPECT_EQ(t, paging_query((uint32_t)&data_word) & (PTE_P | PTE_W), PTE_P | PTE_W);
+    EXPECT_EQ(t, paging_query((uint32_t)boot_stack_bottom) & (PTE_P | PTE_W), PTE_P | PTE_W);
+    data_word++;
+    EXPECT_EQ(t, data_word, 2);
+    data_word = 1;
+}
+
+static void paging_stack_guard_unmapped(struct ktest *t)
+{
+    struct fault_record rec;
+    uint32_t v = 0;
+
+    EXPECT_EQ(t, paging_query((uint32_t)boot_stack_guard) & PTE_P, 0);
+    EXPECT_FAULT(t, &rec, v = *(volatile uint32_t *)(boot_stack_guard + 0x800));
+    EXPECT_EQ(t, rec.cr2, (uint32_t)boot_stack_guard + 0x800);
+    EXPECT_EQ(t, rec.error, 0);
+    (void)v;
+}
+
+static void paging_alias_two_pages_one_frame(struct ktest *t)
+{
+    paddr_t f = frame_with(0);
+    ASSERT_NE(t, f, PMM_NONE);
+    ASSERT_TRUE(t, paging_map(TEST_VA, f, PTE_W));
+    ASSERT_TRUE(t, paging_map(TEST_VA2, f, PTE_W));
+    volatile uint32_t *a = (volatile uint32_t *)TEST_VA, *b = (volatile uint32_t *)TEST_VA2;
+
+    a[10] = 0xA11A5;
+    EXPECT_EQ(t, b[10], 0xA11A5);
+    b[1023] = 0xB0B;
+    EXPECT_EQ(t, a[1023], 0xB0B);
+    EXPECT_EQ(t, paging_unmap(TEST_VA), f);
+    EXPECT_EQ(t, paging_unmap(TEST_VA2), f);
+    pmm_free(f);
+}
+
+static void paging_write_to_read_only_page_faults(struct ktest *t)
+{
+    struct fault_record rec;
+    paddr_t f = frame_with(0x5A5A5A5A);
+    ASSERT_NE(t, f, PMM_NONE);
+    ASSERT_TRUE(t, paging_map(TEST_VA, f, 0));
+
+    EXPECT_EQ(t, *(volatile uint32_t *)(TEST_VA + 0x124), 0x5A5A5A5A);   /* reads work */
+    EXPECT_FAULT(t, &rec, *(volatile uint32_t *)(TEST_VA + 0x124) = 1);
+    EXPECT_EQ(t, rec.vector, T_PF);
+    EXPECT_EQ(t, rec.cr2, TEST_VA + 0x124);
+    EXPECT_EQ(t, rec.error, PF_P | PF_W);
+    EXPECT_EQ(t, paging_unmap(TEST_VA), f);
+    pmm_free(f);
+}
+
+static void paging_unmapped_page_faults_not_present(struct ktest *t)
+{
+    struct fault_record rec;
+    paddr_t f = frame_with(7);
+    ASSERT_NE(t, f, PMM_NONE);
+    ASSERT_TRUE(t, paging_map(TEST_VA, f, PTE_W));
+    EXPECT_EQ(t, *(volatile uint32_t *)TEST_VA, 7);    /* now in the TLB */
+    EXPECT_EQ(t, paging_unmap(TEST_VA), f);
+    EXPECT_EQ(t, paging_unmap(TEST_VA), PMM_NONE);    /* nothing left to unmap */
+
+    EXPECT_FAULT(t, &rec, *(volatile uint32_t *)(TEST_VA + 8) = 1);
+    EXPECT_EQ(t, rec.cr2, TEST_VA + 8);
+    EXPECT_EQ(t, rec.error, PF_W);                     /* not present, write */
+    pmm_free(f);
+}
+
+static void paging_tlb_remap_sees_new_frame(struct ktest *t)
+{
+    paddr_t f1 = frame_with(0x11111111), f2 = frame_with(0x22222222);
+    ASSERT_NE(t, f1, PMM_NONE);
+    ASSERT_NE(t, f2, PMM_NONE);
+    ASSERT_TRUE(t, paging_map(TEST_VA, f1, PTE_W));
+    /* Map a second page in the same table so it survives the unmap. */
+    ASSERT_TRUE(t, paging_map(TEST_VA2, f1, PTE_W));
+
+    EXPECT_EQ(t, *(volatile uint32_t *)TEST_VA, 0x11111111);  /* cached translation */
+    EXPECT_EQ(t, paging_unmap(TEST_VA), f1);
+    ASSERT_TRUE(t, paging_map(TEST_VA, f2, PTE_W));
+    /* Without INVLPG in unmap the stale translation would read f1. */
+    EXPECT_EQ(t, *(volatile uint32_t *)TEST_VA, 0x22222222);
+
+    paging_unmap(TEST_VA);
+    paging_unmap(TEST_VA2);
+    pmm_free(f1);
+    pmm_free(f2);
+}
+
+static void paging_tlb_protect_rw_to_ro(struct ktest *t)
+{
+    struct fault_record rec;
+    paddr_t f = frame_with(0);
+    ASSERT_NE(t, f, PMM_NONE);
+    ASSERT_TRUE(t, paging_map(TEST_VA, f, PTE_W));
+
+    *(volatile uint32_t *)TEST_VA = 3;                /* writable translation cached */
+    paging_protect(TEST_VA, 0);
+    EXPECT_FAULT(t, &rec, *(volatile uint32_t *)TEST_VA = 4);
+    EXPECT_EQ(t, rec.error, PF_P | PF_W);
+    EXPECT_EQ(t, *(volatile uint32_t *)TEST_VA, 3);
+    paging_protect(TEST_VA, PTE_W);
+    *(volatile uint32_t *)TEST_VA = 5;                /* and back */
+    EXPECT_EQ(t, *(volatile uint32_t *)TEST_VA, 5);
+    paging_unmap(TEST_VA);
+    pmm_free(f);
+}
+
+/* The PTE for va found by walking the physical tables from CR3. */
+static pte_t walk_physical(uint32_t va)
+{
+    pde_t *pd = paging_temp_map(read_cr3() & PTE_FRAME);
+    pde_t pde = pd[PDX(va)];
+    paging_temp_unmap(pd);
+    if (!(pde & PTE_P))
+        return 0;
+    pte_t *pt = paging_temp_map(PTE_ADDR(pde));
+    pte_t pte = pt[PTX(va)];
+    paging_temp_unmap(pt);
+    return pte;
+}
+
+static void paging_selfmap_matches_physical_walk(struct ktest *t)
+{
+    paddr_t f = frame_with(0);
+    ASSERT_NE(t, f, PMM_NONE);
+    ASSERT_TRUE(t, paging_map(TEST_VA, f, PTE_W | PTE_U));
+    const uint32_t probes[] = {
+        (uint32_t)kmain, (uint32_t)&rodata_word, (uint32_t)&data_word, (uint32_t)boot_stack_guard,
+        TEST_VA, TEST_VA + PGSIZE, PD_WINDOW, KVM_BASE, 0,
+    };
+
+    for (unsigned i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
+        EXPECT_EQ(t, paging_query(probes[i]), walk_physical(probes[i]));
+    EXPECT_EQ(t, paging_query(TEST_VA) & PTE_FRAME, f);
+    /* The directory maps itself: its entry 0x300 holds CR3's frame. */
+    EXPECT_EQ(t, ((pde_t *)PD_WINDOW)[SELFMAP_PDX] & PTE_FRAME, read_cr3() & PTE_FRAME);
+    EXPECT_EQ(t, paging_query(PD_WINDOW) & PTE_FRAME, read_cr3() & PTE_FRAME);
+    paging_unmap(TEST_VA);
+    pmm_free(f);
+}
+
+static void paging_kernel_tables_preallocated(struct ktest *t)
+{
+    const pde_t *pd = (const pde_t *)PD_WINDOW;
+    int missing = 0;
+
+    for (uint32_t i = KERNEL_PDX_FIRST; i < PT_ENTRIES; i++)
+        missing += !(pd[i] & PTE_P);
+    EXPECT_EQ(t, missing, 0);
+    for (uint32_t i = KERNEL_PDX_FIRST; i < PT_ENTRIES; i++)
+        if (pd[i] & PTE_U)
+            ktest_fail_msg(t, __FILE__, __LINE__, "kernel PDE %x has U/S set", i);
+}
+
+static void paging_page_tables_freed(struct ktest *t)
+{
+    struct paging_stats before, during, after;
+    uint32_t free_before = pmm_free_count();
+    paddr_t f = frame_with(0);
+    ASSERT_NE(t, f, PMM_NONE);
+
+    paging_get_stats(&before);
+    for (uint32_t i = 0; i < 16; i++)
+        ASSERT_TRUE(t, paging_map(0x10000000 + i * PDX_SPAN, f, PTE_W));
+    paging_get_stats(&during);
+    EXPECT_EQ(t, during.page_tables, before.page_tables + 16);
+    for (uint32_t i = 0; i < 16; i++)
+        EXPECT_EQ(t, paging_unmap(0x10000000 + i * PDX_SPAN), f);
+    paging_get_stats(&after);
+    EXPECT_EQ(t, after.page_tables, before.page_tables);
+    EXPECT_EQ(t, ((pde_t *)PD_WINDOW)[PDX(0x10000000)] & PTE_P, 0);
+    pmm_free(f);
+    EXPECT_EQ(t, pmm_free_count(), free_before);
+}
+
+/* Drains every free frame into a chain kept inside the frames themselves
+ * (word 0 of each holds the previous one); returns the chain's head. */
+static paddr_t drain_frames(uint32_t *count)
+{
+    paddr_t head = PMM_NONE, f;
+    *count = 0;
+    while ((f = pmm_alloc()) != PMM_NONE) {
+        uint32_t *p = paging_temp_map(f);
+        p[0] = head;
+        paging_temp_unmap(p);
+        head = f;
+        (*count)++;
+    }
+    return head;
+}
+
+static void undrain_frames(paddr_t head)
+{
+    while (head != PMM_NONE) {
+        uint32_t *p = paging_temp_map(head);
+        paddr_t next = p[0];
+        paging_temp_unmap(p);
+        pmm_free(head);
+        head = next;
+    }
+}
+
+static void paging_map_fails_cleanly_without_frames(struct ktest *t)
+{
+    struct paging_stats before, after;
+    paddr_t f = frame_with(0);
+    uint32_t drained;
+    ASSERT_NE(t, f, PMM_NONE);
+    paging_get_stats(&before);
+    paddr_t chain = drain_frames(&drained);
+
+    /* A new user page table is needed and no frame is left for it. */
+    EXPECT_FALSE(t, paging_map(0x20000000, f, PTE_W));
+    EXPECT_FALSE(t, paging_set_soft(0x20000000, 0x400));
+    EXPECT_EQ(t, paging_query(0x20000000), 0);
+    paging_get_stats(&after);
+    EXPECT_EQ(t, after.page_tables, before.page_tables);
+    undrain_frames(chain);
+    ktest_log("drained %u frames", drained);
+    EXPECT_GT(t, drained, 0);
+    pmm_free(f);
+}
+
+static void paging_soft_entries_count_and_free_tables(struct ktest *t)
+{
+    struct paging_stats before, mid, after;
+
+    paging_get_stats(&before);
+    ASSERT_TRUE(t, paging_set_soft(0x30000000, 0x800));
+    ASSERT_TRUE(t, paging_set_soft(0x30001000, 0x800));
+    paging_get_stats(&mid);
+    EXPECT_EQ(t, mid.page_tables, before.page_tables + 1);
+    EXPECT_EQ(t, paging_query(0x30000000), 0x800);
+    ASSERT_TRUE(t, paging_set_soft(0x30000000, 0));
+    EXPECT_EQ(t, ((pde_t *)PD_WINDOW)[PDX(0x30000000)] & PTE_P, PTE_P);   /* one left */
+    ASSERT_TRUE(t, paging_set_soft(0x30001000, 0));
+    paging_get_stats(&after);
+    EXPECT_EQ(t, after.page_tables, before.page_tables);
+}
+
+static void paging_temp_map_aliases(struct ktest *t)
+{
+    paddr_t f = frame_with(0);
+    ASSERT_NE(t, f, PMM_NONE);
+    volatile uint32_t *a = paging_temp_map(f), *b = paging_temp_map(f);
+
+    EXPECT_NE(t, (uint32_t)a, (uint32_t)b);
+    a[5] = 0x7E3;
+    EXPECT_EQ(t, b[5], 0x7E3);
+    paging_temp_unmap((void *)a);
+    paging_temp_unmap((void *)b);
+    pmm_free(f);
+}
+
+static paddr_t hook_frame;
+static uint32_t hook_calls, hook_cr2;
+
+static bool map_on_fault(struct trap_frame *tf, uint32_t cr2)
+{
+    (void)tf;
+    hook_calls++;
+    hook_cr2 = cr2;
+    if (PGROUNDDOWN(cr2) != TEST_VA || hook_frame == PMM_NONE)
+        return false;
+    bool ok = paging_map(TEST_VA, hook_frame, PTE_W);
+    hook_frame = PMM_NONE;
+    return ok;
+}
+
+static void paging_fault_hook_resolves(struct ktest *t)
+{
+    struct paging_stats before, after;
+    paddr_t f = frame_with(0x0BADCAFE);
+    ASSERT_NE(t, f, PMM_NONE);
+
+    hook_frame = f;
+    hook_calls = 0;
+    paging_get_stats(&before);
+    page_fault_hook saved = paging_set_fault_hook(map_on_fault);
+    uint32_t v = *(volatile uint32_t *)(TEST_VA + 0x40);   /* faults, hook maps, retried */
+    paging_set_fault_hook(saved);
+    paging_get_stats(&after);
+    EXPECT_EQ(t, v, 0x0BADCAFE);
+    EXPECT_EQ(t, hook_calls, 1);
+    EXPECT_EQ(t, hook_cr2, TEST_VA + 0x40);
+    EXPECT_EQ(t, after.faults_hooked, before.faults_hooked + 1);
+    EXPECT_EQ(t, paging_unmap(TEST_VA), f);
+    pmm_free(f);
+}
+
+static void paging_address_spaces_are_separate(struct ktest *t)
+{
+    struct fault_record rec;
+    struct pgdir *kernel = paging_current();
+    struct pgdir *as = pgdir_create();
+    paddr_t f = frame_with(0x5EC);
+    ASSERT_TRUE(t, as != NULL);
+    ASSERT_NE(t, f, PMM_NONE);
+
+    paging_switch(as);
+    ASSERT_TRUE(t, paging_map(TEST_VA, f, PTE_W));
+    EXPECT_EQ(t, *(volatile uint32_t *)TEST_VA, 0x5EC);
+    EXPECT_EQ(t, *(volatile uint32_t *)&data_word, 1);     /* kernel half shared */
+    paging_switch(kernel);
+    EXPECT_FAULT(t, &rec, (void)*(volatile uint32_t *)TEST_VA);
+    EXPECT_EQ(t, rec.cr2, TEST_VA);
+    paging_switch(as);
+    EXPECT_EQ(t, paging_unmap(TEST_VA), f);
+    paging_switch(kernel);
+    pgdir_destroy(as);
+    pmm_free(f);
+}
+
+/* With qmp_check on the command line: print this kernel's view of its
+ * tables in the format of QEMU's `info mem` / `info tlb`, stop at a marker
+ * and let the harness compare them with QEMU's own page walker.  The
+ * harness answers '1' (identical) or '0' over the serial line. */
+static void paging_matches_qemu_monitor(struct ktest *t)
+{
+    if (cmdline_get("qmp_check") == NULL)
+        ktest_skip(t, "needs the harness (qmp_check on the command line)");
+    paddr_t f = frame_with(0);
+    ASSERT_NE(t, f, PMM_NONE);
+    ASSERT_TRUE(t, paging_map(TEST_VA, f, PTE_W | PTE_U));     /* a user page */
+    ASSERT_TRUE(t, paging_map(TEST_VA2, f, PTE_U));            /* read-only alias */
+    paging_dump_info_mem();
+    paging_dump_info_tlb();
+    kprintf("READY-FOR-MONITOR\n");
+    char verdict = serial_getc();
+    paging_unmap(TEST_VA);
+    paging_unmap(TEST_VA2);
+    pmm_free(f);
+    EXPECT_EQ(t, verdict, '1');
+}
+
+static const struct ktest_case paging_cases[] = {
+    KTEST_CASE(paging_low_identity_map_gone),
+    KTEST_CASE(paging_kernel_text_read_only),
+    KTEST_CASE(paging_rodata_read_only),
+    KTEST_CASE(paging_data_and_bss_writable),
+    KTEST_CASE(paging_stack_guard_unmapped),
+    KTEST_CASE(paging_alias_two_pages_one_frame),
+    KTEST_CASE(paging_write_to_read_only_page_faults),
+    KTEST_CASE(paging_unmapped_page_faults_not_present),
+    KTEST_CASE(paging_tlb_remap_sees_new_frame),
+    KTEST_CASE(paging_tlb_protect_rw_to_ro),
+    KTEST_CASE(paging_selfmap_matches_physical_walk),
+    KTEST_CASE(paging_kernel_tables_preallocated),
+    KTEST_CASE(paging_page_tables_freed),
+    KTEST_CASE(paging_map_fails_cleanly_without_frames),
+    KTEST_CASE(paging_soft_entries_count_and_free_tables),
+    KTEST_CASE(paging_temp_map_aliases),
+    KTEST_CASE(paging_fault_hook_resolves),
+    KTEST_CASE(paging_address_spaces_are_separate),
+    KTEST_CASE(paging_matches_qemu_monitor),
+    KTEST_END,
+};
+
+static const struct ktest_suite paging_suite = { .name = "paging", .cases = paging_cases };
+KTEST_SUITE(paging_suite);
