@@ -21,7 +21,9 @@ QEMU    := qemu-system-i386
 PYTHON  ?= python3
 BUILD   := build
 
-CFLAGS := -std=gnu11 -ffreestanding -fno-pie -fno-pic -fno-stack-protector \
+# KDEFS: extra defines, e.g. -DPMM_POISON=0 for the benchmark build.
+KDEFS   ?=
+CFLAGS := $(KDEFS) -std=gnu11 -ffreestanding -fno-pie -fno-pic -fno-stack-protector \
           -nostdlib -m32 -march=i686 -mgeneral-regs-only -O2 -g \
           -fno-omit-frame-pointer -Wall -Wextra -Werror -MD -I. -Ilibc/include
 ASFLAGS := -f elf32 -g -F dwarf
@@ -42,7 +44,7 @@ MM_OBJS := mm/pmm.o mm/paging.o mm/kpool.o mm/vad.o mm/vm.o mm/virtual.o
 
 LIBC_OBJS := libc/format.o libc/string.o
 
-TEST_OBJS := \
+TEST_OBJS := tests/bench/kbench.o tests/bench/bench_vm.o \
 	tests/ktest.o tests/kernel/test_kprintf.o tests/kernel/test_exceptions.o \
 	tests/kernel/test_multiboot.o tests/kernel/test_ksyms.o tests/kernel/test_selftest.o \
 	tests/kernel/test_paging.o tests/kernel/test_stackoverflow.o
@@ -56,7 +58,7 @@ ISO_TOOLS   := grub-mkrescue:grub-common /usr/lib/grub/i386-pc/modinfo.sh:grub-p
                xorriso:xorriso mformat:mtools
 RUN_TOOLS   := $(QEMU):qemu-system-x86
 
-.PHONY: all kernel iso run test debug clean tools-build tools-iso tools-run tools-debug
+.PHONY: all kernel iso run test bench debug clean tools-build tools-iso tools-run tools-debug
 
 all: kernel
 kernel: $(BUILD)/kernel.elf
@@ -112,6 +114,12 @@ run: $(BUILD)/kernel.iso | tools-run
 SUITES ?=
 test: $(BUILD)/kernel.elf $(BUILD)/kernel.iso | tools-run
 	$(PYTHON) tests/harness.py --build $(BUILD) $(if $(SUITES),--suites $(SUITES))
+
+# Benchmarks: a release build (no frame poisoning) booted under
+# -icount shift=0, where the TSC counts retired guest instructions.
+bench: | tools-run
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/release KDEFS=-DPMM_POISON=0 $(BUILD)/release/kernel.elf
+	$(PYTHON) tests/bench.py --kernel $(BUILD)/release/kernel.elf --logs $(BUILD)/logs
 
 GDB_PORT ?= 1234
 debug: $(BUILD)/kernel.elf | tools-debug

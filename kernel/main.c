@@ -19,6 +19,7 @@
 #include "mm/vm.h"
 #include "mm/kpool.h"
 #include "tests/ktest.h"
+#include "tests/bench/kbench.h"
 
 #define KERNEL_NAME "winmm-x86"
 #define KERNEL_VERSION "0.1"
@@ -96,6 +97,11 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
         ktest_register_counter("commit charge", counter_commit_charge);
         bool ok = ktest_run(tests) && unknown == 0;
         qemu_exit(ok ? QEMU_EXIT_PASS : QEMU_EXIT_FAIL);
+    }
+    const char *benches = cmdline_get("bench");
+    if (benches != NULL) {
+        kbench_run(benches);
+        qemu_exit(unknown == 0 ? QEMU_EXIT_PASS : QEMU_EXIT_FAIL);
     }
     shell_run();
 }

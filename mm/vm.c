@@ -318,6 +318,18 @@ void vm_zero_pool_refill(void)
     }
 }
 
+void vm_zero_pool_drain(void)
+{
+    for (;;) {
+        uint32_t flags = spin_lock(&vm_lock);
+        paddr_t f = zero_pool_count > 0 ? zero_pool[--zero_pool_count] : PMM_NONE;
+        spin_unlock(&vm_lock, flags);
+        if (f == PMM_NONE)
+            return;
+        pmm_free(f);
+    }
+}
+
 uint32_t vm_pool_frames(void)
 {
     return zero_pool_count;

@@ -80,6 +80,8 @@ void vm_get_stats(struct vm_stats *out);
 uint32_t vm_pool_frames(void);
 /* Fills the zeroed-frame pool (called when the CPU has nothing better to do). */
 void vm_zero_pool_refill(void);
+/* Gives the pool's frames back (a fault then zeroes its frame itself). */
+void vm_zero_pool_drain(void);
 
 /* Checks every internal invariant of an address space (tree order and
  * balance, counters against the page tables); returns the number of

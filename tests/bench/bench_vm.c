@@ -1,0 +1,162 @@
+/* Costs of the paging and VM paths, in guest instructions (see kbench.h).
+ * Each runs in a fresh user address space with one ballast allocation
+ * (one committed, touched page), so that neither the VAD pool page nor
+ * the page table of the low user range is created and destroyed inside
+ * the measurement: those are one-off costs, not the path's. */
+#include "tests/bench/kbench.h"
+#include "mm/vm.h"
+#include "mm/virtual.h"
+#include "mm/paging.h"
+#include "mm/pmm.h"
+#include "kernel/panic.h"
+
+#define BENCH_VA 0x40000000u
+
+struct bench_space {
+    struct vm_space *as;
+    void *ballast;
+};
+
+static void space_enter(struct bench_space *b)
+{
+    b->as = vm_space_create();
+    ASSERT(b->as != NULL);
+    vm_switch(b->as);
+    b->ballast = VirtualAlloc(NULL, 0x10000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    ASSERT(b->ballast != NULL);
+    *(volatile uint32_t *)b->ballast = 1;
+}
+
+static void space_leave(struct bench_space *b)
+{
+    VirtualFree(b->ballast, 0, MEM_RELEASE);
+    vm_switch(vm_kernel_space());
+    vm_space_destroy(b->as);
+}
+
+static void bench_map_unmap(void)
+{
+    struct bench_space b;
+    space_enter(&b);
+    paddr_t f = pmm_alloc();
+    /* Keep the page table alive: a neighbour stays mapped. */
+    paging_map(BENCH_VA + PGSIZE, f, PTE_W | PTE_U);
+    uint32_t t = kbench_begin();
+    paging_map(BENCH_VA, f, PTE_W | PTE_U);
+    paging_unmap(BENCH_VA);
+    kbench_report("paging.map_unmap.1page", kbench_end(t));
+    paging_unmap(BENCH_VA + PGSIZE);
+    pmm_free(f);
+    space_leave(&b);
+}
+KBENCH(b_map_unmap, "paging.map_unmap.1page", bench_map_unmap);
+
+static void reserve_commit_release(const char *name, uint32_t bytes)
+{
+    struct bench_space b;
+    space_enter(&b);
+    uint32_t t = kbench_begin();
+    void *p = VirtualAlloc(NULL, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    BOOL ok = VirtualFree(p, 0, MEM_RELEASE);
+    uint32_t n = kbench_end(t);
+    ASSERT(p != NULL && ok);
+    kbench_report(name, n);
+    space_leave(&b);
+}
+
+static void bench_rcr_1(void)
+{
+    reserve_commit_release("vm.reserve_commit_release.1page", PGSIZE);
+}
+KBENCH(b_rcr1, "vm.reserve_commit_release.1page", bench_rcr_1);
+
+static void bench_rcr_256(void)
+{
+    reserve_commit_release("vm.reserve_commit_release.256pages", 256 * PGSIZE);
+}
+KBENCH(b_rcr256, "vm.reserve_commit_release.256pages", bench_rcr_256);
+
+/* First touch of a committed page: the whole round trip (exception entry,
+ * the VM fault path, a frame, the retried store). */
+static void demand_zero(const char *name, bool pool)
+{
+    struct bench_space b;
+    space_enter(&b);
+    volatile uint32_t *p = VirtualAlloc(NULL, 2 * PGSIZE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    ASSERT(p != NULL);
+    p[1024] = 1;                    /* the page table exists before the measurement */
+    if (pool)
+        vm_zero_pool_refill();
+    else
+        vm_zero_pool_drain();
+    uint32_t t = kbench_begin();
+    p[0] = 1;
+    uint32_t n = kbench_end(t);
+    kbench_report(name, n);
+    VirtualFree((void *)p, 0, MEM_RELEASE);
+    vm_zero_pool_refill();
+    space_leave(&b);
+}
+
+static void bench_dz(void)
+{
+    demand_zero("vm.fault.demand_zero", false);
+}
+KBENCH(b_dz, "vm.fault.demand_zero", bench_dz);
+
+static void bench_dz_excl(void)
+{
+    demand_zero("vm.fault.demand_zero.excl_zeroing", true);
+}
+KBENCH(b_dz_excl, "vm.fault.demand_zero.excl_zeroing", bench_dz_excl);
+
+static void query_with(const char *name, uint32_t allocations)
+{
+    struct bench_space b;
+    MEMORY_BASIC_INFORMATION mbi;
+    void *middle = NULL;
+    space_enter(&b);
+    for (uint32_t i = 0; i < allocations; i++) {
+        void *p = VirtualAlloc(NULL, 0x10000, MEM_RESERVE, PAGE_READWRITE);
+        ASSERT(p != NULL);
+        if (i == allocations / 2)
+            middle = p;
+    }
+    uint32_t t = kbench_begin();
+    SIZE_T r = VirtualQuery((char *)middle + 0x2000, &mbi, sizeof(mbi));
+    uint32_t n = kbench_end(t);
+    ASSERT(r == sizeof(mbi));
+    kbench_report(name, n);
+    vm_switch(vm_kernel_space());
+    vm_space_destroy(b.as);         /* releases every reservation */
+}
+
+static void bench_query_10(void)
+{
+    query_with("vm.query.10allocs", 10);
+}
+KBENCH(b_q10, "vm.query.10allocs", bench_query_10);
+
+static void bench_query_10000(void)
+{
+    query_with("vm.query.10000allocs", 10000);
+}
+KBENCH(b_q10000, "vm.query.10000allocs", bench_query_10000);
+
+static void bench_protect(void)
+{
+    struct bench_space b;
+    DWORD old;
+    space_enter(&b);
+    volatile uint32_t *p = VirtualAlloc(NULL, PGSIZE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    ASSERT(p != NULL);
+    p[0] = 1;                       /* resident: the protect edits a present PTE */
+    uint32_t t = kbench_begin();
+    BOOL ok = VirtualProtect((void *)p, PGSIZE, PAGE_READONLY, &old);
+    uint32_t n = kbench_end(t);
+    ASSERT(ok && old == PAGE_READWRITE);
+    kbench_report("vm.protect.1page", n);
+    VirtualFree((void *)p, 0, MEM_RELEASE);
+    space_leave(&b);
+}
+KBENCH(b_protect, "vm.protect.1page", bench_protect);
