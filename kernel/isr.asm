@@ -7,7 +7,7 @@ extern trap_dispatch
 
 ; Vectors with a CPU-pushed error code: 8, 10-14, 17, 21, 29, 30.
 %assign v 0
-%rep 48
+%rep 64
 stub_ %+ v:
 %if !(v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30)
     push dword 0
@@ -43,7 +43,7 @@ section .rodata
 global trap_stub_table
 trap_stub_table:
 %assign v 0
-%rep 48
+%rep 64
     dd stub_ %+ v
 %assign v v + 1
 %endrep

@@ -11,6 +11,9 @@
 #include "kernel/qemu.h"
 #include "kernel/shell.h"
 #include "kernel/serial.h"
+#include "kernel/process.h"
+#include "kernel/syscall.h"
+#include "kernel/programs.h"
 #include <stddef.h>
 #include "kernel/x86.h"
 #include "kernel/layout.h"
@@ -87,6 +90,8 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     print_banner();
     bootinfo_print();
     memory_init();
+    process_init();
+    syscall_init();
     int unknown = cmdline_init(bootinfo()->cmdline);
     sti();
 
@@ -96,6 +101,11 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
         ktest_register_counter("page-table pages", counter_page_tables);
         ktest_register_counter("commit charge", counter_commit_charge);
         bool ok = ktest_run(tests) && unknown == 0;
+        qemu_exit(ok ? QEMU_EXIT_PASS : QEMU_EXIT_FAIL);
+    }
+    const char *programs = cmdline_get("run");
+    if (programs != NULL) {
+        bool ok = programs_run(programs) && unknown == 0;
         qemu_exit(ok ? QEMU_EXIT_PASS : QEMU_EXIT_FAIL);
     }
     const char *benches = cmdline_get("bench");

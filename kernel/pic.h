@@ -1,4 +1,4 @@
-/* The two 8259A PICs, remapped to vectors 32..47. */
+/* The two 8259A PICs, remapped to vectors 0x30..0x3F. */
 #ifndef KERNEL_PIC_H
 #define KERNEL_PIC_H
 

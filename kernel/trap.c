@@ -5,6 +5,7 @@
 #include "kernel/panic.h"
 #include "kernel/console.h"
 #include "kernel/ksyms.h"
+#include "kernel/usercopy.h"
 #include "kernel/x86.h"
 #include <stddef.h>
 
@@ -17,13 +18,15 @@ _Static_assert(sizeof(struct idt_gate) == 8, "gate descriptor size");
 
 #define GATE_INT32 0x8E     /* present, DPL 0, 32-bit interrupt gate (IF cleared) */
 #define GATE_TASK 0x85      /* present, DPL 0, task gate */
-#define STUB_COUNT 48
+#define GATE_DPL3 0x60      /* DPL field = 3: reachable by `int n` from ring 3 */
+#define STUB_COUNT 64
 #define CATCH_DEPTH 8
 
 extern const uint32_t trap_stub_table[STUB_COUNT];
 
 static struct idt_gate idt[256];
 static trap_handler handlers[256];
+static void (*user_exception_handler)(struct trap_frame *tf);
 static struct fault_catch *catch_stack[CATCH_DEPTH];
 static int catch_depth;
 
@@ -40,8 +43,10 @@ const char *trap_name(unsigned vector)
 {
     if (vector < 32)
         return exception_names[vector] ? exception_names[vector] : "reserved";
-    if (vector < 48)
+    if (vector >= T_IRQ0 && vector < T_IRQ0 + 16)
         return "IRQ";
+    if (vector == T_SYSCALL)
+        return "system service";
     return "interrupt";
 }
 
@@ -74,6 +79,17 @@ void trap_set_handler(unsigned vector, trap_handler h)
 {
     ASSERTF(vector < 256, "vector %u", vector);
     handlers[vector] = h;
+}
+
+void trap_set_gate_dpl3(unsigned vector)
+{
+    ASSERTF(vector < STUB_COUNT, "vector %u has no stub", vector);
+    idt[vector].type_attr |= GATE_DPL3;
+}
+
+void trap_set_user_exception_handler(void (*fn)(struct trap_frame *tf))
+{
+    user_exception_handler = fn;
 }
 
 void fault_catch_push(struct fault_catch *c)
@@ -132,6 +148,8 @@ void trap_report(const struct trap_frame *tf)
  * panic with the full report. */
 static void trap_unhandled(struct trap_frame *tf)
 {
+    if (usercopy_fixup(tf))
+        return;                 /* a bad user pointer in a copy: the copy fails */
     if (catch_depth > 0) {
         struct fault_catch *c = catch_stack[--catch_depth];
         c->seen = (struct fault_record){
@@ -162,5 +180,9 @@ void trap_dispatch(struct trap_frame *tf)
     }
     if (handlers[v] != NULL && handlers[v](tf))
         return;
+    if (v < 32 && (tf->cs & 3) == 3 && user_exception_handler != NULL) {
+        user_exception_handler(tf);
+        return;
+    }
     trap_unhandled(tf);
 }

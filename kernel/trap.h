@@ -26,7 +26,8 @@
 #define T_AC 17
 #define T_MC 18
 #define T_XM 19
-#define T_IRQ0 32   /* PIC IRQs are remapped to 32..47 */
+#define T_IRQ0 0x30 /* PIC IRQs are remapped to 0x30..0x3F, as NT x86 does: 0x2E is the system-service vector */
+#define T_SYSCALL 0x2E
 
 /* #PF error code bits (Intel SDM Vol.3 4.7). */
 #define PF_P 0x01       /* 0: not present, 1: protection violation */
@@ -50,6 +51,11 @@ typedef bool (*trap_handler)(struct trap_frame *tf);
 
 void trap_init(void);
 void trap_set_handler(unsigned vector, trap_handler h);
+/* Lets ring 3 use `int vector` (gate DPL 3). */
+void trap_set_gate_dpl3(unsigned vector);
+/* Called for every exception from ring 3 that no handler resolved; it
+ * either rewrites the frame (delivery to the program) or ends the process. */
+void trap_set_user_exception_handler(void (*fn)(struct trap_frame *tf));
 const char *trap_name(unsigned vector);
 /* Prints the frame, control registers, #PF decoding and a backtrace. */
 void trap_report(const struct trap_frame *tf);

@@ -18,31 +18,6 @@ void SetLastError(DWORD code)
     last_error = code;
 }
 
-/* The rows of RtlNtStatusToDosError the memory APIs need (spec table). */
-ULONG RtlNtStatusToDosError(NTSTATUS status)
-{
-    switch (status) {
-    case STATUS_SUCCESS: return ERROR_SUCCESS;
-    case STATUS_INVALID_PARAMETER:
-    case STATUS_INVALID_PARAMETER_1:
-    case STATUS_INVALID_PARAMETER_2:
-    case STATUS_INVALID_PARAMETER_3:
-    case STATUS_INVALID_PARAMETER_4:
-    case STATUS_INVALID_PARAMETER_5:
-    case STATUS_INVALID_PAGE_PROTECTION:
-    case STATUS_UNABLE_TO_FREE_VM: return ERROR_INVALID_PARAMETER;
-    case STATUS_CONFLICTING_ADDRESSES:
-    case STATUS_FREE_VM_NOT_AT_BASE:
-    case STATUS_MEMORY_NOT_ALLOCATED:
-    case STATUS_NOT_COMMITTED: return ERROR_INVALID_ADDRESS;
-    case STATUS_NO_MEMORY: return ERROR_NOT_ENOUGH_MEMORY;
-    case STATUS_COMMITMENT_LIMIT: return ERROR_COMMITMENT_LIMIT;
-    case STATUS_INFO_LENGTH_MISMATCH: return ERROR_BAD_LENGTH;
-    case STATUS_ACCESS_VIOLATION: return ERROR_NOACCESS;
-    default: return ERROR_MR_MID_NOT_FOUND;
-    }
-}
-
 static BOOL fail(NTSTATUS st)
 {
     SetLastError(RtlNtStatusToDosError(st));

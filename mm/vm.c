@@ -819,6 +819,11 @@ void vm_clear_last_exception(void)
     last_exception = (struct vm_exception){ 0 };
 }
 
+uint32_t vm_space_allocations(const struct vm_space *as)
+{
+    return as->vads.count;
+}
+
 void vm_get_stats(struct vm_stats *out)
 {
     *out = stats;

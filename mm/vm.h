@@ -75,6 +75,8 @@ struct vm_stats {
     uint32_t faults_access_violation;
 };
 void vm_get_stats(struct vm_stats *out);
+/* Live reservations in one address space. */
+uint32_t vm_space_allocations(const struct vm_space *as);
 /* Frames the VM layer holds outside the frame allocator (the zeroed pool),
  * for the leak check: free frames + this is what must come back. */
 uint32_t vm_pool_frames(void);

@@ -1,0 +1,35 @@
+/* Processes: an address space (private user half, shared kernel half)
+ * and one thread, run to completion from the kernel's boot thread. */
+#ifndef KERNEL_PROCESS_H
+#define KERNEL_PROCESS_H
+
+#include <stdint.h>
+#include <windef.h>
+#include <winnt.h>
+
+struct process;
+struct trap_frame;
+
+#define USER_STACK_RESERVE (1024 * 1024)
+
+/* Loads the ELF32 executable at physical [image, image + length) into a
+ * new address space and runs it until it exits.  Returns STATUS_SUCCESS
+ * and the exit status, or the reason it could not be started. */
+NTSTATUS process_run_image(const char *name, uint32_t image, uint32_t length, NTSTATUS *exit_status);
+
+struct process *process_current(void);
+/* Ends the current process (from a system service or a fault): never returns. */
+void process_exit(NTSTATUS status) __attribute__((noreturn));
+/* Delivers an exception to the current process's dispatcher by rewriting
+ * the trap frame (tf is the frame of the interrupted user code, or of
+ * the system service raising it; ctx its register state). */
+void process_raise(struct trap_frame *tf, const EXCEPTION_RECORD *rec, const CONTEXT *ctx);
+void process_set_dispatcher(uint32_t dispatcher);
+/* The user-mode register state of a trap frame as a CONTEXT, and back
+ * (segment selectors and EFLAGS sanitised so ring 3 cannot escalate). */
+void context_from_frame(const struct trap_frame *tf, CONTEXT *ctx);
+void context_to_frame(const CONTEXT *ctx, struct trap_frame *tf);
+
+void process_init(void);
+
+#endif

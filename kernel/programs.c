@@ -1,0 +1,130 @@
+#include "kernel/programs.h"
+#include "kernel/process.h"
+#include "kernel/bootinfo.h"
+#include "kernel/console.h"
+#include "kernel/cmdline.h"
+#include "mm/vm.h"
+#include "mm/pmm.h"
+#include "mm/paging.h"
+#include <ntstatus.h>
+#include <string.h>
+
+#define NAME_MAX 32
+
+/* "build/user/hello.elf" -> "hello" */
+static void module_basename(const char *path, char *out, size_t cap)
+{
+    const char *slash = path;
+    for (const char *p = path; *p != '\0'; p++)
+        if (*p == '/')
+            slash = p + 1;
+    size_t n = strlen(slash);
+    if (n > 4 && strcmp(slash + n - 4, ".elf") == 0)
+        n -= 4;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, slash, n);
+    out[n] = '\0';
+}
+
+static const struct boot_module *find_module(const char *name)
+{
+    const struct boot_info *bi = bootinfo();
+    char base[NAME_MAX];
+
+    for (int i = 0; i < bi->module_count; i++) {
+        module_basename(bi->modules[i].name, base, sizeof(base));
+        if (strcmp(base, name) == 0)
+            return &bi->modules[i];
+    }
+    return NULL;
+}
+
+void programs_list(void)
+{
+    const struct boot_info *bi = bootinfo();
+    char base[NAME_MAX];
+
+    for (int i = 0; i < bi->module_count; i++) {
+        module_basename(bi->modules[i].name, base, sizeof(base));
+        kprintf("  %s (%u bytes)\n", base, bi->modules[i].end - bi->modules[i].start);
+    }
+}
+
+struct counters {
+    uint32_t free_frames, commit_charge, page_tables;
+};
+
+static void read_counters(struct counters *c)
+{
+    struct vm_stats vs;
+    struct paging_stats ps;
+
+    vm_get_stats(&vs);
+    paging_get_stats(&ps);
+    c->free_frames = pmm_free_count() + vm_pool_frames();
+    c->commit_charge = vs.commit_charge;
+    c->page_tables = ps.page_tables;
+}
+
+bool programs_run_one(const char *name, unsigned long *exit_status)
+{
+    const struct boot_module *m = find_module(name);
+    NTSTATUS status = 0;
+
+    if (m == NULL)
+        return false;
+    NTSTATUS st = process_run_image(name, m->start, m->end - m->start, &status);
+    if (!NT_SUCCESS(st)) {
+        kprintf("process %s: could not start (status 0x%08x)\n", name, (uint32_t)st);
+        status = st;
+    }
+    kprintf("process %s: exit status 0x%08x\n", name, (uint32_t)status);
+    *exit_status = (uint32_t)status;
+    return true;
+}
+
+/* One program: its exit status and the leak check as two KTAP cases. */
+static bool run_checked(const char *name, int *index)
+{
+    struct counters before, after;
+    unsigned long status = 0;
+
+    read_counters(&before);
+    if (!programs_run_one(name, &status)) {
+        kprintf("    not ok %d %s.exit_status # no module named '%s'\n", ++*index, name, name);
+        return false;
+    }
+    read_counters(&after);
+    bool leak_ok = before.free_frames == after.free_frames &&
+                   before.commit_charge == after.commit_charge &&
+                   before.page_tables == after.page_tables;
+    if (!leak_ok)
+        kprintf("    # %s: free frames %u -> %u, commit charge %u -> %u, page tables %u -> %u\n",
+                name, before.free_frames, after.free_frames, before.commit_charge,
+                after.commit_charge, before.page_tables, after.page_tables);
+    kprintf("    %s %d %s.exit_status\n", status == 0 ? "ok" : "not ok", ++*index, name);
+    kprintf("    %s %d %s.leak_check\n", leak_ok ? "ok" : "not ok", ++*index, name);
+    return status == 0 && leak_ok;
+}
+
+bool programs_run(const char *list)
+{
+    char name[NAME_MAX];
+    int index = 0;
+    bool ok = true;
+
+    for (const char *p = list; *p != '\0';) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len >= sizeof(name))
+            len = sizeof(name) - 1;
+        memcpy(name, p, len);
+        name[len] = '\0';
+        ok &= run_checked(name, &index);
+        if (end == NULL)
+            break;
+        p = end + 1;
+    }
+    return ok;
+}

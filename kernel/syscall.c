@@ -1,0 +1,294 @@
+/* The system-service dispatcher behind `int 0x2E` (ABI: libc/include/ntsvc.h).
+ *
+ * Every pointer from user mode goes through copy_from_user/copy_to_user.
+ * Output parameters are probed (written back with their current value)
+ * before anything changes, so a read-only or bad output pointer fails the
+ * call with STATUS_ACCESS_VIOLATION and no state changed. */
+#include "kernel/syscall.h"
+#include "kernel/process.h"
+#include "kernel/trap.h"
+#include "kernel/usercopy.h"
+#include "kernel/console.h"
+#include "kernel/serial.h"
+#include "kernel/gdt.h"
+#include "mm/vm.h"
+#include "mm/pmm.h"
+#include "mm/paging.h"
+#include "mm/memlayout.h"
+#include <ntsvc.h>
+#include <ntstatus.h>
+#include <string.h>
+
+#define MAX_ARGS 6
+#define DEBUG_PRINT_MAX 65536
+/* A service that loaded the whole trap frame itself (NtContinue, a raised
+ * exception): EAX must not be overwritten with a status. */
+#define STATUS_FRAME_SET ((NTSTATUS)0x7FFFFFFF)
+
+typedef NTSTATUS (*service_fn)(const uint32_t *args, struct trap_frame *tf);
+
+struct service {
+    service_fn fn;
+    uint32_t argc;
+};
+
+static uint32_t service_calls;
+
+static bool is_current_process(uint32_t handle)
+{
+    return handle == (uint32_t)NT_CURRENT_PROCESS;
+}
+
+static NTSTATUS read_u32(uint32_t user_ptr, uint32_t *out)
+{
+    return copy_from_user(out, (const void *)user_ptr, sizeof(*out));
+}
+
+/* Reads *user_ptr and proves it writable by writing the value back. */
+static NTSTATUS probe_u32(uint32_t user_ptr, uint32_t *out)
+{
+    NTSTATUS st = read_u32(user_ptr, out);
+    return NT_SUCCESS(st) ? copy_to_user((void *)user_ptr, out, sizeof(*out)) : st;
+}
+
+static NTSTATUS write_u32(uint32_t user_ptr, uint32_t value)
+{
+    return copy_to_user((void *)user_ptr, &value, sizeof(value));
+}
+
+/* NtAllocateVirtualMemory(process, *base, zero_bits, *size, type, protect) */
+static NTSTATUS svc_allocate(const uint32_t *a, struct trap_frame *tf)
+{
+    uint32_t base, size;
+    NTSTATUS st;
+
+    (void)tf;
+    if (!is_current_process(a[0]))
+        return STATUS_INVALID_HANDLE;
+    if (a[2] != 0)
+        return STATUS_INVALID_PARAMETER_3;      /* ZeroBits is not supported */
+    if (!NT_SUCCESS(st = probe_u32(a[1], &base)) || !NT_SUCCESS(st = probe_u32(a[3], &size)))
+        return st;
+    st = vm_allocate(vm_current(), &base, &size, a[4], a[5]);
+    if (NT_SUCCESS(st)) {
+        write_u32(a[1], base);
+        write_u32(a[3], size);
+    }
+    return st;
+}
+
+/* NtFreeVirtualMemory(process, *base, *size, type) */
+static NTSTATUS svc_free(const uint32_t *a, struct trap_frame *tf)
+{
+    uint32_t base, size;
+    NTSTATUS st;
+
+    (void)tf;
+    if (!is_current_process(a[0]))
+        return STATUS_INVALID_HANDLE;
+    if (!NT_SUCCESS(st = probe_u32(a[1], &base)) || !NT_SUCCESS(st = probe_u32(a[2], &size)))
+        return st;
+    st = vm_free(vm_current(), &base, &size, a[3]);
+    if (NT_SUCCESS(st)) {
+        write_u32(a[1], base);
+        write_u32(a[2], size);
+    }
+    return st;
+}
+
+/* NtProtectVirtualMemory(process, *base, *size, new, *old) */
+static NTSTATUS svc_protect(const uint32_t *a, struct trap_frame *tf)
+{
+    uint32_t base, size, old;
+    NTSTATUS st;
+
+    (void)tf;
+    if (!is_current_process(a[0]))
+        return STATUS_INVALID_HANDLE;
+    if (!NT_SUCCESS(st = probe_u32(a[1], &base)) || !NT_SUCCESS(st = probe_u32(a[2], &size)) ||
+        !NT_SUCCESS(st = probe_u32(a[4], &old)))
+        return st;
+    st = vm_protect(vm_current(), &base, &size, a[3], &old);
+    if (NT_SUCCESS(st)) {
+        write_u32(a[1], base);
+        write_u32(a[2], size);
+        write_u32(a[4], old);
+    }
+    return st;
+}
+
+/* NtQueryVirtualMemory(process, address, class, buffer, length, *result_length) */
+static NTSTATUS svc_query(const uint32_t *a, struct trap_frame *tf)
+{
+    MEMORY_BASIC_INFORMATION info;
+    uint32_t result;
+    NTSTATUS st;
+
+    (void)tf;
+    if (!is_current_process(a[0]))
+        return STATUS_INVALID_HANDLE;
+    if (a[2] != MemoryBasicInformation)
+        return STATUS_INVALID_INFO_CLASS;
+    if (a[4] < sizeof(info))
+        return STATUS_INFO_LENGTH_MISMATCH;
+    if (a[5] != 0 && !NT_SUCCESS(st = probe_u32(a[5], &result)))
+        return st;
+    st = vm_query(vm_current(), a[1], &info);
+    if (!NT_SUCCESS(st))
+        return st;
+    if (!NT_SUCCESS(st = copy_to_user((void *)a[3], &info, sizeof(info))))
+        return st;
+    if (a[5] != 0)
+        write_u32(a[5], sizeof(info));
+    return STATUS_SUCCESS;
+}
+
+/* NtTerminateProcess(process, status) */
+static NTSTATUS svc_terminate(const uint32_t *a, struct trap_frame *tf)
+{
+    (void)tf;
+    if (!is_current_process(a[0]))
+        return STATUS_INVALID_HANDLE;
+    process_exit((NTSTATUS)a[1]);
+}
+
+/* NtContinue(context, test_alert) */
+static NTSTATUS svc_continue(const uint32_t *a, struct trap_frame *tf)
+{
+    CONTEXT ctx;
+    NTSTATUS st = copy_from_user(&ctx, (const void *)a[0], sizeof(ctx));
+
+    if (!NT_SUCCESS(st))
+        return st;
+    context_to_frame(&ctx, tf);
+    return STATUS_FRAME_SET;
+}
+
+/* NtDebugPrint(text, length): the program's stdout, on the serial console. */
+static NTSTATUS svc_debug_print(const uint32_t *a, struct trap_frame *tf)
+{
+    char chunk[256];
+    uint32_t at = a[0], left = a[1];
+
+    (void)tf;
+    if (left > DEBUG_PRINT_MAX)
+        return STATUS_INVALID_PARAMETER_2;
+    if (!user_range_ok((const void *)at, left))
+        return STATUS_ACCESS_VIOLATION;
+    while (left > 0) {
+        uint32_t n = left < sizeof(chunk) ? left : sizeof(chunk);
+        NTSTATUS st = copy_from_user(chunk, (const void *)at, n);
+        if (!NT_SUCCESS(st))
+            return st;
+        for (uint32_t i = 0; i < n; i++)
+            serial_putc(chunk[i]);
+        at += n;
+        left -= n;
+    }
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS svc_yield(const uint32_t *a, struct trap_frame *tf)
+{
+    (void)a;
+    (void)tf;
+    return STATUS_SUCCESS;
+}
+
+static NTSTATUS svc_set_dispatcher(const uint32_t *a, struct trap_frame *tf)
+{
+    (void)tf;
+    if (a[0] == 0 || a[0] >= USER_END)
+        return STATUS_INVALID_PARAMETER_1;
+    process_set_dispatcher(a[0]);
+    return STATUS_SUCCESS;
+}
+
+/* NtRaiseException(record, context, first_chance): a software exception,
+ * delivered like a fault with the caller's record and context. */
+static NTSTATUS svc_raise(const uint32_t *a, struct trap_frame *tf)
+{
+    EXCEPTION_RECORD rec;
+    CONTEXT ctx;
+    NTSTATUS st;
+
+    if (!NT_SUCCESS(st = copy_from_user(&rec, (const void *)a[0], sizeof(rec))) ||
+        !NT_SUCCESS(st = copy_from_user(&ctx, (const void *)a[1], sizeof(ctx))))
+        return st;
+    if (rec.NumberParameters > EXCEPTION_MAXIMUM_PARAMETERS)
+        return STATUS_INVALID_PARAMETER;
+    rec.ExceptionRecord = NULL;
+    process_raise(tf, &rec, &ctx);
+    return STATUS_FRAME_SET;
+}
+
+static NTSTATUS svc_counters(const uint32_t *a, struct trap_frame *tf)
+{
+    SYSTEM_MEMORY_COUNTERS c;
+    struct vm_stats vs;
+    struct paging_stats ps;
+
+    (void)tf;
+    if (a[1] != sizeof(c))
+        return STATUS_INFO_LENGTH_MISMATCH;
+    vm_get_stats(&vs);
+    paging_get_stats(&ps);
+    c = (SYSTEM_MEMORY_COUNTERS){
+        .FreeFrames = pmm_free_count() + vm_pool_frames(),
+        .CommitCharge = vs.commit_charge,
+        .CommitPeak = vs.commit_peak,
+        .CommitLimit = vs.commit_limit,
+        .PageTablePages = ps.page_tables,
+        .Allocations = vm_space_allocations(vm_current()),
+    };
+    return copy_to_user((void *)a[0], &c, sizeof(c));
+}
+
+static const struct service services[SVC_COUNT] = {
+    [SVC_NtAllocateVirtualMemory] = { svc_allocate, 6 },
+    [SVC_NtFreeVirtualMemory] = { svc_free, 4 },
+    [SVC_NtProtectVirtualMemory] = { svc_protect, 5 },
+    [SVC_NtQueryVirtualMemory] = { svc_query, 6 },
+    [SVC_NtTerminateProcess] = { svc_terminate, 2 },
+    [SVC_NtContinue] = { svc_continue, 2 },
+    [SVC_NtDebugPrint] = { svc_debug_print, 2 },
+    [SVC_NtYieldExecution] = { svc_yield, 0 },
+    [SVC_NtSetExceptionDispatcher] = { svc_set_dispatcher, 1 },
+    [SVC_NtRaiseException] = { svc_raise, 3 },
+    [SVC_NtQuerySystemCounters] = { svc_counters, 2 },
+};
+
+static bool syscall_entry(struct trap_frame *tf)
+{
+    uint32_t args[MAX_ARGS];
+    uint32_t n = tf->eax;
+    NTSTATUS st;
+
+    service_calls++;
+    if ((tf->cs & 3) != 3) {
+        st = STATUS_INVALID_SYSTEM_SERVICE;     /* the kernel never calls itself this way */
+    } else if (n >= SVC_COUNT || services[n].fn == NULL) {
+        st = STATUS_INVALID_SYSTEM_SERVICE;
+    } else {
+        st = copy_from_user(args, (const void *)tf->edx, services[n].argc * sizeof(uint32_t));
+        if (NT_SUCCESS(st))
+            st = services[n].fn(args, tf);
+        else
+            st = STATUS_ACCESS_VIOLATION;
+    }
+    if (st != STATUS_FRAME_SET)
+        tf->eax = (uint32_t)st;
+    return true;
+}
+
+uint32_t syscall_count(void)
+{
+    return service_calls;
+}
+
+void syscall_init(void)
+{
+    trap_set_handler(T_SYSCALL, syscall_entry);
+    trap_set_gate_dpl3(T_SYSCALL);
+    trap_set_gate_dpl3(T_BP);       /* int3 in ring 3 is a breakpoint, not #GP */
+}

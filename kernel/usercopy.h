@@ -1,0 +1,25 @@
+/* Reading and writing user memory from the kernel, safely: a kernel
+ * address, an unmapped page or (for writes) a read-only page gives an
+ * error instead of a kernel fault. */
+#ifndef KERNEL_USERCOPY_H
+#define KERNEL_USERCOPY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <windef.h>
+
+struct trap_frame;
+
+/* STATUS_SUCCESS, STATUS_ACCESS_VIOLATION (bad pointer) or
+ * STATUS_GUARD_PAGE_VIOLATION (the copy hit a guard page, which is now
+ * cleared: spec item 60). */
+NTSTATUS copy_from_user(void *dst, const void *user_src, size_t n);
+NTSTATUS copy_to_user(void *user_dst, const void *src, size_t n);
+/* True when [p, p + n) lies in user space (no wrap, below USER_END). */
+bool user_range_ok(const void *p, size_t n);
+/* For trap.c: if tf faulted in a usercopy instruction, move it to the
+ * fixup and return true. */
+bool usercopy_fixup(struct trap_frame *tf);
+
+#endif

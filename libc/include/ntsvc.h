@@ -1,0 +1,59 @@
+/* The system-service ABI shared by the kernel and the user-mode SDK.
+ *
+ * A program calls `int 0x2E` with EAX = service number and EDX = pointer
+ * to the arguments on its stack (the first argument at [EDX]), as NT x86
+ * does; the result, an NTSTATUS, comes back in EAX.  Every other register
+ * except EDX and ECX is preserved.  Every pointer argument is read and
+ * written through a checked user copy: a bad one gives
+ * STATUS_ACCESS_VIOLATION and changes nothing.
+ *
+ * Exception delivery: when a user-mode fault is not resolved by the
+ * kernel (access violation, guard page, #UD, #DE, #BP, ...) or the program
+ * calls NtRaiseException, the kernel writes a CONTEXT and an
+ * EXCEPTION_RECORD on the user stack (below the interrupted ESP, each
+ * 16-byte aligned), then a call frame
+ *     [ESP+0] = 0 (no return address)
+ *     [ESP+4] = PEXCEPTION_RECORD
+ *     [ESP+8] = PCONTEXT
+ * and resumes the program at the dispatcher it registered with
+ * NtSetExceptionDispatcher.  The dispatcher runs the vectored handlers and
+ * then calls NtContinue(context) (resume with the possibly changed
+ * CONTEXT) or NtTerminateProcess(self, code).  Without a registered
+ * dispatcher, or when the stack cannot hold the frame, the process ends
+ * with the exception code as its exit status.
+ */
+#ifndef _NTSVC_H
+#define _NTSVC_H
+
+#define NTSVC_VECTOR 0x2E
+
+#define SVC_NtAllocateVirtualMemory 0x00
+#define SVC_NtFreeVirtualMemory 0x01
+#define SVC_NtProtectVirtualMemory 0x02
+#define SVC_NtQueryVirtualMemory 0x03
+#define SVC_NtTerminateProcess 0x04
+#define SVC_NtContinue 0x05
+#define SVC_NtDebugPrint 0x06               /* (const char *text, ULONG length): to the serial console */
+#define SVC_NtYieldExecution 0x07           /* no arguments: the null service */
+#define SVC_NtSetExceptionDispatcher 0x08   /* (void (*dispatcher)(EXCEPTION_RECORD *, CONTEXT *)) */
+#define SVC_NtRaiseException 0x09           /* (EXCEPTION_RECORD *, CONTEXT *, BOOLEAN first_chance) */
+#define SVC_NtQuerySystemCounters 0x0A      /* (SYSTEM_MEMORY_COUNTERS *out, ULONG length) */
+#define SVC_COUNT 0x0B
+
+/* NtCurrentProcess(): the only process handle this kernel knows. */
+#define NT_CURRENT_PROCESS ((void *)(long)-1)
+
+/* MEMORY_INFORMATION_CLASS for NtQueryVirtualMemory. */
+#define MemoryBasicInformation 0
+
+/* What NtQuerySystemCounters returns: the figures a leak check needs. */
+typedef struct _SYSTEM_MEMORY_COUNTERS {
+    unsigned long FreeFrames;           /* free frames, including the pre-zeroed pool */
+    unsigned long CommitCharge;         /* pages */
+    unsigned long CommitPeak;
+    unsigned long CommitLimit;
+    unsigned long PageTablePages;
+    unsigned long Allocations;          /* reservations in the caller's address space */
+} SYSTEM_MEMORY_COUNTERS;
+
+#endif
