@@ -39,7 +39,8 @@ KERNEL_OBJS := \
 	kernel/gdt.o kernel/trap.o kernel/isr.o kernel/kjmp.o kernel/pic.o \
 	kernel/timer.o kernel/panic.o kernel/ksyms.o kernel/bootinfo.o \
 	kernel/cmdline.o kernel/shell.o kernel/usercopy.o kernel/usercopy_raw.o \
-	kernel/usermode.o kernel/process.o kernel/elf.o kernel/syscall.o kernel/programs.o
+	kernel/usermode.o kernel/process.o kernel/elf.o kernel/syscall.o kernel/programs.o \
+	kernel/thread.o kernel/switch.o
 
 MM_OBJS := mm/pmm.o mm/paging.o mm/kpool.o mm/vad.o mm/vm.o mm/virtual.o
 
@@ -48,7 +49,8 @@ LIBC_OBJS := libc/format.o libc/string.o libc/ntstatus_map.o
 TEST_OBJS := tests/bench/kbench.o tests/bench/bench_vm.o \
 	tests/ktest.o tests/kernel/test_kprintf.o tests/kernel/test_exceptions.o \
 	tests/kernel/test_multiboot.o tests/kernel/test_ksyms.o tests/kernel/test_selftest.o \
-	tests/kernel/test_paging.o tests/kernel/test_stackoverflow.o tests/kernel/test_vm_model.o tests/kernel/test_vm.o
+	tests/kernel/test_paging.o tests/kernel/test_stackoverflow.o tests/kernel/test_vm_model.o tests/kernel/test_vm.o \
+	tests/kernel/test_threads.o
 
 OBJS := $(addprefix $(BUILD)/,$(BOOT_OBJS) $(KERNEL_OBJS) $(MM_OBJS) $(LIBC_OBJS) $(TEST_OBJS))
 

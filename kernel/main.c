@@ -12,6 +12,7 @@
 #include "kernel/shell.h"
 #include "kernel/serial.h"
 #include "kernel/process.h"
+#include "kernel/thread.h"
 #include "kernel/syscall.h"
 #include "kernel/programs.h"
 #include <stddef.h>
@@ -91,6 +92,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     bootinfo_print();
     memory_init();
     process_init();
+    thread_init();
     syscall_init();
     int unknown = cmdline_init(bootinfo()->cmdline);
     sti();

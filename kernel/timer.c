@@ -2,6 +2,7 @@
 #include "kernel/trap.h"
 #include "kernel/pic.h"
 #include "kernel/x86.h"
+#include <stddef.h>
 
 #define PIT_CH0 0x40
 #define PIT_CMD 0x43
@@ -9,12 +10,20 @@
 #define PIT_RATE_GENERATOR 0x34     /* channel 0, lo/hi byte, mode 2 */
 
 static volatile uint64_t ticks;
+static void (*tick_hook)(void);
 
 static bool timer_irq(struct trap_frame *tf)
 {
     (void)tf;
     ticks++;
+    if (tick_hook != NULL)
+        tick_hook();
     return true;
+}
+
+void timer_set_tick_hook(void (*fn)(void))
+{
+    tick_hook = fn;
 }
 
 void timer_init(void)

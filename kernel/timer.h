@@ -8,5 +8,7 @@
 
 void timer_init(void);
 uint64_t timer_ticks(void);         /* ticks since timer_init */
+/* Called on every tick, in interrupt context. */
+void timer_set_tick_hook(void (*fn)(void));
 
 #endif

@@ -27,6 +27,7 @@ extern const uint32_t trap_stub_table[STUB_COUNT];
 static struct idt_gate idt[256];
 static trap_handler handlers[256];
 static void (*user_exception_handler)(struct trap_frame *tf);
+static void (*irq_exit_hook)(void);
 static struct fault_catch *catch_stack[CATCH_DEPTH];
 static int catch_depth;
 
@@ -85,6 +86,11 @@ void trap_set_gate_dpl3(unsigned vector)
 {
     ASSERTF(vector < STUB_COUNT, "vector %u has no stub", vector);
     idt[vector].type_attr |= GATE_DPL3;
+}
+
+void trap_set_irq_exit_hook(void (*fn)(void))
+{
+    irq_exit_hook = fn;
 }
 
 void trap_set_user_exception_handler(void (*fn)(struct trap_frame *tf))
@@ -176,6 +182,8 @@ void trap_dispatch(struct trap_frame *tf)
         if (handlers[v] != NULL)
             handlers[v](tf);
         pic_eoi(v - T_IRQ0);
+        if (irq_exit_hook != NULL)
+            irq_exit_hook();
         return;
     }
     if (handlers[v] != NULL && handlers[v](tf))

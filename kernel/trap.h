@@ -51,6 +51,9 @@ typedef bool (*trap_handler)(struct trap_frame *tf);
 
 void trap_init(void);
 void trap_set_handler(unsigned vector, trap_handler h);
+/* Called after the EOI of every hardware interrupt (the scheduler's
+ * preemption point). */
+void trap_set_irq_exit_hook(void (*fn)(void));
 /* Lets ring 3 use `int vector` (gate DPL 3). */
 void trap_set_gate_dpl3(unsigned vector);
 /* Called for every exception from ring 3 that no handler resolved; it

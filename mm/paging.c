@@ -35,6 +35,7 @@ struct pgdir {
     paddr_t frame;
     bool in_use;
     uint16_t pt_use[USER_PDX_COUNT];    /* non-zero entries per user page table */
+    uint32_t user_tables;               /* user page tables that exist */
 };
 
 static struct pgdir pgdir_pool[PGDIR_POOL];
@@ -247,6 +248,7 @@ static bool ensure_page_table(uint32_t va)
      * effective rights are the stricter of PDE and PTE). */
     pd_window[pdx] = pt | PTE_P | PTE_W | PTE_U;
     stats.page_tables++;
+    current_pgdir->user_tables++;
     return true;
 }
 
@@ -266,6 +268,7 @@ static void release_entry(uint32_t va)
     tlb_invalidate((uint32_t)pt_window(pdx));
     pmm_free(pt);
     stats.page_tables--;
+    current_pgdir->user_tables--;
 }
 
 /* The one place entries change.  Keeps the user page-table use counts,
@@ -311,6 +314,11 @@ bool paging_set_pte(uint32_t va, pte_t value)
     bool ok = set_entry(va, value);
     spin_unlock(&paging_lock, lock);
     return ok;
+}
+
+uint32_t paging_user_tables(void)
+{
+    return current_pgdir->user_tables;
 }
 
 bool paging_has_table(uint32_t va)
@@ -430,6 +438,7 @@ struct pgdir *pgdir_create(void)
     dir[SELFMAP_PDX] = frame | PTE_P | PTE_W;
     paging_temp_unmap(dir);
     pd->frame = frame;
+    pd->user_tables = 0;
     memset(pd->pt_use, 0, sizeof(pd->pt_use));
     stats.page_tables++;
     return pd;

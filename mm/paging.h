@@ -44,6 +44,8 @@ bool paging_set_soft(uint32_t va, pte_t soft);
  * created and freed as needed.  False only when a page table was needed
  * and no frame was left (nothing changed). */
 bool paging_set_pte(uint32_t va, pte_t value);
+/* User page tables in the current address space. */
+uint32_t paging_user_tables(void);
 /* True when va's page table exists (else every entry in it reads 0). */
 bool paging_has_table(uint32_t va);
 

@@ -364,10 +364,12 @@ static bool page_decommit(uint32_t va)
     return true;
 }
 
-/* Decommits [start, end) of v; returns the pages that were committed. */
+/* Decommits [start, end) of v; returns the pages that were committed.
+ * Page tables that empty out are freed by mm/paging; their charge (taken
+ * when range_commit created them) is given back here. */
 static uint32_t range_decommit(struct vad *v, uint32_t start, uint32_t end)
 {
-    uint32_t n = 0;
+    uint32_t n = 0, tables = paging_user_tables();
 
     for (uint32_t va = start; va < end && v->committed > n; va += PGSIZE) {
         if (!paging_has_table(va)) {
@@ -378,7 +380,8 @@ static uint32_t range_decommit(struct vad *v, uint32_t start, uint32_t end)
     }
     ASSERTF(v->committed >= n, "VAD %08x: %u committed, decommitted %u", v->start, v->committed, n);
     v->committed -= n;
-    uncharge(n);
+    stats.committed_pages -= n;
+    uncharge(n + (tables - paging_user_tables()));
     return n;
 }
 
@@ -421,16 +424,18 @@ static uint32_t tables_needed(uint32_t start, uint32_t end)
 static NTSTATUS range_commit(struct vm_space *as, struct vad *v, uint32_t start, uint32_t end,
                              uint32_t protect)
 {
-    uint32_t fresh = 0;
+    uint32_t fresh = 0, tables = tables_needed(start, end), had = paging_user_tables();
 
     for (uint32_t va = start; va < end; va += PGSIZE)
         fresh += !entry_committed(paging_query(va));
-    if (!charge(fresh))
+    /* New page tables are charged too: otherwise sparse commits in many
+     * address spaces could use up the frames promised to committed pages. */
+    if (!charge(fresh + tables))
         return STATUS_COMMITMENT_LIMIT;
     /* Interrupts are off under vm_lock, so nothing else takes frames
      * between this check and the page-table allocations below. */
-    if (pmm_free_count() < tables_needed(start, end)) {
-        uncharge(fresh);
+    if (pmm_free_count() < tables) {
+        uncharge(fresh + tables);
         return STATUS_NO_MEMORY;
     }
     for (uint32_t va = start; va < end; va += PGSIZE) {
@@ -439,7 +444,10 @@ static NTSTATUS range_commit(struct vm_space *as, struct vad *v, uint32_t start,
         bool ok = paging_set_pte(va, n);
         ASSERTF(ok, "commit %08x: page table allocation failed after the check", va);
     }
+    ASSERTF(paging_user_tables() - had == tables || !as->user, "commit %08x-%08x: %u tables "
+            "expected, %u created", start, end, tables, paging_user_tables() - had);
     v->committed += fresh;
+    stats.committed_pages += fresh;
     return STATUS_SUCCESS;
 }
 

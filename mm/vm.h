@@ -63,7 +63,9 @@ const struct vm_exception *vm_last_exception(void);
 void vm_clear_last_exception(void);
 
 struct vm_stats {
-    uint32_t commit_charge;         /* pages charged, system-wide */
+    uint32_t commit_charge;         /* pages charged, system-wide: committed pages and
+                                       the user page tables created to hold them */
+    uint32_t committed_pages;       /* committed pages alone */
     uint32_t commit_peak;
     uint32_t commit_limit;
     uint32_t reserved_bytes;        /* bytes reserved in all address spaces */

@@ -821,7 +821,7 @@ static void check_stats_charge(uint32_t charge0, uint32_t extra)
 {
     struct vm_stats st;
     vm_get_stats(&st);
-    MEQ(op.addr, "commit_charge - start", st.commit_charge - charge0, m_committed + extra);
+    MEQ(op.addr, "committed_pages - start", st.committed_pages - charge0, m_committed + extra);
 }
 
 /* Items 8, 13, 18: the system picks the address; checked, then released
@@ -1157,12 +1157,13 @@ static void model_run_one(uint32_t kind, uint32_t charge0)
     check_range(p, p + 1);
 }
 
-/* Releases every live allocation of the window through the API. */
-static void model_release_all(void)
+/* Releases about half of the live allocations through the API; the rest
+ * is left to vm_space_destroy (both paths must give everything back). */
+static void model_release_half(void)
 {
     op.name = "final release";
     for (uint32_t g = 0; g < WIN_GRANS; g++) {
-        if (mvad[g].pages == 0)
+        if (mvad[g].pages == 0 || rnd(2) == 0)
             continue;
         op.addr = gran_va(g);
         MEQ(op.addr, "final VirtualFree(RELEASE)", VirtualFree((LPVOID)op.addr, 0, MEM_RELEASE), TRUE);
@@ -1198,6 +1199,15 @@ static void model_random_operations(struct ktest *t)
     stat_ok = stat_failed = stat_faults = stat_guards = 0;
     op = (struct mop){ .name = "setup" };
 
+    /* Items 1-3: the geometry the model assumes. */
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    ASSERT_EQ(t, si.dwPageSize, PGSIZE);
+    ASSERT_EQ(t, si.dwAllocationGranularity, VM_GRANULARITY);
+    ASSERT_EQ(t, (uint32_t)si.lpMinimumApplicationAddress, 0x10000);
+    ASSERT_EQ(t, (uint32_t)si.lpMaximumApplicationAddress, 0x7FFEFFFF);
+    ASSERT_EQ(t, (uint32_t)si.lpMaximumApplicationAddress + 1, USER_TOP);
+
     /* The window is free, and so is what lies past it. */
     ASSERT_EQ(t, VirtualQuery((LPCVOID)WIN_BASE, &mbi, sizeof(mbi)), sizeof(mbi));
     ASSERT_EQ(t, mbi.State, MEM_FREE);
@@ -1208,7 +1218,7 @@ static void model_random_operations(struct ktest *t)
     ASSERT_EQ(t, VirtualQuery((LPCVOID)(USER_TOP - 0x400000), &mbi, sizeof(mbi)), sizeof(mbi));
     m_top_free = mbi.State == MEM_FREE && mbi.RegionSize == 0x400000;
     vm_get_stats(&st);
-    uint32_t charge0 = st.commit_charge;
+    uint32_t charge0 = st.committed_pages;
     /* The model does not predict ERROR_COMMITMENT_LIMIT: leave room. */
     ASSERT_GE(t, st.commit_limit - st.commit_charge, WIN_PAGES + 1024);
 
@@ -1228,12 +1238,13 @@ static void model_random_operations(struct ktest *t)
     uint32_t live = 0, committed = m_committed;
     for (uint32_t g = 0; g < WIN_GRANS; g++)
         live += mvad[g].pages != 0;
-    model_release_all();
+    model_release_half();
     check_regions(0, WIN_PAGES);
     check_ptes(0, WIN_PAGES);
+    check_contents();
     check_stats_charge(charge0, 0);
     EXPECT_EQ(t, vm_validate(vm_current()), 0);
-    model_space_put();
+    model_space_put();                      /* destroys what is still allocated */
 
     ktest_log("%u ops in %llu ms: %u succeeded, %u failed as predicted, %u faults (%u guard)",
               MODEL_OPS, t1 - t0, stat_ok, stat_failed, stat_faults, stat_guards);
@@ -1583,10 +1594,76 @@ static void model_exit(void)
     model_space_put();
 }
 
+/* Regression: page tables are charged.  Sparse one-page commits, each in
+ * its own 4 MiB span, in several address spaces create a page table per
+ * page; if tables took frames outside the charge, filling the rest of the
+ * charge and touching every committed page would run out of frames (a
+ * panic).  Here the last commit fails with 1455 first, and every touch works. */
+#define SPARSE_SPACES 6
+#define SPARSE_SPANS 400             /* more tables than the kernel reserve (~2,240 frames at 128 MiB) */
+
+static void sparse_fill_to_limit(struct ktest *t, uint32_t *pages)
+{
+    uint32_t chunk = 4u << 20;
+    *pages = 0;
+    while (chunk >= PGSIZE) {
+        volatile uint8_t *p = VirtualAlloc(NULL, chunk, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+        if (p == NULL) {
+            EXPECT_EQ(t, GetLastError(), ERROR_COMMITMENT_LIMIT);
+            chunk /= 2;
+            continue;
+        }
+        for (uint32_t off = 0; off < chunk; off += PGSIZE)
+            p[off] = 0x5A;          /* touching a committed page can never fail */
+        *pages += chunk / PGSIZE;
+    }
+}
+
+static void model_sparse_commits_charge_page_tables(struct ktest *t)
+{
+    struct vm_space *spaces[SPARSE_SPACES];
+    struct vm_stats st0, st;
+    struct paging_stats ps0, ps;
+    uint32_t free0 = pmm_free_count() + vm_pool_frames(), filled = 0;
+
+    vm_get_stats(&st0);
+    paging_get_stats(&ps0);
+    for (int i = 0; i < SPARSE_SPACES; i++) {
+        spaces[i] = vm_space_create();
+        ASSERT_TRUE(t, spaces[i] != NULL);
+        vm_switch(spaces[i]);
+        for (uint32_t k = 1; k <= SPARSE_SPANS; k++) {
+            volatile uint8_t *p = VirtualAlloc((void *)(k * PDX_SPAN), PGSIZE,
+                                               MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+            ASSERT_TRUE(t, p != NULL);
+            *p = (uint8_t)k;
+        }
+        vm_switch(vm_kernel_space());
+    }
+    vm_get_stats(&st);
+    /* Each sparse page brought its own page table, and both are charged. */
+    EXPECT_EQ(t, st.commit_charge - st0.commit_charge, 2 * SPARSE_SPACES * SPARSE_SPANS);
+    vm_switch(spaces[SPARSE_SPACES - 1]);
+    sparse_fill_to_limit(t, &filled);
+    vm_switch(vm_kernel_space());
+    vm_get_stats(&st);
+    EXPECT_EQ(t, st.commit_charge, st.commit_limit);
+    ktest_log("%u sparse pages + %u page tables, then %u pages to the limit %u",
+              SPARSE_SPACES * SPARSE_SPANS, SPARSE_SPACES * SPARSE_SPANS, filled, st.commit_limit);
+    for (int i = 0; i < SPARSE_SPACES; i++)
+        vm_space_destroy(spaces[i]);
+    vm_get_stats(&st);
+    paging_get_stats(&ps);
+    EXPECT_EQ(t, st.commit_charge, st0.commit_charge);
+    EXPECT_EQ(t, ps.page_tables, ps0.page_tables);
+    EXPECT_EQ(t, pmm_free_count() + vm_pool_frames(), free0);
+}
+
 static const struct ktest_case vm_model_cases[] = {
     KTEST_CASE(model_random_operations),
     KTEST_CASE(model_commit_until_limit),
     KTEST_CASE(model_scale_10000_allocations),
+    KTEST_CASE(model_sparse_commits_charge_page_tables),
     KTEST_END,
 };
 
