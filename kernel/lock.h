@@ -19,8 +19,11 @@ struct spinlock {
 static inline uint32_t spin_lock(struct spinlock *l)
 {
     uint32_t flags = irq_save();
-    while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) != 0)
-        __asm__ volatile("pause");
+    /* One CPU, and the holder runs with interrupts off: a held lock here
+     * means re-entry (e.g. a fault inside the locked region), which would
+     * spin forever.  Say so instead.  (With SMP this becomes a real wait.) */
+    if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE) != 0)
+        panic("spinlock '%s' taken while already held: re-entry on one CPU", l->name);
     return flags;
 }
 

@@ -56,7 +56,8 @@
 enum frame_state {
     FRAME_ABSENT = 0,       /* not RAM: a hole in the memory map, or beyond it */
     FRAME_RESERVED,         /* RAM kept back at init (< 1 MiB, kernel, boot data, metadata) */
-    FRAME_TAIL,             /* inside a block whose head is a lower frame */
+    FRAME_TAIL,             /* inside a block whose head is a lower frame (in pmm_init:
+                               usable RAM not yet in a block) */
     FRAME_FREE,             /* head of a free block of 2^order frames, on free_lists[order] */
     FRAME_USED,             /* head of an allocated run of 2^order frames */
 };
@@ -69,7 +70,8 @@ struct frame {
     uint8_t state;              /* enum frame_state */
     uint8_t flags;              /* FRAME_POISONED */
 };
-_Static_assert(sizeof(struct frame) <= 12, "4 GiB of frames must fit in the boot window");
+/* 12 MiB for 4 GiB of frames: still fits in the boot window beside the kernel. */
+_Static_assert(sizeof(struct frame) <= 12, "frame metadata must stay at most 12 bytes");
 
 /* The ranges pmm_init was given, passed around while it runs. */
 struct init_map {
@@ -159,6 +161,9 @@ static uint32_t buddy_take(unsigned order)
     if (k > PMM_MAX_ORDER)
         return LIST_END;
     uint32_t f = free_lists[k];
+    ASSERTF(frames[f].state == FRAME_FREE && frames[f].order == k, "pmm: free list %u holds "
+            "%08x, which is not a free block of that order (state %u, order %u)", k,
+            frame_addr(f), frames[f].state, frames[f].order);
     list_remove(f);
     while (k > order) {
         k--;
@@ -253,19 +258,6 @@ static uint64_t init_above_4g(const struct pmm_range *r)
     return r->end > from ? r->end - from : 0;
 }
 
-/* Clips an available range to whole frames below 4 GiB; returns false
- * when nothing is left. */
-static bool init_clip(const struct pmm_range *r, uint32_t *first, uint32_t *last)
-{
-    uint64_t base = r->base, end = r->end > RAM_LIMIT ? RAM_LIMIT : r->end;
-
-    if (base >= end)
-        return false;
-    *first = (uint32_t)(round_up(base) >> PAGE_SHIFT);
-    *last = (uint32_t)(end >> PAGE_SHIFT);
-    return *first < *last;
-}
-
 /* True when every byte of [a, b) lies in some available range (ranges
  * may touch or overlap; their union counts). */
 static bool init_available(const struct init_map *m, uint64_t a, uint64_t b)
@@ -282,6 +274,26 @@ static bool init_available(const struct init_map *m, uint64_t a, uint64_t b)
         }
     }
     return a >= b;
+}
+
+/* The frames [first, last) below 4 GiB that available range r covers;
+ * false when none.  A frame r covers only in part still counts when the
+ * other ranges cover the rest (a map may split RAM mid-frame). */
+static bool init_clip(const struct init_map *m, const struct pmm_range *r, uint32_t *first,
+                      uint32_t *last)
+{
+    uint64_t base = r->base, end = r->end > RAM_LIMIT ? RAM_LIMIT : r->end;
+
+    if (base >= end)
+        return false;
+    uint64_t lo = base & ~(uint64_t)(PAGE_SIZE - 1), hi = round_up(end);
+    if (lo != base && !init_available(m, lo, lo + PAGE_SIZE))
+        lo += PAGE_SIZE;
+    if (hi != end && !init_available(m, hi - PAGE_SIZE, hi))
+        hi -= PAGE_SIZE;
+    *first = (uint32_t)(lo >> PAGE_SHIFT);
+    *last = (uint32_t)(hi >> PAGE_SHIFT);
+    return lo < hi;
 }
 
 static bool init_busy(const struct init_map *m, uint64_t a, uint64_t b)
@@ -366,7 +378,7 @@ static void init_mark_ram(const struct init_map *m)
     uint32_t first, last;
 
     for (int i = 0; i < m->avail_count; i++)
-        if (init_clip(&m->avail[i], &first, &last))
+        if (init_clip(m, &m->avail[i], &first, &last))
             for (uint32_t f = first; f < last; f++)
                 frames[f].state = FRAME_TAIL;
 }
@@ -378,7 +390,7 @@ static void init_count_frames(const struct init_map *m)
 
     for (int i = 0; i < m->avail_count; i++) {
         stats.clipped_bytes += init_above_4g(&m->avail[i]);
-        if (init_clip(&m->avail[i], &first, &last) && last > frame_count)
+        if (init_clip(m, &m->avail[i], &first, &last) && last > frame_count)
             frame_count = last;
     }
     if (frame_count == 0)
@@ -407,8 +419,8 @@ void pmm_init(const struct pmm_range *available, int available_count,
     init_build_lists();
     spin_unlock(&pmm_lock, flags);
     if (stats.clipped_bytes != 0)
-        kprintf("pmm: ignoring %llu MiB of RAM above 4 GiB (32-bit paging, no PAE)\n",
-                stats.clipped_bytes >> 20);
+        kprintf("pmm: ignoring %llu bytes (%llu MiB) of RAM above 4 GiB (32-bit paging, "
+                "no PAE)\n", stats.clipped_bytes, stats.clipped_bytes >> 20);
 }
 
 /* ---- allocation ---- */
@@ -440,7 +452,8 @@ static void __attribute__((noreturn)) free_inside_block(paddr_t frame)
 
     for (unsigned k = 1; k <= PMM_MAX_ORDER; k++) {
         uint32_t h = f & ~((1u << k) - 1);
-        if ((frames[h].state == FRAME_FREE || frames[h].state == FRAME_USED) && frames[h].order >= k)
+        bool head = frames[h].state == FRAME_FREE || frames[h].state == FRAME_USED;
+        if (head && frames[h].order >= k)
             panic("pmm_free of %08x: %s (inside the %s block at %08x of order %u)", frame,
                   frames[h].state == FRAME_FREE ? "double free" : "not the start of its run",
                   frames[h].state == FRAME_FREE ? "free" : "allocated", frame_addr(h),
