@@ -86,3 +86,64 @@ char *strchr(const char *s, int c)
             return NULL;
     }
 }
+
+char *strrchr(const char *s, int c)
+{
+    const char *last = NULL;
+
+    for (;; s++) {
+        if (*s == (char)c)
+            last = s;
+        if (*s == '\0')
+            return (char *)last;
+    }
+}
+
+void *memchr(const void *s, int c, size_t n)
+{
+    const unsigned char *p = s;
+
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == (unsigned char)c)
+            return (void *)(p + i);
+    return NULL;
+}
+
+size_t strnlen(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (n < max && s[n] != '\0')
+        n++;
+    return n;
+}
+
+char *strcpy(char *dst, const char *src)
+{
+    return memcpy(dst, src, strlen(src) + 1);
+}
+
+/* C11 7.24.2.4: pads with NULs up to n; no terminator when src is longer. */
+char *strncpy(char *dst, const char *src, size_t n)
+{
+    size_t len = strnlen(src, n);
+
+    memcpy(dst, src, len);
+    memset(dst + len, 0, n - len);
+    return dst;
+}
+
+char *strcat(char *dst, const char *src)
+{
+    strcpy(dst + strlen(dst), src);
+    return dst;
+}
+
+char *strstr(const char *haystack, const char *needle)
+{
+    size_t n = strlen(needle);
+
+    for (; *haystack != '\0'; haystack++)
+        if (strncmp(haystack, needle, n) == 0)
+            return (char *)haystack;
+    return n == 0 ? (char *)haystack : NULL;
+}
