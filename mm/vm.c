@@ -789,7 +789,7 @@ bool vm_page_fault(struct trap_frame *tf, uint32_t cr2)
     bool user_page = cr2 < USER_END;
 
     if (!user_page && (cr2 < KVM_BASE || cr2 >= KVM_END))
-        return false;                           /* not VM-managed: the caller reports it */
+        return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);   /* kernel image, tables, pool */
     if (user_page && current_space == kernel_space)
         return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);
     if (!user_page && (tf->error & PF_U))
