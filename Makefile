@@ -115,14 +115,15 @@ run: $(BUILD)/kernel.iso | tools-run
 		rc=$$?; [ $$rc -eq 33 ] || [ $$rc -eq 0 ] || exit $$rc
 
 SUITES ?=
-test: $(BUILD)/kernel.elf $(BUILD)/kernel.iso | tools-run
+test: $(BUILD)/kernel.elf $(BUILD)/kernel.iso user-programs | tools-run
 	$(PYTHON) tests/harness.py --build $(BUILD) $(if $(SUITES),--suites $(SUITES))
 
 # Benchmarks: a release build (no frame poisoning) booted under
 # -icount shift=0, where the TSC counts retired guest instructions.
-bench: | tools-run
+bench: $(BUILD)/user/bench/ubench.elf | tools-run
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/release KDEFS=-DPMM_POISON=0 $(BUILD)/release/kernel.elf
-	$(PYTHON) tests/bench.py --kernel $(BUILD)/release/kernel.elf --logs $(BUILD)/logs
+	$(PYTHON) tests/bench.py --kernel $(BUILD)/release/kernel.elf --logs $(BUILD)/logs \
+		--user $(BUILD)/user/bench/ubench.elf
 
 GDB_PORT ?= 1234
 debug: $(BUILD)/kernel.elf | tools-debug
@@ -138,3 +139,153 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(OBJS:.o=.d)
+
+# ===========================================================================
+# User-mode SDK and user programs
+#
+#   make user-programs                  build/user/NAME.elf for every tests/user/NAME.c
+#   make run-user PROG=path/to/file.c   compile any C file (anywhere on disk) against
+#                                       the SDK, boot the kernel with it as the only
+#                                       program, show its output (see tests/run_user.py
+#                                       for the exit status; make itself exits 0 or 2)
+#        [USER_CFLAGS=... | USER_CFLAGS_EXTRA=...]   extra flags for that program
+#
+# The SDK: libc/include (headers), libc/user (crt0, system-service stubs,
+# kernel32, exceptions, stdio, stdlib) plus the formatter, string functions
+# and NTSTATUS table the kernel also uses, compiled apart from the kernel's
+# objects into build/user/sdk/ and archived as build/user/libsdk.a.  crt0.o
+# is linked first into every program, as a C runtime's crt1.o is.
+# ===========================================================================
+
+AR := $(CROSS)ar
+USER_BUILD := $(BUILD)/user
+USER_SDK_DIR := $(USER_BUILD)/sdk
+
+# -mgeneral-regs-only: the kernel does not save FPU/MMX/SSE state across
+# traps yet, so user code must not touch those registers either.
+# --param=min-pagesize=0: programs here poke fixed low addresses on purpose
+# (*(int *)0x10 = 1); GCC 12 would otherwise reject those as out of bounds.
+# -nostdinc, then GCC's own directory: a header the SDK lacks is an error
+# rather than a silently mixed-in glibc header (<float.h>, <stdalign.h>,
+# <cpuid.h> still come from GCC).
+# (GCC's directory is asked for once, and only when something is compiled.)
+GCC_INCLUDE_DIR = $(eval GCC_INCLUDE_DIR := $$(shell $$(CC) -print-file-name=include))$(GCC_INCLUDE_DIR)
+SDK_CFLAGS = -std=gnu11 -ffreestanding -fno-pie -fno-pic -fno-stack-protector -nostdlib \
+             -m32 -march=i686 -mgeneral-regs-only -O2 -g -fno-omit-frame-pointer \
+             --param=min-pagesize=0 -Wall -Wextra -Werror -MD \
+             -nostdinc -isystem $(GCC_INCLUDE_DIR) -I. -Ilibc/include
+USER_CFLAGS ?=
+USER_CFLAGS_EXTRA ?=
+USER_PROG_CFLAGS = $(SDK_CFLAGS) -Itests/user $(USER_CFLAGS) $(USER_CFLAGS_EXTRA)
+USER_LDFLAGS := -m elf_i386 -T libc/user/user.ld --build-id=none -z max-page-size=0x1000 \
+                -z noexecstack -nostdlib
+
+SDK_C_SRCS := $(wildcard libc/user/*.c) libc/format.c libc/string.c libc/ntstatus_map.c
+SDK_ASM_SRCS := $(filter-out libc/user/crt0.asm,$(wildcard libc/user/*.asm))
+SDK_OBJS := $(patsubst %.c,$(USER_SDK_DIR)/%.o,$(SDK_C_SRCS)) \
+            $(patsubst %.asm,$(USER_SDK_DIR)/%.o,$(SDK_ASM_SRCS))
+USER_CRT0 := $(USER_BUILD)/crt0.o
+USER_LIBSDK := $(USER_BUILD)/libsdk.a
+USER_LIBUTEST := $(USER_BUILD)/libutest.a
+USER_NTSVC_INC := $(USER_SDK_DIR)/ntsvc.inc
+USER_LINK_DEPS := $(USER_CRT0) $(USER_LIBUTEST) $(USER_LIBSDK) libc/user/user.ld
+
+# Every tests/user/*.c except the test framework is a program.
+USER_PROGRAMS := $(filter-out tests/user/utest.c,$(wildcard tests/user/*.c))
+USER_ELFS := $(patsubst tests/user/%.c,$(USER_BUILD)/%.elf,$(USER_PROGRAMS))
+USER_PROGRAM_OBJS := $(patsubst tests/user/%.c,$(USER_BUILD)/obj/%.o,$(USER_PROGRAMS))
+# Keep the programs' objects (make would delete them as intermediates).
+.SECONDARY: $(USER_PROGRAM_OBJS)
+
+.PHONY: user-sdk user-programs run-user run-user-build
+
+user-sdk: $(USER_LINK_DEPS)
+user-programs: $(USER_ELFS)
+
+# The service numbers for syscalls.asm, from the one definition in ntsvc.h.
+$(USER_NTSVC_INC): libc/include/ntsvc.h
+	@mkdir -p $(dir $@)
+	@sed -n 's/^#define \(NTSVC_VECTOR\|SVC_[A-Za-z]*\)[[:space:]]\+\(0x[0-9A-Fa-f]\+\).*/%define \1 \2/p' \
+		$< > $@
+
+$(USER_SDK_DIR)/%.o: %.c | tools-build
+	@mkdir -p $(dir $@)
+	@echo "  CC    $< (user)"
+	@$(CC) $(SDK_CFLAGS) -c $< -o $@
+
+$(USER_SDK_DIR)/%.o: %.asm $(USER_NTSVC_INC) | tools-build
+	@mkdir -p $(dir $@)
+	@echo "  NASM  $< (user)"
+	@$(NASM) $(ASFLAGS) -I$(USER_SDK_DIR)/ -MD $(@:.o=.d) $< -o $@
+
+$(USER_CRT0): libc/user/crt0.asm | tools-build
+	@mkdir -p $(dir $@)
+	@echo "  NASM  $< (user)"
+	@$(NASM) $(ASFLAGS) -MD $(@:.o=.d) $< -o $@
+
+$(USER_LIBSDK): $(SDK_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(USER_BUILD)/utest/utest.o: tests/user/utest.c | tools-build
+	@mkdir -p $(dir $@)
+	@echo "  CC    $< (user)"
+	@$(CC) $(USER_PROG_CFLAGS) -c $< -o $@
+
+$(USER_LIBUTEST): $(USER_BUILD)/utest/utest.o
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# LINK_USER(elf, object): crt0 first; the archives in a group (utest uses
+# the SDK, the SDK uses libgcc's 64-bit division).
+define LINK_USER
+$(LD) $(USER_LDFLAGS) -o $(1) $(USER_CRT0) $(2) \
+	--start-group $(USER_LIBUTEST) $(USER_LIBSDK) $$($(CC) -print-libgcc-file-name) --end-group
+endef
+
+$(USER_BUILD)/obj/%.o: tests/user/%.c | tools-build
+	@mkdir -p $(dir $@)
+	@echo "  CC    $< (user)"
+	@$(CC) $(USER_PROG_CFLAGS) -c $< -o $@
+
+$(USER_BUILD)/%.elf: $(USER_BUILD)/obj/%.o $(USER_LINK_DEPS)
+	$(call LINK_USER,$@,$<)
+
+# Ring-3 benchmarks (make bench).
+$(USER_BUILD)/bench/%.o: tests/bench/user/%.c | tools-build
+	@mkdir -p $(dir $@)
+	@echo "  CC    $< (user)"
+	@$(CC) $(USER_PROG_CFLAGS) -c $< -o $@
+
+$(USER_BUILD)/bench/%.elf: $(USER_BUILD)/bench/%.o $(USER_LINK_DEPS)
+	$(call LINK_USER,$@,$<)
+
+# make run-user PROG=path/to/file.c: the program is named after the file
+# (the kernel runs it as run=NAME).  run-user-build only compiles and
+# links it; tests/run_user.py FILE.c uses that and exits with the
+# program's own status, which make cannot pass on (it exits 0 or 2).
+RUN_USER_NAME = $(basename $(notdir $(PROG)))
+RUN_USER_DIR := $(USER_BUILD)/run-user
+RUN_USER_ELF = $(RUN_USER_DIR)/$(RUN_USER_NAME).elf
+RUN_USER_TIMEOUT ?= 120
+
+ifneq ($(filter run-user run-user-build,$(MAKECMDGOALS)),)
+ifeq ($(strip $(PROG)),)
+$(error usage: make run-user PROG=path/to/file.c [USER_CFLAGS_EXTRA=...])
+endif
+endif
+
+run-user-build: $(BUILD)/kernel.elf $(USER_LINK_DEPS)
+	@test -f "$(PROG)" || { echo "run-user: $(PROG): no such file" >&2; exit 2; }
+	@mkdir -p $(RUN_USER_DIR)
+	@echo "  CC    $(PROG) (user)"
+	@$(CC) $(USER_PROG_CFLAGS) -c "$(PROG)" -o $(RUN_USER_DIR)/$(RUN_USER_NAME).o
+	@echo "  LD    $(RUN_USER_ELF)"
+	@$(call LINK_USER,$(RUN_USER_ELF),$(RUN_USER_DIR)/$(RUN_USER_NAME).o)
+
+run-user: run-user-build | tools-run
+	@$(PYTHON) tests/run_user.py --kernel $(BUILD)/kernel.elf --timeout $(RUN_USER_TIMEOUT) \
+		$(RUN_USER_ELF)
+
+-include $(SDK_OBJS:.o=.d) $(USER_CRT0:.o=.d) $(USER_BUILD)/utest/utest.d \
+	$(USER_PROGRAM_OBJS:.o=.d)

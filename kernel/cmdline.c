@@ -15,7 +15,7 @@ static const struct {
     { "seed", "seed=N: seed for randomized tests" },
     { "mem_mb", "mem_mb=N: RAM size QEMU was given (-m), checked by the multiboot test" },
     { "qmp_check", "qmp_check: stop at a marker so the harness can compare page tables" },
-    { "run", "run=prog,prog: run those user programs (multiboot modules) and exit" },
+    { "run", "run=prog,prog:STATUS: run those user programs (multiboot modules) and exit; :STATUS expects that exit status" },
     { "bench", "bench=all or bench=prefix,prefix: run benchmarks (under -icount shift=0) and exit" },
 };
 

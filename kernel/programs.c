@@ -84,8 +84,10 @@ bool programs_run_one(const char *name, unsigned long *exit_status)
     return true;
 }
 
-/* One program: its exit status and the leak check as two KTAP cases. */
-static bool run_checked(const char *name, int *index)
+/* One program: its exit status and the leak check as two KTAP cases.
+ * expected is the exit status it must end with (0 unless the command line
+ * says name:STATUS, e.g. a program that must die of an access violation). */
+static bool run_checked(const char *name, unsigned long expected, int *index)
 {
     struct counters before, after;
     unsigned long status = 0;
@@ -103,9 +105,31 @@ static bool run_checked(const char *name, int *index)
         kprintf("    # %s: free frames %u -> %u, commit charge %u -> %u, page tables %u -> %u\n",
                 name, before.free_frames, after.free_frames, before.commit_charge,
                 after.commit_charge, before.page_tables, after.page_tables);
-    kprintf("    %s %d %s.exit_status\n", status == 0 ? "ok" : "not ok", ++*index, name);
+    if (status != expected)
+        kprintf("    # %s: exit status 0x%08lx, expected 0x%08lx\n", name, status, expected);
+    kprintf("    %s %d %s.exit_status\n", status == expected ? "ok" : "not ok", ++*index, name);
     kprintf("    %s %d %s.leak_check\n", leak_ok ? "ok" : "not ok", ++*index, name);
-    return status == 0 && leak_ok;
+    return status == expected && leak_ok;
+}
+
+/* "0xC0000005" or decimal. */
+static unsigned long parse_status(const char *s)
+{
+    unsigned long v = 0, base = 10;
+
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    for (; *s != '\0'; s++) {
+        unsigned d = (*s >= '0' && *s <= '9') ? (unsigned)(*s - '0')
+                     : (*s >= 'a' && *s <= 'f') ? (unsigned)(*s - 'a' + 10)
+                     : (*s >= 'A' && *s <= 'F') ? (unsigned)(*s - 'A' + 10) : 99;
+        if (d >= base)
+            break;
+        v = v * base + d;
+    }
+    return v;
 }
 
 bool programs_run(const char *list)
@@ -121,7 +145,13 @@ bool programs_run(const char *list)
             len = sizeof(name) - 1;
         memcpy(name, p, len);
         name[len] = '\0';
-        ok &= run_checked(name, &index);
+        unsigned long expected = 0;
+        char *colon = strchr(name, ':');
+        if (colon != NULL) {
+            *colon = '\0';
+            expected = parse_status(colon + 1);
+        }
+        ok &= run_checked(name, expected, &index);
         if (end == NULL)
             break;
         p = end + 1;

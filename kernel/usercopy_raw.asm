@@ -9,13 +9,21 @@ section .text
 global usercopy_raw
 
 ; int usercopy_raw(void *dst, const void *src, size_t n): 0 done, 1 faulted
+; Whole dwords first: under -icount each rep iteration is one instruction,
+; so a 716-byte CONTEXT costs 179 + 0 rather than 716.
 usercopy_raw:
     push esi
     push edi
     mov edi, [esp + 12]
     mov esi, [esp + 16]
     mov ecx, [esp + 20]
-.copy:
+    mov edx, ecx
+    shr ecx, 2
+.copy_dwords:
+    rep movsd
+    mov ecx, edx
+    and ecx, 3
+.copy_bytes:
     rep movsb
     xor eax, eax
 .out:
@@ -27,4 +35,5 @@ usercopy_raw:
     jmp .out
 
 section .extable
-    dd usercopy_raw.copy, usercopy_raw.fault
+    dd usercopy_raw.copy_dwords, usercopy_raw.fault
+    dd usercopy_raw.copy_bytes, usercopy_raw.fault

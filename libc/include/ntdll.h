@@ -1,0 +1,56 @@
+/* The native system services (ntdll), for user programs: one stub per
+ * service in libc/user/syscalls.asm traps into the kernel through
+ * int 0x2E (ABI and service numbers: <ntsvc.h>).  NTAPI is stdcall, as
+ * in ntdll: the stub pops its arguments.  Parameter shapes are NT's: the
+ * base address and size are in/out, rounded by the kernel. */
+#ifndef _NTDLL_H
+#define _NTDLL_H
+
+#include <windef.h>
+#include <winnt.h>
+#include <ntstatus.h>
+#include <ntsvc.h>
+
+/* The pseudo-handle of the calling process (the only one the kernel knows). */
+#define NtCurrentProcess() ((HANDLE)(LONG_PTR)-1)
+#define ZwCurrentProcess() NtCurrentProcess()
+
+/* NtQueryVirtualMemory's class (ntsvc.h defines MemoryBasicInformation = 0). */
+typedef int MEMORY_INFORMATION_CLASS;
+
+/* What the kernel calls on an exception (see ntsvc.h for the frame). */
+typedef void (*PEXCEPTION_DISPATCHER)(PEXCEPTION_RECORD ExceptionRecord, PCONTEXT ContextRecord);
+
+NTSTATUS NTAPI NtAllocateVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress, ULONG_PTR ZeroBits,
+                                       PSIZE_T RegionSize, ULONG AllocationType, ULONG Protect);
+NTSTATUS NTAPI NtFreeVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress, PSIZE_T RegionSize,
+                                   ULONG FreeType);
+NTSTATUS NTAPI NtProtectVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress, PSIZE_T RegionSize,
+                                      ULONG NewProtect, PULONG OldProtect);
+NTSTATUS NTAPI NtQueryVirtualMemory(HANDLE ProcessHandle, PVOID BaseAddress,
+                                    MEMORY_INFORMATION_CLASS MemoryInformationClass,
+                                    PVOID MemoryInformation, SIZE_T MemoryInformationLength,
+                                    PSIZE_T ReturnLength);
+NTSTATUS NTAPI NtTerminateProcess(HANDLE ProcessHandle, NTSTATUS ExitStatus);
+/* Resumes with *ContextRecord; returns only on failure. */
+NTSTATUS NTAPI NtContinue(PCONTEXT ContextRecord, BOOLEAN TestAlert);
+/* Writes Length bytes of Text to the serial console (the program's stdout). */
+NTSTATUS NTAPI NtDebugPrint(const char *Text, ULONG Length);
+/* The null service: a round trip through the kernel. */
+NTSTATUS NTAPI NtYieldExecution(void);
+NTSTATUS NTAPI NtSetExceptionDispatcher(PVOID Dispatcher);
+/* Delivers *ExceptionRecord through the dispatcher as if it were a fault
+ * with *ContextRecord; returns only on failure. */
+NTSTATUS NTAPI NtRaiseException(PEXCEPTION_RECORD ExceptionRecord, PCONTEXT ContextRecord,
+                                BOOLEAN FirstChance);
+NTSTATUS NTAPI NtQuerySystemCounters(SYSTEM_MEMORY_COUNTERS *Counters, ULONG Length);
+
+/* Fills *ContextRecord with the caller's registers as they will be after
+ * this call returns (Eip = the return address); libc/user/context.asm. */
+void NTAPI RtlCaptureContext(PCONTEXT ContextRecord);
+
+/* The NTSTATUS -> Win32 error table (libc/ntstatus_map.c, shared with
+ * the kernel, which calls it with the C convention). */
+ULONG RtlNtStatusToDosError(NTSTATUS Status);
+
+#endif

@@ -1,0 +1,4 @@
+/* errno: one thread per process, so a plain variable. */
+#include <errno.h>
+
+int errno;

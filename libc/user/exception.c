@@ -1,0 +1,163 @@
+/* Vectored exception handling and RaiseException.
+ *
+ * The kernel delivers every exception of the program (faults and
+ * NtRaiseException) to sdk_dispatcher_entry (context.asm), registered by
+ * sdk_init, which calls sdk_dispatch_exception below with the record and
+ * context the kernel wrote on the stack (ntsvc.h).  The handlers run in
+ * list order: the first EXCEPTION_CONTINUE_EXECUTION resumes the program
+ * with the (possibly changed) context through NtContinue.  When all say
+ * EXCEPTION_CONTINUE_SEARCH the unhandled-exception filter, if any, has
+ * the last word; otherwise the process ends with the exception code. */
+#include "sdk.h"
+#include <ntdll.h>
+#include <stdio.h>
+
+#define VEH_MAX 32
+
+/* context.asm addresses these fields by number. */
+_Static_assert(__builtin_offsetof(CONTEXT, SegGs) == 140 && __builtin_offsetof(CONTEXT, Edi) == 156 &&
+                   __builtin_offsetof(CONTEXT, Eax) == 176 && __builtin_offsetof(CONTEXT, Ebp) == 180 &&
+                   __builtin_offsetof(CONTEXT, Eip) == 184 && __builtin_offsetof(CONTEXT, EFlags) == 192 &&
+                   __builtin_offsetof(CONTEXT, Esp) == 196 && __builtin_offsetof(CONTEXT, SegSs) == 200 &&
+                   sizeof(CONTEXT) == 716,
+               "CONTEXT offsets in context.asm");
+
+/* A registered handler; its address is the handle. */
+struct veh_entry {
+    PVECTORED_EXCEPTION_HANDLER handler;
+    BOOL in_use;
+};
+
+static struct veh_entry veh_pool[VEH_MAX];
+static struct veh_entry *veh_order[VEH_MAX];       /* call order */
+static int veh_count;
+static LPTOP_LEVEL_EXCEPTION_FILTER unhandled_filter;
+
+/* Returns the handle (non-NULL), or NULL when VEH_MAX handlers are
+ * registered already (or Handler is NULL). */
+PVOID WINAPI AddVectoredExceptionHandler(ULONG First, PVECTORED_EXCEPTION_HANDLER Handler)
+{
+    struct veh_entry *e = NULL;
+
+    if (Handler == NULL)
+        return NULL;
+    for (int i = 0; i < VEH_MAX && e == NULL; i++)
+        if (!veh_pool[i].in_use)
+            e = &veh_pool[i];
+    if (e == NULL)
+        return NULL;
+    e->handler = Handler;
+    e->in_use = TRUE;
+    if (First != 0) {
+        for (int i = veh_count; i > 0; i--)
+            veh_order[i] = veh_order[i - 1];
+        veh_order[0] = e;
+    } else {
+        veh_order[veh_count] = e;
+    }
+    veh_count++;
+    return e;
+}
+
+/* Returns non-zero when Handle was registered (and now is not), 0 for an
+ * unknown or already removed handle. */
+ULONG WINAPI RemoveVectoredExceptionHandler(PVOID Handle)
+{
+    for (int i = 0; i < veh_count; i++) {
+        if (veh_order[i] != Handle)
+            continue;
+        veh_order[i]->in_use = FALSE;
+        veh_order[i]->handler = NULL;
+        for (int j = i; j + 1 < veh_count; j++)
+            veh_order[j] = veh_order[j + 1];
+        veh_count--;
+        return 1;
+    }
+    return 0;
+}
+
+LPTOP_LEVEL_EXCEPTION_FILTER WINAPI SetUnhandledExceptionFilter(LPTOP_LEVEL_EXCEPTION_FILTER filter)
+{
+    LPTOP_LEVEL_EXCEPTION_FILTER previous = unhandled_filter;
+
+    unhandled_filter = filter;
+    return previous;
+}
+
+/* Resumes at *ctx; a non-continuable exception cannot be continued and
+ * ends the process with STATUS_NONCONTINUABLE_EXCEPTION. */
+static __attribute__((noreturn)) void continue_execution(EXCEPTION_RECORD *rec, CONTEXT *ctx)
+{
+    if (rec->ExceptionFlags & EXCEPTION_NONCONTINUABLE)
+        sdk_terminate(STATUS_NONCONTINUABLE_EXCEPTION);
+    NTSTATUS st = NtContinue(ctx, FALSE);
+    sdk_terminate(st);                  /* NtContinue returns only when the context is unreadable */
+}
+
+/* Runs the handlers registered when the exception arrived.  A handler may
+ * add or remove handlers (or raise a nested exception, which dispatches
+ * afresh on the stack below); one removed meanwhile is skipped. */
+static BOOL call_handlers(EXCEPTION_POINTERS *ep)
+{
+    struct veh_entry *snapshot[VEH_MAX];
+    PVECTORED_EXCEPTION_HANDLER handlers[VEH_MAX];
+    int n = veh_count;
+
+    for (int i = 0; i < n; i++) {
+        snapshot[i] = veh_order[i];
+        handlers[i] = veh_order[i]->handler;
+    }
+    for (int i = 0; i < n; i++) {
+        if (!snapshot[i]->in_use || snapshot[i]->handler != handlers[i])
+            continue;
+        if (handlers[i](ep) == EXCEPTION_CONTINUE_EXECUTION)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* One line on stdout (after any partial line the program left). */
+static void report_unhandled(const EXCEPTION_RECORD *rec, const CONTEXT *ctx)
+{
+    if (!sdk_stdio_at_line_start())
+        printf("\n");
+    printf("# unhandled exception 0x%08lx at 0x%08lx", rec->ExceptionCode, ctx->Eip);
+    if (rec->NumberParameters >= 2 &&
+        (rec->ExceptionCode == EXCEPTION_ACCESS_VIOLATION || rec->ExceptionCode == EXCEPTION_GUARD_PAGE))
+        printf(" (%s 0x%08lx)",
+               rec->ExceptionInformation[0] == EXCEPTION_WRITE_FAULT ? "write to"
+               : rec->ExceptionInformation[0] == EXCEPTION_EXECUTE_FAULT ? "execute at" : "read from",
+               rec->ExceptionInformation[1]);
+    printf("\n");
+}
+
+void sdk_dispatch_exception(EXCEPTION_RECORD *rec, CONTEXT *ctx)
+{
+    EXCEPTION_POINTERS ep = { rec, ctx };
+
+    if (call_handlers(&ep))
+        continue_execution(rec, ctx);
+    if (unhandled_filter != NULL && unhandled_filter(&ep) == EXCEPTION_CONTINUE_EXECUTION)
+        continue_execution(rec, ctx);
+    report_unhandled(rec, ctx);
+    sdk_terminate((NTSTATUS)rec->ExceptionCode);
+}
+
+void sdk_raise_exception(DWORD code, DWORD flags, DWORD nargs, const ULONG_PTR *args, CONTEXT *ctx)
+{
+    EXCEPTION_RECORD rec = {
+        .ExceptionCode = code,
+        .ExceptionFlags = flags & EXCEPTION_NONCONTINUABLE,
+        .ExceptionRecord = NULL,
+        .ExceptionAddress = (PVOID)ctx->Eip,
+        .NumberParameters = 0,
+    };
+
+    if (args != NULL) {
+        rec.NumberParameters = nargs > EXCEPTION_MAXIMUM_PARAMETERS ? EXCEPTION_MAXIMUM_PARAMETERS : nargs;
+        for (DWORD i = 0; i < rec.NumberParameters; i++)
+            rec.ExceptionInformation[i] = args[i];
+    }
+    NTSTATUS st = NtRaiseException(&rec, ctx, TRUE);
+    sdk_terminate(st);                  /* returns only when the kernel could not read rec/ctx */
+}

@@ -1,0 +1,31 @@
+/* Internal interfaces between the parts of the user-mode SDK
+ * (libc/user/); not for programs. */
+#ifndef LIBC_USER_SDK_H
+#define LIBC_USER_SDK_H
+
+#include <windows.h>
+#include <stdbool.h>
+
+/* crt0.asm calls this before main: registers the exception dispatcher,
+ * runs the constructors. */
+void sdk_init(void);
+
+/* stdio.c: writes out whatever stdout has buffered. */
+void sdk_stdio_flush(void);
+/* stdio.c: true when nothing or a whole line was written last. */
+bool sdk_stdio_at_line_start(void);
+
+/* context.asm: the entry the kernel resumes at on an exception; it calls
+ * sdk_dispatch_exception (exception.c) on an aligned stack. */
+void sdk_dispatcher_entry(void);
+__attribute__((noreturn)) void sdk_dispatch_exception(EXCEPTION_RECORD *rec, CONTEXT *ctx);
+
+/* exception.c, called by RaiseException (context.asm) with the caller's
+ * captured context. */
+__attribute__((noreturn)) void sdk_raise_exception(DWORD code, DWORD flags, DWORD nargs,
+                                                   const ULONG_PTR *args, CONTEXT *ctx);
+
+/* Ends the process with status after flushing stdout (kernel32.c). */
+__attribute__((noreturn)) void sdk_terminate(NTSTATUS status);
+
+#endif

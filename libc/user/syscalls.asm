@@ -1,0 +1,46 @@
+; The native system services: one stub per service, as ntdll's on NT x86.
+;
+;   mov eax, SERVICE       ; the service number (libc/include/ntsvc.h)
+;   lea edx, [esp+4]       ; the arguments, as the caller pushed them
+;   int 0x2E               ; NTSTATUS back in EAX; EDX and ECX clobbered
+;   ret 4*argc             ; NTAPI is stdcall: the stub pops the arguments
+;
+; The service numbers come from ntsvc.h itself: the Makefile turns its
+; #defines into build/user/sdk/ntsvc.inc, so C and assembly cannot drift.
+; The argument counts must match the prototypes in libc/include/ntdll.h
+; (a wrong count unbalances the caller's stack).
+
+%include "ntsvc.inc"
+
+bits 32
+section .text
+
+; SERVICE name, argc
+%macro SERVICE 2
+global %1:function (%1.end - %1)
+align 16
+%1:
+    mov eax, SVC_%1
+    lea edx, [esp + 4]
+    int NTSVC_VECTOR
+%if %2 == 0
+    ret
+%else
+    ret 4 * %2
+%endif
+.end:
+%endmacro
+
+SERVICE NtAllocateVirtualMemory, 6     ; process, *base, zero_bits, *size, type, protect
+SERVICE NtFreeVirtualMemory, 4         ; process, *base, *size, type
+SERVICE NtProtectVirtualMemory, 5      ; process, *base, *size, new, *old
+SERVICE NtQueryVirtualMemory, 6        ; process, address, class, buffer, length, *result_length
+SERVICE NtTerminateProcess, 2          ; process, status
+SERVICE NtContinue, 2                  ; context, test_alert
+SERVICE NtDebugPrint, 2                ; text, length
+SERVICE NtYieldExecution, 0
+SERVICE NtSetExceptionDispatcher, 1    ; dispatcher
+SERVICE NtRaiseException, 3            ; record, context, first_chance
+SERVICE NtQuerySystemCounters, 2       ; counters, length
+
+section .note.GNU-stack noalloc noexec nowrite progbits
