@@ -4,6 +4,7 @@
 
 section .text
 extern trap_dispatch
+extern syscall_dispatch
 
 ; Vectors with a CPU-pushed error code: 8, 10-14, 17, 21, 29, 30.
 %assign v 0
@@ -13,7 +14,11 @@ stub_ %+ v:
     push dword 0
 %endif
     push dword v
+%if v == 0x2E
+    jmp syscall_common
+%else
     jmp trap_common
+%endif
 %assign v v + 1
 %endrep
 
@@ -38,6 +43,22 @@ trap_return:
     popa
     add esp, 8                      ; vector and error code
     iret
+
+; The system-service entry (int 0x2E): the same frame, but straight to the
+; service dispatcher, without the generic trap dispatch.
+syscall_common:
+    pusha
+    push ds
+    push es
+    push fs
+    push gs
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    push esp
+    call syscall_dispatch
+    add esp, 4
+    jmp trap_return
 
 section .rodata
 global trap_stub_table

@@ -258,19 +258,22 @@ static const struct service services[SVC_COUNT] = {
     [SVC_NtQuerySystemCounters] = { svc_counters, 2 },
 };
 
-static bool syscall_entry(struct trap_frame *tf)
+/* Called from kernel/isr.asm for `int 0x2E` with the interrupted user
+ * state in tf; the result goes back in tf->eax. */
+void syscall_dispatch(struct trap_frame *tf);
+void syscall_dispatch(struct trap_frame *tf)
 {
     uint32_t args[MAX_ARGS];
     uint32_t n = tf->eax;
     NTSTATUS st;
 
     service_calls++;
-    if ((tf->cs & 3) != 3) {
+    if (n >= SVC_COUNT || services[n].fn == NULL || (tf->cs & 3) != 3) {
         st = STATUS_INVALID_SYSTEM_SERVICE;     /* the kernel never calls itself this way */
-    } else if (n >= SVC_COUNT || services[n].fn == NULL) {
-        st = STATUS_INVALID_SYSTEM_SERVICE;
     } else {
-        st = copy_from_user(args, (const void *)tf->edx, services[n].argc * sizeof(uint32_t));
+        uint32_t argc = services[n].argc;
+        st = argc == 0 ? STATUS_SUCCESS
+                       : copy_from_user(args, (const void *)tf->edx, argc * sizeof(uint32_t));
         if (NT_SUCCESS(st))
             st = services[n].fn(args, tf);
         else
@@ -278,7 +281,6 @@ static bool syscall_entry(struct trap_frame *tf)
     }
     if (st != STATUS_FRAME_SET)
         tf->eax = (uint32_t)st;
-    return true;
 }
 
 uint32_t syscall_count(void)
@@ -288,7 +290,6 @@ uint32_t syscall_count(void)
 
 void syscall_init(void)
 {
-    trap_set_handler(T_SYSCALL, syscall_entry);
-    trap_set_gate_dpl3(T_SYSCALL);
+    trap_set_gate_dpl3(T_SYSCALL);     /* entry: syscall_common in kernel/isr.asm */
     trap_set_gate_dpl3(T_BP);       /* int3 in ring 3 is a breakpoint, not #GP */
 }

@@ -30,25 +30,27 @@ bool usercopy_fixup(struct trap_frame *tf)
     return false;
 }
 
-static NTSTATUS copy_status(void)
+/* Why a copy of [user, user + n) failed: the VM layer's record of the
+ * fault it refused, which lies in that range (a guard page it has just
+ * disarmed gives STATUS_GUARD_PAGE_VIOLATION, spec item 60). */
+static NTSTATUS copy_status(const void *user, size_t n)
 {
     const struct vm_exception *x = vm_last_exception();
-    return x->code == STATUS_GUARD_PAGE_VIOLATION ? STATUS_GUARD_PAGE_VIOLATION
-                                                  : STATUS_ACCESS_VIOLATION;
+    bool ours = x->address >= (uint32_t)user && x->address - (uint32_t)user < n;
+    return ours && x->code == STATUS_GUARD_PAGE_VIOLATION ? STATUS_GUARD_PAGE_VIOLATION
+                                                          : STATUS_ACCESS_VIOLATION;
 }
 
 NTSTATUS copy_from_user(void *dst, const void *user_src, size_t n)
 {
     if (!user_range_ok(user_src, n))
         return STATUS_ACCESS_VIOLATION;
-    vm_clear_last_exception();
-    return usercopy_raw(dst, user_src, n) == 0 ? STATUS_SUCCESS : copy_status();
+    return usercopy_raw(dst, user_src, n) == 0 ? STATUS_SUCCESS : copy_status(user_src, n);
 }
 
 NTSTATUS copy_to_user(void *user_dst, const void *src, size_t n)
 {
     if (!user_range_ok(user_dst, n))
         return STATUS_ACCESS_VIOLATION;
-    vm_clear_last_exception();
-    return usercopy_raw(user_dst, src, n) == 0 ? STATUS_SUCCESS : copy_status();
+    return usercopy_raw(user_dst, src, n) == 0 ? STATUS_SUCCESS : copy_status(user_dst, n);
 }
