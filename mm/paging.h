@@ -58,6 +58,11 @@ void paging_zero_frame(paddr_t frame);
 /* TLB invalidation: every change to a present entry goes through here. */
 void tlb_invalidate(uint32_t va);
 void tlb_invalidate_range(uint32_t va, uint32_t pages);
+/* Defers the invalidations of entry changes until the matching end (one
+ * flush for a large range).  Nothing may access the changed pages in
+ * between.  Nests. */
+void paging_batch_begin(void);
+void paging_batch_end(void);
 
 /* Page-fault hook for the VM layer: return true when the fault was
  * resolved and the instruction can be retried. */

@@ -371,6 +371,7 @@ static uint32_t range_decommit(struct vad *v, uint32_t start, uint32_t end)
 {
     uint32_t n = 0, tables = paging_user_tables();
 
+    paging_batch_begin();
     for (uint32_t va = start; va < end && v->committed > n; va += PGSIZE) {
         if (!paging_has_table(va)) {
             va = (va & ~(PDX_SPAN - 1)) + PDX_SPAN - PGSIZE;
@@ -378,6 +379,7 @@ static uint32_t range_decommit(struct vad *v, uint32_t start, uint32_t end)
         }
         n += page_decommit(va);
     }
+    paging_batch_end();
     ASSERTF(v->committed >= n, "VAD %08x: %u committed, decommitted %u", v->start, v->committed, n);
     v->committed -= n;
     stats.committed_pages -= n;
@@ -675,8 +677,10 @@ static NTSTATUS do_protect(struct vm_space *as, uint32_t *base, uint32_t *size,
     if ((v->alloc_protect & PAGE_NOCACHE) && !(protect & MODIFIERS))
         protect |= PAGE_NOCACHE;
     *old = entry_protect(paging_query(start));  /* item 35: the first page's */
+    paging_batch_begin();
     for (uint32_t va = start; va < end; va += PGSIZE)
         paging_set_pte(va, entry_with_protect(paging_query(va), protect, as->user));
+    paging_batch_end();
     *base = start;
     *size = end - start;
     return STATUS_SUCCESS;

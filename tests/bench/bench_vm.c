@@ -9,6 +9,9 @@
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "kernel/panic.h"
+#include "kernel/console.h"
+#include "kernel/x86.h"
+#include "kernel/trap.h"
 
 #define BENCH_VA 0x40000000u
 
@@ -160,3 +163,95 @@ static void bench_protect(void)
     space_leave(&b);
 }
 KBENCH(b_protect, "vm.protect.1page", bench_protect);
+
+static paddr_t hooked_frame;
+
+static bool bench_map_on_fault(struct trap_frame *tf, uint32_t cr2)
+{
+    (void)tf;
+    if (PGROUNDDOWN(cr2) != BENCH_VA || hooked_frame == PMM_NONE)
+        return false;
+    paging_map(BENCH_VA, hooked_frame, PTE_W | PTE_U);
+    hooked_frame = PMM_NONE;
+    return true;
+}
+
+/* A page fault resolved by a hook that maps a frame: the bare cost of the
+ * exception path plus one mapping, without the VM layer's bookkeeping. */
+static void bench_hooked_fault(void)
+{
+    struct bench_space b;
+    space_enter(&b);
+    paddr_t f = pmm_alloc(), keep = pmm_alloc();
+    paging_map(BENCH_VA + PGSIZE, keep, PTE_W | PTE_U);     /* the page table exists */
+    hooked_frame = f;
+    page_fault_hook saved = paging_set_fault_hook(bench_map_on_fault);
+    uint32_t t = kbench_begin();
+    *(volatile uint32_t *)BENCH_VA = 1;
+    uint32_t n = kbench_end(t);
+    paging_set_fault_hook(saved);
+    kbench_report("paging.fault.hooked", n);
+    paging_unmap(BENCH_VA);
+    paging_unmap(BENCH_VA + PGSIZE);
+    pmm_free(f);
+    pmm_free(keep);
+    space_leave(&b);
+}
+KBENCH(b_hooked, "paging.fault.hooked", bench_hooked_fault);
+
+/* TLB invalidation of a range: INVLPG per page or one CR3 reload, each
+ * followed by touching the pages again (the refill is the real cost).
+ * Measured in TSC ticks WITHOUT -icount (instruction counts cannot see
+ * TLB refills), so the figures are noisy: medians of 15 runs.  The
+ * crossover chooses TLB_RANGE_RELOAD_THRESHOLD in mm/paging.c. */
+#define TLB_RUNS 15
+#define TLB_MAX_PAGES 256
+
+static uint32_t median(uint32_t *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            uint32_t x = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = x;
+        }
+    return v[n / 2];
+}
+
+static void touch_pages(uint32_t pages)
+{
+    for (uint32_t i = 0; i < pages; i++)
+        (void)*(volatile uint32_t *)(BENCH_VA + i * PGSIZE);
+}
+
+static void bench_tlb_range(void)
+{
+    struct bench_space b;
+    space_enter(&b);
+    paddr_t f = pmm_alloc();
+    for (uint32_t i = 0; i < TLB_MAX_PAGES; i++)
+        paging_map(BENCH_VA + i * PGSIZE, f, PTE_W | PTE_U);
+    for (uint32_t pages = 1; pages <= TLB_MAX_PAGES; pages *= 2) {
+        uint32_t inv[TLB_RUNS], reload[TLB_RUNS];
+        for (int r = 0; r < TLB_RUNS; r++) {
+            touch_pages(pages);
+            uint32_t t = kbench_begin();
+            for (uint32_t i = 0; i < pages; i++)
+                invlpg(BENCH_VA + i * PGSIZE);
+            touch_pages(pages);
+            inv[r] = kbench_end(t);
+            touch_pages(pages);
+            t = kbench_begin();
+            write_cr3(read_cr3());
+            touch_pages(pages);
+            reload[r] = kbench_end(t);
+        }
+        kprintf("tlb %u pages: invlpg %u ticks, cr3 reload %u ticks\n", pages,
+                median(inv, TLB_RUNS), median(reload, TLB_RUNS));
+    }
+    for (uint32_t i = 0; i < TLB_MAX_PAGES; i++)
+        paging_unmap(BENCH_VA + i * PGSIZE);
+    pmm_free(f);
+    space_leave(&b);
+}
+KBENCH(b_tlb, "tlb.range_walltime", bench_tlb_range);

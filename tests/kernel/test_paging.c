@@ -185,6 +185,41 @@ static void paging_tlb_protect_rw_to_ro(struct ktest *t)
     pmm_free(f);
 }
 
+/* A batch of more changes than the threshold ends in one full flush:
+ * remap 20 cached pages to another frame and read them back.  At a user
+ * address that is a CR3 reload; at a kernel address the pages are global
+ * and survive it, so the batch must toggle CR4.PGE instead. */
+static void batch_remap_reads_new_frame(struct ktest *t, uint32_t base, uint32_t flags)
+{
+    paddr_t f1 = frame_with(0xAAAA0001), f2 = frame_with(0xBBBB0002);
+    ASSERT_NE(t, f1, PMM_NONE);
+    ASSERT_NE(t, f2, PMM_NONE);
+    for (uint32_t i = 0; i < 20; i++)
+        ASSERT_TRUE(t, paging_map(base + i * PGSIZE, f1, flags));
+    for (uint32_t i = 0; i < 20; i++)
+        EXPECT_EQ(t, *(volatile uint32_t *)(base + i * PGSIZE), 0xAAAA0001);   /* cached */
+    paging_batch_begin();
+    for (uint32_t i = 0; i < 20; i++)
+        ASSERT_TRUE(t, paging_set_pte(base + i * PGSIZE, f2 | PTE_P | flags));
+    paging_batch_end();
+    for (uint32_t i = 0; i < 20; i++)
+        EXPECT_EQ(t, *(volatile uint32_t *)(base + i * PGSIZE), 0xBBBB0002);
+    for (uint32_t i = 0; i < 20; i++)
+        paging_unmap(base + i * PGSIZE);
+    pmm_free(f1);
+    pmm_free(f2);
+}
+
+static void paging_tlb_batch_flushes_user_range(struct ktest *t)
+{
+    batch_remap_reads_new_frame(t, TEST_VA, PTE_W);
+}
+
+static void paging_tlb_batch_flushes_global_kernel_range(struct ktest *t)
+{
+    batch_remap_reads_new_frame(t, 0xFF000000u, PTE_W);   /* top of kernel VM, unused */
+}
+
 /* The PTE for va found by walking the physical tables from CR3. */
 static pte_t walk_physical(uint32_t va)
 {
@@ -424,6 +459,8 @@ static const struct ktest_case paging_cases[] = {
     KTEST_CASE(paging_unmapped_page_faults_not_present),
     KTEST_CASE(paging_tlb_remap_sees_new_frame),
     KTEST_CASE(paging_tlb_protect_rw_to_ro),
+    KTEST_CASE(paging_tlb_batch_flushes_user_range),
+    KTEST_CASE(paging_tlb_batch_flushes_global_kernel_range),
     KTEST_CASE(paging_selfmap_matches_physical_walk),
     KTEST_CASE(paging_kernel_tables_preallocated),
     KTEST_CASE(paging_page_tables_freed),
