@@ -23,6 +23,7 @@ stub_ %+ v:
 %endrep
 
 trap_common:
+    cld                             ; ring 3 may have left DF set: rep movs/stos must run forward
     pusha
     push ds
     push es
@@ -47,6 +48,7 @@ trap_return:
 ; The system-service entry (int 0x2E): the same frame, but straight to the
 ; service dispatcher, without the generic trap dispatch.
 syscall_common:
+    cld
     pusha
     push ds
     push es

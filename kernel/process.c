@@ -21,7 +21,8 @@
 #include <string.h>
 
 #define KERNEL_STACK_PAGES 4            /* plus one reserved guard page below */
-#define EFLAGS_USER_MASK 0x00000CD5u    /* CF PF AF ZF SF TF DF OF */
+#define EFLAGS_USER_MASK 0x00000DD5u    /* CF PF AF ZF SF TF DF OF */
+#define EFLAGS_TF 0x00000100u
 #define EFLAGS_RESERVED1 0x00000002u
 
 struct process {
@@ -157,11 +158,8 @@ void context_to_frame(const CONTEXT *ctx, struct trap_frame *tf)
 static NTSTATUS push_user(uint32_t *sp, const void *data, uint32_t size, uint32_t align)
 {
     uint32_t at = (*sp - size) & ~(align - 1);
-    NTSTATUS st = copy_to_user((void *)at, data, size);
+    NTSTATUS st = copy_to_user((void *)at, data, size);     /* grows the stack as needed */
 
-    if (st == STATUS_GUARD_PAGE_VIOLATION && current != NULL &&
-        user_stack_grow(current, vm_last_exception()->address))
-        st = copy_to_user((void *)at, data, size);
     if (NT_SUCCESS(st))
         *sp = at;
     return st;
@@ -207,6 +205,12 @@ static void record_for_trap(struct trap_frame *tf, EXCEPTION_RECORD *rec)
         break;
     }
     case T_DE: rec->ExceptionCode = (DWORD)STATUS_INTEGER_DIVIDE_BY_ZERO; break;
+    case T_DB:
+        /* A single-step trap (the program set TF): one step per exception,
+         * so TF is cleared in the CONTEXT the handler sees. */
+        rec->ExceptionCode = (DWORD)STATUS_SINGLE_STEP;
+        tf->eflags &= ~EFLAGS_TF;
+        break;
     case T_UD: rec->ExceptionCode = (DWORD)STATUS_ILLEGAL_INSTRUCTION; break;
     case T_BP:
         rec->ExceptionCode = (DWORD)STATUS_BREAKPOINT;
@@ -239,6 +243,11 @@ static void user_exception(struct trap_frame *tf)
         rec.ExceptionCode = (DWORD)STATUS_STACK_OVERFLOW;
     context_from_frame(tf, &ctx);
     process_raise(tf, &rec, &ctx);
+}
+
+bool process_stack_guard_hit(uint32_t addr)
+{
+    return current != NULL && user_stack_grow(current, addr);
 }
 
 void process_init(void)

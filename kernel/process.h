@@ -4,6 +4,7 @@
 #define KERNEL_PROCESS_H
 
 #include <stdint.h>
+#include <stdbool.h>
 #include <windef.h>
 #include <winnt.h>
 
@@ -29,6 +30,11 @@ void process_set_dispatcher(uint32_t dispatcher);
  * (segment selectors and EFLAGS sanitised so ring 3 cannot escalate). */
 void context_from_frame(const struct trap_frame *tf, CONTEXT *ctx);
 void context_to_frame(const CONTEXT *ctx, struct trap_frame *tf);
+
+/* A guard page of the current process's user stack was hit at addr (by
+ * the kernel, in a system service): move the guard down as a ring-3 hit
+ * would.  False when addr is not in the stack or the stack is full. */
+bool process_stack_guard_hit(uint32_t addr);
 
 void process_init(void);
 

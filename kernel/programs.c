@@ -105,6 +105,7 @@ static bool run_checked(const char *name, unsigned long expected, int *index)
         kprintf("    # %s: free frames %u -> %u, commit charge %u -> %u, page tables %u -> %u\n",
                 name, before.free_frames, after.free_frames, before.commit_charge,
                 after.commit_charge, before.page_tables, after.page_tables);
+    kprintf("    # Subtest: process.%s\n", name);
     if (status != expected)
         kprintf("    # %s: exit status 0x%08lx, expected 0x%08lx\n", name, status, expected);
     kprintf("    %s %d %s.exit_status\n", status == expected ? "ok" : "not ok", ++*index, name);

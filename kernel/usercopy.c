@@ -2,6 +2,7 @@
 #include "kernel/trap.h"
 #include "mm/memlayout.h"
 #include "mm/vm.h"
+#include "kernel/process.h"
 #include <ntstatus.h>
 
 struct extable_entry {
@@ -41,16 +42,33 @@ static NTSTATUS copy_status(const void *user, size_t n)
                                                           : STATUS_ACCESS_VIOLATION;
 }
 
+/* A guard page hit inside the current thread's stack grows the stack,
+ * whoever touched it (NT's MmAccessFault does the same); the copy is then
+ * retried.  Any other guard page fails the service (spec item 60). */
+#define GUARD_RETRIES 8
+
+static NTSTATUS copy_checked(void *dst, const void *src, size_t n, const void *user)
+{
+    for (int tries = 0;; tries++) {
+        if (usercopy_raw(dst, src, n) == 0)
+            return STATUS_SUCCESS;
+        NTSTATUS st = copy_status(user, n);
+        if (st != STATUS_GUARD_PAGE_VIOLATION || tries == GUARD_RETRIES ||
+            !process_stack_guard_hit(vm_last_exception()->address))
+            return st;
+    }
+}
+
 NTSTATUS copy_from_user(void *dst, const void *user_src, size_t n)
 {
     if (!user_range_ok(user_src, n))
         return STATUS_ACCESS_VIOLATION;
-    return usercopy_raw(dst, user_src, n) == 0 ? STATUS_SUCCESS : copy_status(user_src, n);
+    return copy_checked(dst, user_src, n, user_src);
 }
 
 NTSTATUS copy_to_user(void *user_dst, const void *src, size_t n)
 {
     if (!user_range_ok(user_dst, n))
         return STATUS_ACCESS_VIOLATION;
-    return usercopy_raw(user_dst, src, n) == 0 ? STATUS_SUCCESS : copy_status(user_dst, n);
+    return copy_checked(user_dst, src, n, user_dst);
 }

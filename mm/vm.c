@@ -636,6 +636,8 @@ NTSTATUS vm_free(struct vm_space *as, uint32_t *base, uint32_t *size, uint32_t t
 
     if (type != MEM_DECOMMIT && type != MEM_RELEASE)
         return STATUS_INVALID_PARAMETER;        /* item 25 */
+    if (*base >= as->vads.max || (!as->user && *base < as->vads.min))
+        return STATUS_INVALID_PARAMETER;        /* outside the space, as NtFreeVirtualMemory checks first */
     uint32_t flags = spin_lock(&vm_lock);
     struct vm_space *prev = vm_attach(as);
     st = type == MEM_RELEASE ? do_release(as, base, size) : do_decommit(as, base, size);
