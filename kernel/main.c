@@ -22,6 +22,7 @@
 #include "mm/paging.h"
 #include "mm/vm.h"
 #include "mm/kpool.h"
+#include "mm/kheap.h"
 #include "tests/ktest.h"
 #include "tests/bench/kbench.h"
 
@@ -57,6 +58,7 @@ static void memory_init(void)
     pmm_init(avail, na, busy, nb);
     paging_init();
     vm_init();
+    kheap_init();
     pmm_print_report();
 }
 
@@ -64,6 +66,11 @@ static void memory_init(void)
 static uint64_t counter_free_frames(void)
 {
     return pmm_free_count() + vm_pool_frames();
+}
+
+static uint64_t counter_kernel_heap(void)
+{
+    return kheap_in_use();
 }
 
 static uint64_t counter_commit_charge(void)
@@ -102,6 +109,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
         ktest_register_counter("free frames", counter_free_frames);
         ktest_register_counter("page-table pages", counter_page_tables);
         ktest_register_counter("commit charge", counter_commit_charge);
+        ktest_register_counter("kernel heap bytes in use", counter_kernel_heap);
         bool ok = ktest_run(tests) && unknown == 0;
         qemu_exit(ok ? QEMU_EXIT_PASS : QEMU_EXIT_FAIL);
     }

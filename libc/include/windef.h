@@ -23,6 +23,7 @@ typedef long LONG_PTR, SSIZE_T;
 typedef void VOID, *PVOID, *LPVOID, *HANDLE;
 typedef const void *LPCVOID;
 typedef DWORD *PDWORD, *LPDWORD;
+typedef HANDLE *PHANDLE;
 typedef ULONG *PULONG;
 typedef SIZE_T *PSIZE_T;
 typedef BYTE *PBYTE, *LPBYTE;

@@ -10,6 +10,9 @@
  * runs the constructors. */
 void sdk_init(void);
 
+/* heapapi.c: creates the process default heap (before main). */
+void sdk_heap_init(void);
+
 /* stdio.c: writes out whatever stdout has buffered. */
 void sdk_stdio_flush(void);
 /* stdio.c: true when nothing or a whole line was written last. */

@@ -20,6 +20,7 @@ extern void (*const __init_array_end[])(void);
 void sdk_init(void)
 {
     NtSetExceptionDispatcher((PVOID)sdk_dispatcher_entry);
+    sdk_heap_init();
     for (void (*const *fn)(void) = __init_array_start; fn < __init_array_end; fn++)
         (*fn)();
 }

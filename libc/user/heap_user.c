@@ -1,0 +1,101 @@
+/* The heap engine's platform layer in user mode (mm/heap_os.h): pages
+ * through the native memory services of the calling process, a recursive
+ * user-mode lock, and RaiseException for HEAP_GENERATE_EXCEPTIONS and heap
+ * corruption. */
+#include "mm/heap_os.h"
+#include <windows.h>
+#include <ntdll.h>
+#include <ntstatus.h>
+
+/* A recursive lock.  Programs have one thread today; the owner word makes
+ * the lock correct for several, and a contended acquire yields the CPU
+ * through the null service instead of spinning. */
+struct user_lock {
+    volatile long owner;            /* 0 free, else the owner's id */
+    unsigned long depth;
+};
+_Static_assert(sizeof(struct user_lock) <= sizeof(heap_os_lock), "user lock fits heap_os_lock");
+
+#define THIS_THREAD 1L              /* one thread per process */
+
+void *heap_os_reserve(size_t size, unsigned flags)
+{
+    PVOID base = NULL;
+    SIZE_T sz = size;
+    ULONG protect = (flags & HEAP_OS_EXECUTE) ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE;
+
+    if (!NT_SUCCESS(NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, &sz, MEM_RESERVE, protect)))
+        return NULL;
+    return base;
+}
+
+int32_t heap_os_commit(void *addr, size_t size, unsigned flags)
+{
+    PVOID base = addr;
+    SIZE_T sz = size;
+    ULONG protect = (flags & HEAP_OS_EXECUTE) ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE;
+    NTSTATUS st = NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, &sz, MEM_COMMIT, protect);
+
+    return NT_SUCCESS(st) ? 0 : st;
+}
+
+void heap_os_decommit(void *addr, size_t size)
+{
+    PVOID base = addr;
+    SIZE_T sz = size;
+    NtFreeVirtualMemory(NtCurrentProcess(), &base, &sz, MEM_DECOMMIT);
+}
+
+void heap_os_release(void *base, size_t size)
+{
+    PVOID b = base;
+    SIZE_T zero = 0;
+    (void)size;
+    NtFreeVirtualMemory(NtCurrentProcess(), &b, &zero, MEM_RELEASE);
+}
+
+void heap_os_lock_init(heap_os_lock *l)
+{
+    struct user_lock *u = (struct user_lock *)l;
+    u->owner = 0;
+    u->depth = 0;
+}
+
+void heap_os_lock_acquire(heap_os_lock *l)
+{
+    struct user_lock *u = (struct user_lock *)l;
+
+    if (u->owner == THIS_THREAD) {
+        u->depth++;
+        return;
+    }
+    while (__sync_val_compare_and_swap(&u->owner, 0, THIS_THREAD) != 0)
+        NtYieldExecution();
+    u->depth = 1;
+}
+
+void heap_os_lock_release(heap_os_lock *l)
+{
+    struct user_lock *u = (struct user_lock *)l;
+
+    if (--u->depth == 0)
+        __sync_lock_release(&u->owner);
+}
+
+void heap_os_lock_destroy(heap_os_lock *l)
+{
+    (void)l;
+}
+
+/* STATUS_HEAP_CORRUPTION is not continuable (spec item 53); the others
+ * (HEAP_GENERATE_EXCEPTIONS) may be continued, and the call then fails. */
+void heap_os_raise(int32_t status)
+{
+    DWORD flags = (uint32_t)status == (uint32_t)STATUS_HEAP_CORRUPTION ? EXCEPTION_NONCONTINUABLE : 0;
+    RaiseException((DWORD)status, flags, 0, NULL);
+}
+
+int heap_os_default_checking(void)
+{
+    return 0;
+}

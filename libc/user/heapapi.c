@@ -1,0 +1,159 @@
+/* The Win32 heap API in user mode: thin wrappers over the heap engine
+ * (mm/heap.h) that turn its NTSTATUS results into last-error codes and
+ * exceptions as kernel32/ntdll do, the process default heap, and the list
+ * of heaps for GetProcessHeaps. */
+#include <windows.h>
+#include <ntdll.h>
+#include <ntstatus.h>
+#include "mm/heap.h"
+#include "libc/user/sdk.h"
+
+#define HEAPS_MAX 64
+#define PROCESS_HEAP_RESERVE (1024 * 1024)
+
+_Static_assert(sizeof(PROCESS_HEAP_ENTRY) == sizeof(struct heap_walk_entry), "entry layout");
+
+static HANDLE heaps[HEAPS_MAX];
+static DWORD heap_count;
+static HANDLE process_heap;
+
+/* Before main: the process heap, 1 MiB reserved and committed on demand
+ * (as a PE image's default SizeOfHeapReserve), serialized, growable. */
+void sdk_heap_init(void)
+{
+    process_heap = heap_create(HEAP_GROWABLE, 0, 0, NULL);
+    if (process_heap == NULL)
+        sdk_terminate(STATUS_NO_MEMORY);
+    heaps[heap_count++] = process_heap;
+}
+
+static int heap_index(HANDLE h)
+{
+    for (DWORD i = 0; i < heap_count; i++)
+        if (heaps[i] == h)
+            return (int)i;
+    return -1;
+}
+
+static void set_status_error(int32_t st)
+{
+    SetLastError(RtlNtStatusToDosError(st));
+}
+
+HANDLE WINAPI GetProcessHeap(void)
+{
+    return process_heap;
+}
+
+/* Item 63: the count, and as many handles as fit (also when too few). */
+DWORD WINAPI GetProcessHeaps(DWORD NumberOfHeaps, PHANDLE ProcessHeaps)
+{
+    for (DWORD i = 0; i < NumberOfHeaps && i < heap_count; i++)
+        ProcessHeaps[i] = heaps[i];
+    return heap_count;
+}
+
+HANDLE WINAPI HeapCreate(DWORD flOptions, SIZE_T dwInitialSize, SIZE_T dwMaximumSize)
+{
+    int32_t st = 0;
+
+    if (heap_count == HEAPS_MAX) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    struct heap *h = heap_create(flOptions, dwInitialSize, dwMaximumSize, &st);
+    if (h == NULL) {
+        set_status_error(st);
+        return NULL;
+    }
+    heaps[heap_count++] = h;
+    return h;
+}
+
+/* Item 66: everything goes, large blocks included; the process heap stays. */
+BOOL WINAPI HeapDestroy(HANDLE hHeap)
+{
+    int i = heap_index(hHeap);
+
+    if (hHeap == process_heap || i < 0) {
+        SetLastError(i < 0 ? ERROR_INVALID_HANDLE : ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    for (DWORD j = (DWORD)i; j + 1 < heap_count; j++)
+        heaps[j] = heaps[j + 1];
+    heap_count--;
+    heap_destroy(hHeap);
+    return TRUE;
+}
+
+LPVOID WINAPI HeapAlloc(HANDLE hHeap, DWORD dwFlags, SIZE_T dwBytes)
+{
+    int32_t st = 0;
+    void *p = heap_alloc(hHeap, dwFlags, dwBytes, &st);
+
+    if (p == NULL)
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);  /* item 71: Windows sets it */
+    return p;
+}
+
+LPVOID WINAPI HeapReAlloc(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem, SIZE_T dwBytes)
+{
+    int32_t st = 0;
+    void *p = heap_realloc(hHeap, dwFlags, lpMem, dwBytes, &st);
+
+    if (p == NULL)
+        set_status_error(st);
+    return p;
+}
+
+BOOL WINAPI HeapFree(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem)
+{
+    int32_t st = 0;
+
+    if (heap_free(hHeap, dwFlags, lpMem, &st))
+        return TRUE;
+    set_status_error(st);
+    return FALSE;
+}
+
+SIZE_T WINAPI HeapSize(HANDLE hHeap, DWORD dwFlags, LPCVOID lpMem)
+{
+    return heap_size(hHeap, dwFlags, lpMem);
+}
+
+BOOL WINAPI HeapValidate(HANDLE hHeap, DWORD dwFlags, LPCVOID lpMem)
+{
+    return heap_validate(hHeap, dwFlags, lpMem) ? TRUE : FALSE;
+}
+
+BOOL WINAPI HeapWalk(HANDLE hHeap, LPPROCESS_HEAP_ENTRY lpEntry)
+{
+    int32_t st = 0;
+
+    if (heap_walk(hHeap, (struct heap_walk_entry *)lpEntry, &st))
+        return TRUE;
+    set_status_error(st);
+    return FALSE;
+}
+
+BOOL WINAPI HeapLock(HANDLE hHeap)
+{
+    heap_lock(hHeap);
+    return TRUE;
+}
+
+BOOL WINAPI HeapUnlock(HANDLE hHeap)
+{
+    heap_unlock(hHeap);
+    return TRUE;
+}
+
+/* Item 93: the largest committed free block; 0 with NO_ERROR if none. */
+SIZE_T WINAPI HeapCompact(HANDLE hHeap, DWORD dwFlags)
+{
+    SIZE_T n = heap_compact(hHeap, dwFlags);
+
+    if (n == 0)
+        SetLastError(ERROR_SUCCESS);
+    return n;
+}

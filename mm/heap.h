@@ -1,0 +1,55 @@
+/* The heap engine: one source for the kernel heap, the user-mode Heap* API
+ * and the host build.  Flags are the Windows HEAP_* values; failures carry
+ * an NTSTATUS in *status (written only on failure; status may be NULL) so a
+ * thin wrapper can set the Windows last error.  Every call takes the heap's
+ * lock unless HEAP_NO_SERIALIZE is given here or at creation.  Platform
+ * services (pages, lock, exceptions) come from heap_os.h. */
+#ifndef MM_HEAP_H
+#define MM_HEAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct heap;                                  /* handle = base of its first region */
+
+struct heap_stats {
+    size_t reserved, committed, peak_committed; /* bytes of address space / pages */
+    size_t in_use;                            /* sum of requested sizes of live blocks */
+    size_t busy_blocks, free_blocks, quick_blocks, large_blocks, segments;
+    size_t free_bytes, quick_bytes;           /* free block bytes (headers incl.) */
+};
+
+/* Layout of PROCESS_HEAP_ENTRY with native pointer sizes (HeapWalk). */
+struct heap_walk_entry {
+    void *data;
+    uint32_t size;
+    uint8_t overhead, region_index;
+    uint16_t flags;                           /* PROCESS_HEAP_* */
+    union {
+        struct { void *mem; uint32_t reserved[3]; } block;
+        struct { uint32_t committed, uncommitted; void *first, *last; } region;
+    } u;
+};
+
+/* Creation options beyond the Windows ones (bits Windows leaves unused). */
+#define HEAP_X_TERMINATE_ON_CORRUPTION 0x10000000u /* corruption raises STATUS_HEAP_CORRUPTION */
+/* Build-time default for tail checking + free fill on every heap. */
+#ifndef HEAP_DEFAULT_CHECKING
+#define HEAP_DEFAULT_CHECKING 0
+#endif
+
+struct heap *heap_create(uint32_t options, size_t initial, size_t maximum, int32_t *status);
+void heap_destroy(struct heap *h);            /* returns every page, large blocks included */
+void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status);
+void *heap_realloc(struct heap *h, uint32_t flags, void *p, size_t size, int32_t *status);
+int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status); /* 1 ok, 0 bad */
+size_t heap_size(struct heap *h, uint32_t flags, const void *p); /* (size_t)-1: not live */
+int heap_validate(struct heap *h, uint32_t flags, const void *p); /* p NULL: whole heap */
+int heap_walk(struct heap *h, struct heap_walk_entry *e, int32_t *status);
+void heap_lock(struct heap *h);               /* recursive; also on NO_SERIALIZE heaps */
+void heap_unlock(struct heap *h);
+size_t heap_compact(struct heap *h, uint32_t flags); /* largest committed free block */
+void heap_get_stats(struct heap *h, struct heap_stats *s);
+int heap_check(struct heap *h);               /* number of broken invariants (0: healthy) */
+
+#endif

@@ -1,0 +1,207 @@
+/* The validator (counts every broken invariant, like tlsf_check) and the
+ * statistics.  Both walk the whole heap: O(blocks). */
+#include "heap_impl.h"
+
+struct tally {
+    size_t nbusy, in_use, busy_bytes, nquick, quick_bytes, nfree, free_bytes;
+};
+
+/* Committed pages by the bitmap (no libgcc popcount helper on i686). */
+static uint32_t popcount_pages(const struct hseg *s)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < (s->npages + 31) / 32; i++)
+        for (uint32_t w = s->cmap[i]; w; w &= w - 1)
+            n++;
+    return n;
+}
+
+/* One segment's block chain.  Stops at the first unreadable header. */
+static int check_segment(struct heap *h, struct hseg *s, uint32_t i, struct tally *t)
+{
+    int bad = 0;
+    uintptr_t a = s->lo, end = s->lo + s->len;
+    uint32_t prev = 0, prev_free = 0;
+    if (s->index != i || s->lo < s->base || end > s->base + s->span)
+        return 1;
+    if ((size_t)popcount_pages(s) << HPAGE_SHIFT != s->committed)
+        bad++;
+    while (a < end) {
+        struct hblk *b = blk_at(a);
+        if (!seg_page_committed(s, a) || !hdr_ok(h, b->w0, b->w1))
+            return bad + 1;
+        uint32_t g = blk_g(b), w0 = b->w0;
+        size_t bytes = (size_t)g << HG_SHIFT;
+        if (g < HMIN_G || a + bytes > end)
+            return bad + 1;
+        if ((b->w1 & W1_PREV) != prev)
+            bad++;
+        if (!(w0 & W0_LAST) != (a + bytes != end))
+            bad++;
+        if (w0 & W0_BUSY) {
+            if (!seg_range_committed(s, a, a + bytes))
+                bad++;
+            t->busy_bytes += bytes;
+            if (b->w1 & W1_QUICK) {
+                t->nquick++;
+                t->quick_bytes += bytes;
+            } else {
+                t->nbusy++;
+                t->in_use += blk_req(b);
+                if ((h->flags & HEAP_TAIL_CHECKING_ENABLED) && !blk_tail_ok(b))
+                    bad++; /* written past its end */
+            }
+            prev_free = 0;
+        } else {
+            if (b->w0 >> 31)
+                bad++;
+            if (prev_free && prev + g <= HMAX_G)
+                bad++; /* two free neighbours not merged */
+            if (!seg_range_committed(s, a, a + HMETA))
+                bad++;
+            if (!(w0 & W0_DECOMMIT) && !seg_range_committed(s, a, a + bytes))
+                bad++;
+            if (((w0 >> W0_UNUSED_SHIFT) & W0_UNUSED_MASK) || (b->w1 & W1_QUICK))
+                bad++;
+            if ((h->flags & HEAP_FREE_CHECKING_ENABLED) && hseg_check_fill(h, s, a + HMETA, a + bytes))
+                bad++; /* written after free */
+            t->nfree++;
+            t->free_bytes += bytes;
+            prev_free = 1;
+        }
+        prev = g;
+        a += bytes;
+    }
+    return bad;
+}
+
+/* Every bin list: linked both ways, each entry a free block of its class
+ * and set in some segment, the bitmaps in step with the lists. */
+static int check_bins(struct heap *h, size_t nfree)
+{
+    int bad = 0;
+    size_t seen = 0;
+    for (unsigned k = 0; k < 2; k++)
+        for (unsigned fl = 0; fl < FL_COUNT; fl++) {
+            if (!!(h->fl_map[k] & (1u << fl)) != !!h->sl_map[k][fl])
+                bad++;
+            for (unsigned sl = 0; sl < SL_COUNT; sl++) {
+                struct fblk *f = h->bins[k][fl][sl], *prev = NULL;
+                if (!!f != !!(h->sl_map[k][fl] & (1u << sl)))
+                    bad++;
+                for (; f; prev = f, f = f->next) {
+                    struct hseg *s = hseg_find(h, (uintptr_t)f);
+                    unsigned efl, esl;
+                    if (!s || !seg_page_committed(s, (uintptr_t)f) || !hdr_ok(h, f->h.w0, f->h.w1) ||
+                        (f->h.w0 & W0_BUSY) || f->prev != prev || ++seen > nfree)
+                        return bad + 1;
+                    bin_index(blk_g(&f->h), &efl, &esl);
+                    if (efl != fl || esl != sl || bin_set(f) != k)
+                        bad++;
+                }
+            }
+        }
+    return bad + (seen != nfree);
+}
+
+static int check_quick(struct heap *h, size_t nquick)
+{
+    int bad = 0;
+    size_t seen = 0, bytes = 0;
+    for (uint32_t c = 0; c <= HQUICK_MAX_G; c++) {
+        for (struct qblk *q = h->quick[c]; q; q = q->next) {
+            struct hseg *s = hseg_find(h, (uintptr_t)q);
+            if (!s || !seg_page_committed(s, (uintptr_t)q) || !hdr_ok(h, q->h.w0, q->h.w1) ||
+                (q->h.w0 & (W0_SIZE | W0_BUSY)) != (c | W0_BUSY) || !(q->h.w1 & W1_QUICK) ||
+                ++seen > nquick)
+                return bad + 1;
+            bytes += (size_t)c << HG_SHIFT;
+        }
+    }
+    return bad + (seen != nquick || bytes != h->quick_bytes);
+}
+
+static int check_large(struct heap *h, struct tally *t)
+{
+    int bad = 0;
+    size_t n = 0, commit = 0;
+    struct hlarge *prev = NULL;
+    for (struct hlarge *l = h->large; l; prev = l, l = l->next) {
+        if (++n > h->nlarge)
+            return bad + 1;
+        if (l->magic != (HLARGE_MAGIC ^ h->cookie ^ (uint32_t)(uintptr_t)l) || l->prev != prev ||
+            !hdr_ok(h, hlarge_hdr(l)->w0, hlarge_hdr(l)->w1) || l->commit > l->reserve ||
+            HLARGE + l->size > l->commit)
+            bad++;
+        if ((h->flags & HEAP_TAIL_CHECKING_ENABLED)) {
+            const uint8_t *p = (const uint8_t *)hlarge_data(l) + l->size;
+            for (size_t k = 0; k < l->commit - HLARGE - l->size; k++)
+                if (p[k] != HFILL_TAIL) {
+                    bad++;
+                    break;
+                }
+        }
+        commit += l->commit;
+        t->nbusy++;
+        t->in_use += l->size;
+    }
+    return bad + (n != h->nlarge || commit != h->large_committed);
+}
+
+static int check_locked(struct heap *h)
+{
+    struct tally t = { 0 };
+    int bad = (int)h->corruptions;
+    size_t committed = 0;
+    if (h->magic != HEAP_MAGIC || !h->nsegs || h->segs[0] != &h->seg0)
+        return bad + 1;
+    for (uint32_t i = 0; i < h->nsegs; i++) {
+        bad += check_segment(h, h->segs[i], i, &t);
+        committed += h->segs[i]->committed;
+    }
+    bad += check_bins(h, t.nfree);
+    bad += check_quick(h, t.nquick);
+    bad += check_large(h, &t);
+    if (committed != h->committed || t.busy_bytes != h->busy_bytes || t.quick_bytes != h->quick_bytes)
+        bad++;
+    return bad;
+}
+
+int heap_check(struct heap *h)
+{
+    int locked = !(h->flags & HEAP_NO_SERIALIZE);
+    if (locked)
+        heap_os_lock_acquire(&h->lock);
+    int bad = check_locked(h);
+    if (locked)
+        heap_os_lock_release(&h->lock);
+    return bad;
+}
+
+void heap_get_stats(struct heap *h, struct heap_stats *st)
+{
+    int locked = !(h->flags & HEAP_NO_SERIALIZE);
+    struct tally t = { 0 };
+    if (locked)
+        heap_os_lock_acquire(&h->lock);
+    memset(st, 0, sizeof *st);
+    for (uint32_t i = 0; i < h->nsegs; i++)
+        check_segment(h, h->segs[i], i, &t);
+    for (struct hlarge *l = h->large; l; l = l->next) {
+        t.nbusy++;
+        t.in_use += l->size;
+    }
+    st->reserved = h->reserved;
+    st->committed = h->committed + h->large_committed;
+    st->peak_committed = h->peak_committed;
+    st->in_use = t.in_use;
+    st->busy_blocks = t.nbusy;
+    st->free_blocks = t.nfree;
+    st->free_bytes = t.free_bytes;
+    st->quick_blocks = t.nquick;
+    st->quick_bytes = t.quick_bytes;
+    st->large_blocks = h->nlarge;
+    st->segments = h->nsegs;
+    if (locked)
+        heap_os_lock_release(&h->lock);
+}

@@ -1,0 +1,78 @@
+/* The heap engine's platform layer inside the kernel (mm/heap_os.h): pages
+ * from the kernel address space through mm/vm (so the kernel heap is
+ * reserved, committed and charged like any other memory), a recursive
+ * kernel mutex (heap calls may be preempted), and a panic for exceptions. */
+#include "mm/heap_os.h"
+#include "mm/vm.h"
+#include "kernel/thread.h"
+#include "kernel/panic.h"
+#include <string.h>
+
+_Static_assert(sizeof(struct kmutex) <= sizeof(heap_os_lock), "kmutex fits heap_os_lock");
+
+void *heap_os_reserve(size_t size, unsigned flags)
+{
+    uint32_t base = 0, sz = size;
+    uint32_t protect = (flags & HEAP_OS_EXECUTE) ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE;
+
+    return NT_SUCCESS(vm_allocate(vm_kernel_space(), &base, &sz, MEM_RESERVE, protect))
+               ? (void *)base : NULL;
+}
+
+int32_t heap_os_commit(void *addr, size_t size, unsigned flags)
+{
+    uint32_t base = (uint32_t)addr, sz = size;
+    uint32_t protect = (flags & HEAP_OS_EXECUTE) ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE;
+    NTSTATUS st = vm_allocate(vm_kernel_space(), &base, &sz, MEM_COMMIT, protect);
+
+    return NT_SUCCESS(st) ? 0 : st;
+}
+
+void heap_os_decommit(void *addr, size_t size)
+{
+    uint32_t base = (uint32_t)addr, sz = size;
+    NTSTATUS st = vm_free(vm_kernel_space(), &base, &sz, MEM_DECOMMIT);
+    ASSERTF(NT_SUCCESS(st), "kernel heap: decommit %p+%zx failed (%08x)", addr, size, (uint32_t)st);
+}
+
+void heap_os_release(void *base, size_t size)
+{
+    uint32_t b = (uint32_t)base, zero = 0;
+    (void)size;
+    NTSTATUS st = vm_free(vm_kernel_space(), &b, &zero, MEM_RELEASE);
+    ASSERTF(NT_SUCCESS(st), "kernel heap: release %p failed (%08x)", base, (uint32_t)st);
+}
+
+void heap_os_lock_init(heap_os_lock *l)
+{
+    memset(l, 0, sizeof(*l));
+}
+
+void heap_os_lock_acquire(heap_os_lock *l)
+{
+    kmutex_lock((struct kmutex *)l);
+}
+
+void heap_os_lock_release(heap_os_lock *l)
+{
+    kmutex_unlock((struct kmutex *)l);
+}
+
+void heap_os_lock_destroy(heap_os_lock *l)
+{
+    struct kmutex *m = (struct kmutex *)l;
+    ASSERTF(m->owner == NULL, "kernel heap lock destroyed while held (depth %u)", m->depth);
+}
+
+/* The kernel creates its heaps without HEAP_GENERATE_EXCEPTIONS, so this
+ * only fires for corruption on a heap that asked to stop on it. */
+void heap_os_raise(int32_t status)
+{
+    panic("kernel heap: exception %08x (heap corruption or failure with exceptions on)",
+          (uint32_t)status);
+}
+
+int heap_os_default_checking(void)
+{
+    return 0;
+}

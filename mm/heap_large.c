@@ -1,0 +1,137 @@
+/* Large blocks: requests of HEAP_LARGE_THRESHOLD bytes and more on a
+ * growable heap get a reservation of their own (spec item 88), committed
+ * as far as the block reaches, released at once on free.  Blocks that
+ * grew into this tier through HeapReAlloc keep spare address space so
+ * they can keep growing in place by committing pages. */
+#include "heap_impl.h"
+
+static uint32_t large_magic(const struct heap *h, const struct hlarge *l)
+{
+    return HLARGE_MAGIC ^ h->cookie ^ (uint32_t)(uintptr_t)l;
+}
+
+static void large_account(struct heap *h, long delta)
+{
+    h->large_committed += (size_t)delta;
+    if (h->committed + h->large_committed > h->peak_committed)
+        h->peak_committed = h->committed + h->large_committed;
+}
+
+/* The large block whose payload is p, or NULL.  Only the heap's own list
+ * is read, so a stale or foreign pointer is never dereferenced. */
+struct hlarge *hlarge_find(struct heap *h, const void *p)
+{
+    if (((uintptr_t)p & (HEAP_OS_GRANULARITY - 1)) != HLARGE)
+        return NULL;
+    for (struct hlarge *l = h->large; l; l = l->next)
+        if (hlarge_data(l) == p)
+            return l;
+    return NULL;
+}
+
+/* A new large block of `size` bytes with `extra` bytes of address space
+ * to grow into.  NULL with *st when out of address space or commit. */
+void *hlarge_alloc(struct heap *h, uint32_t flags, size_t size, size_t extra, int32_t *st)
+{
+    size_t commit = pg_up(HLARGE + size);
+    size_t reserve = (commit + extra + HEAP_OS_GRANULARITY - 1) & ~(size_t)(HEAP_OS_GRANULARITY - 1);
+    if (reserve < commit)
+        reserve = commit;
+    struct hlarge *l = heap_os_reserve(reserve, h->os_flags);
+    if (!l && reserve > commit) {
+        reserve = (commit + HEAP_OS_GRANULARITY - 1) & ~(size_t)(HEAP_OS_GRANULARITY - 1);
+        l = heap_os_reserve(reserve, h->os_flags);
+    }
+    if (!l) {
+        *st = HST_NO_MEMORY;
+        return NULL;
+    }
+    int32_t cst = heap_os_commit(l, commit, h->os_flags);
+    if (cst) {
+        heap_os_release(l, reserve);
+        *st = cst;
+        return NULL;
+    }
+    l->reserve = reserve;
+    l->commit = commit;
+    l->size = size;
+    l->magic = large_magic(h, l);
+    hdr_set(h, hlarge_hdr(l), W0_BUSY, 0);
+    l->prev = NULL;
+    l->next = h->large;
+    if (h->large)
+        h->large->prev = l;
+    h->large = l;
+    h->nlarge++;
+    h->reserved += reserve;
+    large_account(h, (long)commit);
+    char *p = hlarge_data(l);
+    if (h->flags & HEAP_FREE_CHECKING_ENABLED && !(flags & HEAP_ZERO_MEMORY))
+        memset(p, HFILL_BUSY, size);
+    if (h->flags & HEAP_TAIL_CHECKING_ENABLED)
+        memset(p + size, HFILL_TAIL, commit - HLARGE - size);
+    return p; /* fresh pages are zero: HEAP_ZERO_MEMORY needs nothing */
+}
+
+void hlarge_free(struct heap *h, struct hlarge *l)
+{
+    if (l->prev)
+        l->prev->next = l->next;
+    else
+        h->large = l->next;
+    if (l->next)
+        l->next->prev = l->prev;
+    h->nlarge--;
+    h->reserved -= l->reserve;
+    large_account(h, -(long)l->commit);
+    heap_os_release(l, l->reserve);
+}
+
+/* Resize in place when the reservation allows (committing or
+ * decommitting pages), else move to a new large block with room to grow
+ * (not with HEAP_REALLOC_IN_PLACE_ONLY).  NULL with *st and the block
+ * untouched on failure. */
+void *hlarge_realloc(struct heap *h, uint32_t flags, struct hlarge *l, size_t size, int32_t *st)
+{
+    size_t old = l->size;
+    char *p = hlarge_data(l);
+    if (HLARGE + size <= l->reserve && HLARGE + size >= HLARGE) {
+        size_t commit = pg_up(HLARGE + size);
+        if (commit > l->commit) {
+            int32_t cst = heap_os_commit((char *)l + l->commit, commit - l->commit, h->os_flags);
+            if (cst) {
+                *st = cst;
+                return NULL;
+            }
+            large_account(h, (long)(commit - l->commit));
+        } else if (commit < l->commit) {
+            heap_os_decommit((char *)l + commit, l->commit - commit);
+            large_account(h, -(long)(l->commit - commit));
+        }
+        size_t was = l->commit;
+        l->commit = commit;
+        l->size = size;
+        if (size > old) {
+            /* Bytes past the old size up to the old commit end may hold
+             * the tail fill; pages committed now are zero. */
+            size_t dirty_end = was - HLARGE < size ? was - HLARGE : size;
+            if (flags & HEAP_ZERO_MEMORY)
+                memset(p + old, 0, dirty_end - old);
+            else if (h->flags & HEAP_FREE_CHECKING_ENABLED)
+                memset(p + old, HFILL_BUSY, size - old);
+        }
+        if (h->flags & HEAP_TAIL_CHECKING_ENABLED)
+            memset(p + size, HFILL_TAIL, commit - HLARGE - size);
+        return p;
+    }
+    if (flags & HEAP_REALLOC_IN_PLACE_ONLY) {
+        *st = HST_NO_MEMORY;
+        return NULL;
+    }
+    char *q = hlarge_alloc(h, flags, size, size, st);
+    if (!q)
+        return NULL;
+    memcpy(q, p, old < size ? old : size);
+    hlarge_free(h, l);
+    return q;
+}

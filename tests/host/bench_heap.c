@@ -1,0 +1,633 @@
+/* Host heap benchmark: the project's heap engine against glibc malloc,
+ * jemalloc and mimalloc on the same deterministic traces.
+ *
+ * One source, built several times:
+ *   -DBENCH_IMPL=1  bench_heap_project   HeapAlloc & co. (libheap.a); the
+ *                   argument "noserialize" selects a HEAP_NO_SERIALIZE
+ *                   private heap, otherwise the serialized process heap
+ *   -DBENCH_IMPL=2  bench_heap_glibc     malloc/realloc/free of glibc
+ *   -DBENCH_IMPL=3  bench_heap_jemalloc  the same names, linked to
+ *                   libjemalloc (it replaces malloc in that process)
+ *   -DBENCH_IMPL=4  bench_heap_mimalloc  mi_malloc/mi_realloc/mi_free
+ *   -DBENCH_DRIVER  bench_heap           runs the others
+ * Each allocator runs in a process of its own, so none can disturb
+ * another's state or resident-memory figures.  The driver runs every
+ * (workload, allocator) pair interleaved, A B C D E, A B C D E, ... for 5
+ * rounds of the timing run and 3 of the memory/worst-call run, so machine
+ * noise hits all alike, and reports medians.
+ *
+ * Timing run: ns per call (malloc, free or realloc), the caller writing
+ * the first 8 bytes of each new block.  Memory/worst-call run: each call
+ * timed with the TSC; every page of a new block (and of the grown part
+ * after a realloc) written, so resident memory is what the blocks need;
+ * peak memory is, for the project, the page provider's peak committed
+ * bytes (heap_host_committed_peak, exact: what a VirtualAlloc-backed
+ * heap holds committed), for the peers the peak resident-set growth of
+ * the process (VmHWM after resetting it through /proc/self/clear_refs,
+ * minus VmRSS before: the pages the allocator really touched, its own
+ * metadata included).  The project's RSS growth is printed too.  Peak
+ * live bytes are the sum of requested sizes at the trace's peak. */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------ */
+/* Traces                                                              */
+/* ------------------------------------------------------------------ */
+
+enum { OP_ALLOC, OP_FREE, OP_REALLOC };
+struct op {
+    uint32_t kind : 2, slot : 30;
+    uint32_t size;
+};
+
+struct trace {
+    struct op *ops;
+    size_t nops, cap, nslots;
+    size_t live, peak_live;
+    uint32_t *slot_size;
+};
+
+static uint64_t rs;
+static uint64_t rnd(void)
+{
+    rs ^= rs << 13;
+    rs ^= rs >> 7;
+    rs ^= rs << 17;
+    return rs;
+}
+static uint32_t rnd_range(uint32_t lo, uint32_t hi) /* [lo, hi] */
+{
+    return lo + (uint32_t)(rnd() % (hi - lo + 1));
+}
+static uint32_t rnd_log(uint32_t lo, uint32_t hi) /* log-uniform in [lo, hi] */
+{
+    unsigned a = 31u - (unsigned)__builtin_clz(lo), b = 31u - (unsigned)__builtin_clz(hi);
+    for (;;) {
+        unsigned e = a + (unsigned)(rnd() % (b - a + 1));
+        uint32_t v = (1u << e) + (uint32_t)(rnd() & ((1u << e) - 1));
+        if (v >= lo && v <= hi)
+            return v;
+    }
+}
+
+static void *big_alloc(size_t n)
+{
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (p == MAP_FAILED) {
+        perror("mmap");
+        exit(2);
+    }
+    return p;
+}
+
+static void t_init(struct trace *t, size_t cap, size_t nslots)
+{
+    t->ops = big_alloc(cap * sizeof *t->ops);
+    t->cap = cap;
+    t->nops = 0;
+    t->nslots = nslots;
+    t->slot_size = big_alloc(nslots * sizeof *t->slot_size);
+    t->live = t->peak_live = 0;
+}
+static void t_op(struct trace *t, unsigned kind, size_t slot, uint32_t size)
+{
+    if (t->nops == t->cap) {
+        fprintf(stderr, "trace overflow\n");
+        exit(2);
+    }
+    t->ops[t->nops++] = (struct op){ kind, (uint32_t)slot, size };
+    if (kind == OP_ALLOC) {
+        t->live += size;
+        t->slot_size[slot] = size;
+    } else if (kind == OP_FREE) {
+        t->live -= t->slot_size[slot];
+        t->slot_size[slot] = 0;
+    } else {
+        t->live += size;
+        t->live -= t->slot_size[slot];
+        t->slot_size[slot] = size;
+    }
+    if (t->live > t->peak_live)
+        t->peak_live = t->live;
+}
+
+/* small churn: 10,000 slots of 16-256 B, random slot reuse */
+static void w_small_churn(struct trace *t)
+{
+    const size_t S = 10000, steps = 1500000;
+    t_init(t, S + 2 * steps + S, S);
+    for (size_t i = 0; i < S; i++)
+        t_op(t, OP_ALLOC, i, rnd_range(16, 256));
+    for (size_t k = 0; k < steps; k++) {
+        size_t i = rnd() % S;
+        t_op(t, OP_FREE, i, 0);
+        t_op(t, OP_ALLOC, i, rnd_range(16, 256));
+    }
+    for (size_t i = 0; i < S; i++)
+        t_op(t, OP_FREE, i, 0);
+}
+
+/* mixed: 2,000 slots, log-uniform 16 B - 64 KiB, random slot reuse */
+static void w_mixed(struct trace *t)
+{
+    const size_t S = 2000, steps = 300000;
+    t_init(t, S + 2 * steps + S, S);
+    for (size_t i = 0; i < S; i++)
+        t_op(t, OP_ALLOC, i, rnd_log(16, 65536));
+    for (size_t k = 0; k < steps; k++) {
+        size_t i = rnd() % S;
+        t_op(t, OP_FREE, i, 0);
+        t_op(t, OP_ALLOC, i, rnd_log(16, 65536));
+    }
+    for (size_t i = 0; i < S; i++)
+        t_op(t, OP_FREE, i, 0);
+}
+
+/* realloc growth: 64 blocks grow side by side, each from 16 B doubling
+ * up to a log-uniform target of 256 B - 256 KiB, then 200 steps of +16 B,
+ * then freed and started again. */
+static void w_realloc(struct trace *t)
+{
+    const size_t S = 64, total = 700000;
+    t_init(t, total + 2 * S + 64, S);
+    uint32_t target[64], steps[64];
+    for (size_t i = 0; i < S; i++) {
+        t_op(t, OP_ALLOC, i, 16);
+        target[i] = rnd_log(256, 262144);
+        steps[i] = 0;
+    }
+    while (t->nops < total) {
+        size_t i = rnd() % S;
+        uint32_t n = t->slot_size[i];
+        if (n < target[i]) {
+            t_op(t, OP_REALLOC, i, n * 2 > target[i] ? target[i] : n * 2);
+        } else if (steps[i] < 200) {
+            t_op(t, OP_REALLOC, i, n + 16);
+            steps[i]++;
+        } else {
+            t_op(t, OP_FREE, i, 0);
+            t_op(t, OP_ALLOC, i, 16);
+            target[i] = rnd_log(256, 262144);
+            steps[i] = 0;
+        }
+    }
+    for (size_t i = 0; i < S; i++)
+        t_op(t, OP_FREE, i, 0);
+}
+
+/* LIFO / FIFO batches: 100,000 blocks of 16-256 B, then all freed in
+ * reverse / allocation order; 5 batches. */
+static void w_batch(struct trace *t, int fifo)
+{
+    const size_t N = 100000, R = 5;
+    t_init(t, 2 * N * R, N);
+    for (size_t r = 0; r < R; r++) {
+        for (size_t i = 0; i < N; i++)
+            t_op(t, OP_ALLOC, i, rnd_range(16, 256));
+        for (size_t i = 0; i < N; i++)
+            t_op(t, OP_FREE, fifo ? i : N - 1 - i, 0);
+    }
+}
+static void w_lifo(struct trace *t) { w_batch(t, 0); }
+static void w_fifo(struct trace *t) { w_batch(t, 1); }
+
+/* fragmentation: 100,000 blocks of 16-64 B; then 6 rounds of: free every
+ * other live block (in allocation order), then allocate blocks twice as
+ * large as the round before until the live bytes are back where they
+ * started.  Holes are too small for the newcomers unless neighbours
+ * merge. */
+static void w_frag(struct trace *t)
+{
+    const size_t N = 100000, ROUNDS = 6, S = 400000;
+    t_init(t, 1200000, S);
+    size_t *order = big_alloc(S * sizeof *order), nlive = 0, next = 0;
+    for (size_t i = 0; i < N; i++) {
+        t_op(t, OP_ALLOC, next, rnd_range(16, 64));
+        order[nlive++] = next++;
+    }
+    size_t want = t->live;
+    uint32_t lo = 32, hi = 128;
+    for (size_t r = 0; r < ROUNDS; r++) {
+        size_t keep = 0;
+        for (size_t k = 0; k < nlive; k++) {
+            if (k % 2 == 0)
+                t_op(t, OP_FREE, order[k], 0);
+            else
+                order[keep++] = order[k];
+        }
+        nlive = keep;
+        while (t->live < want && next < S) {
+            t_op(t, OP_ALLOC, next, rnd_range(lo, hi));
+            order[nlive++] = next++;
+        }
+        lo *= 2;
+        hi *= 2;
+    }
+    for (size_t k = 0; k < nlive; k++)
+        t_op(t, OP_FREE, order[k], 0);
+    munmap(order, S * sizeof *order);
+}
+
+/* malloc + immediate free: 2,500,000 pairs of 16-256 B */
+static void w_pairs(struct trace *t)
+{
+    const size_t P = 2500000;
+    t_init(t, 2 * P, 1);
+    for (size_t k = 0; k < P; k++) {
+        t_op(t, OP_ALLOC, 0, rnd_range(16, 256));
+        t_op(t, OP_FREE, 0, 0);
+    }
+}
+
+struct workload {
+    const char *name;
+    void (*make)(struct trace *);
+};
+static const struct workload workloads[] = {
+    { "small_churn", w_small_churn }, { "mixed", w_mixed }, { "realloc_growth", w_realloc },
+    { "lifo_100k", w_lifo },          { "fifo_100k", w_fifo }, { "fragmentation", w_frag },
+    { "malloc_free_pairs", w_pairs },
+};
+#define NWORK (sizeof workloads / sizeof *workloads)
+
+/* ------------------------------------------------------------------ */
+/* Allocators                                                          */
+/* ------------------------------------------------------------------ */
+#ifndef BENCH_DRIVER
+
+#if BENCH_IMPL == 1
+#include "heapapi.h"
+static HANDLE heap;
+static const char *impl_name = "project";
+static void a_init(const char *variant)
+{
+    heap = variant && !strcmp(variant, "noserialize") ? HeapCreate(HEAP_NO_SERIALIZE, 0, 0)
+                                                      : GetProcessHeap();
+    if (!heap)
+        exit(2);
+}
+static inline void *a_alloc(size_t n) { return HeapAlloc(heap, 0, n); }
+static inline void *a_realloc(void *p, size_t n) { return HeapReAlloc(heap, 0, p, n); }
+static inline void a_free(void *p) { HeapFree(heap, 0, p); }
+static size_t a_committed_peak(void) { return heap_host_committed_peak(); }
+static size_t a_committed_now(void) { return heap_host_committed_bytes(); }
+static void a_reset_peak(void) { heap_host_reset_peak(); }
+static unsigned long long a_os_ns(void) { return heap_host_os_ns(); }
+#elif BENCH_IMPL == 2 || BENCH_IMPL == 3
+#if BENCH_IMPL == 3
+#include <jemalloc/jemalloc.h>
+static const char *impl_name = "jemalloc";
+static void a_init(const char *variant)
+{
+    const char *v = NULL;
+    size_t sz = sizeof v;
+    (void)variant;
+    if (mallctl("version", &v, &sz, NULL, 0) || !v) { /* proves malloc is jemalloc's */
+        fprintf(stderr, "jemalloc not linked\n");
+        exit(2);
+    }
+}
+#else
+static const char *impl_name = "glibc";
+static void a_init(const char *variant) { (void)variant; }
+#endif
+static inline void *a_alloc(size_t n) { return malloc(n); }
+static inline void *a_realloc(void *p, size_t n) { return realloc(p, n); }
+static inline void a_free(void *p) { free(p); }
+#elif BENCH_IMPL == 4
+#include <mimalloc.h>
+static const char *impl_name = "mimalloc";
+static void a_init(const char *variant) { (void)variant; }
+static inline void *a_alloc(size_t n) { return mi_malloc(n); }
+static inline void *a_realloc(void *p, size_t n) { return mi_realloc(p, n); }
+static inline void a_free(void *p) { mi_free(p); }
+#else
+#error "BENCH_IMPL"
+#endif
+#if BENCH_IMPL != 1
+static size_t a_committed_peak(void) { return 0; }
+static size_t a_committed_now(void) { return 0; }
+static void a_reset_peak(void) {}
+static unsigned long long a_os_ns(void) { return 0; }
+#endif
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static size_t status_kb(const char *key)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    size_t v = 0, n = strlen(key);
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, key, n))
+            v = strtoull(line + n, NULL, 10);
+    if (f)
+        fclose(f);
+    return v * 1024;
+}
+static void reset_hwm(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) {
+        fputs("5", f);
+        fclose(f);
+    }
+}
+
+static inline void touch_pages(unsigned char *p, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i += 4096)
+        p[i] = 1;
+    if (to > from)
+        p[to - 1] = 1;
+}
+
+static double tsc_ns_per_tick;
+static void tsc_calibrate(void)
+{
+    uint64_t t0 = now_ns(), c0 = __builtin_ia32_rdtsc();
+    while (now_ns() - t0 < 20000000)
+        ;
+    tsc_ns_per_tick = (double)(now_ns() - t0) / (double)(__builtin_ia32_rdtsc() - c0);
+}
+
+static void run_time(const struct trace *t, void **slots)
+{
+    uint64_t t0 = now_ns();
+    for (size_t k = 0; k < t->nops; k++) {
+        const struct op *o = &t->ops[k];
+        switch (o->kind) {
+        case OP_ALLOC: {
+            void *p = a_alloc(o->size);
+            *(volatile uint64_t *)p = k;
+            slots[o->slot] = p;
+            break;
+        }
+        case OP_FREE:
+            a_free(slots[o->slot]);
+            break;
+        default: {
+            void *p = a_realloc(slots[o->slot], o->size);
+            *(volatile uint64_t *)p = k;
+            slots[o->slot] = p;
+            break;
+        }
+        }
+    }
+    uint64_t dt = now_ns() - t0;
+    printf("ns_per_op %.3f\n", (double)dt / (double)t->nops);
+}
+
+static void run_mem(const struct trace *t, void **slots, size_t *cur)
+{
+    size_t rss0 = status_kb("VmRSS:"), c0 = a_committed_now();
+    reset_hwm();
+    a_reset_peak();
+    uint64_t worst = 0, worst_excl = 0;
+    int getenv_debug = getenv("BENCH_DEBUG") != NULL;
+    for (size_t k = 0; k < t->nops; k++) {
+        const struct op *o = &t->ops[k];
+        unsigned long long os0 = a_os_ns();
+        uint64_t c_0 = __builtin_ia32_rdtsc();
+        void *p = NULL;
+        switch (o->kind) {
+        case OP_ALLOC:
+            p = a_alloc(o->size);
+            break;
+        case OP_FREE:
+            a_free(slots[o->slot]);
+            break;
+        default:
+            p = a_realloc(slots[o->slot], o->size);
+            break;
+        }
+        uint64_t dt = (uint64_t)((double)(__builtin_ia32_rdtsc() - c_0) * tsc_ns_per_tick);
+        uint64_t os = a_os_ns() - os0;
+        if (dt > worst)
+            worst = dt;
+        if (getenv_debug && dt - (os < dt ? os : dt) > 20000)
+            fprintf(stderr, "op %zu kind %u size %u slot %u: %llu ns (os %llu)\n", k, o->kind, o->size,
+                    o->slot, (unsigned long long)dt, (unsigned long long)os);
+        if (dt - (os < dt ? os : dt) > worst_excl)
+            worst_excl = dt - (os < dt ? os : dt);
+        if (o->kind == OP_ALLOC) {
+            touch_pages(p, 0, o->size);
+            cur[o->slot] = o->size;
+            slots[o->slot] = p;
+        } else if (o->kind == OP_REALLOC) {
+            touch_pages(p, cur[o->slot] < o->size ? cur[o->slot] : o->size, o->size);
+            cur[o->slot] = o->size;
+            slots[o->slot] = p;
+        }
+    }
+    size_t hwm = status_kb("VmHWM:");
+    size_t committed = a_committed_peak() > c0 ? a_committed_peak() - c0 : 0;
+    printf("worst_ns %llu worst_excl_ns %llu rss_delta %zu committed_delta %zu peak_live %zu\n",
+           (unsigned long long)worst, (unsigned long long)worst_excl, hwm > rss0 ? hwm - rss0 : 0,
+           committed, t->peak_live);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s time|mem WORKLOAD [VARIANT]\n", argv[0]);
+        return 2;
+    }
+    const struct workload *w = NULL;
+    for (size_t i = 0; i < NWORK; i++)
+        if (!strcmp(workloads[i].name, argv[2]))
+            w = &workloads[i];
+    if (!w)
+        return 2;
+    struct trace t;
+    rs = 0x2545F4914F6CDD1Dull; /* the same trace for every allocator */
+    w->make(&t);
+    void **slots = big_alloc(t.nslots * sizeof *slots);
+    size_t *cur = big_alloc(t.nslots * sizeof *cur);
+    tsc_calibrate();
+    a_init(argc > 3 ? argv[3] : NULL);
+    (void)impl_name;
+    if (!strcmp(argv[1], "time"))
+        run_time(&t, slots);
+    else
+        run_mem(&t, slots, cur);
+    return 0;
+}
+
+#else /* BENCH_DRIVER */
+
+/* ------------------------------------------------------------------ */
+/* Driver                                                              */
+/* ------------------------------------------------------------------ */
+#include <sys/wait.h>
+
+struct alloc {
+    const char *name, *exe, *variant;
+    int project; /* memory: committed bytes, worst: without page-provider time */
+};
+static const struct alloc allocs[] = {
+    { "project_noserialize", "bench_heap_project", "noserialize", 1 },
+    { "project", "bench_heap_project", "serialized", 1 },
+    { "glibc", "bench_heap_glibc", NULL, 0 },
+    { "jemalloc", "bench_heap_jemalloc", NULL, 0 },
+    { "mimalloc", "bench_heap_mimalloc", NULL, 0 },
+};
+#define NALLOC (sizeof allocs / sizeof *allocs)
+#define TROUNDS 5
+#define MROUNDS 3
+
+static const char *dir;
+
+static int run_child(const struct alloc *a, const char *mode, const char *work, char *out, size_t n)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, a->exe);
+    int fd[2];
+    if (pipe(fd))
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        close(fd[0]);
+        close(fd[1]);
+        execl(path, path, mode, work, a->variant, (char *)NULL);
+        _exit(127);
+    }
+    close(fd[1]);
+    size_t got = 0;
+    ssize_t r;
+    while (got + 1 < n && (r = read(fd[0], out + got, n - 1 - got)) > 0)
+        got += (size_t)r;
+    out[got] = 0;
+    close(fd[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_d);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double ns[NWORK][NALLOC][TROUNDS];
+static double worst[NWORK][NALLOC][MROUNDS], worst_x[NWORK][NALLOC][MROUNDS];
+static double mem[NWORK][NALLOC][MROUNDS], rss[NWORK][NALLOC][MROUNDS];
+static double live[NWORK];
+
+int main(int argc, char **argv)
+{
+    dir = argc > 1 ? argv[1] : ".";
+    char out[1024];
+    int failed = 0;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    printf("heap benchmark (host, x86-64): %zu workloads x %zu allocators, %d timing rounds + %d memory rounds, interleaved\n",
+           NWORK, NALLOC, TROUNDS, MROUNDS);
+    for (int r = 0; r < TROUNDS; r++)
+        for (size_t w = 0; w < NWORK; w++)
+            for (size_t a = 0; a < NALLOC; a++) {
+                if (run_child(&allocs[a], "time", workloads[w].name, out, sizeof out) ||
+                    sscanf(out, "ns_per_op %lf", &ns[w][a][r]) != 1) {
+                    fprintf(stderr, "bench: %s %s failed: %s\n", allocs[a].name, workloads[w].name, out);
+                    failed = 1;
+                }
+            }
+    for (int r = 0; r < MROUNDS; r++)
+        for (size_t w = 0; w < NWORK; w++)
+            for (size_t a = 0; a < NALLOC; a++) {
+                unsigned long long wn, wx, rd, cd, pl;
+                if (run_child(&allocs[a], "mem", workloads[w].name, out, sizeof out) ||
+                    sscanf(out, "worst_ns %llu worst_excl_ns %llu rss_delta %llu committed_delta %llu peak_live %llu",
+                           &wn, &wx, &rd, &cd, &pl) != 5) {
+                    fprintf(stderr, "bench: %s %s (mem) failed: %s\n", allocs[a].name, workloads[w].name, out);
+                    failed = 1;
+                    continue;
+                }
+                worst[w][a][r] = (double)wn;
+                worst_x[w][a][r] = (double)(allocs[a].project ? wx : wn);
+                rss[w][a][r] = (double)rd;
+                mem[w][a][r] = (double)(allocs[a].project ? cd : rd);
+                live[w] = (double)pl;
+            }
+
+    double med_ns[NWORK][NALLOC], med_mem[NWORK][NALLOC], med_worst[NWORK][NALLOC];
+    double med_worst_raw[NWORK][NALLOC], med_rss[NWORK][NALLOC];
+    for (size_t w = 0; w < NWORK; w++)
+        for (size_t a = 0; a < NALLOC; a++) {
+            med_ns[w][a] = median(ns[w][a], TROUNDS);
+            med_mem[w][a] = median(mem[w][a], MROUNDS) / live[w];
+            med_rss[w][a] = median(rss[w][a], MROUNDS) / live[w];
+            med_worst[w][a] = median(worst_x[w][a], MROUNDS);
+            med_worst_raw[w][a] = median(worst[w][a], MROUNDS);
+        }
+
+    printf("\nns/op (median of %d) | peak memory / peak live (median of %d) | worst single call, ns (median of %d)\n",
+           TROUNDS, MROUNDS, MROUNDS);
+    printf("%-18s", "workload");
+    for (size_t a = 0; a < NALLOC; a++)
+        printf(" | %-22s", allocs[a].name);
+    printf("\n");
+    for (size_t w = 0; w < NWORK; w++) {
+        printf("%-18s", workloads[w].name);
+        for (size_t a = 0; a < NALLOC; a++) {
+            char cell[64];
+            if (!strcmp(workloads[w].name, "malloc_free_pairs"))
+                snprintf(cell, sizeof cell, "%6.1f   -    %7.0f", med_ns[w][a], med_worst[w][a]);
+            else
+                snprintf(cell, sizeof cell, "%6.1f %5.2f %8.0f", med_ns[w][a], med_mem[w][a], med_worst[w][a]);
+            printf(" | %-22s", cell);
+        }
+        printf("\n");
+    }
+    printf("(project columns: memory = peak committed bytes, worst = excluding page-provider time;\n"
+           " peers: memory = peak resident-set growth.  Peak live bytes per workload:");
+    for (size_t w = 0; w < NWORK; w++)
+        printf(" %s %.0f", workloads[w].name, live[w]);
+    printf(")\n\nproject, other views: RSS growth / peak live, and worst call including page-provider time (ns)\n");
+    for (size_t w = 0; w < NWORK; w++)
+        printf("  %-18s noserialize: rss %5.2f worst %8.0f | serialized: rss %5.2f worst %8.0f\n",
+               workloads[w].name, med_rss[w][0], med_worst_raw[w][0], med_rss[w][1], med_worst_raw[w][1]);
+
+    printf("\ngoals (issue 6), ratios in this run:\n");
+    for (size_t w = 0; w < NWORK; w++) {
+        double mi = med_ns[w][4];
+        printf("  %-18s noserialize/mimalloc %.2f (<= 1.00 %s)  serialized/mimalloc %.2f (<= 1.30 %s)",
+               workloads[w].name, med_ns[w][0] / mi, med_ns[w][0] <= mi ? "met" : "MISSED",
+               med_ns[w][1] / mi, med_ns[w][1] <= 1.3 * mi ? "met" : "MISSED");
+        const char *n = workloads[w].name;
+        double lim = !strcmp(n, "mixed") || !strcmp(n, "realloc_growth") ? 1.10
+                     : !strcmp(n, "fragmentation")                        ? 2.30
+                                                                          : 0;
+        if (lim > 0)
+            printf("  memory %.2f (<= %.2f %s)", med_mem[w][1], lim, med_mem[w][1] <= lim ? "met" : "MISSED");
+        double ww = med_worst[w][0] > med_worst[w][1] ? med_worst[w][0] : med_worst[w][1];
+        printf("  worst %.1f us (<= 50 %s)\n", ww / 1000, ww <= 50000 ? "met" : "MISSED");
+    }
+    printf("\n");
+    for (size_t w = 0; w < NWORK; w++)
+        for (size_t a = 0; a < NALLOC; a++) {
+            printf("bench heap.%s.%s.ns_per_op %.2f ns\n", workloads[w].name, allocs[a].name, med_ns[w][a]);
+            if (strcmp(workloads[w].name, "malloc_free_pairs"))
+                printf("bench heap.%s.%s.mem_ratio %.3f ratio\n", workloads[w].name, allocs[a].name, med_mem[w][a]);
+            printf("bench heap.%s.%s.worst_ns %.0f ns\n", workloads[w].name, allocs[a].name, med_worst[w][a]);
+        }
+    return failed;
+}
+#endif

@@ -1,0 +1,202 @@
+/* The Win32 heap API on the host: thin wrappers over the engine
+ * (mm/heap.h) that turn its NTSTATUS results into Windows last errors,
+ * plus the process heap and the list of heaps (GetProcessHeaps). */
+#include <pthread.h>
+#include <stdlib.h>
+#include "../../mm/heap.h"
+#include "heapapi.h"
+
+_Static_assert(sizeof(PROCESS_HEAP_ENTRY) == sizeof(struct heap_walk_entry), "entry layout");
+_Static_assert(offsetof(PROCESS_HEAP_ENTRY, wFlags) == offsetof(struct heap_walk_entry, flags),
+               "entry layout");
+_Static_assert(offsetof(PROCESS_HEAP_ENTRY, Region.lpLastBlock) ==
+                   offsetof(struct heap_walk_entry, u.region.last), "entry layout");
+
+static __thread DWORD last_error;
+DWORD GetLastError(void) { return last_error; }
+void SetLastError(DWORD e) { last_error = e; }
+
+/* The rows of RtlNtStatusToDosError the heap needs. */
+static DWORD status_to_error(int32_t st)
+{
+    switch ((uint32_t)st) {
+    case 0: return NO_ERROR;
+    case 0xC0000017u: return ERROR_NOT_ENOUGH_MEMORY;
+    case 0x8000001Au: return ERROR_NO_MORE_ITEMS;
+    case 0xC0000008u: return ERROR_INVALID_HANDLE;
+    default: return ERROR_INVALID_PARAMETER;
+    }
+}
+
+/* ---- the list of heaps: the process heap first, then creation order ---- */
+static pthread_mutex_t heaps_lock = PTHREAD_MUTEX_INITIALIZER;
+static HANDLE *heaps;
+static DWORD nheaps, cap_heaps;
+static HANDLE process_heap;
+static pthread_once_t process_once = PTHREAD_ONCE_INIT;
+
+static int heaps_add(HANDLE h)
+{
+    pthread_mutex_lock(&heaps_lock);
+    if (nheaps == cap_heaps) {
+        DWORD cap = cap_heaps ? cap_heaps * 2 : 16;
+        HANDLE *n = realloc(heaps, cap * sizeof *n);
+        if (!n) {
+            pthread_mutex_unlock(&heaps_lock);
+            return 0;
+        }
+        heaps = n;
+        cap_heaps = cap;
+    }
+    heaps[nheaps++] = h;
+    pthread_mutex_unlock(&heaps_lock);
+    return 1;
+}
+
+static int heaps_remove(HANDLE h)
+{
+    int found = 0;
+    pthread_mutex_lock(&heaps_lock);
+    for (DWORD i = 0; i < nheaps; i++) {
+        if (heaps[i] == h) {
+            for (; i + 1 < nheaps; i++)
+                heaps[i] = heaps[i + 1];
+            nheaps--;
+            found = 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&heaps_lock);
+    return found;
+}
+
+/* The process heap: 1 MiB reserved, committed on demand, serialized. */
+static void process_heap_init(void)
+{
+    process_heap = heap_create(0, 0, 0, NULL);
+    if (!process_heap || !heaps_add(process_heap))
+        abort();
+}
+__attribute__((constructor)) static void process_heap_ctor(void)
+{
+    pthread_once(&process_once, process_heap_init);
+}
+
+HANDLE GetProcessHeap(void)
+{
+    pthread_once(&process_once, process_heap_init);
+    return process_heap;
+}
+
+DWORD GetProcessHeaps(DWORD n, PHANDLE out)
+{
+    pthread_once(&process_once, process_heap_init);
+    pthread_mutex_lock(&heaps_lock);
+    DWORD count = nheaps;
+    for (DWORD i = 0; i < n && i < count; i++)
+        out[i] = heaps[i];
+    pthread_mutex_unlock(&heaps_lock);
+    return count;
+}
+
+HANDLE HeapCreate(DWORD options, SIZE_T initial, SIZE_T maximum)
+{
+    int32_t st = 0;
+    pthread_once(&process_once, process_heap_init);
+    struct heap *h = heap_create(options, initial, maximum, &st);
+    if (!h) {
+        SetLastError(status_to_error(st));
+        return NULL;
+    }
+    if (!heaps_add(h)) {
+        heap_destroy(h);
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    return h;
+}
+
+BOOL HeapDestroy(HANDLE h)
+{
+    if (h == process_heap && h) { /* the process heap stays */
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    if (!h || !heaps_remove(h)) {
+        SetLastError(ERROR_INVALID_HANDLE);
+        return FALSE;
+    }
+    heap_destroy(h);
+    return TRUE;
+}
+
+LPVOID HeapAlloc(HANDLE h, DWORD flags, SIZE_T n)
+{
+    int32_t st;
+    void *p = heap_alloc(h, flags, n, &st);
+    if (__builtin_expect(!p, 0))
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY); /* item 71: set, as Windows does */
+    return p;
+}
+
+LPVOID HeapReAlloc(HANDLE h, DWORD flags, LPVOID p, SIZE_T n)
+{
+    int32_t st;
+    void *q = heap_realloc(h, flags, p, n, &st);
+    if (!q)
+        SetLastError(status_to_error(st));
+    return q;
+}
+
+BOOL HeapFree(HANDLE h, DWORD flags, LPVOID p)
+{
+    int32_t st;
+    if (__builtin_expect(heap_free(h, flags, p, &st), 1))
+        return TRUE;
+    SetLastError(status_to_error(st));
+    return FALSE;
+}
+
+SIZE_T HeapSize(HANDLE h, DWORD flags, LPCVOID p)
+{
+    return heap_size(h, flags, p);
+}
+
+BOOL HeapValidate(HANDLE h, DWORD flags, LPCVOID p)
+{
+    return heap_validate(h, flags, p);
+}
+
+BOOL HeapWalk(HANDLE h, LPPROCESS_HEAP_ENTRY e)
+{
+    int32_t st = 0;
+    if (heap_walk(h, (struct heap_walk_entry *)e, &st))
+        return TRUE;
+    SetLastError(status_to_error(st));
+    return FALSE;
+}
+
+BOOL HeapLock(HANDLE h)
+{
+    heap_lock(h);
+    return TRUE;
+}
+
+BOOL HeapUnlock(HANDLE h)
+{
+    heap_unlock(h);
+    return TRUE;
+}
+
+SIZE_T HeapCompact(HANDLE h, DWORD flags)
+{
+    SIZE_T n = heap_compact(h, flags);
+    if (!n)
+        SetLastError(NO_ERROR);
+    return n;
+}
+
+int heap_host_check(HANDLE h)
+{
+    return heap_check(h);
+}
