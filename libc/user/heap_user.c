@@ -24,7 +24,10 @@ void *heap_os_reserve(size_t size, unsigned flags)
     SIZE_T sz = size;
     ULONG protect = (flags & HEAP_OS_EXECUTE) ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE;
 
-    if (!NT_SUCCESS(NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, &sz, MEM_RESERVE, protect)))
+    /* Top-down, as the stack: the low user range stays free for the
+     * program's own fixed-address reservations. */
+    if (!NT_SUCCESS(NtAllocateVirtualMemory(NtCurrentProcess(), &base, 0, &sz,
+                                            MEM_RESERVE | MEM_TOP_DOWN, protect)))
         return NULL;
     return base;
 }
