@@ -15,6 +15,7 @@
 #include "kernel/layout.h"
 #include "kernel/x86.h"
 #include "mm/vm.h"
+#include "mm/kheap.h"
 #include "mm/mmu.h"
 #include "mm/memlayout.h"
 #include <ntstatus.h>
@@ -35,7 +36,6 @@ struct process {
     struct kjmp exit_jmp;
 };
 
-static struct process the_process;
 static struct process *current;
 
 void enter_user(uint32_t eip, uint32_t esp) __attribute__((noreturn));
@@ -274,6 +274,7 @@ static void process_teardown(struct process *p)
         vm_free(vm_kernel_space(), &p->kstack_base, &zero, MEM_RELEASE);
     vm_space_destroy(p->as);
     current = NULL;
+    kfree(p);
 }
 
 static void copy_name(char *dst, const char *src, size_t cap)
@@ -287,16 +288,19 @@ static void copy_name(char *dst, const char *src, size_t cap)
 
 NTSTATUS process_run_image(const char *name, uint32_t image, uint32_t length, NTSTATUS *exit_status)
 {
-    struct process *p = &the_process;
     uint32_t entry;
     NTSTATUS st;
 
     ASSERTF(current == NULL, "process %s started while %s runs", name, current ? current->name : "");
-    memset(p, 0, sizeof(*p));
+    struct process *p = kzalloc(sizeof(*p));
+    if (p == NULL)
+        return STATUS_NO_MEMORY;
     copy_name(p->name, name, sizeof(p->name));
     p->as = vm_space_create();
-    if (p->as == NULL)
+    if (p->as == NULL) {
+        kfree(p);
         return STATUS_NO_MEMORY;
+    }
     current = p;
     st = elf_load(p->as, image, length, &entry);
     if (NT_SUCCESS(st))

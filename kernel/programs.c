@@ -57,14 +57,12 @@ struct counters {
 
 static void read_counters(struct counters *c)
 {
-    struct vm_stats vs;
-    struct paging_stats ps;
+    struct vm_leak_counters lc;
 
-    vm_get_stats(&vs);
-    paging_get_stats(&ps);
-    c->free_frames = pmm_free_count() + vm_pool_frames();
-    c->commit_charge = vs.commit_charge;
-    c->page_tables = ps.page_tables;
+    vm_get_leak_counters(&lc);
+    c->free_frames = lc.available_frames;
+    c->commit_charge = lc.user_commit_charge;
+    c->page_tables = lc.page_tables;
 }
 
 bool programs_run_one(const char *name, unsigned long *exit_status)

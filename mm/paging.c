@@ -15,6 +15,7 @@
  * each directory counts the non-zero entries of each user table. */
 #include "mm/paging.h"
 #include "mm/memlayout.h"
+#include "mm/kheap.h"
 #include "kernel/layout.h"
 #include "kernel/lock.h"
 #include "kernel/gdt.h"
@@ -26,19 +27,17 @@
 #include <stddef.h>
 
 #define USER_PDX_COUNT (USER_END >> 22)          /* 512 */
-#define PGDIR_POOL 16
 #define CPUID_1_EDX_PGE (1u << 13)
 
-/* Until the kernel heap exists (it is built on this layer), directories
- * come from a small static pool. */
+/* The kernel's directory is static (it exists before the kernel heap,
+ * which is built on this layer); the others come from the kernel heap. */
 struct pgdir {
     paddr_t frame;
-    bool in_use;
     uint16_t pt_use[USER_PDX_COUNT];    /* non-zero entries per user page table */
     uint32_t user_tables;               /* user page tables that exist */
 };
 
-static struct pgdir pgdir_pool[PGDIR_POOL];
+static struct pgdir kernel_pgdir_storage;
 static struct pgdir *kernel_pgdir;
 static struct pgdir *current_pgdir;
 static struct spinlock paging_lock = SPINLOCK_INIT("paging");
@@ -280,9 +279,8 @@ void paging_init(void)
     write_cr3(pd);
     stats.cr3_reloads++;
     tss_set_double_fault_cr3(pd);
-    kernel_pgdir = &pgdir_pool[0];
+    kernel_pgdir = &kernel_pgdir_storage;
     kernel_pgdir->frame = pd;
-    kernel_pgdir->in_use = true;
     current_pgdir = kernel_pgdir;
     trap_set_handler(T_PF, paging_page_fault);
     pmm_set_frame_access(paging_temp_map, paging_temp_unmap);
@@ -477,20 +475,12 @@ paddr_t pgdir_frame(const struct pgdir *pd)
 
 struct pgdir *pgdir_create(void)
 {
-    struct pgdir *pd = NULL;
-    uint32_t lock = spin_lock(&paging_lock);
-
-    for (int i = 0; i < PGDIR_POOL && pd == NULL; i++)
-        if (!pgdir_pool[i].in_use)
-            pd = &pgdir_pool[i];
-    if (pd != NULL)
-        pd->in_use = true;
-    spin_unlock(&paging_lock, lock);
+    struct pgdir *pd = kzalloc(sizeof(*pd));     /* no paging lock held: the heap may grow */
     if (pd == NULL)
         return NULL;
     paddr_t frame = pmm_alloc();
     if (frame == PMM_NONE) {
-        pd->in_use = false;
+        kfree(pd);
         return NULL;
     }
     pde_t *dir = paging_temp_map(frame);
@@ -500,9 +490,9 @@ struct pgdir *pgdir_create(void)
     dir[SELFMAP_PDX] = frame | PTE_P | PTE_W;
     paging_temp_unmap(dir);
     pd->frame = frame;
-    pd->user_tables = 0;
-    memset(pd->pt_use, 0, sizeof(pd->pt_use));
+    uint32_t lock = spin_lock(&paging_lock);
     stats.page_tables++;
+    spin_unlock(&paging_lock, lock);
     return pd;
 }
 
@@ -513,8 +503,10 @@ void pgdir_destroy(struct pgdir *pd)
         ASSERTF(pd->pt_use[i] == 0, "directory %08x destroyed with %u entries left in table %u",
                 pd->frame, pd->pt_use[i], i);
     pmm_free(pd->frame);
+    uint32_t lock = spin_lock(&paging_lock);
     stats.page_tables--;
-    pd->in_use = false;
+    spin_unlock(&paging_lock, lock);
+    kfree(pd);
 }
 
 void paging_switch(struct pgdir *pd)

@@ -30,6 +30,7 @@
 #include "mm/vm.h"
 #include "mm/vad.h"
 #include "mm/kpool.h"
+#include "mm/kheap.h"
 #include "mm/paging.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
@@ -53,16 +54,18 @@
                           PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE)
 #define MODIFIERS (PAGE_GUARD | PAGE_NOCACHE | PAGE_WRITECOMBINE)
 #define ZERO_POOL_TARGET 32
-#define SPACE_POOL 16
 
+/* The kernel's space is static (it exists before the kernel heap, which
+ * lives in it); user spaces come from the kernel heap. */
 struct vm_space {
     struct pgdir *pgdir;
     struct vad_tree vads;
     bool user;
-    bool in_use;
+    uint32_t committed;             /* committed pages */
+    uint32_t resident;              /* committed pages with a frame */
 };
 
-static struct vm_space spaces[SPACE_POOL];
+static struct vm_space kernel_space_storage;
 static struct vm_space *kernel_space;
 static struct vm_space *current_space;
 static struct kcache vad_cache = KCACHE_INIT("vad", sizeof(struct vad));
@@ -192,16 +195,6 @@ static pte_t entry_with_protect(pte_t old, uint32_t protect, bool user)
 
 /* ---- address spaces ---------------------------------------------------- */
 
-static struct vm_space *space_alloc(void)
-{
-    for (int i = 0; i < SPACE_POOL; i++)
-        if (!spaces[i].in_use) {
-            spaces[i].in_use = true;
-            return &spaces[i];
-        }
-    return NULL;
-}
-
 void vm_init(void)
 {
     uint32_t free_frames = pmm_free_count();
@@ -209,7 +202,7 @@ void vm_init(void)
     uint32_t reserve = 256 + free_frames / 16;
 
     stats.commit_limit = free_frames > reserve ? free_frames - reserve : 0;
-    kernel_space = space_alloc();
+    kernel_space = &kernel_space_storage;
     kernel_space->pgdir = paging_kernel_pgdir();
     kernel_space->user = false;
     vad_tree_init(&kernel_space->vads, KVM_BASE, KVM_END);
@@ -230,14 +223,12 @@ struct vm_space *vm_current(void)
 
 struct vm_space *vm_space_create(void)
 {
-    uint32_t flags = spin_lock(&vm_lock);
-    struct vm_space *as = space_alloc();
-    spin_unlock(&vm_lock, flags);
+    struct vm_space *as = kzalloc(sizeof(*as));   /* before vm_lock: the heap may grow */
     if (as == NULL)
         return NULL;
     as->pgdir = pgdir_create();
     if (as->pgdir == NULL) {
-        as->in_use = false;
+        kfree(as);
         return NULL;
     }
     as->user = true;
@@ -348,6 +339,12 @@ static paddr_t take_zeroed_frame(void)
     return f;
 }
 
+/* The space a page belongs to: user pages to the attached space. */
+static struct vm_space *space_of(uint32_t va)
+{
+    return va < USER_END ? current_space : kernel_space;
+}
+
 /* Turns one page back into "not committed", giving its frame back.
  * Returns true if it was committed. */
 static bool page_decommit(uint32_t va)
@@ -360,6 +357,7 @@ static bool page_decommit(uint32_t va)
     if (frame != PMM_NONE) {
         pmm_free(frame);
         stats.resident_pages--;
+        space_of(va)->resident--;
     }
     return true;
 }
@@ -383,6 +381,7 @@ static uint32_t range_decommit(struct vad *v, uint32_t start, uint32_t end)
     ASSERTF(v->committed >= n, "VAD %08x: %u committed, decommitted %u", v->start, v->committed, n);
     v->committed -= n;
     stats.committed_pages -= n;
+    space_of(start)->committed -= n;
     uncharge(n + (tables - paging_user_tables()));
     return n;
 }
@@ -450,6 +449,7 @@ static NTSTATUS range_commit(struct vm_space *as, struct vad *v, uint32_t start,
             "expected, %u created", start, end, tables, paging_user_tables() - had);
     v->committed += fresh;
     stats.committed_pages += fresh;
+    as->committed += fresh;
     return STATUS_SUCCESS;
 }
 
@@ -657,7 +657,7 @@ void vm_space_destroy(struct vm_space *as)
     vm_detach(prev);
     spin_unlock(&vm_lock, flags);
     pgdir_destroy(as->pgdir);
-    as->in_use = false;
+    kfree(as);
 }
 
 /* ---- protect --------------------------------------------------------------- */
@@ -818,6 +818,7 @@ bool vm_page_fault(struct trap_frame *tf, uint32_t cr2)
         frame = take_zeroed_frame();
         stats.resident_pages++;
         stats.faults_demand_zero++;
+        space_of(va)->resident++;
     }
     paging_set_pte(va, present_entry(frame, protect, user_page));
     return true;
@@ -831,6 +832,22 @@ const struct vm_exception *vm_last_exception(void)
 void vm_clear_last_exception(void)
 {
     last_exception = (struct vm_exception){ 0 };
+}
+
+void vm_get_leak_counters(struct vm_leak_counters *out)
+{
+    struct paging_stats ps;
+
+    paging_get_stats(&ps);
+    out->available_frames = pmm_free_count() + zero_pool_count + kernel_space->resident;
+    out->user_commit_charge = stats.commit_charge - kernel_space->committed;
+    out->page_tables = ps.page_tables;
+}
+
+void vm_space_pages(const struct vm_space *as, uint32_t *committed, uint32_t *resident)
+{
+    *committed = as->committed;
+    *resident = as->resident;
 }
 
 uint32_t vm_space_allocations(const struct vm_space *as)

@@ -77,6 +77,20 @@ struct vm_stats {
     uint32_t faults_access_violation;
 };
 void vm_get_stats(struct vm_stats *out);
+/* What a leak check compares: frames not in use (free, pre-zeroed, or
+ * held by kernel virtual memory, whose kernel-heap pages may stay
+ * committed for reuse), the commit charge outside the kernel space, and
+ * page-table pages.  A leaked kernel-heap block or kernel reservation is
+ * caught by the kernel heap's own counters instead. */
+struct vm_leak_counters {
+    uint32_t available_frames;
+    uint32_t user_commit_charge;
+    uint32_t page_tables;
+};
+void vm_get_leak_counters(struct vm_leak_counters *out);
+
+/* Committed pages of one address space, and those with a frame. */
+void vm_space_pages(const struct vm_space *as, uint32_t *committed, uint32_t *resident);
 /* Live reservations in one address space. */
 uint32_t vm_space_allocations(const struct vm_space *as);
 /* Frames the VM layer holds outside the frame allocator (the zeroed pool),
