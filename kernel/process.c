@@ -115,7 +115,7 @@ static bool user_stack_grow(struct process *p, uint32_t addr)
 
 void context_from_frame(const struct trap_frame *tf, CONTEXT *ctx)
 {
-    memset(ctx, 0, sizeof(*ctx));
+    memset(ctx, 0, CONTEXT_REGISTERS_SIZE);
     ctx->ContextFlags = CONTEXT_FULL;
     ctx->SegGs = tf->gs;
     ctx->SegFs = tf->fs;
@@ -155,10 +155,13 @@ void context_to_frame(const CONTEXT *ctx, struct trap_frame *tf)
     tf->fs = tf->gs = 0;
 }
 
-static NTSTATUS push_user(uint32_t *sp, const void *data, uint32_t size, uint32_t align)
+/* Reserves size bytes below *sp (aligned) and copies the first `copy` of
+ * them from data. */
+static NTSTATUS push_user(uint32_t *sp, const void *data, uint32_t size, uint32_t copy,
+                          uint32_t align)
 {
     uint32_t at = (*sp - size) & ~(align - 1);
-    NTSTATUS st = copy_to_user((void *)at, data, size);     /* grows the stack as needed */
+    NTSTATUS st = copy_to_user((void *)at, data, copy);     /* grows the stack as needed */
 
     if (NT_SUCCESS(st))
         *sp = at;
@@ -173,14 +176,17 @@ void process_raise(struct trap_frame *tf, const EXCEPTION_RECORD *rec, const CON
 
     if (p->dispatcher == 0)
         process_exit((NTSTATUS)rec->ExceptionCode);
-    if (!NT_SUCCESS(push_user(&sp, ctx, sizeof(*ctx), 16)))
+    /* The whole CONTEXT's room, but only its registers are written: the
+     * ExtendedRegisters area is not part of CONTEXT_FULL (and copying it
+     * would cost 128 more dwords each way). */
+    if (!NT_SUCCESS(push_user(&sp, ctx, sizeof(*ctx), CONTEXT_REGISTERS_SIZE, 16)))
         process_exit((NTSTATUS)rec->ExceptionCode);
     ctx_at = sp;
-    if (!NT_SUCCESS(push_user(&sp, rec, sizeof(*rec), 16)))
+    if (!NT_SUCCESS(push_user(&sp, rec, sizeof(*rec), sizeof(*rec), 16)))
         process_exit((NTSTATUS)rec->ExceptionCode);
     rec_at = sp;
     uint32_t frame[3] = { 0, rec_at, ctx_at };
-    if (!NT_SUCCESS(push_user(&sp, frame, sizeof(frame), 4)))
+    if (!NT_SUCCESS(push_user(&sp, frame, sizeof(frame), sizeof(frame), 4)))
         process_exit((NTSTATUS)rec->ExceptionCode);
     CONTEXT entry = *ctx;
     entry.Eip = p->dispatcher;

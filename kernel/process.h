@@ -12,6 +12,9 @@ struct process;
 struct trap_frame;
 
 #define USER_STACK_RESERVE (1024 * 1024)
+/* The part of a CONTEXT the kernel reads and writes: everything up to
+ * ExtendedRegisters (CONTEXT_FULL plus the debug and FPU areas, zeroed). */
+#define CONTEXT_REGISTERS_SIZE __builtin_offsetof(CONTEXT, ExtendedRegisters)
 
 /* Loads the ELF32 executable at physical [image, image + length) into a
  * new address space and runs it until it exits.  Returns STATUS_SUCCESS

@@ -39,21 +39,16 @@ static bool is_current_process(uint32_t handle)
     return handle == (uint32_t)NT_CURRENT_PROCESS;
 }
 
-static NTSTATUS read_u32(uint32_t user_ptr, uint32_t *out)
-{
-    return copy_from_user(out, (const void *)user_ptr, sizeof(*out));
-}
-
 /* Reads *user_ptr and proves it writable by writing the value back. */
 static NTSTATUS probe_u32(uint32_t user_ptr, uint32_t *out)
 {
-    NTSTATUS st = read_u32(user_ptr, out);
-    return NT_SUCCESS(st) ? copy_to_user((void *)user_ptr, out, sizeof(*out)) : st;
+    NTSTATUS st = get_user_u32((const void *)user_ptr, out);
+    return NT_SUCCESS(st) ? put_user_u32((void *)user_ptr, *out) : st;
 }
 
 static NTSTATUS write_u32(uint32_t user_ptr, uint32_t value)
 {
-    return copy_to_user((void *)user_ptr, &value, sizeof(value));
+    return put_user_u32((void *)user_ptr, value);
 }
 
 /* NtAllocateVirtualMemory(process, *base, zero_bits, *size, type, protect) */
@@ -156,7 +151,7 @@ static NTSTATUS svc_terminate(const uint32_t *a, struct trap_frame *tf)
 static NTSTATUS svc_continue(const uint32_t *a, struct trap_frame *tf)
 {
     CONTEXT ctx;
-    NTSTATUS st = copy_from_user(&ctx, (const void *)a[0], sizeof(ctx));
+    NTSTATUS st = copy_from_user(&ctx, (const void *)a[0], CONTEXT_REGISTERS_SIZE);
 
     if (!NT_SUCCESS(st))
         return st;
@@ -213,7 +208,7 @@ static NTSTATUS svc_raise(const uint32_t *a, struct trap_frame *tf)
     NTSTATUS st;
 
     if (!NT_SUCCESS(st = copy_from_user(&rec, (const void *)a[0], sizeof(rec))) ||
-        !NT_SUCCESS(st = copy_from_user(&ctx, (const void *)a[1], sizeof(ctx))))
+        !NT_SUCCESS(st = copy_from_user(&ctx, (const void *)a[1], CONTEXT_REGISTERS_SIZE)))
         return st;
     if (rec.NumberParameters > EXCEPTION_MAXIMUM_PARAMETERS)
         return STATUS_INVALID_PARAMETER;

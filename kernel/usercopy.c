@@ -11,6 +11,8 @@ struct extable_entry {
 
 extern const struct extable_entry __extable_start[], __extable_end[];
 int usercopy_raw(void *dst, const void *src, size_t n);
+int usercopy_load32(const uint32_t *user, uint32_t *out);
+int usercopy_store32(uint32_t *user, uint32_t value);
 
 bool user_range_ok(const void *p, size_t n)
 {
@@ -57,6 +59,24 @@ static NTSTATUS copy_checked(void *dst, const void *src, size_t n, const void *u
             !process_stack_guard_hit(vm_last_exception()->address))
             return st;
     }
+}
+
+NTSTATUS get_user_u32(const void *user, uint32_t *out)
+{
+    if (!user_range_ok(user, 4))
+        return STATUS_ACCESS_VIOLATION;
+    if (usercopy_load32(user, out) == 0)
+        return STATUS_SUCCESS;
+    return copy_checked(out, user, 4, user);     /* the slow path handles guard pages */
+}
+
+NTSTATUS put_user_u32(void *user, uint32_t value)
+{
+    if (!user_range_ok(user, 4))
+        return STATUS_ACCESS_VIOLATION;
+    if (usercopy_store32(user, value) == 0)
+        return STATUS_SUCCESS;
+    return copy_checked(user, &value, 4, user);
 }
 
 NTSTATUS copy_from_user(void *dst, const void *user_src, size_t n)

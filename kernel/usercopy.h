@@ -16,6 +16,9 @@ struct trap_frame;
  * cleared: spec item 60). */
 NTSTATUS copy_from_user(void *dst, const void *user_src, size_t n);
 NTSTATUS copy_to_user(void *user_dst, const void *src, size_t n);
+/* One 32-bit value (the services' in/out parameters): same results, less work. */
+NTSTATUS get_user_u32(const void *user, uint32_t *out);
+NTSTATUS put_user_u32(void *user, uint32_t value);
 /* True when [p, p + n) lies in user space (no wrap, below USER_END). */
 bool user_range_ok(const void *p, size_t n);
 /* For trap.c: if tf faulted in a usercopy instruction, move it to the

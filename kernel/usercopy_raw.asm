@@ -37,3 +37,37 @@ usercopy_raw:
 section .extable
     dd usercopy_raw.copy_dwords, usercopy_raw.fault
     dd usercopy_raw.copy_bytes, usercopy_raw.fault
+
+section .text
+global usercopy_load32, usercopy_store32
+
+; int usercopy_load32(const uint32_t *user, uint32_t *out): 0 done, 1 faulted
+; One 4-byte access instead of a general copy: the system services read
+; and write their in/out parameters this way.
+usercopy_load32:
+    mov ecx, [esp + 4]
+.load:
+    mov eax, [ecx]
+    mov edx, [esp + 8]
+    mov [edx], eax
+    xor eax, eax
+    ret
+.fault:
+    mov eax, 1
+    ret
+
+; int usercopy_store32(uint32_t *user, uint32_t value): 0 done, 1 faulted
+usercopy_store32:
+    mov ecx, [esp + 4]
+    mov eax, [esp + 8]
+.store:
+    mov [ecx], eax
+    xor eax, eax
+    ret
+.fault:
+    mov eax, 1
+    ret
+
+section .extable
+    dd usercopy_load32.load, usercopy_load32.fault
+    dd usercopy_store32.store, usercopy_store32.fault
