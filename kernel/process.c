@@ -179,7 +179,8 @@ void process_raise(struct trap_frame *tf, const EXCEPTION_RECORD *rec, const CON
     /* The whole CONTEXT's room, but only its registers are written: the
      * ExtendedRegisters area is not part of CONTEXT_FULL (and copying it
      * would cost 128 more dwords each way). */
-    if (!NT_SUCCESS(push_user(&sp, ctx, sizeof(*ctx), CONTEXT_REGISTERS_SIZE, 16)))
+    if (!NT_SUCCESS(push_user(&sp, ctx, sizeof(*ctx), CONTEXT_REGISTERS_SIZE, 16)) ||
+        !NT_SUCCESS(put_user_u32((void *)(sp + sizeof(*ctx) - 4), 0)))
         process_exit((NTSTATUS)rec->ExceptionCode);
     ctx_at = sp;
     if (!NT_SUCCESS(push_user(&sp, rec, sizeof(*rec), sizeof(*rec), 16)))

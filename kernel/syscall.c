@@ -147,11 +147,22 @@ static NTSTATUS svc_terminate(const uint32_t *a, struct trap_frame *tf)
     process_exit((NTSTATUS)a[1]);
 }
 
+/* Reads the register part of a user CONTEXT, after checking that the
+ * whole structure is readable (it spans at most two pages: its first
+ * bytes and its last word cover both). */
+static NTSTATUS read_context(uint32_t user_ctx, CONTEXT *ctx)
+{
+    uint32_t last;
+    NTSTATUS st = get_user_u32((const void *)(user_ctx + sizeof(CONTEXT) - 4), &last);
+
+    return NT_SUCCESS(st) ? copy_from_user(ctx, (const void *)user_ctx, CONTEXT_REGISTERS_SIZE) : st;
+}
+
 /* NtContinue(context, test_alert) */
 static NTSTATUS svc_continue(const uint32_t *a, struct trap_frame *tf)
 {
     CONTEXT ctx;
-    NTSTATUS st = copy_from_user(&ctx, (const void *)a[0], CONTEXT_REGISTERS_SIZE);
+    NTSTATUS st = read_context(a[0], &ctx);
 
     if (!NT_SUCCESS(st))
         return st;
@@ -208,7 +219,7 @@ static NTSTATUS svc_raise(const uint32_t *a, struct trap_frame *tf)
     NTSTATUS st;
 
     if (!NT_SUCCESS(st = copy_from_user(&rec, (const void *)a[0], sizeof(rec))) ||
-        !NT_SUCCESS(st = copy_from_user(&ctx, (const void *)a[1], CONTEXT_REGISTERS_SIZE)))
+        !NT_SUCCESS(st = read_context(a[1], &ctx)))
         return st;
     if (rec.NumberParameters > EXCEPTION_MAXIMUM_PARAMETERS)
         return STATUS_INVALID_PARAMETER;

@@ -44,15 +44,40 @@ static NTSTATUS copy_status(const void *user, size_t n)
                                                           : STATUS_ACCESS_VIOLATION;
 }
 
-/* A guard page hit inside the current thread's stack grows the stack,
- * whoever touched it (NT's MmAccessFault does the same); the copy is then
- * retried.  Any other guard page fails the service (spec item 60). */
+/* One attempt at a user access; 0 done, 1 faulted. */
+typedef int (*user_access_fn)(void *dst, const void *src, size_t n);
+
+static inline int access_copy(void *dst, const void *src, size_t n)
+{
+    return usercopy_raw(dst, src, n);
+}
+
+static inline int access_load32(void *dst, const void *src, size_t n)
+{
+    (void)n;
+    return usercopy_load32(src, dst);
+}
+
+static inline int access_store32(void *dst, const void *src, size_t n)
+{
+    (void)n;
+    return usercopy_store32(dst, *(const uint32_t *)src);
+}
+
+/* Runs the access; when it faults, a guard page hit inside the current
+ * thread's stack grows the stack, whoever touched it (NT's MmAccessFault
+ * does the same), and the access is retried; any other fault fails the
+ * service (a guard page elsewhere with STATUS_GUARD_PAGE_VIOLATION, spec
+ * item 60). */
 #define GUARD_RETRIES 8
 
-static NTSTATUS copy_checked(void *dst, const void *src, size_t n, const void *user)
+static inline __attribute__((always_inline)) NTSTATUS access_checked(user_access_fn op, void *dst, const void *src, size_t n,
+                               const void *user)
 {
+    if (!user_range_ok(user, n))
+        return STATUS_ACCESS_VIOLATION;
     for (int tries = 0;; tries++) {
-        if (usercopy_raw(dst, src, n) == 0)
+        if (op(dst, src, n) == 0)
             return STATUS_SUCCESS;
         NTSTATUS st = copy_status(user, n);
         if (st != STATUS_GUARD_PAGE_VIOLATION || tries == GUARD_RETRIES ||
@@ -63,32 +88,20 @@ static NTSTATUS copy_checked(void *dst, const void *src, size_t n, const void *u
 
 NTSTATUS get_user_u32(const void *user, uint32_t *out)
 {
-    if (!user_range_ok(user, 4))
-        return STATUS_ACCESS_VIOLATION;
-    if (usercopy_load32(user, out) == 0)
-        return STATUS_SUCCESS;
-    return copy_checked(out, user, 4, user);     /* the slow path handles guard pages */
+    return access_checked(access_load32, out, user, 4, user);
 }
 
 NTSTATUS put_user_u32(void *user, uint32_t value)
 {
-    if (!user_range_ok(user, 4))
-        return STATUS_ACCESS_VIOLATION;
-    if (usercopy_store32(user, value) == 0)
-        return STATUS_SUCCESS;
-    return copy_checked(user, &value, 4, user);
+    return access_checked(access_store32, user, &value, 4, user);
 }
 
 NTSTATUS copy_from_user(void *dst, const void *user_src, size_t n)
 {
-    if (!user_range_ok(user_src, n))
-        return STATUS_ACCESS_VIOLATION;
-    return copy_checked(dst, user_src, n, user_src);
+    return access_checked(access_copy, dst, user_src, n, user_src);
 }
 
 NTSTATUS copy_to_user(void *user_dst, const void *src, size_t n)
 {
-    if (!user_range_ok(user_dst, n))
-        return STATUS_ACCESS_VIOLATION;
-    return copy_checked(user_dst, src, n, user_dst);
+    return access_checked(access_copy, user_dst, src, n, user_dst);
 }
