@@ -7,7 +7,7 @@
 #include <stdbool.h>
 
 #define BOOT_MMAP_MAX 64
-#define BOOT_MODULES_MAX 16
+#define BOOT_MODULES_MAX 64
 #define BOOT_RESERVED_MAX (8 + 2 * BOOT_MODULES_MAX)
 #define BOOT_CMDLINE_MAX 1024
 
