@@ -376,6 +376,11 @@ bool paging_set_pte(uint32_t va, pte_t value)
     return ok;
 }
 
+const pte_t *paging_table(uint32_t va)
+{
+    return (pd_window[PDX(va)] & PTE_P) ? pt_window(PDX(va)) : NULL;
+}
+
 uint32_t paging_user_tables(void)
 {
     return current_pgdir->user_tables;

@@ -44,6 +44,9 @@ bool paging_set_soft(uint32_t va, pte_t soft);
  * created and freed as needed.  False only when a page table was needed
  * and no frame was left (nothing changed). */
 bool paging_set_pte(uint32_t va, pte_t value);
+/* The page table holding va's entry, read-only through the self-map
+ * (index it with PTX), or NULL when it does not exist: for scans. */
+const pte_t *paging_table(uint32_t va);
 /* User page tables in the current address space. */
 uint32_t paging_user_tables(void);
 /* True when va's page table exists (else every entry in it reads 0). */

@@ -730,16 +730,24 @@ static void query_allocated(struct vad *v, uint32_t page, MEMORY_BASIC_INFORMATI
     uint32_t protect = committed ? entry_protect(first) : 0;
     uint32_t va = page + PGSIZE;
 
+    /* Scan each page table directly through the self-map, a whole table
+     * at a time (a missing table is 1024 pages of "reserved"). */
     while (va < v->end) {
-        if (!committed && !paging_has_table(va)) {
-            va = (va & ~(PDX_SPAN - 1)) + PDX_SPAN;    /* a whole table of "reserved" */
+        const pte_t *pt = paging_table(va);
+        uint32_t span_end = (va & ~(PDX_SPAN - 1)) + PDX_SPAN;
+        if (pt == NULL) {
+            if (committed)
+                break;
+            va = span_end;
             continue;
         }
-        pte_t e = paging_query(va);
-        if (entry_committed(e) != committed || (committed && entry_protect(e) != protect))
-            break;
-        va += PGSIZE;
+        for (; va < v->end && va < span_end; va += PGSIZE) {
+            pte_t e = pt[PTX(va)];
+            if (entry_committed(e) != committed || (committed && entry_protect(e) != protect))
+                goto done;
+        }
     }
+done:
     if (va > v->end)
         va = v->end;
     *info = (MEMORY_BASIC_INFORMATION){
@@ -918,4 +926,32 @@ int vm_validate(struct vm_space *as)
     vm_detach(prev);
     spin_unlock(&vm_lock, flags);
     return bad;
+}
+
+/* ---- inspection (the study console and the gdb helpers) ---------------------- */
+
+/* The soft format above, one field per row, for printing an entry bit by
+ * bit (tools/gdb/winmm.py reads this table from the kernel image too). */
+const struct vm_soft_field vm_soft_format[] = {
+    { SOFT_PROT_MASK, "protection index" },
+    { SOFT_GUARD, "guard" },
+    { SOFT_NOCACHE, "nocache" },
+    { SOFT_WRITECOMBINE, "writecombine" },
+    { SOFT_COMMITTED, "committed" },
+    { SOFT_FRAME, "frame held" },
+    { PTE_FRAME, "frame" },
+    { 0, NULL },
+};
+
+void vm_describe_entry(uint32_t e, struct vm_entry_info *out)
+{
+    *out = (struct vm_entry_info){ .frame = PMM_NONE };
+    if (!entry_committed(e))
+        return;
+    out->committed = true;
+    out->present = (e & PTE_P) != 0;
+    out->protect = entry_protect(e);
+    out->prot_index = out->present ? (e >> HW_PROT_SHIFT) & 7 : (e & SOFT_PROT_MASK) >> SOFT_PROT_SHIFT;
+    out->frame = entry_frame(e);
+    out->frame_held = !out->present && (e & SOFT_FRAME) != 0;
 }
