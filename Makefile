@@ -46,13 +46,15 @@ MM_OBJS := mm/pmm.o mm/paging.o mm/kpool.o mm/vad.o mm/vm.o mm/virtual.o \
 	mm/heap.o mm/heap_segment.o mm/heap_large.o mm/heap_walk.o mm/heap_check.o \
 	mm/heap_kernel.o mm/kheap.o
 
-LIBC_OBJS := libc/format.o libc/string.o libc/ntstatus_map.o
+LIBC_OBJS := libc/format.o libc/string.o libc/ntstatus_map.o libc/crt_malloc.o libc/crt_kernel.o
 
 TEST_OBJS := tests/bench/kbench.o tests/bench/bench_vm.o \
 	tests/ktest.o tests/kernel/test_kprintf.o tests/kernel/test_exceptions.o \
 	tests/kernel/test_multiboot.o tests/kernel/test_ksyms.o tests/kernel/test_selftest.o \
 	tests/kernel/test_paging.o tests/kernel/test_stackoverflow.o tests/kernel/test_vm_model.o tests/kernel/test_vm.o \
 	tests/kernel/test_threads.o tests/kernel/test_pmm.o tests/kernel/test_heap.o
+
+TEST_OBJS += tests/kernel/test_crt.o
 
 OBJS := $(addprefix $(BUILD)/,$(BOOT_OBJS) $(KERNEL_OBJS) $(MM_OBJS) $(LIBC_OBJS) $(TEST_OBJS))
 
@@ -182,7 +184,7 @@ USER_PROG_CFLAGS = $(SDK_CFLAGS) -Itests/user $(USER_CFLAGS) $(USER_CFLAGS_EXTRA
 USER_LDFLAGS := -m elf_i386 -T libc/user/user.ld --build-id=none -z max-page-size=0x1000 \
                 -z noexecstack -nostdlib
 
-SDK_C_SRCS := $(wildcard libc/user/*.c) libc/format.c libc/string.c libc/ntstatus_map.c \
+SDK_C_SRCS := $(wildcard libc/user/*.c) libc/format.c libc/string.c libc/ntstatus_map.c libc/crt_malloc.c \
               mm/heap.c mm/heap_segment.c mm/heap_large.c mm/heap_walk.c mm/heap_check.c
 SDK_ASM_SRCS := $(filter-out libc/user/crt0.asm,$(wildcard libc/user/*.asm))
 SDK_OBJS := $(patsubst %.c,$(USER_SDK_DIR)/%.o,$(SDK_C_SRCS)) \
@@ -308,7 +310,7 @@ run-user: run-user-build | tools-run
 HOST_CC      ?= gcc
 HOST_BUILD   := $(BUILD)/host
 HEAP_SRCS    := mm/heap.c mm/heap_segment.c mm/heap_large.c mm/heap_walk.c mm/heap_check.c
-HOSTLIB_SRCS := $(HEAP_SRCS) tests/host/heap_host_os.c tests/host/heapapi_host.c
+HOSTLIB_SRCS := $(HEAP_SRCS) tests/host/heap_host_os.c tests/host/heapapi_host.c tests/host/crt_host.c
 HOST_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MD -I$(HOST_BUILD)/include
 HOST_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 HOST_TOOLS   := $(HOST_CC):gcc

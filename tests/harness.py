@@ -273,6 +273,7 @@ def suite_runs(suites):
 EXPECTED_EXIT = {
     "ucrash_av": "0xC0000005",          # STATUS_ACCESS_VIOLATION, no handler
     "ucrash_stack": "0xC00000FD",       # STATUS_STACK_OVERFLOW, no handler
+    "ucrash_delete": "0xC0000374",      # STATUS_HEAP_CORRUPTION: delete of new[], no handler
 }
 
 

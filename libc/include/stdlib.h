@@ -1,5 +1,5 @@
-/* <stdlib.h> for user programs (no heap yet: malloc and free come with
- * the heap layer). */
+/* <stdlib.h> for user programs.  The allocators are the C runtime's
+ * (libc/crt_malloc.c; the Microsoft extensions are in <malloc.h>). */
 #ifndef _LIBC_STDLIB_H
 #define _LIBC_STDLIB_H
 
@@ -29,6 +29,12 @@ long strtol(const char *s, char **end, int base);
 unsigned long strtoul(const char *s, char **end, int base);
 long long strtoll(const char *s, char **end, int base);
 unsigned long long strtoull(const char *s, char **end, int base);
+
+/* On the process default heap, as the MS CRT (see <malloc.h>). */
+void *malloc(size_t size);
+void *calloc(size_t count, size_t size);
+void *realloc(void *p, size_t size);
+void free(void *p);
 
 int rand(void);
 void srand(unsigned int seed);
