@@ -106,4 +106,23 @@ void vm_zero_pool_drain(void);
  * broken ones, printing each. */
 int vm_validate(struct vm_space *as);
 
+/* Reading a page-table entry of VM-managed memory (user space and kernel
+ * virtual memory) the way the VM layer does, for the study console. */
+struct vm_entry_info {
+    bool committed;                 /* entry != 0 */
+    bool present;                   /* P = 1: resident and accessible */
+    bool frame_held;                /* not present but keeps its frame (guard or NOACCESS) */
+    uint32_t protect;               /* PAGE_* with GUARD / NOCACHE / WRITECOMBINE */
+    uint32_t prot_index;            /* base protection index 1..6 (bits 9-11 present, 1-3 soft) */
+    uint32_t frame;                 /* physical frame, or 0 (demand-zero) */
+};
+void vm_describe_entry(uint32_t pte, struct vm_entry_info *out);
+/* The not-present ("soft") entry format, field by field: mask and name,
+ * ending with a zero mask. */
+struct vm_soft_field {
+    uint32_t mask;
+    const char *name;
+};
+extern const struct vm_soft_field vm_soft_format[];
+
 #endif
