@@ -119,7 +119,7 @@ run: $(BUILD)/kernel.iso | tools-run
 		rc=$$?; [ $$rc -eq 33 ] || [ $$rc -eq 0 ] || exit $$rc
 
 SUITES ?=
-test: $(BUILD)/kernel.elf $(BUILD)/kernel.iso user-programs | tools-run
+test: host-test $(BUILD)/kernel.elf $(BUILD)/kernel.iso user-programs | tools-run
 	$(PYTHON) tests/harness.py --build $(BUILD) $(if $(SUITES),--suites $(SUITES))
 
 # Benchmarks: a release build (no frame poisoning) booted under

@@ -1,15 +1,27 @@
 /* The heap engine: creation, allocation, free, reallocation, size,
  * locking, compaction.  Layout and invariants: heap_impl.h.
  *
- * Two tiers.  Blocks up to HEAP_QUICK_BLOCK bytes are freed onto per-size
- * quick lists (LIFO, exact granule classes, still busy for coalescing) and
- * allocated from them in O(1) with no search, split or merge.  Everything
- * else goes to a TLSF-style back end: free blocks in two-level segregated
- * bins with bitmaps (O(1) good fit), split on allocation, coalesced with
- * free neighbours on free, interior pages decommitted when the heap holds
- * more free committed memory than its hysteresis allows.  Quick lists are
- * bounded by the heap's recent peak use and drained into the back end
- * (a bounded batch at a time) before a heap grows. */
+ * Front end: blocks up to HEAP_QUICK_BLOCK bytes are freed onto per-size
+ * quick lists (LIFO, exact granule classes, still busy for coalescing)
+ * and allocated from them in O(1): no search, split or merge.  Parking is
+ * bounded by a budget (the heap's live bytes seen at back-end
+ * allocations); a window of HEAP_QUICK_WINDOW pushes in which parked
+ * blocks were hardly reused lowers it to today's use, and whenever the
+ * back end would have to commit more it first drains a bounded batch
+ * (so one call never drains them all, the 18 ms glibc consolidation).
+ *
+ * Back end: TLSF-style two-level segregated bins with bitmaps (O(1) good
+ * fit), split on allocation, coalesced with free neighbours on free.
+ * Free blocks live in two bin sets: fully committed ones, always used
+ * first, and DECOMMIT ones, whose pages are committed on demand (64 KiB
+ * ahead).  The heap keeps free committed memory up to max(a floor, half
+ * its busy bytes) -- holes that come and go in steady churn cost no page
+ * faults -- and past that gives back the oldest big free blocks (bin
+ * tails) down to half the limit: a heap that shrank returns its pages.
+ *
+ * Large blocks (HEAP_LARGE_THRESHOLD and up on growable heaps) and
+ * blocks that grow by HeapReAlloc past HEAP_REALLOC_REGION live in
+ * regions of their own (heap_large.c). */
 #include "heap_impl.h"
 
 static uint32_t heap_seq;
@@ -61,10 +73,9 @@ static inline void unlock(struct heap *h, uint32_t flags)
  * *sp, or NULL when p is no such block of this heap's segments (large
  * blocks are looked up by the caller).  Reads nothing before p is known
  * to lie in a committed page of one of the heap's segments. */
-static inline struct hblk *blk_lookup(struct heap *h, const void *p, struct hseg **sp)
+static inline struct hblk *blk_check(struct heap *h, const void *p, struct hseg *s, struct hseg **sp)
 {
     struct hblk *b = (struct hblk *)((uintptr_t)p - HHDR);
-    struct hseg *s = hseg_find(h, (uintptr_t)b);
     if (!s || ((uintptr_t)p & (HG - 1)) || !seg_page_committed(s, (uintptr_t)b))
         return NULL;
     uint32_t w0 = b->w0, w1 = b->w1, g = w0 & W0_SIZE;
@@ -73,6 +84,16 @@ static inline struct hblk *blk_lookup(struct heap *h, const void *p, struct hseg
         return NULL;
     *sp = s;
     return b;
+}
+static inline struct hblk *blk_lookup(struct heap *h, const void *p, struct hseg **sp)
+{
+    return blk_check(h, p, hseg_find(h, (uintptr_t)p - HHDR), sp);
+}
+/* The same from the lookup cache alone (NULL on a cache miss). */
+static inline struct hblk *blk_lookup_fast(struct heap *h, const void *p, struct hseg **sp)
+{
+    struct hseg *s = hseg_cached(h, (uintptr_t)p - HHDR);
+    return s ? blk_check(h, p, s, sp) : NULL;
 }
 
 /* A busy block's neighbours agree with it (for the slower paths). */
@@ -144,13 +165,32 @@ static struct fblk *bins_find(struct heap *h, unsigned k, uint32_t g)
     return h->bins[k][fl][__builtin_ctz(sm)];
 }
 
-/* Take g granules from the start of the free block b of segment s, which
- * is out of the bins: commit what the part and the remainder's header
- * need (plus HEAP_COMMIT_AHEAD when b has decommitted pages) and put the
- * remainder back as a free block.  Returns the granules taken (g, or all
- * of b when the rest would be too small), or 0 with b untouched when the
- * pages cannot be committed.  The caller writes b's busy header. */
-static uint32_t carve(struct heap *h, struct hseg *s, struct hblk *b, uint32_t g)
+/* Put `to` where `from` is in its bin list (same bin). */
+static void bin_replace(struct heap *h, struct fblk *from, struct fblk *to, unsigned k, unsigned fl,
+                        unsigned sl)
+{
+    if (from->next == from) {
+        to->next = to->prev = to;
+    } else {
+        to->next = from->next;
+        to->prev = from->prev;
+        from->prev->next = to;
+        from->next->prev = to;
+    }
+    if (h->bins[k][fl][sl] == from)
+        h->bins[k][fl][sl] = to;
+}
+
+/* Take g granules from the start of the free block b of segment s:
+ * commit what the part and the remainder's header need (plus
+ * HEAP_COMMIT_AHEAD when pages are missing) and leave the remainder as a
+ * free block.  With in_bins, b is in the bins and leaves them (the
+ * remainder simply takes its place when it stays in the same bin, as
+ * when allocations nibble at a big block).  Returns the granules taken
+ * (g, or all of b when the rest would be too small), or 0 with b and the
+ * bins untouched when the pages cannot be committed.  The caller writes
+ * b's busy header. */
+static uint32_t carve(struct heap *h, struct hseg *s, struct hblk *b, uint32_t g, int in_bins)
 {
     uint32_t w0 = b->w0, gb = w0 & W0_SIZE, rem = gb - g, dec = 0;
     uintptr_t a = (uintptr_t)b, end = a + ((size_t)gb << HG_SHIFT);
@@ -160,21 +200,37 @@ static uint32_t carve(struct heap *h, struct hseg *s, struct hblk *b, uint32_t g
     }
     if (w0 & W0_DECOMMIT) {
         uintptr_t need = a + ((size_t)g << HG_SHIFT) + (rem ? HMETA : 0);
-        uintptr_t hi = need + HEAP_COMMIT_AHEAD;
-        if (hi > end)
-            hi = end;
-        if (hseg_commit(h, s, a, hi) && (hi == need || hseg_commit(h, s, a, need)))
-            return 0;
-        if (rem && pg_up(hi) < end)
-            dec = W0_DECOMMIT;
+        dec = rem ? W0_DECOMMIT : 0;
+        if (!seg_range_committed(s, a, need)) {
+            uintptr_t hi = need + HEAP_COMMIT_AHEAD;
+            if (hi > end)
+                hi = end;
+            if (hseg_commit(h, s, a, hi) && (hi == need || hseg_commit(h, s, a, need)))
+                return 0;
+            if (pg_up(hi) >= end)
+                dec = 0;
+        }
     }
-    if (rem) {
-        struct hblk *r = blk_at(a + ((size_t)g << HG_SHIFT));
-        hdr_set(h, r, rem | (w0 & W0_LAST) | dec, g);
-        if (!(w0 & W0_LAST))
-            blk_set_prev(h, blk_at(end), rem);
-        bin_insert(h, (struct fblk *)r);
+    if (!rem) {
+        if (in_bins)
+            bin_unlink(h, (struct fblk *)b);
+        return g;
     }
+    struct hblk *r = blk_at(a + ((size_t)g << HG_SHIFT));
+    hdr_set(h, r, rem | (w0 & W0_LAST) | dec, g);
+    if (!(w0 & W0_LAST))
+        blk_set_prev(h, blk_at(end), rem);
+    if (in_bins) {
+        unsigned fl, sl, rfl, rsl;
+        bin_index(gb, &fl, &sl);
+        bin_index(rem, &rfl, &rsl);
+        if (fl == rfl && sl == rsl && !(w0 & W0_DECOMMIT) == !dec) {
+            bin_replace(h, (struct fblk *)b, (struct fblk *)r, dec ? 1 : 0, fl, sl);
+            return g;
+        }
+        bin_unlink(h, (struct fblk *)b);
+    }
+    bin_insert(h, (struct fblk *)r);
     return g;
 }
 
@@ -221,8 +277,10 @@ static inline size_t heap_live(const struct heap *h)
 }
 
 /* How much free committed memory the heap keeps before it gives pages
- * back (the hysteresis): HEAP_DECOMMIT_FREE_MIN or 1/16 of the busy
- * bytes, whichever is more.  Giving back goes down to half of it. */
+ * back (the hysteresis): HEAP_DECOMMIT_FREE_MIN or half the busy bytes,
+ * whichever is more.  Giving back goes down to half of that, so a heap
+ * in steady churn (whose holes come and go) pays no page faults, and one
+ * that shrank returns all but a bounded reserve. */
 static size_t decommit_high(const struct heap *h)
 {
     size_t high = h->busy_bytes >> HEAP_DECOMMIT_SHIFT;
@@ -241,14 +299,22 @@ static void block_decommit(struct heap *h, struct hseg *s, struct fblk *b, int i
         bin_insert(h, b);
 }
 
-/* Free committed memory went past the hysteresis: give back the largest
- * committed free blocks (HEAP_DECOMMIT_BLOCK and up) until it is down to
- * `low`, looking at no more than a handful. */
+/* Free committed memory went past the hysteresis: give back the oldest
+ * (bin tails: lists are LIFO) of the largest committed free blocks of
+ * HEAP_DECOMMIT_BLOCK and up, until it is down to `low`, looking at no
+ * more than a handful.  The block just freed is the likeliest to be
+ * reused, so it is the last one chosen. */
 static void decommit_trim(struct heap *h, size_t low)
 {
-    for (int budget = 8; budget > 0 && h->committed - h->busy_bytes > low && h->fl_map[0]; budget--) {
-        unsigned fl = fls32(h->fl_map[0]);
-        struct fblk *b = h->bins[0][fl][fls32(h->sl_map[0][fl])];
+    uint32_t fmap = h->fl_map[0];
+    for (int budget = 8; budget > 0 && fmap && h->committed - h->busy_bytes > low; budget--) {
+        unsigned fl = fls32(fmap);
+        uint32_t smap = h->sl_map[0][fl];
+        if (!smap) {
+            fmap &= ~(1u << fl);
+            continue;
+        }
+        struct fblk *head = h->bins[0][fl][fls32(smap)], *b = head->prev;
         if (((size_t)blk_g(&b->h) << HG_SHIFT) < HEAP_DECOMMIT_BLOCK)
             return;
         struct hseg *s = hseg_find(h, (uintptr_t)b);
@@ -268,7 +334,7 @@ static struct hblk *block_alloc(struct heap *h, size_t size, uint32_t g, int32_t
         if (h->quick_bytes > HEAP_QUICK_MIN) {
             /* About to commit more while blocks sit parked: drain a
              * bounded batch and restart the parking budget from today. */
-            quick_flush(h, HEAP_QUICK_FLUSH_GROW, (size_t)g << (HG_SHIFT + 1));
+            quick_flush(h, HEAP_QUICK_FLUSH_GROW, ((size_t)g << (HG_SHIFT + 1)) + 0x10000);
             size_t live = heap_live(h);
             h->quick_budget = live > HEAP_QUICK_MIN ? live : HEAP_QUICK_MIN;
             f = bins_find(h, 0, g);
@@ -290,16 +356,14 @@ static struct hblk *block_alloc(struct heap *h, size_t size, uint32_t g, int32_t
         *st = HST_HEAP_CORRUPTION;
         return NULL;
     }
-    bin_unlink(h, f);
     uint32_t w0 = f->h.w0, w1 = f->h.w1;
     if (h->flags & HEAP_FREE_CHECKING_ENABLED) {
         uintptr_t a = (uintptr_t)f, take = (uintptr_t)g << HG_SHIFT;
         if (hseg_check_fill(h, s, a + HMETA, a + take)) /* written after free */
             heap_corrupt(h);
     }
-    uint32_t got = carve(h, s, &f->h, g);
+    uint32_t got = carve(h, s, &f->h, g, 1);
     if (!got) {
-        bin_insert(h, f);
         *st = HST_NO_MEMORY;
         return NULL;
     }
@@ -365,19 +429,20 @@ static int32_t free_block(struct heap *h, struct hseg *s, struct hblk *b)
         b = &p->h;
         a = (uintptr_t)b;
     }
-    size_t high = 0;
-    if (((size_t)g << HG_SHIFT) >= HEAP_DECOMMIT_BLOCK &&
-        h->committed - h->busy_bytes > (high = decommit_high(h))) {
+    /* Past the hysteresis, a block that joins decommitted space gives its
+     * pages back with it (it went to the DECOMMIT bins, where the trim
+     * below does not look); otherwise the oldest big blocks go. */
+    size_t high = decommit_high(h);
+    int over = h->committed - h->busy_bytes > high;
+    if (dec && over)
         hseg_decommit(h, s, a + HMETA, end);
-        dec = W0_DECOMMIT;
-    }
     hdr_set(h, b, g | flags | dec, w1);
     if (!flags)
         blk_set_prev(h, blk_at(end), g);
     if (h->flags & HEAP_FREE_CHECKING_ENABLED)
         hseg_fill_free(h, s, fill_lo, fill_hi);
     bin_insert(h, (struct fblk *)b);
-    if (high)
+    if (over)
         decommit_trim(h, high / 2);
     return 0;
 }
@@ -394,31 +459,10 @@ static void blk_finish(struct heap *h, uint32_t flags, struct hblk *b, size_t si
         blk_fill_tail(b);
 }
 
-/* Allocation beyond the quick lists (lock held). */
-static void *alloc_slow(struct heap *h, uint32_t flags, size_t size, int32_t *st)
+/* O(1) allocation from quick list g for `size` bytes; NULL when the list
+ * is empty. */
+static inline void *quick_pop_class(struct heap *h, uint32_t g, size_t size)
 {
-    if (size > HEAP_MAX_REQUEST || (h->maximum && size >= HEAP_FIXED_LIMIT)) {
-        *st = HST_NO_MEMORY;
-        return NULL;
-    }
-    if (!h->maximum && size >= HEAP_LARGE_THRESHOLD)
-        return hlarge_alloc(h, flags, size, 0, st);
-    size_t need = size + ((h->flags & HEAP_TAIL_CHECKING_ENABLED) ? HG : 0);
-    struct hblk *b = block_alloc(h, size, bytes_to_g(need), st);
-    if (!b)
-        return NULL;
-    if (heap_live(h) > h->quick_budget) /* parking may hold as much as is in use */
-        h->quick_budget = heap_live(h);
-    blk_finish(h, flags, b, size);
-    return blk_data(b);
-}
-
-/* O(1) allocation from a quick list; NULL when the list is empty. */
-static inline void *quick_pop(struct heap *h, size_t size)
-{
-    if (size > HQUICK_MAX_REQ)
-        return NULL;
-    uint32_t g = bytes_to_g(size);
     struct qblk *q = h->quick[g];
     if (!q)
         return NULL;
@@ -437,6 +481,45 @@ static inline void *quick_pop(struct heap *h, size_t size)
             w1 & ~W1_QUICK);
     return blk_data(&q->h);
 }
+static inline void *quick_pop(struct heap *h, size_t size)
+{
+    return size <= HQUICK_MAX_REQ ? quick_pop_class(h, bytes_to_g(size), size) : NULL;
+}
+
+/* Allocation beyond the quick lists (lock held). */
+static void *alloc_slow(struct heap *h, uint32_t flags, size_t size, int32_t *st)
+{
+    if (size > HEAP_MAX_REQUEST || (h->maximum && size >= HEAP_FIXED_LIMIT)) {
+        *st = HST_NO_MEMORY;
+        return NULL;
+    }
+    if (!h->maximum && size >= HEAP_LARGE_THRESHOLD)
+        return hlarge_alloc(h, flags, size, 0, st);
+    size_t need = size + ((h->flags & HEAP_TAIL_CHECKING_ENABLED) ? HG : 0);
+    uint32_t g = bytes_to_g(need);
+    /* With plenty parked, a parked block a granule or two bigger beats
+     * the back end (the unused bytes field holds the difference).  Not
+     * with little parked: the block would come back to the bigger list
+     * and the next request of this size would miss again. */
+    for (uint32_t k = g + 1; h->quick_bytes > HEAP_QUICK_MIN && k <= g + HQUICK_SPILL &&
+                             k <= h->quick_max_g; k++) {
+        if (h->quick[k]) {
+            void *p = quick_pop_class(h, k, size);
+            if (p) {
+                if (flags & HEAP_ZERO_MEMORY)
+                    memset(p, 0, size);
+                return p;
+            }
+        }
+    }
+    struct hblk *b = block_alloc(h, size, g, st);
+    if (!b)
+        return NULL;
+    if (heap_live(h) > h->quick_budget) /* parking may hold as much as is in use */
+        h->quick_budget = heap_live(h);
+    blk_finish(h, flags, b, size);
+    return blk_data(b);
+}
 
 /* Any allocation, lock held (or not needed). */
 static void *alloc_any(struct heap *h, uint32_t flags, size_t size, int32_t *st)
@@ -450,7 +533,7 @@ static void *alloc_any(struct heap *h, uint32_t flags, size_t size, int32_t *st)
     return alloc_slow(h, flags, size, st);
 }
 
-__attribute__((noinline)) static void *alloc_rest(struct heap *h, uint32_t flags, size_t size,
+__attribute__((noinline, cold)) static void *alloc_rest(struct heap *h, uint32_t flags, size_t size,
                                                   int32_t *status)
 {
     int32_t st = HST_NO_MEMORY;
@@ -465,14 +548,11 @@ __attribute__((noinline)) static void *alloc_rest(struct heap *h, uint32_t flags
     return p;
 }
 
-void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
+/* Serialized heaps: the quick path under the lock. */
+__attribute__((noinline, cold)) static void *alloc_serialized(struct heap *h, uint32_t flags, size_t size,
+                                                        int32_t *status)
 {
-    flags |= h->flags;
-    if (__builtin_expect((flags & (HEAP_NO_SERIALIZE | HEAP_ZERO_MEMORY)) == HEAP_NO_SERIALIZE, 1)) {
-        void *p = quick_pop(h, size);
-        if (__builtin_expect(p != NULL, 1))
-            return p;
-    } else if (!(flags & (HEAP_NO_SERIALIZE | HEAP_ZERO_MEMORY))) {
+    if (!(flags & (HEAP_ZERO_MEMORY | HEAP_NO_SERIALIZE))) {
         heap_os_lock_acquire(&h->lock);
         void *p = quick_pop(h, size);
         heap_os_lock_release(&h->lock);
@@ -482,12 +562,24 @@ void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
     return alloc_rest(h, flags, size, status);
 }
 
+/* The fast path makes no call but tail calls, so it saves no registers. */
+void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
+{
+    flags |= h->flags;
+    if (__builtin_expect((flags & (HEAP_NO_SERIALIZE | HEAP_ZERO_MEMORY)) != HEAP_NO_SERIALIZE, 0))
+        return alloc_serialized(h, flags, size, status);
+    void *p = quick_pop(h, size);
+    if (__builtin_expect(p != NULL, 1))
+        return p;
+    return alloc_rest(h, flags, size, status);
+}
+
 /* ---- free ---- */
 
 /* The end of a budget window (HEAP_QUICK_WINDOW pushes): when parked
  * blocks were hardly reused in it, the budget drops to today's use and
  * the excess drains. */
-static void quick_window(struct heap *h)
+__attribute__((noinline)) static void quick_window(struct heap *h)
 {
     if (h->quick_pops < HEAP_QUICK_WINDOW / 4) {
         size_t live = heap_live(h);
@@ -499,7 +591,8 @@ static void quick_window(struct heap *h)
 }
 
 /* Park the busy block b on its quick list if it is small and the budget
- * allows; 1 if parked. */
+ * allows: 0 not parked, 1 parked, 2 parked and a budget window ended
+ * (the caller runs quick_window). */
 static inline int quick_park(struct heap *h, struct hblk *b)
 {
     uint32_t g = b->w0 & W0_SIZE;
@@ -511,8 +604,12 @@ static inline int quick_park(struct heap *h, struct hblk *b)
     h->quick[g] = q;
     h->quick_bytes += bytes;
     b->w1 |= W1_QUICK;
-    if (__builtin_expect(!(++h->quick_tick & (HEAP_QUICK_WINDOW - 1)), 0))
-        quick_window(h);
+    return (++h->quick_tick & (HEAP_QUICK_WINDOW - 1)) ? 1 : 2;
+}
+
+__attribute__((noinline, cold)) static int quick_window_done(struct heap *h)
+{
+    quick_window(h);
     return 1;
 }
 
@@ -522,7 +619,10 @@ static int32_t free_any(struct heap *h, void *p)
     struct hseg *s = NULL;
     struct hblk *b = blk_lookup(h, p, &s);
     if (b) {
-        if (quick_park(h, b))
+        int parked = quick_park(h, b);
+        if (parked == 2)
+            quick_window(h);
+        if (parked)
             return 0;
         int32_t st = free_block(h, s, b);
         if (st)
@@ -534,11 +634,11 @@ static int32_t free_any(struct heap *h, void *p)
     struct hlarge *l = hlarge_find(h, p);
     if (!l)
         return HST_INVALID_PARAMETER;
-    hlarge_free(h, l);
+    hlarge_free(h, l, 1);
     return 0;
 }
 
-__attribute__((noinline)) static int free_rest(struct heap *h, uint32_t flags, void *p,
+__attribute__((noinline, cold)) static int free_rest(struct heap *h, uint32_t flags, void *p,
                                                int32_t *status)
 {
     int locked = !(flags & HEAP_NO_SERIALIZE);
@@ -554,24 +654,37 @@ __attribute__((noinline)) static int free_rest(struct heap *h, uint32_t flags, v
     return 1;
 }
 
+/* Serialized heaps: the quick path under the lock. */
+__attribute__((noinline, cold)) static int free_serialized(struct heap *h, uint32_t flags, void *p,
+                                                     int32_t *status)
+{
+    struct hseg *s = NULL;
+    heap_os_lock_acquire(&h->lock);
+    struct hblk *b = blk_lookup(h, p, &s);
+    int parked = b ? quick_park(h, b) : 0;
+    if (parked == 2)
+        quick_window(h);
+    heap_os_lock_release(&h->lock);
+    if (__builtin_expect(parked != 0, 1))
+        return 1;
+    return free_rest(h, flags, p, status);
+}
+
+/* The fast path makes no call but tail calls, so it saves no registers. */
 int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status)
 {
     struct hseg *s = NULL;
     flags |= h->flags;
     if (__builtin_expect(p == NULL, 0))
         return 1;
-    if (__builtin_expect(flags & HEAP_NO_SERIALIZE, 1)) {
-        struct hblk *b = blk_lookup(h, p, &s);
-        if (__builtin_expect(b && quick_park(h, b), 1))
-            return 1;
-    } else {
-        heap_os_lock_acquire(&h->lock);
-        struct hblk *b = blk_lookup(h, p, &s);
-        int parked = b && quick_park(h, b);
-        heap_os_lock_release(&h->lock);
-        if (__builtin_expect(parked, 1))
-            return 1;
-    }
+    if (__builtin_expect(!(flags & HEAP_NO_SERIALIZE), 0))
+        return free_serialized(h, flags, p, status);
+    struct hblk *b = blk_lookup_fast(h, p, &s);
+    int parked = b ? quick_park(h, b) : 0;
+    if (__builtin_expect(parked == 1, 1))
+        return 1;
+    if (parked == 2)
+        return quick_window_done(h);
     return free_rest(h, flags, p, status);
 }
 
@@ -595,7 +708,7 @@ static int resize_in_place(struct heap *h, struct hseg *s, struct hblk *b, uint3
         /* Present b and n as one free block and carve from it. */
         struct hblk save = *b;
         hdr_set(h, b, (gb + gn) | (nw0 & (W0_LAST | W0_DECOMMIT)), b->w1);
-        uint32_t got = carve(h, s, b, g);
+        uint32_t got = carve(h, s, b, g, 0);
         if (!got) {
             *b = save;
             bin_insert(h, n);
@@ -761,6 +874,7 @@ size_t heap_compact(struct heap *h, uint32_t flags)
     lock(h, flags);
     while (h->quick_bytes && quick_flush(h, ~0u, ~(size_t)0))
         ;
+    hlarge_drop_cache(h);
     size_t live = heap_live(h);
     h->quick_budget = live > HEAP_QUICK_MIN ? live : HEAP_QUICK_MIN;
     size_t low = decommit_high(h) / 2;
@@ -839,7 +953,8 @@ out:
 void heap_destroy(struct heap *h)
 {
     while (h->large)
-        hlarge_free(h, h->large);
+        hlarge_free(h, h->large, 0);
+    hlarge_drop_cache(h);
     for (uint32_t i = h->nsegs; i-- > 1;)
         heap_os_release((void *)h->segs[i]->base, h->segs[i]->span);
     size_t span = h->seg0.span;

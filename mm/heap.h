@@ -1,9 +1,23 @@
 /* The heap engine: one source for the kernel heap, the user-mode Heap* API
- * and the host build.  Flags are the Windows HEAP_* values; failures carry
- * an NTSTATUS in *status (written only on failure; status may be NULL) so a
- * thin wrapper can set the Windows last error.  Every call takes the heap's
- * lock unless HEAP_NO_SERIALIZE is given here or at creation.  Platform
- * services (pages, lock, exceptions) come from heap_os.h. */
+ * and the host build (design: heap.c, layout: heap_impl.h, platform:
+ * heap_os.h).  Flags are the Windows HEAP_* values.  Every call takes the
+ * heap's lock unless HEAP_NO_SERIALIZE is given here or at creation.
+ *
+ * Failures return NULL / 0 and store an NTSTATUS in *status (only on
+ * failure; status may be NULL), for the wrapper's last error:
+ * STATUS_NO_MEMORY (alloc, realloc; also a realloc that cannot stay in
+ * place), STATUS_INVALID_PARAMETER (free/realloc of a pointer that is not
+ * a live block of this heap: double free, foreign or interior pointer,
+ * broken header -- nothing is changed), STATUS_HEAP_CORRUPTION (the
+ * engine found its own structures damaged), STATUS_NO_MORE_ENTRIES (end
+ * of a walk).  heap_realloc(p = NULL) returns NULL with STATUS_SUCCESS.
+ * Exceptions (heap_os_raise, after the lock is released): with
+ * HEAP_GENERATE_EXCEPTIONS (per call or at creation) STATUS_NO_MEMORY for
+ * a failed allocation and STATUS_ACCESS_VIOLATION for a bad pointer (spec
+ * item 73); on heaps created with HEAP_X_TERMINATE_ON_CORRUPTION,
+ * STATUS_HEAP_CORRUPTION for a bad pointer or damage.  Tail checking and
+ * free fill: HEAP_TAIL_CHECKING_ENABLED / HEAP_FREE_CHECKING_ENABLED at
+ * creation (or HEAP_DEFAULT_CHECKING, heap_os_default_checking()). */
 #ifndef MM_HEAP_H
 #define MM_HEAP_H
 
@@ -48,8 +62,8 @@ int heap_validate(struct heap *h, uint32_t flags, const void *p); /* p NULL: who
 int heap_walk(struct heap *h, struct heap_walk_entry *e, int32_t *status);
 void heap_lock(struct heap *h);               /* recursive; also on NO_SERIALIZE heaps */
 void heap_unlock(struct heap *h);
-size_t heap_compact(struct heap *h, uint32_t flags); /* largest committed free block */
-void heap_get_stats(struct heap *h, struct heap_stats *s);
+size_t heap_compact(struct heap *h, uint32_t flags); /* drains, trims; largest committed free run */
+void heap_get_stats(struct heap *h, struct heap_stats *s); /* walks the heap: O(blocks) */
 int heap_check(struct heap *h);               /* number of broken invariants (0: healthy) */
 
 #endif

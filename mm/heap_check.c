@@ -86,18 +86,19 @@ static int check_bins(struct heap *h, size_t nfree)
             if (!!(h->fl_map[k] & (1u << fl)) != !!h->sl_map[k][fl])
                 bad++;
             for (unsigned sl = 0; sl < SL_COUNT; sl++) {
-                struct fblk *f = h->bins[k][fl][sl], *prev = NULL;
+                struct fblk *head = h->bins[k][fl][sl], *f = head;
                 if (!!f != !!(h->sl_map[k][fl] & (1u << sl)))
                     bad++;
-                for (; f; prev = f, f = f->next) {
+                while (f) {
                     struct hseg *s = hseg_find(h, (uintptr_t)f);
                     unsigned efl, esl;
                     if (!s || !seg_page_committed(s, (uintptr_t)f) || !hdr_ok(h, f->h.w0, f->h.w1) ||
-                        (f->h.w0 & W0_BUSY) || f->prev != prev || ++seen > nfree)
+                        (f->h.w0 & W0_BUSY) || f->next->prev != f || ++seen > nfree)
                         return bad + 1;
                     bin_index(blk_g(&f->h), &efl, &esl);
                     if (efl != fl || esl != sl || bin_set(f) != k)
                         bad++;
+                    f = f->next == head ? NULL : f->next;
                 }
             }
         }
@@ -145,7 +146,12 @@ static int check_large(struct heap *h, struct tally *t)
         t->nbusy++;
         t->in_use += l->size;
     }
-    return bad + (n != h->nlarge || commit != h->large_committed);
+    size_t cached = 0;
+    for (int i = 0; i < HRCACHE; i++)
+        if (h->rcache[i])
+            cached += h->rcache[i]->commit;
+    return bad + (n != h->nlarge || commit + cached != h->large_committed ||
+                  cached != h->rcache_commit);
 }
 
 static int check_locked(struct heap *h)

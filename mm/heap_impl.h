@@ -84,18 +84,34 @@
 #define HEAP_SEG_MAX (16u << 20)
 #endif
 #define HEAP_MAX_SEGS 64
+#ifndef HEAP_COMMIT_AHEAD
 #define HEAP_COMMIT_AHEAD 0x10000u          /* commit this much beyond a carve from fresh space */
-#define HEAP_DECOMMIT_BLOCK 0x10000u        /* only free blocks this big give pages back ... */
-#define HEAP_DECOMMIT_FREE_MIN 0x40000u     /* ... once the heap holds this much free committed */
-#define HEAP_DECOMMIT_SHIFT 4               /* ... or busy/16, whichever is more */
+#endif
+#ifndef HEAP_DECOMMIT_BLOCK
+#define HEAP_DECOMMIT_BLOCK 0x10000u        /* the trim gives back free blocks this big */
+#endif
+#ifndef HEAP_DECOMMIT_FREE_MIN              /* free committed memory a heap keeps: this much ... */
+#define HEAP_DECOMMIT_FREE_MIN (__SIZEOF_POINTER__ == 8 ? 0x100000u : 0x40000u)
+#endif
+#ifndef HEAP_DECOMMIT_SHIFT
+#define HEAP_DECOMMIT_SHIFT 1               /* ... or half its busy bytes, whichever is more */
+#endif
+#ifndef HEAP_QUICK_BLOCK
 #define HEAP_QUICK_BLOCK 1024u              /* quick lists: blocks up to this size */
+#endif
 #define HQUICK_MAX_G (HEAP_QUICK_BLOCK >> HG_SHIFT)
 #define HQUICK_MAX_REQ (HEAP_QUICK_BLOCK - HHDR)
+#ifndef HQUICK_SPILL
+#define HQUICK_SPILL (HG == 8 ? 4u : 2u) /* a miss may take a block this many granules bigger */
+#endif
+
 #define HEAP_QUICK_MIN 0x40000u             /* quick lists may always hold this much */
 #define HEAP_QUICK_WINDOW 0x40000u          /* pushes per budget window (a power of 2) */
 #define HEAP_QUICK_FLUSH 64u                /* quick blocks coalesced per step */
 #define HEAP_QUICK_FLUSH_GROW 256u          /* ... before a heap commits more */
-#define HEAP_REALLOC_REGION 0x10000u        /* realloc growth to this moves to an own region */
+#ifndef HEAP_REALLOC_REGION
+#define HEAP_REALLOC_REGION 0x8000u         /* realloc growth to this moves to an own region */
+#endif
 
 #define HEAP_CHECKING (HEAP_TAIL_CHECKING_ENABLED | HEAP_FREE_CHECKING_ENABLED)
 #define HFILL_FREE 0xFEu                    /* free payload (0xFEEEFEEE style) */
@@ -115,6 +131,7 @@
 
 _Static_assert(HMIN_G == 2, "minimum block is two granules");
 _Static_assert(HG - 1 + HG * (HMIN_G - 1) + HG <= W0_UNUSED_MASK, "unused bytes fit in 6 bits");
+_Static_assert(HG - 1 + HG * HQUICK_SPILL <= W0_UNUSED_MASK, "quick spill fits the unused bytes");
 
 struct hblk {
     uint32_t w0, w1;
@@ -156,6 +173,7 @@ _Static_assert(sizeof(struct hlarge) + HHDR <= HLARGE, "large header fits");
 #define SL_COUNT (1u << SL_LOG2)
 #define FL_COUNT 18
 
+#define HRCACHE 4                           /* realloc regions kept after free */
 #define HSEG_CACHE 64                       /* segment lookup cache, by 1 MiB of address */
 
 struct heap {
@@ -168,7 +186,7 @@ struct heap {
     size_t quick_budget;                    /* ... may not exceed this */
     size_t quick_pops;                      /* pops in the current window */
     struct qblk *quick[HQUICK_MAX_G + 1];
-    struct hseg *seg_cache[HSEG_CACHE];
+    struct hseg *seg_cache[HSEG_CACHE][2];  /* two ways: a MiB may hold two segments */
     /* back end */
     size_t busy_bytes;                      /* bytes of busy blocks, parked ones included */
     uint32_t fl_map[2];                     /* [0] committed bins, [1] DECOMMIT bins */
@@ -187,6 +205,8 @@ struct heap {
     struct hseg *segs[HEAP_MAX_SEGS];
     struct hlarge *large;
     size_t nlarge;
+    struct hlarge *rcache[HRCACHE];         /* freed realloc regions kept for reuse */
+    size_t rcache_commit;                   /* committed bytes held there */
     heap_os_lock lock;
     struct hseg seg0;
 };
@@ -260,6 +280,8 @@ static inline int seg_range_committed(const struct hseg *s, uintptr_t lo, uintpt
 {
     uint32_t p0 = (uint32_t)((lo - s->base) >> HPAGE_SHIFT);
     uint32_t p1 = (uint32_t)((hi - 1 - s->base) >> HPAGE_SHIFT) + 1;
+    if (p1 - p0 <= 2) /* the common case: a block within a page or two */
+        return ((s->cmap[p0 >> 5] >> (p0 & 31)) & (s->cmap[(p1 - 1) >> 5] >> ((p1 - 1) & 31)) & 1) != 0;
     return bits_find(s->cmap, p0, p1, 0) == p1;
 }
 
@@ -280,15 +302,21 @@ static inline void bin_index(uint32_t g, unsigned *fl, unsigned *sl)
 /* Bin set of a free block: committed ones are used first. */
 static inline unsigned bin_set(const struct fblk *b) { return (b->h.w0 & W0_DECOMMIT) ? 1 : 0; }
 
+/* Bin lists are circular and doubly linked: head->prev is the tail (the
+ * oldest entry, since blocks go in at the head). */
 static inline void bin_insert(struct heap *h, struct fblk *b)
 {
     unsigned fl, sl, k = bin_set(b);
     bin_index(blk_g(&b->h), &fl, &sl);
     struct fblk *head = h->bins[k][fl][sl];
-    b->next = head;
-    b->prev = NULL;
-    if (head)
+    if (head) {
+        b->next = head;
+        b->prev = head->prev;
+        head->prev->next = b;
         head->prev = b;
+    } else {
+        b->next = b->prev = b;
+    }
     h->bins[k][fl][sl] = b;
     h->fl_map[k] |= 1u << fl;
     h->sl_map[k][fl] |= 1u << sl;
@@ -296,39 +324,45 @@ static inline void bin_insert(struct heap *h, struct fblk *b)
 /* The links around b agree (checked before anything is changed). */
 static inline int bin_unlink_ok(const struct heap *h, const struct fblk *b)
 {
+    if (b->next != b)
+        return b->next->prev == b && b->prev->next == b;
     unsigned fl, sl;
     bin_index(blk_g(&b->h), &fl, &sl);
-    if (b->next && b->next->prev != b)
-        return 0;
-    return b->prev ? b->prev->next == b : h->bins[bin_set(b)][fl][sl] == b;
+    return b->prev == b && h->bins[bin_set(b)][fl][sl] == b;
 }
 static inline void bin_unlink(struct heap *h, struct fblk *b)
 {
     unsigned fl, sl, k = bin_set(b);
     bin_index(blk_g(&b->h), &fl, &sl);
-    if (b->next)
-        b->next->prev = b->prev;
-    if (b->prev) {
-        b->prev->next = b->next;
+    if (b->next == b) {
+        h->bins[k][fl][sl] = NULL;
+        h->sl_map[k][fl] &= ~(1u << sl);
+        if (!h->sl_map[k][fl])
+            h->fl_map[k] &= ~(1u << fl);
     } else {
-        h->bins[k][fl][sl] = b->next;
-        if (!b->next) {
-            h->sl_map[k][fl] &= ~(1u << sl);
-            if (!h->sl_map[k][fl])
-                h->fl_map[k] &= ~(1u << fl);
-        }
+        b->prev->next = b->next;
+        b->next->prev = b->prev;
+        if (h->bins[k][fl][sl] == b)
+            h->bins[k][fl][sl] = b->next;
     }
 }
 
-/* The segment holding block address a, or NULL: a direct-mapped cache by
- * MiB of address, checked by range, then the list. */
+/* The segment holding block address a, or NULL: a two-way cache by MiB
+ * of address, checked by range, then the list. */
 struct hseg *hseg_find_slow(struct heap *h, uintptr_t a);
+static inline struct hseg *hseg_cached(struct heap *h, uintptr_t a)
+{
+    struct hseg **e = h->seg_cache[(a >> 20) & (HSEG_CACHE - 1)];
+    if (e[0] && a - e[0]->lo < e[0]->len)
+        return e[0];
+    if (e[1] && a - e[1]->lo < e[1]->len)
+        return e[1];
+    return NULL;
+}
 static inline struct hseg *hseg_find(struct heap *h, uintptr_t a)
 {
-    struct hseg *s = h->seg_cache[(a >> 20) & (HSEG_CACHE - 1)];
-    if (__builtin_expect(s && a - s->lo < s->len, 1))
-        return s;
-    return hseg_find_slow(h, a);
+    struct hseg *s = hseg_cached(h, a);
+    return __builtin_expect(s != NULL, 1) ? s : hseg_find_slow(h, a);
 }
 
 /* ---- internal entry points shared by the engine files ---- */
@@ -343,7 +377,8 @@ uintptr_t hseg_check_fill(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_
 
 struct hlarge *hlarge_find(struct heap *h, const void *p);
 void *hlarge_alloc(struct heap *h, uint32_t flags, size_t size, size_t reserve_extra, int32_t *st);
-void hlarge_free(struct heap *h, struct hlarge *l);
+void hlarge_free(struct heap *h, struct hlarge *l, int may_cache);
+void hlarge_drop_cache(struct heap *h);
 void *hlarge_realloc(struct heap *h, uint32_t flags, struct hlarge *l, size_t size, int32_t *st);
 static inline void *hlarge_data(struct hlarge *l) { return (char *)l + HLARGE; }
 static inline struct hblk *hlarge_hdr(struct hlarge *l)

@@ -10,7 +10,9 @@ struct hseg *hseg_find_slow(struct heap *h, uintptr_t a)
     for (uint32_t i = h->nsegs; i-- > 0;) {
         struct hseg *s = h->segs[i];
         if (a - s->lo < s->len) {
-            h->seg_cache[(a >> 20) & (HSEG_CACHE - 1)] = s;
+            struct hseg **e = h->seg_cache[(a >> 20) & (HSEG_CACHE - 1)];
+            e[1] = e[0];
+            e[0] = s;
             return s;
         }
     }

@@ -40,6 +40,24 @@ static void set_status_error(int32_t st)
     SetLastError(RtlNtStatusToDosError(st));
 }
 
+/* The last error of a failed HeapCreate / HeapReAlloc / HeapFree, as
+ * kernel32 and ntdll leave it: a pointer that is no block of the heap (or
+ * a block whose header or neighbours are damaged) is
+ * ERROR_INVALID_PARAMETER (spec item 75); any lack of memory - address
+ * space, commit (STATUS_COMMITMENT_LIMIT from the page provider), the
+ * heap's maximum - is ERROR_NOT_ENOUGH_MEMORY (items 71, 81, 82), never
+ * ERROR_COMMITMENT_LIMIT; success (HeapReAlloc of NULL, item 84) is
+ * NO_ERROR. */
+static void set_heap_error(int32_t st)
+{
+    if (st == STATUS_SUCCESS)
+        SetLastError(ERROR_SUCCESS);
+    else if (st == STATUS_INVALID_PARAMETER || st == STATUS_HEAP_CORRUPTION)
+        SetLastError(ERROR_INVALID_PARAMETER);
+    else
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+}
+
 HANDLE WINAPI GetProcessHeap(void)
 {
     return process_heap;
@@ -63,7 +81,7 @@ HANDLE WINAPI HeapCreate(DWORD flOptions, SIZE_T dwInitialSize, SIZE_T dwMaximum
     }
     struct heap *h = heap_create(flOptions, dwInitialSize, dwMaximumSize, &st);
     if (h == NULL) {
-        set_status_error(st);
+        set_heap_error(st ? st : STATUS_NO_MEMORY);
         return NULL;
     }
     heaps[heap_count++] = h;
@@ -102,7 +120,7 @@ LPVOID WINAPI HeapReAlloc(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem, SIZE_T dwBy
     void *p = heap_realloc(hHeap, dwFlags, lpMem, dwBytes, &st);
 
     if (p == NULL)
-        set_status_error(st);
+        set_heap_error(st);
     return p;
 }
 
@@ -112,7 +130,7 @@ BOOL WINAPI HeapFree(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem)
 
     if (heap_free(hHeap, dwFlags, lpMem, &st))
         return TRUE;
-    set_status_error(st);
+    set_heap_error(st);
     return FALSE;
 }
 

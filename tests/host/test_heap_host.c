@@ -971,6 +971,40 @@ static void pol_quick_lists_drain(void)
     HeapDestroy(h);
 }
 
+static void pol_realloc_regions(void)
+{
+    HANDLE h = HeapCreate(0, 0, 0);
+    ASSERT(h);
+    SIZE_T r0 = heap_host_reserved_bytes(), c0 = heap_host_committed_bytes();
+    char *p = HeapAlloc(h, 0, 1000);
+    memset(p, 9, 1000);
+    p = HeapReAlloc(h, 0, p, 100000); /* grows into a region of its own */
+    ASSERT(p);
+    EXPECT(!in_regions(h, p));
+    EXPECT(p[999] == 9);
+    char *q = HeapReAlloc(h, HEAP_REALLOC_IN_PLACE_ONLY, p, 150000); /* room to grow in place */
+    EXPECT(q == p);
+    EXPECT(HeapFree(h, 0, p));
+    EXPECT_EQ(heap_host_reserved_bytes(), r0); /* the region went at once */
+    /* with another region alive a freed one may be kept for reuse ... */
+    void *keep = HeapAlloc(h, 0, 0x80000);
+    p = HeapReAlloc(h, 0, HeapAlloc(h, 0, 10), 100000);
+    EXPECT(HeapFree(h, 0, p));
+    p = HeapReAlloc(h, HEAP_ZERO_MEMORY, HeapAlloc(h, 0, 10), 90000);
+    int zero = 1;
+    for (int i = 10; i < 90000; i++)
+        zero &= p[i] == 0;
+    EXPECT(zero); /* (a reused region is zeroed on request) */
+    EXPECT(HeapFree(h, 0, p));
+    EXPECT_HEAP_OK(h);
+    HeapCompact(h, 0); /* ... and HeapCompact lets it go */
+    EXPECT(HeapFree(h, 0, keep));
+    EXPECT_EQ(heap_host_reserved_bytes(), r0);
+    EXPECT(heap_host_committed_bytes() - c0 < 0x100000);
+    EXPECT_HEAP_OK(h);
+    HeapDestroy(h);
+}
+
 /* ================= random operations against a shadow model ================= */
 
 struct slot {
@@ -1278,6 +1312,7 @@ static const struct test_case cases[] = {
     CASE(rob_double_free_many),
     CASE(pol_shrunk_heap_gives_back),
     CASE(pol_quick_lists_drain),
+    CASE(pol_realloc_regions),
     CASE(rnd_1m_ops_growable),
     CASE(rnd_200k_ops_no_serialize_small_slots),
     CASE(rnd_200k_ops_checking),
