@@ -429,6 +429,28 @@ def double_fault_check():
     return Run("double-fault-report", "test=stackoverflow", expect=expect)
 
 
+def host_test_totals(build):
+    """The heap engine's host tests (make host-test, run before the boots):
+    their result line in BUILD/host/test-results.txt, failing names after it.
+    A missing or unreadable file is one failure: the tests did not run."""
+    path = os.path.join(build, "host", "test-results.txt")
+    try:
+        lines = [l.rstrip("\n") for l in open(path)]
+    except OSError:
+        lines = []
+    m = next((SUMMARY_RE.match(l) for l in lines if SUMMARY_RE.match(l)), None)
+    if m is None:
+        print("FAIL host-heap-tests              no result in %s" % path)
+        return (0, 1, 0)
+    p, f, s = (int(g or 0) for g in m.groups())
+    print("%s host-heap-tests              %s %3d passed %3d failed %3d skipped"
+          % ("PASS" if f == 0 else "FAIL", "asan+ubsan      ", p, f, s))
+    for l in lines:
+        if l.startswith("not ok") or l.startswith("FAIL"):
+            print("  " + l)
+    return (p, f, s)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
@@ -454,6 +476,9 @@ def main():
     for run in done:
         report(run)
         for i, v in enumerate(run_totals(run)):
+            totals[i] += v
+    if args.suites is None:
+        for i, v in enumerate(host_test_totals(args.build)):
             totals[i] += v
     print("harness: %d QEMU boots in %.1fs, logs in %s/logs"
           % (len(done), time.monotonic() - start, args.build))
