@@ -6,6 +6,7 @@
 #   make test       every test suite; last line "N passed, N failed"
 #                   (SUITES=pmm,vm selects kernel suites)
 #   make debug      QEMU halted with a GDB stub, gdb attached, break at kmain
+#   make vmmap-svg  build/vmmap.svg: an address-space and a heap block map from the console
 #   make clean
 #
 # Missing Debian packages are installed when run as root (tools/ensure-tools.sh).
@@ -41,6 +42,7 @@ KERNEL_OBJS := \
 	kernel/cmdline.o kernel/shell.o kernel/usercopy.o kernel/usercopy_raw.o \
 	kernel/usermode.o kernel/process.o kernel/elf.o kernel/syscall.o kernel/programs.o \
 	kernel/thread.o kernel/switch.o
+KERNEL_OBJS += kernel/console_util.o kernel/console_cmds_sys.o kernel/console_cmds_vm.o kernel/console_cmds_pte.o kernel/console_cmds_heap.o kernel/console_demo.o
 
 MM_OBJS := mm/pmm.o mm/paging.o mm/kpool.o mm/vad.o mm/vm.o mm/virtual.o \
 	mm/heap.o mm/heap_segment.o mm/heap_large.o mm/heap_walk.o mm/heap_check.o \
@@ -102,10 +104,13 @@ $(BUILD)/kernel.elf: $(OBJS) linker.ld tools/mksyms.py
 	$(OBJDUMP) -d -S $@ > $(BUILD)/kernel.asm
 
 iso: $(BUILD)/kernel.iso
-$(BUILD)/kernel.iso: $(BUILD)/kernel.elf iso/grub.cfg | tools-iso
+# User programs the ISO carries as multiboot modules, for the console's `run`.
+ISO_PROGRAMS := $(patsubst tests/user/%.c,$(BUILD)/user/%.elf,$(wildcard $(addprefix tests/user/,hello.c demo_new.c ucrash_av.c)))
+$(BUILD)/kernel.iso: $(BUILD)/kernel.elf iso/grub.cfg $(ISO_PROGRAMS) | tools-iso
 	rm -rf $(BUILD)/isodir
-	mkdir -p $(BUILD)/isodir/boot/grub
+	mkdir -p $(BUILD)/isodir/boot/grub $(BUILD)/isodir/boot/programs
 	cp $(BUILD)/kernel.elf $(BUILD)/isodir/boot/kernel.elf
+	$(if $(ISO_PROGRAMS),cp $(ISO_PROGRAMS) $(BUILD)/isodir/boot/programs/)
 	cp iso/grub.cfg $(BUILD)/isodir/boot/grub/grub.cfg
 	grub-mkrescue -o $@ $(BUILD)/isodir 2>$(BUILD)/grub-mkrescue.log || \
 		{ cat $(BUILD)/grub-mkrescue.log; exit 1; }
@@ -130,17 +135,28 @@ bench: $(BUILD)/user/bench/ubench.elf | tools-run
 		--user $(BUILD)/user/bench/ubench.elf
 
 GDB_PORT ?= 1234
+# DEBUG_BATCH=1 without APPEND: on to the idle console, then the gdb helpers (tools/gdb/winmm.py).
+DEBUG_HELPERS := -ex 'break shell_wait_input' -ex continue -ex 'pte kmain' -ex 'vmmap kernel' -ex heapwalk
 debug: $(BUILD)/kernel.elf | tools-debug
 	$(QEMU) $(QEMU_BASE) -serial file:$(BUILD)/debug.serial -S -gdb tcp:127.0.0.1:$(GDB_PORT) \
 		-kernel $(BUILD)/kernel.elf $(if $(APPEND),-append "$(APPEND)") & \
 	qpid=$$!; \
-	gdb -q -nx $(if $(DEBUG_BATCH),-batch) -ex 'set architecture i386' \
+	gdb -q -nx $(if $(DEBUG_BATCH),-batch) -ex 'set architecture i386' -x tools/gdb/winmm.py \
 		-ex 'target remote 127.0.0.1:$(GDB_PORT)' -ex 'break kmain' -ex continue \
-		$(if $(DEBUG_BATCH),-ex bt -ex 'info registers eip') $(BUILD)/kernel.elf; \
+		$(if $(DEBUG_BATCH),-ex bt -ex 'info registers eip' $(if $(APPEND),,$(DEBUG_HELPERS))) $(BUILD)/kernel.elf; \
 	kill $$qpid 2>/dev/null; wait $$qpid 2>/dev/null; true
 
 clean:
 	rm -rf $(BUILD)
+
+# The console's pictures: boot it, play tools/vmmap-scene.txt, and draw the
+# vmmap -m / heap -m dumps it prints into $(BUILD)/vmmap.svg (tools/vmmap_svg.py).
+# DUMP=file draws a dump saved from a `make run` session instead.
+.PHONY: vmmap-svg
+vmmap-svg: $(if $(DUMP),,$(BUILD)/kernel.elf) | tools-run
+	$(if $(DUMP),,$(PYTHON) tools/console_drive.py --kernel $(BUILD)/kernel.elf --from-prompt \
+		--script tools/vmmap-scene.txt --out $(BUILD)/vmmap-dump.txt)
+	$(PYTHON) tools/vmmap_svg.py $(or $(DUMP),$(BUILD)/vmmap-dump.txt) -o $(BUILD)/vmmap.svg
 
 -include $(OBJS:.o=.d)
 

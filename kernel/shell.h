@@ -3,5 +3,7 @@
 #define KERNEL_SHELL_H
 
 void shell_run(void) __attribute__((noreturn));
+/* Called when the console starts waiting for input (a debugger's stop). */
+void shell_wait_input(void);
 
 #endif

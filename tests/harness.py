@@ -429,6 +429,14 @@ def double_fault_check():
     return Run("double-fault-report", "test=stackoverflow", expect=expect)
 
 
+def console_runs(build):
+    """The study console's runs (tests/console_checks.py): scripts typed into
+    the console, checked against the state they set up, QEMU's page walker,
+    the gdb helpers and the SVG renderer."""
+    import console_checks
+    return console_checks.runs(build, Run, qmp_human)
+
+
 def host_test_totals(build):
     """The heap engine's host tests (make host-test, run before the boots):
     their result line in BUILD/host/test-results.txt, failing names after it.
@@ -466,7 +474,7 @@ def main():
         runs = suite_runs(args.suites)
         if args.suites is None:
             runs += [selftest_check(), iso_smoke(args.build), qmp_page_table_check(),
-                     double_fault_check()]
+                     double_fault_check()] + console_runs(args.build)
         if args.suites is None or "user" in args.suites.split(","):
             runs += user_program_runs(args.build)
     start = time.monotonic()
