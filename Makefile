@@ -128,11 +128,14 @@ test: host-test $(BUILD)/kernel.elf $(BUILD)/kernel.iso user-programs | tools-ru
 	$(PYTHON) tests/harness.py --build $(BUILD) $(if $(SUITES),--suites $(SUITES))
 
 # Benchmarks: a release build (no frame poisoning) booted under
-# -icount shift=0, where the TSC counts retired guest instructions.
+# -icount shift=0, where the TSC counts retired guest instructions; then
+# the host heap benchmark (bench-host: the engine and its CRT against
+# glibc, jemalloc and mimalloc).
 bench: $(BUILD)/user/bench/ubench.elf | tools-run
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/release KDEFS=-DPMM_POISON=0 $(BUILD)/release/kernel.elf
 	$(PYTHON) tests/bench.py --kernel $(BUILD)/release/kernel.elf --logs $(BUILD)/logs \
 		--user $(BUILD)/user/bench/ubench.elf
+	@$(MAKE) --no-print-directory bench-host
 
 GDB_PORT ?= 1234
 # DEBUG_BATCH=1 without APPEND: on to the idle console, then the gdb helpers (tools/gdb/winmm.py).
@@ -321,7 +324,7 @@ run-user: run-user-build | tools-run
 #   make host-test   the host tests; the result line and failing names go
 #                    to build/host/test-results.txt (under `make test` a
 #                    failure is recorded there instead of stopping make)
-#   make bench-host  the comparison table (about 3 minutes)
+#   make bench-host  the comparison table (about a minute; `make bench` runs it too)
 #
 HOST_CC      ?= gcc
 HOST_BUILD   := $(BUILD)/host
@@ -334,7 +337,7 @@ BENCH_TOOLS  := /usr/include/jemalloc/jemalloc.h:libjemalloc-dev /usr/include/mi
 HOSTLIB_OBJS := $(HOSTLIB_SRCS:%.c=$(HOST_BUILD)/obj/%.o)
 HOSTLIB_ASAN := $(HOSTLIB_SRCS:%.c=$(HOST_BUILD)/asan/%.o)
 HEAP_I686    := $(addprefix $(BUILD)/,$(HEAP_SRCS:.c=.o))
-BENCH_EXES   := $(addprefix $(HOST_BUILD)/bench_heap_,project glibc jemalloc mimalloc)
+BENCH_EXES   := $(addprefix $(HOST_BUILD)/bench_heap_,project project_crt glibc jemalloc mimalloc)
 
 .PHONY: host-heap host-test bench-host tools-host tools-bench
 
@@ -380,6 +383,8 @@ host-test: $(HOST_BUILD)/test_heap_host $(HEAP_I686)
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(HOST_BUILD)/include
 $(HOST_BUILD)/bench_heap_project: tests/host/bench_heap.c $(HOST_BUILD)/libheap.a | tools-bench
 	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_IMPL=1 -o $@ $< $(HOST_BUILD)/libheap.a -lpthread
+$(HOST_BUILD)/bench_heap_project_crt: tests/host/bench_heap.c $(HOST_BUILD)/libheap.a | tools-bench
+	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_IMPL=5 -o $@ $< $(HOST_BUILD)/libheap.a -lpthread
 $(HOST_BUILD)/bench_heap_glibc: tests/host/bench_heap.c | tools-bench
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_IMPL=2 -o $@ $<

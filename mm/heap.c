@@ -44,12 +44,17 @@ static size_t round_gran(size_t n)
 /* ---- failure reporting ---- */
 
 /* Record st for the caller and raise where the heap or the call asks for
- * it.  Called without the heap lock. */
+ * it.  Called without the heap lock.  Any shortage (no address space,
+ * STATUS_COMMITMENT_LIMIT from the page provider, the heap's maximum) is
+ * STATUS_NO_MEMORY, for the caller and for HEAP_GENERATE_EXCEPTIONS
+ * (spec item 73; heap.h). */
 static void fail(uint32_t flags, int32_t st, int32_t *status)
 {
+    int corrupt = st == HST_INVALID_PARAMETER || st == HST_HEAP_CORRUPTION;
+    if (!corrupt)
+        st = HST_NO_MEMORY;
     if (status)
         *status = st;
-    int corrupt = st == HST_INVALID_PARAMETER || st == HST_HEAP_CORRUPTION;
     if (corrupt && (flags & HEAP_X_TERMINATE_ON_CORRUPTION))
         heap_os_raise(HST_HEAP_CORRUPTION);
     else if (flags & HEAP_GENERATE_EXCEPTIONS)
@@ -324,9 +329,31 @@ static void decommit_trim(struct heap *h, size_t low)
     }
 }
 
+/* Move every parked block into the back end (coalescing them). */
+static void quick_drain(struct heap *h)
+{
+    while (h->quick_bytes && quick_flush(h, ~0u, ~(size_t)0))
+        ;
+}
+
+/* The last resort before an allocation fails for lack of space (the heap
+ * cannot grow: a fixed-size heap at its maximum, or no address space or
+ * commit left): blocks parked on the quick lists may add up, with their
+ * free neighbours, to what is asked, so drain them all and look again.
+ * O(parked blocks), once: afterwards nothing is parked. */
+__attribute__((noinline)) static struct fblk *block_find_drained(struct heap *h, uint32_t g)
+{
+    quick_drain(h);
+    size_t live = heap_live(h);
+    h->quick_budget = live > HEAP_QUICK_MIN ? live : HEAP_QUICK_MIN;
+    struct fblk *f = bins_find(h, 0, g);
+    return f ? f : bins_find(h, 1, g);
+}
+
 /* A busy back-end block of g granules for `size` requested bytes, or NULL
  * with *st.  Committed free blocks first; then, after draining a batch of
- * parked blocks, decommitted ones; then a new segment. */
+ * parked blocks, decommitted ones; then a new segment; failing that, all
+ * parked blocks drained. */
 static struct hblk *block_alloc(struct heap *h, size_t size, uint32_t g, int32_t *st)
 {
     struct fblk *f = bins_find(h, 0, g);
@@ -343,11 +370,14 @@ static struct hblk *block_alloc(struct heap *h, size_t size, uint32_t g, int32_t
             f = bins_find(h, 1, g);
         if (!f) {
             uint32_t gr = g >= SL_COUNT ? g + (1u << (fls32(g) - SL_LOG2)) : g;
-            if (!hseg_grow(h, gr)) {
+            if (hseg_grow(h, gr))
+                f = bins_find(h, 1, g);
+            else if (h->quick_bytes)
+                f = block_find_drained(h, g);
+            if (!f) {
                 *st = HST_NO_MEMORY;
                 return NULL;
             }
-            f = bins_find(h, 1, g);
         }
     }
     struct hseg *s = f ? hseg_find(h, (uintptr_t)f) : NULL;
@@ -613,7 +643,10 @@ __attribute__((noinline, cold)) static int quick_window_done(struct heap *h)
     return 1;
 }
 
-/* Free p, lock held (or not needed): park, back end, or large block. */
+/* Free p, lock held (or not needed): park, back end, or large block.
+ * With tail checking (such heaps park nothing), a block written past its
+ * end is refused with STATUS_HEAP_CORRUPTION and stays busy, the damage
+ * in place for the caller to see; the heap itself is intact. */
 static int32_t free_any(struct heap *h, void *p)
 {
     struct hseg *s = NULL;
@@ -624,6 +657,8 @@ static int32_t free_any(struct heap *h, void *p)
             quick_window(h);
         if (parked)
             return 0;
+        if ((h->flags & HEAP_TAIL_CHECKING_ENABLED) && !blk_tail_ok(b))
+            return HST_HEAP_CORRUPTION;
         int32_t st = free_block(h, s, b);
         if (st)
             heap_corrupt(h);
@@ -634,6 +669,8 @@ static int32_t free_any(struct heap *h, void *p)
     struct hlarge *l = hlarge_find(h, p);
     if (!l)
         return HST_INVALID_PARAMETER;
+    if (!hlarge_ok(h, l))
+        return HST_HEAP_CORRUPTION;
     hlarge_free(h, l, 1);
     return 0;
 }
@@ -747,6 +784,10 @@ static void *realloc_locked(struct heap *h, uint32_t flags, void *p, size_t size
         *st = HST_INVALID_PARAMETER;
         return NULL;
     }
+    if ((h->flags & HEAP_TAIL_CHECKING_ENABLED) && (b ? !blk_tail_ok(b) : !hlarge_ok(h, l))) {
+        *st = HST_HEAP_CORRUPTION; /* written past its end: left as it is, as HeapFree does */
+        return NULL;
+    }
     if (size > HEAP_MAX_REQUEST || (h->maximum && size >= HEAP_FIXED_LIMIT)) {
         *st = HST_NO_MEMORY;
         return NULL;
@@ -835,7 +876,7 @@ int heap_validate(struct heap *h, uint32_t flags, const void *p)
         l = b ? NULL : hlarge_find(h, p);
         ok = b ? blk_neighbours_ok(h, s, b) &&
                      (!(h->flags & HEAP_TAIL_CHECKING_ENABLED) || blk_tail_ok(b))
-               : l != NULL;
+               : l != NULL && hlarge_ok(h, l);
     }
     unlock(h, flags);
     return ok;
@@ -872,8 +913,7 @@ size_t heap_compact(struct heap *h, uint32_t flags)
     size_t best = 0;
     flags |= h->flags;
     lock(h, flags);
-    while (h->quick_bytes && quick_flush(h, ~0u, ~(size_t)0))
-        ;
+    quick_drain(h);
     hlarge_drop_cache(h);
     size_t live = heap_live(h);
     h->quick_budget = live > HEAP_QUICK_MIN ? live : HEAP_QUICK_MIN;
@@ -908,13 +948,19 @@ struct heap *heap_create(uint32_t options, size_t initial, size_t maximum, int32
         goto out;
     if (max && init > max)
         init = max;
-    size_t span = max ? round_gran(max) : round_gran(init);
-    if (!max && span < HEAP_DEFAULT_RESERVE)
-        span = HEAP_DEFAULT_RESERVE;
-    size_t hc = hseg_header_commit(span, sizeof(struct heap));
-    if (span < hc + HPAGE)
-        span = round_gran(hc + HPAGE);
+    /* A fixed-size heap reserves its maximum rounded to the reservation
+     * granularity, but its blocks stop at the maximum (page-rounded, and
+     * at least one page past the heap's own structures): items 64, 87. */
+    size_t usable = max ? max : round_gran(init);
+    if (!max && usable < HEAP_DEFAULT_RESERVE)
+        usable = HEAP_DEFAULT_RESERVE;
+    size_t hc = hseg_header_commit(round_gran(usable), sizeof(struct heap));
+    if (usable < hc + HPAGE)
+        usable = pg_up(hc + HPAGE);
+    size_t span = round_gran(usable);
     hc = hseg_header_commit(span, sizeof(struct heap));
+    if (usable < hc + HPAGE) /* (a bigger bitmap for a bigger span) */
+        span = round_gran(usable = pg_up(hc + HPAGE));
     unsigned osf = (options & HEAP_CREATE_ENABLE_EXECUTE) ? HEAP_OS_EXECUTE : 0;
     void *base = heap_os_reserve(span, osf);
     if (!base)
@@ -932,13 +978,13 @@ struct heap *heap_create(uint32_t options, size_t initial, size_t maximum, int32
     h->os_flags = osf;
     h->cookie = mix32((uint32_t)(uintptr_t)base ^ (++heap_seq * 0x9E3779B9u)) | 0x01000000u;
     h->magic = HEAP_MAGIC;
-    h->maximum = max ? span : 0;
+    h->maximum = max ? usable : 0;
     h->quick_max_g = (h->flags & HEAP_CHECKING) ? 0 : HQUICK_MAX_G;
     h->quick_budget = HEAP_QUICK_MIN;
     h->flush_cls = HMIN_G;
     h->seg_next = span * 2 > HEAP_SEG_MAX ? HEAP_SEG_MAX : span * 2;
     heap_os_lock_init(&h->lock);
-    if ((st = hseg_init(h, &h->seg0, (uintptr_t)base, span, sizeof(struct heap))) != 0 ||
+    if ((st = hseg_init(h, &h->seg0, (uintptr_t)base, span, usable, sizeof(struct heap))) != 0 ||
         (init > hc && (st = hseg_commit(h, &h->seg0, h->seg0.lo, (uintptr_t)base + init)) != 0)) {
         heap_os_lock_destroy(&h->lock);
         heap_os_release(base, span);

@@ -6,10 +6,13 @@
  * Failures return NULL / 0 and store an NTSTATUS in *status (only on
  * failure; status may be NULL), for the wrapper's last error:
  * STATUS_NO_MEMORY (alloc, realloc; also a realloc that cannot stay in
- * place), STATUS_INVALID_PARAMETER (free/realloc of a pointer that is not
+ * place; any shortage, the page provider's STATUS_COMMITMENT_LIMIT
+ * included), STATUS_INVALID_PARAMETER (free/realloc of a pointer that is not
  * a live block of this heap: double free, foreign or interior pointer,
  * broken header -- nothing is changed), STATUS_HEAP_CORRUPTION (the
- * engine found its own structures damaged), STATUS_NO_MORE_ENTRIES (end
+ * engine found its own structures damaged; with tail checking, free or
+ * realloc of a block written past its end, which is left busy and
+ * untouched), STATUS_NO_MORE_ENTRIES (end
  * of a walk).  heap_realloc(p = NULL) returns NULL with STATUS_SUCCESS.
  * Exceptions (heap_os_raise, after the lock is released): with
  * HEAP_GENERATE_EXCEPTIONS (per call or at creation) STATUS_NO_MEMORY for

@@ -130,18 +130,8 @@ static int check_large(struct heap *h, struct tally *t)
     for (struct hlarge *l = h->large; l; prev = l, l = l->next) {
         if (++n > h->nlarge)
             return bad + 1;
-        if (l->magic != (HLARGE_MAGIC ^ h->cookie ^ (uint32_t)(uintptr_t)l) || l->prev != prev ||
-            !hdr_ok(h, hlarge_hdr(l)->w0, hlarge_hdr(l)->w1) || l->commit > l->reserve ||
-            HLARGE + l->size > l->commit)
+        if (l->prev != prev || !hlarge_ok(h, l))
             bad++;
-        if ((h->flags & HEAP_TAIL_CHECKING_ENABLED)) {
-            const uint8_t *p = (const uint8_t *)hlarge_data(l) + l->size;
-            for (size_t k = 0; k < l->commit - HLARGE - l->size; k++)
-                if (p[k] != HFILL_TAIL) {
-                    bad++;
-                    break;
-                }
-        }
         commit += l->commit;
         t->nbusy++;
         t->in_use += l->size;

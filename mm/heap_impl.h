@@ -146,7 +146,9 @@ struct qblk {                               /* parked block: on a quick list */
 };
 _Static_assert(sizeof(struct hblk) == HHDR, "8-byte block header");
 
-/* A segment: one reservation holding blocks from `lo` to `lo + len`. */
+/* A segment: one reservation holding blocks from `lo` to `lo + len`
+ * (a fixed heap's blocks stop at its maximum, short of the reservation's
+ * end, which is rounded to the granularity). */
 struct hseg {
     uintptr_t base;                         /* reservation base */
     size_t span;                            /* reserved bytes */
@@ -195,7 +197,8 @@ struct heap {
     /* cold */
     uint32_t magic;
     uint32_t os_flags;
-    size_t maximum;                         /* fixed-size heap: reserved maximum; 0 growable */
+    size_t maximum;                         /* fixed-size heap: usable bytes from the base
+                                               (the page-rounded maximum); 0 growable */
     size_t committed, peak_committed, reserved;
     size_t large_committed;                 /* committed bytes of large blocks */
     size_t seg_next;                        /* span of the next segment */
@@ -369,13 +372,15 @@ static inline struct hseg *hseg_find(struct heap *h, uintptr_t a)
 int32_t hseg_commit(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_t hi);
 void hseg_decommit(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_t hi);
 size_t hseg_header_commit(size_t span, size_t struct_bytes);
-int32_t hseg_init(struct heap *h, struct hseg *s, uintptr_t base, size_t span, size_t struct_bytes);
+int32_t hseg_init(struct heap *h, struct hseg *s, uintptr_t base, size_t span, size_t usable,
+                  size_t struct_bytes);
 int hseg_grow(struct heap *h, uint32_t g);
 void hseg_fill_free(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_t hi);
 uintptr_t hseg_check_fill(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_t hi);
 
 
 struct hlarge *hlarge_find(struct heap *h, const void *p);
+int hlarge_ok(const struct heap *h, const struct hlarge *l);
 void *hlarge_alloc(struct heap *h, uint32_t flags, size_t size, size_t reserve_extra, int32_t *st);
 void hlarge_free(struct heap *h, struct hlarge *l, int may_cache);
 void hlarge_drop_cache(struct heap *h);

@@ -35,6 +35,24 @@ struct hlarge *hlarge_find(struct heap *h, const void *p)
     return NULL;
 }
 
+/* The large block l (found by hlarge_find) is intact: its header, its
+ * bounds and, with tail checking, the fill from its end to the end of
+ * its committed pages (a write past the end). */
+int hlarge_ok(const struct heap *h, const struct hlarge *l)
+{
+    const struct hblk *b = (const struct hblk *)((const char *)l + HLARGE - HHDR);
+    if (l->magic != large_magic(h, l) || !hdr_ok(h, b->w0, b->w1) || l->commit > l->reserve ||
+        HLARGE + l->size > l->commit)
+        return 0;
+    if (h->flags & HEAP_TAIL_CHECKING_ENABLED) {
+        const uint8_t *t = (const uint8_t *)l + HLARGE + l->size;
+        for (size_t k = 0; k < l->commit - HLARGE - l->size; k++)
+            if (t[k] != HFILL_TAIL)
+                return 0;
+    }
+    return 1;
+}
+
 /* A cached region that holds `commit` bytes, resized to them; NULL if
  * none (or its pages cannot be committed). */
 static struct hlarge *rcache_take(struct heap *h, size_t commit)

@@ -147,12 +147,15 @@ static uint32_t chunk_g(uintptr_t c, uintptr_t end)
     return g;
 }
 
-/* Lay out a segment whose first hseg_header_commit() bytes are committed
- * (and zero), struct_bytes of them taken by the structure at its base:
- * bitmap, then free blocks of at most HMAX_G granules covering the rest,
- * each with its header and links committed.  Returns 0, or the commit
- * failure with the segment's accounting undone (the caller releases it). */
-int32_t hseg_init(struct heap *h, struct hseg *s, uintptr_t base, size_t span, size_t struct_bytes)
+/* Lay out a segment of `span` reserved bytes whose first
+ * hseg_header_commit() bytes are committed (and zero), struct_bytes of
+ * them taken by the structure at its base: bitmap, then free blocks of at
+ * most HMAX_G granules covering the rest up to base + usable (a fixed
+ * heap's maximum; span otherwise), each with its header and links
+ * committed.  Returns 0, or the commit failure with the segment's
+ * accounting undone (the caller releases it). */
+int32_t hseg_init(struct heap *h, struct hseg *s, uintptr_t base, size_t span, size_t usable,
+                  size_t struct_bytes)
 {
     size_t hc = hseg_header_commit(span, struct_bytes);
     s->base = base;
@@ -160,7 +163,7 @@ int32_t hseg_init(struct heap *h, struct hseg *s, uintptr_t base, size_t span, s
     s->npages = (uint32_t)(span >> HPAGE_SHIFT);
     s->cmap = (uint32_t *)(base + ((struct_bytes + 3) & ~(size_t)3));
     s->lo = seg_first_block(base, span, struct_bytes);
-    s->len = ((base + span - s->lo) >> HG_SHIFT) << HG_SHIFT;
+    s->len = ((base + usable - s->lo) >> HG_SHIFT) << HG_SHIFT;
     s->committed = 0;
     s->index = h->nsegs;
     bits_set(s->cmap, 0, (uint32_t)(hc >> HPAGE_SHIFT), 1);
@@ -214,7 +217,7 @@ int hseg_grow(struct heap *h, uint32_t g)
         return 0;
     }
     struct hseg *s = (struct hseg *)base;
-    if (hseg_init(h, s, (uintptr_t)base, span, sizeof(struct hseg))) {
+    if (hseg_init(h, s, (uintptr_t)base, span, span, sizeof(struct hseg))) {
         heap_os_release(base, span);
         return 0;
     }

@@ -22,9 +22,10 @@ static int walk_region(struct heap *h, struct heap_walk_entry *e, uint32_t i)
     e->size = (uint32_t)(s->lo - s->base);
     e->flags = PROCESS_HEAP_REGION;
     e->u.region.committed = (uint32_t)s->committed;
-    e->u.region.uncommitted = (uint32_t)(s->span - s->committed);
+    uintptr_t end = pg_up(s->lo + s->len); /* a fixed heap: its maximum, not the reservation */
+    e->u.region.uncommitted = (uint32_t)(end - s->base - s->committed);
     e->u.region.first = (void *)s->lo;
-    e->u.region.last = (void *)(s->base + s->span);
+    e->u.region.last = (void *)end;
     return 1;
 }
 

@@ -23,6 +23,7 @@ static pthread_mutex_t resv_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct resv *resv;           /* sorted by base */
 static size_t nresv, cap_resv;
 static size_t committed_now, committed_peak, reserved_now;
+static size_t commit_limit;         /* tests: commits past this fail (0: none) */
 static __thread uint64_t os_ns;     /* time spent in page calls, this thread */
 static unsigned long long os_calls; /* page calls, all threads */
 
@@ -113,6 +114,11 @@ int32_t heap_os_commit(void *addr, size_t size, unsigned flags)
     if (i == nresv || (uintptr_t)addr + size - resv[i].base > resv[i].size) {
         fprintf(stderr, "heap_os_commit: %p+%zu outside any reservation\n", addr, size);
         abort();
+    }
+    if (commit_limit && committed_now + size > commit_limit) { /* as VirtualAlloc past the limit */
+        pthread_mutex_unlock(&resv_lock);
+        os_ns += now_ns() - t0;
+        return (int32_t)0xC000012D; /* STATUS_COMMITMENT_LIMIT */
     }
     int r = mprotect(addr, size, prot);
     if (r == 0)
@@ -215,6 +221,12 @@ SIZE_T heap_host_reserved_bytes(void)
     size_t n = reserved_now;
     pthread_mutex_unlock(&resv_lock);
     return n;
+}
+void heap_host_set_commit_limit(SIZE_T bytes)
+{
+    pthread_mutex_lock(&resv_lock);
+    commit_limit = bytes;
+    pthread_mutex_unlock(&resv_lock);
 }
 void heap_host_reset_peak(void)
 {

@@ -95,6 +95,10 @@ SIZE_T heap_host_committed_bytes(void);
 SIZE_T heap_host_committed_peak(void);
 SIZE_T heap_host_reserved_bytes(void);
 void heap_host_reset_peak(void);
+/* Host only, for tests: commits that would take the provider's committed
+ * bytes past `bytes` fail with STATUS_COMMITMENT_LIMIT, as VirtualAlloc
+ * does at the commit limit (0: no limit, the default). */
+void heap_host_set_commit_limit(SIZE_T bytes);
 /* Host only: nanoseconds this thread spent in page-provider calls, and
  * the number of those calls (all threads). */
 unsigned long long heap_host_os_ns(void);

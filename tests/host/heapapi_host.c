@@ -22,6 +22,7 @@ static DWORD status_to_error(int32_t st)
     switch ((uint32_t)st) {
     case 0: return NO_ERROR;
     case 0xC0000017u: return ERROR_NOT_ENOUGH_MEMORY;
+    case 0xC000012Du: return ERROR_NOT_ENOUGH_MEMORY; /* (the engine reports STATUS_NO_MEMORY) */
     case 0x8000001Au: return ERROR_NO_MORE_ITEMS;
     case 0xC0000008u: return ERROR_INVALID_HANDLE;
     default: return ERROR_INVALID_PARAMETER;

@@ -146,10 +146,14 @@ static void i64_heapcreate_options(void)
     PROCESS_HEAP_ENTRY e = { 0 };
     EXPECT(HeapWalk(f, &e));
     EXPECT(e.wFlags & PROCESS_HEAP_REGION);
-    EXPECT_EQ(e.Region.dwCommittedSize + e.Region.dwUnCommittedSize, 0x30000); /* reserved, 64K-rounded */
+    /* The region is the maximum rounded to pages (the reservation behind
+     * it is 64K-rounded, the rest of it never used: item 87). */
+    EXPECT_EQ(e.Region.dwCommittedSize + e.Region.dwUnCommittedSize, 0x21000);
+    EXPECT((char *)e.Region.lpLastBlock == (char *)f + 0x21000);
     EXPECT(e.Region.dwCommittedSize % 4096 == 0);
     EXPECT(HeapAlloc(f, 0, 0x30000) == NULL);
-    EXPECT(HeapAlloc(f, 0, 0x1F000) != NULL);
+    EXPECT(HeapAlloc(f, 0, 0x21000 - 0x2000) == NULL);
+    EXPECT(HeapAlloc(f, 0, 0x1C000) != NULL); /* 0x21000 less the host heap's ~12 KiB */
     EXPECT_HEAP_OK(f);
     EXPECT(HeapDestroy(f));
     /* initial commit rounded up to pages */
@@ -315,6 +319,43 @@ static void j73_generate_exceptions(void)
     EXPECT_RAISES(0, HeapAlloc(g, 0, 0x100)); /* success raises nothing */
     EXPECT_HEAP_OK(g);
     HeapDestroy(g);
+}
+
+/* Item 73 when the commit runs out (the page provider says
+ * STATUS_COMMITMENT_LIMIT): the exception is still STATUS_NO_MEMORY, and
+ * without the flag the last error ERROR_NOT_ENOUGH_MEMORY. */
+static void j73_commit_limit_raises_no_memory(void)
+{
+    HANDLE g = HeapCreate(0, 0, 0), x = HeapCreate(HEAP_GENERATE_EXCEPTIONS, 0, 0);
+    ASSERT(g && x);
+    void *p = HeapAlloc(g, 0, 3000), *q = HeapAlloc(x, 0, 3000);
+    ASSERT(p && q);
+    heap_host_set_commit_limit(heap_host_committed_bytes() + 0x20000);
+    /* large block (own region), a new segment, and pages inside a segment */
+    static const SIZE_T sizes[] = { 0x400000, 0x7E000, 0x40000 };
+    for (unsigned i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        EXPECT_RAISES(STATUS_NO_MEMORY, HeapAlloc(g, HEAP_GENERATE_EXCEPTIONS, sizes[i]));
+        EXPECT_RAISES(STATUS_NO_MEMORY, HeapAlloc(g, HEAP_GENERATE_EXCEPTIONS | HEAP_ZERO_MEMORY, sizes[i]));
+        EXPECT_RAISES(STATUS_NO_MEMORY, HeapAlloc(x, 0, sizes[i]));
+        SetLastError(0);
+        EXPECT_RAISES(0, EXPECT(HeapAlloc(g, 0, sizes[i]) == NULL));
+        EXPECT_EQ(GetLastError(), ERROR_NOT_ENOUGH_MEMORY);
+        EXPECT_RAISES(STATUS_NO_MEMORY, HeapReAlloc(g, HEAP_GENERATE_EXCEPTIONS, p, sizes[i]));
+        EXPECT_RAISES(STATUS_NO_MEMORY, HeapReAlloc(x, 0, q, sizes[i]));
+        SetLastError(0);
+        EXPECT(HeapReAlloc(g, 0, p, sizes[i]) == NULL);
+        EXPECT_EQ(GetLastError(), ERROR_NOT_ENOUGH_MEMORY);
+        EXPECT_EQ(HeapSize(g, 0, p), 3000);
+        EXPECT_EQ(HeapSize(x, 0, q), 3000);
+    }
+    heap_host_set_commit_limit(0);
+    void *r = HeapAlloc(x, 0, 0x40000); /* room again */
+    EXPECT(r != NULL);
+    EXPECT(HeapFree(x, 0, r));
+    EXPECT_HEAP_OK(g);
+    EXPECT_HEAP_OK(x);
+    EXPECT(HeapDestroy(g));
+    EXPECT(HeapDestroy(x));
 }
 
 static void j74_free_null_true(void)
@@ -576,6 +617,81 @@ static void l87_fixed_stops_at_max(void)
     EXPECT(HeapAlloc(h, 0, 1000) != NULL); /* freeing makes room again */
     EXPECT_HEAP_OK(h);
     HeapDestroy(h);
+}
+
+/* Item 87 with a maximum that is no multiple of 64 KiB: the blocks stop
+ * at the page-rounded maximum, although the reservation is 64K-rounded. */
+static void l87_fixed_max_not_granularity_multiple(void)
+{
+    static const SIZE_T maxima[] = { 0x11000, 0x18001, 0x2F000, 0x41001 };
+    for (unsigned i = 0; i < sizeof maxima / sizeof *maxima; i++) {
+        SIZE_T max = maxima[i], rounded = (max + 4095) & ~(SIZE_T)4095;
+        SIZE_T r0 = heap_host_reserved_bytes();
+        HANDLE h = HeapCreate(0, 0, max);
+        ASSERT(h);
+        EXPECT_EQ(heap_host_reserved_bytes() - r0, (rounded + 0xFFFF) & ~(SIZE_T)0xFFFF);
+        void *b[512];
+        SIZE_T n = 0, used = 0;
+        while (n < 512 && (b[n] = HeapAlloc(h, 0, 1000)) != NULL)
+            n++;
+        EXPECT(n < 512);
+        used = n * 1008; /* 1000 bytes + the 8-byte header, in 16-byte granules */
+        while (n < 511 && (b[n] = HeapAlloc(h, 0, 1)) != NULL) /* the crumbs too */
+            n++, used += 32; /* the smallest block: header + free-list links */
+        if (used > rounded)
+            FAILED("max 0x%zx: 0x%zx bytes handed out with their headers", max, used);
+        EXPECT(used + 0x4000 >= rounded); /* the host heap's own ~12 KiB */
+        PROCESS_HEAP_ENTRY e = { 0 };
+        EXPECT(HeapWalk(h, &e));
+        EXPECT_EQ(e.Region.dwCommittedSize + e.Region.dwUnCommittedSize, rounded);
+        EXPECT_EQ(heap_host_check(h), 0);
+        for (SIZE_T k = 0; k < n; k++)
+            EXPECT(HeapFree(h, 0, b[k]));
+        EXPECT(HeapDestroy(h));
+    }
+}
+
+/* Item 87: freeing makes room again, also when the freed blocks are
+ * parked on the quick lists: an emptied fixed heap takes one block of
+ * nearly all of it without HeapCompact. */
+static void l87_emptied_fixed_heap_takes_big_block(void)
+{
+    static const SIZE_T maxima[] = { 0x10000, 0x30000, 0x7F000 };
+    static const SIZE_T sizes[] = { 24, 200, 1000 };
+    for (unsigned i = 0; i < sizeof maxima / sizeof *maxima; i++)
+        for (unsigned j = 0; j < sizeof sizes / sizeof *sizes; j++) {
+            HANDLE h = HeapCreate(0, 0, maxima[i]);
+            ASSERT(h);
+            static void *b[40000];
+            SIZE_T n = 0;
+            while (n < 40000 && (b[n] = HeapAlloc(h, 0, sizes[j])) != NULL)
+                n++;
+            EXPECT(n < 40000);
+            for (SIZE_T k = 0; k < n; k += 2) /* every other first: nothing merges at once */
+                EXPECT(HeapFree(h, 0, b[k]));
+            for (SIZE_T k = 1; k < n; k += 2)
+                EXPECT(HeapFree(h, 0, b[k]));
+            SIZE_T one = n * sizes[j];
+            if (one >= 0x7FFF8)
+                one = 0x7FFF0;
+            SetLastError(0);
+            void *p = HeapAlloc(h, 0, one);
+            if (!p)
+                FAILED("emptied fixed heap of max 0x%zx (%zu blocks of %zu) refuses 0x%zx, error %u",
+                       maxima[i], n, sizes[j], one, (unsigned)GetLastError());
+            EXPECT(HeapFree(h, 0, p));
+            /* the same through HeapReAlloc of a small block */
+            void *q = HeapAlloc(h, 0, 16);
+            n = 0;
+            while (n < 40000 && (b[n] = HeapAlloc(h, 0, sizes[j])) != NULL)
+                n++;
+            for (SIZE_T k = 0; k < n; k++)
+                EXPECT(HeapFree(h, 0, b[k]));
+            EXPECT((q = HeapReAlloc(h, 0, q, one - 0x1000)) != NULL);
+            EXPECT(HeapFree(h, 0, q));
+            EXPECT_HEAP_OK(h);
+            EXPECT(HeapDestroy(h));
+        }
 }
 
 static int in_regions(HANDLE h, const void *p)
@@ -849,6 +965,74 @@ static void rob_tail_overrun_found(void)
     EXPECT(HeapValidate(h, 0, NULL));
     EXPECT_HEAP_OK(h);
     HeapDestroy(h);
+}
+
+/* A byte written past a block's end (tail checking) is caught when the
+ * block is freed or reallocated: FALSE / NULL with ERROR_INVALID_PARAMETER,
+ * the block left busy with the damage in place (STATUS_HEAP_CORRUPTION on
+ * HEAP_X_TERMINATE_ON_CORRUPTION heaps); once repaired it frees normally
+ * and the heap was never damaged.  HeapValidate of the block (large
+ * blocks too) sees it. */
+static DWORD raised_by(HANDLE h, void *p, SIZE_T n, int realloc)
+{
+    jmp_buf jb;
+    raised = 0;
+    raise_jb = &jb;
+    if (!setjmp(jb)) {
+        if (realloc)
+            HeapReAlloc(h, 0, p, n);
+        else
+            HeapFree(h, 0, p);
+    }
+    raise_jb = NULL;
+    return raised;
+}
+
+static void rob_tail_overrun_free_refused(void)
+{
+    static const DWORD opts[] = { HEAP_TAIL_CHECKING_ENABLED,
+                                  HEAP_TAIL_CHECKING_ENABLED | HEAP_FREE_CHECKING_ENABLED,
+                                  HEAP_TAIL_CHECKING_ENABLED | HEAP_X_TERMINATE_ON_CORRUPTION };
+    static const SIZE_T sizes[] = { 0, 1, 8, 15, 16, 100, 1000, 4096, 40000, 0x7F001, 0x100000 };
+    for (unsigned o = 0; o < sizeof opts / sizeof *opts; o++) {
+        HANDLE h = HeapCreate(opts[o], 0, 0);
+        ASSERT(h);
+        int terminate = (opts[o] & HEAP_X_TERMINATE_ON_CORRUPTION) != 0;
+        for (unsigned i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+            SIZE_T n = sizes[i];
+            void *wall = HeapAlloc(h, 0, 16);
+            unsigned char *p = HeapAlloc(h, 0, n);
+            void *wall2 = HeapAlloc(h, 0, 16);
+            ASSERT(p && wall && wall2);
+            memset(p, 0x33, n);
+            unsigned char save = p[n];
+            p[n] = (unsigned char)~save;
+            EXPECT(!HeapValidate(h, 0, p));
+            EXPECT(!HeapValidate(h, 0, NULL));
+            SetLastError(0);
+            if (terminate) {
+                EXPECT_EQ(raised_by(h, p, 0, 0), STATUS_HEAP_CORRUPTION);
+                EXPECT_EQ(raised_by(h, p, n + 100, 1), STATUS_HEAP_CORRUPTION);
+            } else {
+                EXPECT(!HeapFree(h, 0, p));
+                EXPECT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+                SetLastError(0);
+                EXPECT(HeapReAlloc(h, 0, p, n + 100) == NULL);
+                EXPECT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+                EXPECT(HeapReAlloc(h, 0, p, n / 2) == NULL);
+            }
+            EXPECT_EQ(HeapSize(h, 0, p), n); /* still busy, nothing moved */
+            EXPECT(p[n] == (unsigned char)~save);
+            p[n] = save;
+            EXPECT(HeapValidate(h, 0, p));
+            EXPECT_HEAP_OK(h);
+            EXPECT(HeapFree(h, 0, p));
+            EXPECT(HeapFree(h, 0, wall));
+            EXPECT(HeapFree(h, 0, wall2));
+            EXPECT_HEAP_OK(h);
+        }
+        EXPECT(HeapDestroy(h));
+    }
 }
 
 static void rob_write_after_free_found(void)
@@ -1285,6 +1469,7 @@ static const struct test_case cases[] = {
     CASE(j71_failure_sets_not_enough_memory),
     CASE(j72_huge_request_fails),
     CASE(j73_generate_exceptions),
+    CASE(j73_commit_limit_raises_no_memory),
     CASE(j74_free_null_true),
     CASE(j75_bad_free_false_87),
     CASE(j76_heapsize_freed_minus1),
@@ -1299,6 +1484,8 @@ static const struct test_case cases[] = {
     CASE(k85_in_place_growth_raises),
     CASE(l86_fixed_block_limit),
     CASE(l87_fixed_stops_at_max),
+    CASE(l87_fixed_max_not_granularity_multiple),
+    CASE(l87_emptied_fixed_heap_takes_big_block),
     CASE(l88_large_block_own_region),
     CASE(m91_lock_recursive_and_blocks_others),
     CASE(m92_walk),
@@ -1307,6 +1494,7 @@ static const struct test_case cases[] = {
     CASE(rob_corrupted_header),
     CASE(rob_terminate_on_corruption),
     CASE(rob_tail_overrun_found),
+    CASE(rob_tail_overrun_free_refused),
     CASE(rob_write_after_free_found),
     CASE(rob_quick_list_corruption),
     CASE(rob_double_free_many),
