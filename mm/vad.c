@@ -266,10 +266,18 @@ static void fix_upwards(struct vad_tree *t, struct vad *v)
     }
 }
 
-static void set_gap(struct vad_tree *t, struct vad *v, uint32_t gap)
+/* A node's gap changed but the tree's shape did not: only the max_gap
+ * fields on its path to the root can change, and the walk stops at the
+ * first one that does not. */
+static void set_gap(struct vad *v, uint32_t gap)
 {
     v->gap_before = gap;
-    fix_upwards(t, v);
+    for (; v != NULL; v = v->parent) {
+        uint32_t m = max3(v->gap_before, max_gap(v->left), max_gap(v->right));
+        if (m == v->max_gap)
+            break;
+        v->max_gap = m;
+    }
 }
 
 void vad_insert(struct vad_tree *t, struct vad *v)
@@ -293,7 +301,7 @@ void vad_insert(struct vad_tree *t, struct vad *v)
     v->max_gap = v->gap_before;
     fix_upwards(t, v);
     if (next != NULL)
-        set_gap(t, next, gap_between(v->end, next->start));
+        set_gap(next, gap_between(v->end, next->start));
 }
 
 void vad_remove(struct vad_tree *t, struct vad *v)
@@ -320,7 +328,7 @@ void vad_remove(struct vad_tree *t, struct vad *v)
     t->count--;
     fix_upwards(t, fix);
     if (next != NULL)
-        set_gap(t, next, gap_between(prev ? prev->end : t->min, next->start));
+        set_gap(next, gap_between(prev ? prev->end : t->min, next->start));
     v->left = v->right = v->parent = NULL;
 }
 

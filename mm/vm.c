@@ -435,7 +435,7 @@ static NTSTATUS range_commit(struct vm_space *as, struct vad *v, uint32_t start,
         return STATUS_COMMITMENT_LIMIT;
     /* Interrupts are off under vm_lock, so nothing else takes frames
      * between this check and the page-table allocations below. */
-    if (pmm_free_count() < tables) {
+    if (tables > 0 && pmm_free_count() < tables) {
         uncharge(fresh + tables);
         return STATUS_NO_MEMORY;
     }
