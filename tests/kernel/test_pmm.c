@@ -7,6 +7,7 @@
  * a bitmap lookup, and giving back walks the bitmap. */
 #include "tests/ktest.h"
 #include "mm/pmm.h"
+#include "mm/paging.h"
 #include "kernel/bootinfo.h"
 #include "kernel/layout.h"
 #include <string.h>
@@ -23,23 +24,16 @@
 #define CHURN_STEPS 3000
 #define RUNS_PER_ORDER 4
 
-/* mm/paging's temporary mapping, if this kernel has one; without it the
- * allocator cannot reach frames and does not poison. */
-extern void *paging_temp_map(paddr_t frame) __attribute__((weak));
-extern void paging_temp_unmap(void *va) __attribute__((weak));
-
 /* A full drain frees every frame; poisoned, each would cost a 4 KiB fill
  * and, taken again, a 4 KiB compare: about 40 s at 3 GiB under TCG.
- * Poisoning has its own case, so the bulk cases switch it off, but only
- * when they can switch it back on: with the accessor mm/paging exports. */
+ * Poisoning has its own case, so the bulk cases switch it off and then
+ * back on with mm/paging's temporary mapping (what paging_init installs). */
 static bool poison_paused;
 
 static void poison_pause(void)
 {
-    if (paging_temp_map != NULL && paging_temp_unmap != NULL) {
-        pmm_set_frame_access(NULL, NULL);
-        poison_paused = true;
-    }
+    pmm_set_frame_access(NULL, NULL);
+    poison_paused = true;
 }
 
 static void poison_resume(void)
@@ -436,8 +430,6 @@ static void pmm_freed_frame_holds_poison(struct ktest *t)
 {
     if (!PMM_POISON)
         ktest_skip(t, "built with PMM_POISON=0");
-    if (paging_temp_map == NULL || paging_temp_unmap == NULL)
-        ktest_skip(t, "no paging_temp_map: frames are unreachable, so pmm does not poison");
     paddr_t p = pmm_alloc();
     ASSERT_NE(t, p, PMM_NONE);
     uint32_t *w = paging_temp_map(p);
