@@ -22,6 +22,7 @@ GOALS = {
     "syscall.null": (80, "<= 80 (Linux 6.1: 323)"),
     "user.virtualalloc_commit.1page": (1500, "<= 1,500 (Linux 6.1 mmap+mprotect: ~11,260)"),
     "user.av_to_handler_and_continue": (1000, "<= 1,000 (Linux 6.1 signal round trip: 6,225)"),
+    "user.exception_roundtrip": (None, "int3 -> handler -> NtContinue, nothing else"),
 }
 LINE = re.compile(r"^bench (\S+) (\d+) instructions$")
 
