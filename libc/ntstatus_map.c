@@ -3,8 +3,7 @@
 #include <windef.h>
 #include <ntstatus.h>
 #include <winerror.h>
-
-ULONG RtlNtStatusToDosError(NTSTATUS status);
+#include <ntdll.h>          /* the public declaration, checked against this definition */
 
 /* The rows of RtlNtStatusToDosError the memory APIs need (spec table). */
 ULONG RtlNtStatusToDosError(NTSTATUS status)
