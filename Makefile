@@ -6,6 +6,7 @@
 #   make test       every test suite; last line "N passed, N failed"
 #                   (SUITES=pmm,vm selects kernel suites)
 #   make debug      QEMU halted with a GDB stub, gdb attached, break at kmain
+#   make check-layers  no include/call circle, layers kept, no source file over 800 lines
 #   make vmmap-svg  build/vmmap.svg: an address-space and a heap block map from the console
 #   make clean
 #
@@ -26,7 +27,7 @@ BUILD   := build
 KDEFS   ?=
 CFLAGS := $(KDEFS) -std=gnu11 -ffreestanding -fno-pie -fno-pic -fno-stack-protector \
           -nostdlib -m32 -march=i686 -mgeneral-regs-only -O2 -g \
-          -fno-omit-frame-pointer -Wall -Wextra -Werror -MD -I. -Ilibc/include
+          -fno-omit-frame-pointer -Wall -Wextra -Werror -MD -MP -I. -Ilibc/include
 ASFLAGS := -f elf32 -g -F dwarf
 LDFLAGS := -m elf_i386 -T linker.ld --build-id=none -z noexecstack
 
@@ -35,16 +36,19 @@ KSYMS_SIZE := 98304
 
 BOOT_OBJS := boot/entry.o
 
-KERNEL_OBJS := \
-	kernel/main.o kernel/serial.o kernel/console.o kernel/qemu.o \
-	kernel/gdt.o kernel/trap.o kernel/isr.o kernel/kjmp.o kernel/pic.o \
-	kernel/timer.o kernel/panic.o kernel/ksyms.o kernel/bootinfo.o \
+# kernel/base: what every other file may use (panic, kprintf, locks, x86).
+BASE_OBJS := kernel/base/serial.o kernel/base/kprintf.o kernel/base/qemu.o kernel/base/panic.o \
+	kernel/base/ksyms.o kernel/base/kjmp.o
+# kernel/arch: descriptor tables, interrupt entry, the PIC and the timer.
+ARCH_OBJS := kernel/arch/gdt.o kernel/arch/trap.o kernel/arch/isr.o kernel/arch/pic.o kernel/arch/timer.o
+KERNEL_OBJS := $(BASE_OBJS) $(ARCH_OBJS) \
+	kernel/main.o kernel/bootinfo.o \
 	kernel/cmdline.o kernel/shell.o kernel/usercopy.o kernel/usercopy_raw.o \
 	kernel/usermode.o kernel/process.o kernel/elf.o kernel/syscall.o kernel/programs.o \
 	kernel/thread.o kernel/switch.o
 KERNEL_OBJS += kernel/console_util.o kernel/console_cmds_sys.o kernel/console_cmds_vm.o kernel/console_cmds_pte.o kernel/console_cmds_heap.o kernel/console_demo.o
 
-MM_OBJS := mm/pmm.o mm/paging.o mm/kpool.o mm/vad.o mm/vm.o mm/virtual.o \
+MM_OBJS := mm/pmm.o mm/paging.o mm/kpool.o mm/vad.o mm/vm.o mm/zero_pool.o mm/virtual.o \
 	mm/heap.o mm/heap_segment.o mm/heap_large.o mm/heap_walk.o mm/heap_check.o \
 	mm/heap_kernel.o mm/kheap.o
 
@@ -123,8 +127,14 @@ run: $(BUILD)/kernel.iso | tools-run
 	$(QEMU) $(QEMU_BASE) -serial stdio -cdrom $(BUILD)/kernel.iso; \
 		rc=$$?; [ $$rc -eq 33 ] || [ $$rc -eq 0 ] || exit $$rc
 
+# The include/call graph has no circle and keeps its layers, and no
+# source file is over 800 lines (tools/layers.py; docs/architecture.md).
+.PHONY: check-layers
+check-layers:
+	@$(PYTHON) tools/layers.py --max-lines 800
+
 SUITES ?=
-test: host-test $(BUILD)/kernel.elf $(BUILD)/kernel.iso user-programs | tools-run
+test: check-layers host-test $(BUILD)/kernel.elf $(BUILD)/kernel.iso user-programs | tools-run
 	$(PYTHON) tests/harness.py --build $(BUILD) $(if $(SUITES),--suites $(SUITES))
 
 # Benchmarks: a release build (no frame poisoning) booted under
@@ -195,7 +205,7 @@ USER_SDK_DIR := $(USER_BUILD)/sdk
 GCC_INCLUDE_DIR = $(eval GCC_INCLUDE_DIR := $$(shell $$(CC) -print-file-name=include))$(GCC_INCLUDE_DIR)
 SDK_CFLAGS = -std=gnu11 -ffreestanding -fno-pie -fno-pic -fno-stack-protector -nostdlib \
              -m32 -march=i686 -mgeneral-regs-only -O2 -g -fno-omit-frame-pointer \
-             --param=min-pagesize=0 -Wall -Wextra -Werror -MD \
+             --param=min-pagesize=0 -Wall -Wextra -Werror -MD -MP \
              -nostdinc -isystem $(GCC_INCLUDE_DIR) -I. -Ilibc/include
 USER_CFLAGS ?=
 USER_CFLAGS_EXTRA ?=
@@ -330,7 +340,7 @@ HOST_CC      ?= gcc
 HOST_BUILD   := $(BUILD)/host
 HEAP_SRCS    := mm/heap.c mm/heap_segment.c mm/heap_large.c mm/heap_walk.c mm/heap_check.c
 HOSTLIB_SRCS := $(HEAP_SRCS) tests/host/heap_host_os.c tests/host/heapapi_host.c tests/host/crt_host.c
-HOST_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MD -I$(HOST_BUILD)/include
+HOST_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MD -MP -I$(HOST_BUILD)/include
 HOST_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 HOST_TOOLS   := $(HOST_CC):gcc
 BENCH_TOOLS  := /usr/include/jemalloc/jemalloc.h:libjemalloc-dev /usr/include/mimalloc.h:libmimalloc-dev

@@ -2,9 +2,9 @@
  * section 3.3).  The early page directory maps the low 16 MiB at
  * KERNEL_VBASE, and both GRUB and QEMU put the structures there. */
 #include "kernel/bootinfo.h"
-#include "kernel/layout.h"
-#include "kernel/panic.h"
-#include "kernel/console.h"
+#include "kernel/base/layout.h"
+#include "kernel/base/panic.h"
+#include "kernel/base/kprintf.h"
 #include <string.h>
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
 #include "kernel/cmdline.h"
-#include "kernel/console.h"
+#include "kernel/base/kprintf.h"
 #include <string.h>
 #include <stddef.h>
 

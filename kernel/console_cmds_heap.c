@@ -8,7 +8,7 @@
  * layer takes its pages from the kernel address space, so these heaps
  * show up in `vmmap kernel` as Heap regions. */
 #include "kernel/console_cmds.h"
-#include "kernel/console.h"
+#include "kernel/base/kprintf.h"
 #include "libc/format.h"
 #include "mm/heap.h"
 #include "mm/kheap.h"

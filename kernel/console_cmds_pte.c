@@ -8,10 +8,10 @@
  * whether the VM layer resolved it.  A fault it did not resolve reaches the
  * console's fault catch (CATCH_FAULT) instead of a panic. */
 #include "kernel/console_cmds.h"
-#include "kernel/console.h"
-#include "kernel/trap.h"
-#include "kernel/layout.h"
-#include "kernel/x86.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/arch/trap.h"
+#include "kernel/base/layout.h"
+#include "kernel/base/x86.h"
 #include "libc/format.h"
 #include "mm/vm.h"
 #include "mm/paging.h"

@@ -1,11 +1,11 @@
 /* Console commands about the machine as a whole: help, mem, memmap,
  * ticks, run, halt. */
 #include "kernel/console_cmds.h"
-#include "kernel/console.h"
+#include "kernel/base/kprintf.h"
 #include "libc/format.h"
 #include "kernel/bootinfo.h"
-#include "kernel/timer.h"
-#include "kernel/qemu.h"
+#include "kernel/arch/timer.h"
+#include "kernel/base/qemu.h"
 #include "kernel/programs.h"
 #include "mm/pmm.h"
 #include "mm/paging.h"

@@ -4,9 +4,9 @@
  * VirtualQuery walk from the bottom of the space to the top, one row per
  * run of pages with the same state and protection. */
 #include "kernel/console_cmds.h"
-#include "kernel/console.h"
+#include "kernel/base/kprintf.h"
 #include "libc/format.h"
-#include "kernel/x86.h"
+#include "kernel/base/x86.h"
 #include "mm/vm.h"
 #include "mm/paging.h"
 #include "mm/memlayout.h"

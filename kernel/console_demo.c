@@ -11,7 +11,7 @@
  * class has a destructor).  A user program with the same story is run by
  * the last step when a module named demo_new is loaded. */
 #include "kernel/console_cmds.h"
-#include "kernel/console.h"
+#include "kernel/base/kprintf.h"
 #include "kernel/programs.h"
 #include "kernel/bootinfo.h"
 #include "libc/format.h"

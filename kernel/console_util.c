@@ -1,9 +1,9 @@
 /* What the console's commands share: the scratch process, parsing of
  * addresses, sizes and protections, and names for the Windows constants. */
 #include "kernel/console_cmds.h"
-#include "kernel/console.h"
-#include "kernel/ksyms.h"
-#include "kernel/panic.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/base/ksyms.h"
+#include "kernel/base/panic.h"
 #include "libc/format.h"
 #include "mm/vm.h"
 #include "mm/memlayout.h"

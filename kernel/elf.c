@@ -4,7 +4,7 @@
 #include "mm/vm.h"
 #include "mm/paging.h"
 #include "mm/memlayout.h"
-#include "kernel/console.h"
+#include "kernel/base/kprintf.h"
 #include <ntstatus.h>
 #include <string.h>
 

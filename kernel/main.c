@@ -2,22 +2,23 @@
  * command line asks for (test suites, or the interactive console). */
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
-#include "kernel/console.h"
-#include "kernel/gdt.h"
-#include "kernel/trap.h"
-#include "kernel/pic.h"
-#include "kernel/timer.h"
-#include "kernel/panic.h"
-#include "kernel/qemu.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/arch/gdt.h"
+#include "kernel/arch/trap.h"
+#include "kernel/arch/pic.h"
+#include "kernel/arch/timer.h"
+#include "kernel/base/panic.h"
+#include "kernel/base/qemu.h"
 #include "kernel/shell.h"
-#include "kernel/serial.h"
+#include "kernel/base/serial.h"
 #include "kernel/process.h"
+#include "kernel/usercopy.h"
 #include "kernel/thread.h"
 #include "kernel/syscall.h"
 #include "kernel/programs.h"
 #include <stddef.h>
-#include "kernel/x86.h"
-#include "kernel/layout.h"
+#include "kernel/base/x86.h"
+#include "kernel/base/layout.h"
 #include "mm/pmm.h"
 #include "mm/paging.h"
 #include "mm/vm.h"
@@ -30,7 +31,6 @@
 #define KERNEL_NAME "winmm-x86"
 #define KERNEL_VERSION "0.1"
 
-void kmain(uint32_t magic, uint32_t mbi_phys);
 
 static void print_banner(void)
 {
@@ -106,7 +106,8 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     bootinfo_init(magic, mbi_phys);
     gdt_init();
     trap_init();
-    pic_init();
+    pic_init(T_IRQ0);
+    usercopy_init();
     timer_init();
     print_banner();
     bootinfo_print();

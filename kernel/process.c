@@ -7,13 +7,13 @@
  * stack (TSS.ESP0); process_exit jumps back to the saved point. */
 #include "kernel/process.h"
 #include "kernel/elf.h"
-#include "kernel/gdt.h"
-#include "kernel/trap.h"
+#include "kernel/arch/gdt.h"
+#include "kernel/arch/trap.h"
 #include "kernel/usercopy.h"
-#include "kernel/console.h"
-#include "kernel/panic.h"
-#include "kernel/layout.h"
-#include "kernel/x86.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/base/panic.h"
+#include "kernel/base/layout.h"
+#include "kernel/base/x86.h"
 #include "mm/vm.h"
 #include "mm/kheap.h"
 #include "mm/mmu.h"
@@ -260,6 +260,7 @@ bool process_stack_guard_hit(uint32_t addr)
 void process_init(void)
 {
     trap_set_user_exception_handler(user_exception);
+    usercopy_set_stack_guard_hook(process_stack_guard_hit);
 }
 
 /* ---- life cycle ------------------------------------------------------------- */

@@ -1,7 +1,7 @@
 #include "kernel/programs.h"
 #include "kernel/process.h"
 #include "kernel/bootinfo.h"
-#include "kernel/console.h"
+#include "kernel/base/kprintf.h"
 #include "kernel/cmdline.h"
 #include "mm/vm.h"
 #include "mm/pmm.h"

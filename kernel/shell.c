@@ -9,9 +9,9 @@
  * only backspaces, so any terminal (or a pipe) shows the line right. */
 #include "kernel/shell.h"
 #include "kernel/console_cmds.h"
-#include "kernel/serial.h"
-#include "kernel/console.h"
-#include "kernel/x86.h"
+#include "kernel/base/serial.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/base/x86.h"
 #include "mm/vm.h"
 #include <string.h>
 

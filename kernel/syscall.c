@@ -5,12 +5,13 @@
  * before anything changes, so a read-only or bad output pointer fails the
  * call with STATUS_ACCESS_VIOLATION and no state changed. */
 #include "kernel/syscall.h"
+#include "kernel/arch/entry.h"
 #include "kernel/process.h"
-#include "kernel/trap.h"
+#include "kernel/arch/trap.h"
 #include "kernel/usercopy.h"
-#include "kernel/console.h"
-#include "kernel/serial.h"
-#include "kernel/gdt.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/base/serial.h"
+#include "kernel/arch/gdt.h"
 #include "mm/vm.h"
 #include "mm/pmm.h"
 #include "mm/paging.h"
@@ -264,9 +265,7 @@ static const struct service services[SVC_COUNT] = {
     [SVC_NtQuerySystemCounters] = { svc_counters, 2 },
 };
 
-/* Called from kernel/isr.asm for `int 0x2E` with the interrupted user
- * state in tf; the result goes back in tf->eax. */
-void syscall_dispatch(struct trap_frame *tf);
+/* Called from kernel/arch/isr.asm for `int 0x2E` (kernel/arch/entry.h). */
 void syscall_dispatch(struct trap_frame *tf)
 {
     uint32_t args[MAX_ARGS];

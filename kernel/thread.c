@@ -3,10 +3,10 @@
  * thread_preempt_point() after the interrupt's EOI, so the preempted thread
  * resumes later by returning through its own interrupt frame. */
 #include "kernel/thread.h"
-#include "kernel/trap.h"
-#include "kernel/timer.h"
-#include "kernel/panic.h"
-#include "kernel/x86.h"
+#include "kernel/arch/trap.h"
+#include "kernel/arch/timer.h"
+#include "kernel/base/panic.h"
+#include "kernel/base/x86.h"
 #include "mm/vm.h"
 #include "mm/mmu.h"
 #include <string.h>

@@ -1,8 +1,7 @@
 #include "kernel/usercopy.h"
-#include "kernel/trap.h"
+#include "kernel/arch/trap.h"
 #include "mm/memlayout.h"
 #include "mm/vm.h"
-#include "kernel/process.h"
 #include <ntstatus.h>
 
 struct extable_entry {
@@ -20,7 +19,11 @@ bool user_range_ok(const void *p, size_t n)
     return a + n >= a && a + n <= USER_END;
 }
 
-bool usercopy_fixup(struct trap_frame *tf)
+static bool (*stack_guard_hook)(uint32_t addr);
+
+/* A fault in a usercopy instruction: move to its fixup (registered with
+ * the trap dispatcher by usercopy_init). */
+static bool usercopy_fixup(struct trap_frame *tf)
 {
     if ((tf->cs & 3) != 0)
         return false;
@@ -31,6 +34,16 @@ bool usercopy_fixup(struct trap_frame *tf)
         }
     }
     return false;
+}
+
+void usercopy_init(void)
+{
+    trap_set_kernel_fixup(usercopy_fixup);
+}
+
+void usercopy_set_stack_guard_hook(bool (*hook)(uint32_t addr))
+{
+    stack_guard_hook = hook;
 }
 
 /* Why a copy of [user, user + n) failed: the VM layer's record of the
@@ -81,7 +94,7 @@ static inline __attribute__((always_inline)) NTSTATUS access_checked(user_access
             return STATUS_SUCCESS;
         NTSTATUS st = copy_status(user, n);
         if (st != STATUS_GUARD_PAGE_VIOLATION || tries == GUARD_RETRIES ||
-            !process_stack_guard_hit(vm_last_exception()->address))
+            stack_guard_hook == NULL || !stack_guard_hook(vm_last_exception()->address))
             return st;
     }
 }

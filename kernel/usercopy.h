@@ -9,8 +9,6 @@
 #include <stdint.h>
 #include <windef.h>
 
-struct trap_frame;
-
 /* STATUS_SUCCESS, STATUS_ACCESS_VIOLATION (bad pointer) or
  * STATUS_GUARD_PAGE_VIOLATION (the copy hit a guard page, which is now
  * cleared: spec item 60). */
@@ -21,8 +19,12 @@ NTSTATUS get_user_u32(const void *user, uint32_t *out);
 NTSTATUS put_user_u32(void *user, uint32_t value);
 /* True when [p, p + n) lies in user space (no wrap, below USER_END). */
 bool user_range_ok(const void *p, size_t n);
-/* For trap.c: if tf faulted in a usercopy instruction, move it to the
- * fixup and return true. */
-bool usercopy_fixup(struct trap_frame *tf);
+/* Registers the fault fixup with the trap dispatcher: a copy that faults
+ * returns an error instead.  Called once at boot, before any copy. */
+void usercopy_init(void);
+/* A copy that hits a guard page asks `hook` (the process layer: is it the
+ * current thread's stack guard? then grow the stack) and retries when it
+ * says true.  Without a hook the copy fails with the guard status. */
+void usercopy_set_stack_guard_hook(bool (*hook)(uint32_t addr));
 
 #endif

@@ -5,7 +5,7 @@
 #include "mm/heap_os.h"
 #include "mm/vm.h"
 #include "kernel/thread.h"
-#include "kernel/panic.h"
+#include "kernel/base/panic.h"
 #include <string.h>
 
 _Static_assert(sizeof(struct kmutex) <= sizeof(heap_os_lock), "kmutex fits heap_os_lock");

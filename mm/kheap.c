@@ -1,6 +1,6 @@
 #include "mm/kheap.h"
 #include "mm/heap.h"
-#include "kernel/panic.h"
+#include "kernel/base/panic.h"
 #include <winnt.h>
 
 #define HEAP_ZERO_MEMORY 0x00000008

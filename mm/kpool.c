@@ -5,8 +5,8 @@
 #include "mm/paging.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
-#include "kernel/lock.h"
-#include "kernel/panic.h"
+#include "kernel/base/lock.h"
+#include "kernel/base/panic.h"
 #include <string.h>
 
 #define POOL_SLOTS ((POOL_END - POOL_BASE) / PGSIZE)
@@ -107,7 +107,10 @@ static void page_destroy(struct kcache *c, struct kpool_page *p)
 
 void *kcache_alloc(struct kcache *c)
 {
-    ASSERTF(c->object_size >= sizeof(void *) && c->object_size <= PGSIZE / 4,
+    /* At least three objects a page (an address space with its page
+     * directory bookkeeping is the largest, ~1 KiB), so the header and
+     * the tail waste at most a quarter of the page. */
+    ASSERTF(c->object_size >= sizeof(void *) && c->object_size <= PGSIZE / 3,
             "cache %s: object size %zu", c->name, c->object_size);
     uint32_t flags = spin_lock(&kpool_lock);
     struct kpool_page *p = c->partial ? c->partial : page_create(c);

@@ -15,28 +15,21 @@
  * each directory counts the non-zero entries of each user table. */
 #include "mm/paging.h"
 #include "mm/memlayout.h"
-#include "mm/kheap.h"
-#include "kernel/layout.h"
-#include "kernel/lock.h"
-#include "kernel/gdt.h"
-#include "kernel/trap.h"
-#include "kernel/console.h"
-#include "kernel/panic.h"
-#include "kernel/x86.h"
+#include "kernel/base/layout.h"
+#include "kernel/base/lock.h"
+#include "kernel/arch/gdt.h"
+#include "kernel/arch/trap.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/base/panic.h"
+#include "kernel/base/x86.h"
 #include <string.h>
 #include <stddef.h>
 
-#define USER_PDX_COUNT (USER_END >> 22)          /* 512 */
+#define USER_PDX_COUNT PGDIR_USER_TABLES
 #define CPUID_1_EDX_PGE (1u << 13)
 
 /* The kernel's directory is static (it exists before the kernel heap,
  * which is built on this layer); the others come from the kernel heap. */
-struct pgdir {
-    paddr_t frame;
-    uint16_t pt_use[USER_PDX_COUNT];    /* non-zero entries per user page table */
-    uint32_t user_tables;               /* user page tables that exist */
-};
-
 static struct pgdir kernel_pgdir_storage;
 static struct pgdir *kernel_pgdir;
 static struct pgdir *current_pgdir;
@@ -478,16 +471,12 @@ paddr_t pgdir_frame(const struct pgdir *pd)
     return pd->frame;
 }
 
-struct pgdir *pgdir_create(void)
+bool pgdir_init(struct pgdir *pd)
 {
-    struct pgdir *pd = kzalloc(sizeof(*pd));     /* no paging lock held: the heap may grow */
-    if (pd == NULL)
-        return NULL;
     paddr_t frame = pmm_alloc();
-    if (frame == PMM_NONE) {
-        kfree(pd);
-        return NULL;
-    }
+    if (frame == PMM_NONE)
+        return false;
+    memset(pd, 0, sizeof(*pd));
     pde_t *dir = paging_temp_map(frame);
     memset(dir, 0, KERNEL_PDX_FIRST * sizeof(pde_t));
     memcpy(&dir[KERNEL_PDX_FIRST], &pd_window[KERNEL_PDX_FIRST],
@@ -498,10 +487,10 @@ struct pgdir *pgdir_create(void)
     uint32_t lock = spin_lock(&paging_lock);
     stats.page_tables++;
     spin_unlock(&paging_lock, lock);
-    return pd;
+    return true;
 }
 
-void pgdir_destroy(struct pgdir *pd)
+void pgdir_fini(struct pgdir *pd)
 {
     ASSERTF(pd != kernel_pgdir && pd != current_pgdir, "destroying the active directory %08x", pd->frame);
     for (uint32_t i = 0; i < USER_PDX_COUNT; i++)
@@ -511,7 +500,7 @@ void pgdir_destroy(struct pgdir *pd)
     uint32_t lock = spin_lock(&paging_lock);
     stats.page_tables--;
     spin_unlock(&paging_lock, lock);
-    kfree(pd);
+    pd->frame = 0;
 }
 
 void paging_switch(struct pgdir *pd)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "mm/mmu.h"
 #include "mm/pmm.h"
+#include "mm/memlayout.h"
 
 struct trap_frame;
 
@@ -73,11 +74,22 @@ typedef bool (*page_fault_hook)(struct trap_frame *tf, uint32_t cr2);
 /* Installs hook; returns the previous one. */
 page_fault_hook paging_set_fault_hook(page_fault_hook hook);
 
-/* Address spaces: a fresh page directory sharing the kernel half. */
+/* Address spaces: a page directory sharing the kernel half.  The owner
+ * (mm/vm's address space) holds the structure, so paging allocates only
+ * frames; its fields are paging's alone. */
+#define PGDIR_USER_TABLES (USER_END >> 22)      /* 512 page tables map user space */
+struct pgdir {
+    paddr_t frame;
+    uint16_t pt_use[PGDIR_USER_TABLES];  /* non-zero entries per user page table */
+    uint32_t user_tables;                /* user page tables that exist */
+};
 struct pgdir *paging_kernel_pgdir(void);
 struct pgdir *paging_current(void);
-struct pgdir *pgdir_create(void);          /* NULL when out of frames */
-void pgdir_destroy(struct pgdir *pd);      /* every user mapping must be gone */
+/* Fills *pd with a fresh directory; false (and *pd untouched) when no
+ * frame is left. */
+bool pgdir_init(struct pgdir *pd);
+/* Gives the directory's frame back; every user mapping must be gone. */
+void pgdir_fini(struct pgdir *pd);
 void paging_switch(struct pgdir *pd);
 paddr_t pgdir_frame(const struct pgdir *pd);
 

@@ -37,10 +37,10 @@
  * operation.  The frame-access callbacks run under it and must not call
  * back into the allocator. */
 #include "mm/pmm.h"
-#include "kernel/console.h"
-#include "kernel/layout.h"
-#include "kernel/lock.h"
-#include "kernel/panic.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/base/layout.h"
+#include "kernel/base/lock.h"
+#include "kernel/base/panic.h"
 #include <string.h>
 
 #ifndef PMM_POISON

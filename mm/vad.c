@@ -1,7 +1,7 @@
 /* AVL tree of reservations, augmented with free gaps (see mm/vad.h). */
 #include "mm/vad.h"
-#include "kernel/console.h"
-#include "kernel/panic.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/base/panic.h"
 #include <stddef.h>
 
 #define GRANULE 0x10000u

@@ -29,36 +29,24 @@
  */
 #include "mm/vm.h"
 #include "mm/vad.h"
+#include "mm/vm_pte.h"
+#include "mm/zero_pool.h"
 #include "mm/kpool.h"
-#include "mm/kheap.h"
 #include "mm/paging.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
-#include "kernel/lock.h"
-#include "kernel/trap.h"
-#include "kernel/panic.h"
-#include "kernel/console.h"
+#include "kernel/base/lock.h"
+#include "kernel/arch/trap.h"
+#include "kernel/base/panic.h"
+#include "kernel/base/kprintf.h"
 #include <string.h>
 
-/* Soft (not-present) PTE format. */
-#define SOFT_PROT_SHIFT 1           /* bits 1-3: base protection index 1..6 */
-#define SOFT_PROT_MASK (7u << SOFT_PROT_SHIFT)
-#define SOFT_GUARD 0x010u
-#define SOFT_NOCACHE 0x020u
-#define SOFT_WRITECOMBINE 0x040u
-#define SOFT_COMMITTED 0x400u       /* always set: makes the entry non-zero */
-#define SOFT_FRAME 0x800u           /* bits 12-31 hold a frame with data */
-#define HW_PROT_SHIFT 9             /* present PTE: base index in bits 9-11 */
-
-#define BASE_PROTECTIONS (PAGE_NOACCESS | PAGE_READONLY | PAGE_READWRITE | PAGE_EXECUTE | \
-                          PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE)
-#define MODIFIERS (PAGE_GUARD | PAGE_NOCACHE | PAGE_WRITECOMBINE)
-#define ZERO_POOL_TARGET 32
 
 /* The kernel's space is static (it exists before the kernel heap, which
  * lives in it); user spaces come from the kernel heap. */
 struct vm_space {
-    struct pgdir *pgdir;
+    struct pgdir *pgdir;            /* &own_pgdir, or the kernel's */
+    struct pgdir own_pgdir;
     struct vad_tree vads;
     bool user;
     uint32_t committed;             /* committed pages */
@@ -69,129 +57,12 @@ static struct vm_space kernel_space_storage;
 static struct vm_space *kernel_space;
 static struct vm_space *current_space;
 static struct kcache vad_cache = KCACHE_INIT("vad", sizeof(struct vad));
+/* Address spaces come from the pool below the VM layer, as VADs do: the
+ * kernel heap is built on this layer and cannot be its allocator. */
+static struct kcache space_cache = KCACHE_INIT("address space", sizeof(struct vm_space));
 static struct spinlock vm_lock = SPINLOCK_INIT("vm");
 static struct vm_stats stats;
 static struct vm_exception last_exception;
-static paddr_t zero_pool[ZERO_POOL_TARGET];
-static uint32_t zero_pool_count;
-
-/* ---- protections ----------------------------------------------------- */
-
-static const uint32_t base_by_index[7] = {
-    0, PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_EXECUTE, PAGE_EXECUTE_READ,
-    PAGE_EXECUTE_READWRITE,
-};
-
-static uint32_t base_index(uint32_t protect)
-{
-    for (uint32_t i = 1; i < 7; i++)
-        if ((protect & 0xFF) == base_by_index[i])
-            return i;
-    return 0;
-}
-
-/* Spec item 7: exactly one base protection, at most one modifier,
- * no WRITECOPY on private memory, no GUARD with NOACCESS. */
-static bool protect_valid(uint32_t protect)
-{
-    uint32_t mods = protect & MODIFIERS;
-
-    if (protect & ~(0xFFu | MODIFIERS))
-        return false;
-    if (base_index(protect) == 0)
-        return false;
-    if (mods & (mods - 1))
-        return false;
-    if ((mods & PAGE_GUARD) && (protect & 0xFF) == PAGE_NOACCESS)
-        return false;
-    return true;
-}
-
-static bool protect_writable(uint32_t protect)
-{
-    uint32_t b = protect & 0xFF;
-    return b == PAGE_READWRITE || b == PAGE_EXECUTE_READWRITE;
-}
-
-/* Can the page be mapped present with this protection? */
-static bool protect_accessible(uint32_t protect)
-{
-    return (protect & 0xFF) != PAGE_NOACCESS && !(protect & PAGE_GUARD);
-}
-
-static pte_t soft_entry(uint32_t protect)
-{
-    pte_t e = SOFT_COMMITTED | (base_index(protect) << SOFT_PROT_SHIFT);
-    if (protect & PAGE_GUARD)
-        e |= SOFT_GUARD;
-    if (protect & PAGE_NOCACHE)
-        e |= SOFT_NOCACHE;
-    if (protect & PAGE_WRITECOMBINE)
-        e |= SOFT_WRITECOMBINE;
-    return e;
-}
-
-static pte_t present_entry(paddr_t frame, uint32_t protect, bool user)
-{
-    pte_t e = frame | PTE_P | (base_index(protect) << HW_PROT_SHIFT);
-    if (protect_writable(protect))
-        e |= PTE_W;
-    if (user)
-        e |= PTE_U;
-    /* Without PAT, PCD is the uncached type and PWT write-through, the
-     * nearest to write-combining (SDM Vol.3 11.12.3). */
-    if (protect & PAGE_NOCACHE)
-        e |= PTE_PCD;
-    if (protect & PAGE_WRITECOMBINE)
-        e |= PTE_PWT;
-    return e;
-}
-
-/* The PAGE_* protection of a committed page's entry. */
-static uint32_t entry_protect(pte_t e)
-{
-    if (e & PTE_P) {
-        uint32_t p = base_by_index[(e >> HW_PROT_SHIFT) & 7];
-        if (e & PTE_PCD)
-            p |= PAGE_NOCACHE;
-        if (e & PTE_PWT)
-            p |= PAGE_WRITECOMBINE;
-        return p;
-    }
-    uint32_t p = base_by_index[(e & SOFT_PROT_MASK) >> SOFT_PROT_SHIFT];
-    if (e & SOFT_GUARD)
-        p |= PAGE_GUARD;
-    if (e & SOFT_NOCACHE)
-        p |= PAGE_NOCACHE;
-    if (e & SOFT_WRITECOMBINE)
-        p |= PAGE_WRITECOMBINE;
-    return p;
-}
-
-static bool entry_committed(pte_t e)
-{
-    return e != 0;
-}
-
-/* The frame an entry holds (present, or kept while inaccessible). */
-static paddr_t entry_frame(pte_t e)
-{
-    if ((e & PTE_P) || (e & SOFT_FRAME))
-        return PTE_ADDR(e);
-    return PMM_NONE;
-}
-
-/* The entry for a committed page with `protect`, keeping its frame. */
-static pte_t entry_with_protect(pte_t old, uint32_t protect, bool user)
-{
-    paddr_t frame = entry_frame(old);
-    if (frame != PMM_NONE && protect_accessible(protect))
-        return present_entry(frame, protect, user);
-    pte_t e = soft_entry(protect);
-    if (frame != PMM_NONE)
-        e |= SOFT_FRAME | frame;
-    return e;
-}
 
 /* ---- address spaces ---------------------------------------------------- */
 
@@ -223,14 +94,14 @@ struct vm_space *vm_current(void)
 
 struct vm_space *vm_space_create(void)
 {
-    struct vm_space *as = kzalloc(sizeof(*as));   /* before vm_lock: the heap may grow */
+    struct vm_space *as = kcache_alloc(&space_cache);    /* zeroed */
     if (as == NULL)
         return NULL;
-    as->pgdir = pgdir_create();
-    if (as->pgdir == NULL) {
-        kfree(as);
+    if (!pgdir_init(&as->own_pgdir)) {
+        kcache_free(&space_cache, as);
         return NULL;
     }
+    as->pgdir = &as->own_pgdir;
     as->user = true;
     vad_tree_init(&as->vads, USER_MIN, USER_MAX + 1);
     return as;
@@ -286,56 +157,13 @@ static void uncharge(uint32_t pages)
     stats.commit_charge -= pages;
 }
 
-void vm_zero_pool_refill(void)
-{
-    for (;;) {
-        uint32_t flags = spin_lock(&vm_lock);
-        bool full = zero_pool_count >= ZERO_POOL_TARGET;
-        spin_unlock(&vm_lock, flags);
-        if (full)
-            return;
-        paddr_t f = pmm_alloc();
-        if (f == PMM_NONE)
-            return;
-        paging_zero_frame(f);
-        flags = spin_lock(&vm_lock);
-        if (zero_pool_count < ZERO_POOL_TARGET) {
-            zero_pool[zero_pool_count++] = f;
-            f = PMM_NONE;
-        }
-        spin_unlock(&vm_lock, flags);
-        if (f != PMM_NONE)
-            pmm_free(f);
-    }
-}
-
-void vm_zero_pool_drain(void)
-{
-    for (;;) {
-        uint32_t flags = spin_lock(&vm_lock);
-        paddr_t f = zero_pool_count > 0 ? zero_pool[--zero_pool_count] : PMM_NONE;
-        spin_unlock(&vm_lock, flags);
-        if (f == PMM_NONE)
-            return;
-        pmm_free(f);
-    }
-}
-
-uint32_t vm_pool_frames(void)
-{
-    return zero_pool_count;
-}
-
 /* A zeroed frame for a demand-zero fault.  Cannot fail: the commit
  * charge guarantees frames for every committed page. */
 static paddr_t take_zeroed_frame(void)
 {
-    if (zero_pool_count > 0)
-        return zero_pool[--zero_pool_count];
-    paddr_t f = pmm_alloc();
+    paddr_t f = vm_zero_pool_take();
     ASSERTF(f != PMM_NONE, "no frame for a committed page (charge %u of %u)",
             stats.commit_charge, stats.commit_limit);
-    paging_zero_frame(f);
     return f;
 }
 
@@ -656,8 +484,8 @@ void vm_space_destroy(struct vm_space *as)
         release_vad(as, as->vads.root);
     vm_detach(prev);
     spin_unlock(&vm_lock, flags);
-    pgdir_destroy(as->pgdir);
-    kfree(as);
+    pgdir_fini(as->pgdir);
+    kcache_free(&space_cache, as);
 }
 
 /* ---- protect --------------------------------------------------------------- */
@@ -847,7 +675,7 @@ void vm_get_leak_counters(struct vm_leak_counters *out)
     struct paging_stats ps;
 
     paging_get_stats(&ps);
-    out->available_frames = pmm_free_count() + zero_pool_count + kernel_space->resident;
+    out->available_frames = pmm_free_count() + vm_pool_frames() + kernel_space->resident;
     out->user_commit_charge = stats.commit_charge - kernel_space->committed;
     out->page_tables = ps.page_tables;
 }
@@ -866,7 +694,7 @@ uint32_t vm_space_allocations(const struct vm_space *as)
 void vm_get_stats(struct vm_stats *out)
 {
     *out = stats;
-    out->zero_pool = zero_pool_count;
+    out->zero_pool = vm_pool_frames();
 }
 
 /* ---- validation -------------------------------------------------------------- */

@@ -10,6 +10,7 @@
 #include <windef.h>
 #include <winnt.h>
 #include <ntstatus.h>
+#include "mm/zero_pool.h"     /* vm_pool_frames, the zeroed-frame pool */
 
 #define VM_GRANULARITY 0x10000u             /* dwAllocationGranularity */
 
@@ -93,14 +94,6 @@ void vm_get_leak_counters(struct vm_leak_counters *out);
 void vm_space_pages(const struct vm_space *as, uint32_t *committed, uint32_t *resident);
 /* Live reservations in one address space. */
 uint32_t vm_space_allocations(const struct vm_space *as);
-/* Frames the VM layer holds outside the frame allocator (the zeroed pool),
- * for the leak check: free frames + this is what must come back. */
-uint32_t vm_pool_frames(void);
-/* Fills the zeroed-frame pool (called when the CPU has nothing better to do). */
-void vm_zero_pool_refill(void);
-/* Gives the pool's frames back (a fault then zeroes its frame itself). */
-void vm_zero_pool_drain(void);
-
 /* Checks every internal invariant of an address space (tree order and
  * balance, counters against the page tables); returns the number of
  * broken ones, printing each. */

@@ -1,9 +1,9 @@
 /* The in-kernel test runner: KTAP version 1 output, leak check after each
  * suite, and a panic hook so a dying test still gets its "not ok" line. */
 #include "tests/ktest.h"
-#include "kernel/console.h"
+#include "kernel/base/kprintf.h"
 #include "kernel/cmdline.h"
-#include "kernel/panic.h"
+#include "kernel/base/panic.h"
 #include <stdarg.h>
 #include <string.h>
 

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
-#include "kernel/trap.h"
+#include "kernel/arch/trap.h"
 
 struct ktest {
     const char *name;

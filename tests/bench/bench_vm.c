@@ -8,10 +8,10 @@
 #include "mm/virtual.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
-#include "kernel/panic.h"
-#include "kernel/console.h"
-#include "kernel/x86.h"
-#include "kernel/trap.h"
+#include "kernel/base/panic.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/base/x86.h"
+#include "kernel/arch/trap.h"
 
 #define BENCH_VA 0x40000000u
 

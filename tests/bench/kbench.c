@@ -1,7 +1,7 @@
 #include "tests/bench/kbench.h"
-#include "kernel/console.h"
+#include "kernel/base/kprintf.h"
 #include "kernel/cmdline.h"
-#include "kernel/x86.h"
+#include "kernel/base/x86.h"
 #include <string.h>
 
 extern const struct kbench *const __kbenches_start[];

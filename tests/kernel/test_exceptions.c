@@ -1,9 +1,9 @@
 /* Exception delivery: each fault arrives on its vector with the error code
  * and (for #PF) the CR2 the SDM specifies, and the kernel carries on. */
 #include "tests/ktest.h"
-#include "kernel/trap.h"
-#include "kernel/ksyms.h"
-#include "kernel/x86.h"
+#include "kernel/arch/trap.h"
+#include "kernel/base/ksyms.h"
+#include "kernel/base/x86.h"
 
 static void exc_divide_error(struct ktest *t)
 {

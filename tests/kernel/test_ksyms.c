@@ -1,7 +1,7 @@
 /* The symbol table built into the image: lookups used by backtraces. */
 #include "tests/ktest.h"
-#include "kernel/ksyms.h"
-#include "kernel/layout.h"
+#include "kernel/base/ksyms.h"
+#include "kernel/base/layout.h"
 #include <string.h>
 
 void kmain(uint32_t magic, uint32_t mbi_phys);

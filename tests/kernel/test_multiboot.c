@@ -3,7 +3,7 @@
 #include "tests/ktest.h"
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
-#include "kernel/layout.h"
+#include "kernel/base/layout.h"
 
 #define MIB (1024ull * 1024)
 

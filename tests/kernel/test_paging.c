@@ -6,11 +6,11 @@
 #include "mm/paging.h"
 #include "mm/memlayout.h"
 #include "mm/pmm.h"
-#include "kernel/layout.h"
+#include "kernel/base/layout.h"
 #include "kernel/cmdline.h"
-#include "kernel/console.h"
-#include "kernel/serial.h"
-#include "kernel/x86.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/base/serial.h"
+#include "kernel/base/x86.h"
 #include <string.h>
 
 #define TEST_VA 0x40000000u
@@ -407,9 +407,10 @@ static void paging_address_spaces_are_separate(struct ktest *t)
 {
     struct fault_record rec;
     struct pgdir *kernel = paging_current();
-    struct pgdir *as = pgdir_create();
+    static struct pgdir as_storage;
+    struct pgdir *as = &as_storage;
     paddr_t f = frame_with(0x5EC);
-    ASSERT_TRUE(t, as != NULL);
+    ASSERT_TRUE(t, pgdir_init(as));
     ASSERT_NE(t, f, PMM_NONE);
 
     paging_switch(as);
@@ -422,7 +423,7 @@ static void paging_address_spaces_are_separate(struct ktest *t)
     paging_switch(as);
     EXPECT_EQ(t, paging_unmap(TEST_VA), f);
     paging_switch(kernel);
-    pgdir_destroy(as);
+    pgdir_fini(as);
     pmm_free(f);
 }
 

@@ -9,7 +9,7 @@
 #include "mm/pmm.h"
 #include "mm/paging.h"
 #include "kernel/bootinfo.h"
-#include "kernel/layout.h"
+#include "kernel/base/layout.h"
 #include <string.h>
 
 #ifndef PMM_POISON

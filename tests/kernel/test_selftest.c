@@ -3,7 +3,7 @@
  * asserts the verdict "1 passed, 2 failed, 1 skipped", so the harness
  * cannot silently stop catching failures. */
 #include "tests/ktest.h"
-#include "kernel/panic.h"
+#include "kernel/base/panic.h"
 
 static void selftest_passes(struct ktest *t)
 {

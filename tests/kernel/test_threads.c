@@ -3,7 +3,7 @@
  * read-modify-write exact while threads are preempted inside it. */
 #include "tests/ktest.h"
 #include "kernel/thread.h"
-#include "kernel/timer.h"
+#include "kernel/arch/timer.h"
 
 #define WAIT_TICKS 5000             /* 5 s of timer ticks: a hang fails instead */
 

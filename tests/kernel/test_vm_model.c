@@ -15,8 +15,8 @@
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "mm/memlayout.h"
-#include "kernel/trap.h"
-#include "kernel/timer.h"
+#include "kernel/arch/trap.h"
+#include "kernel/arch/timer.h"
 #include <string.h>
 
 #define WIN_BASE 0x10000000u                    /* the modelled window */

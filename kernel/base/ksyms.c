@@ -3,8 +3,8 @@
  *   count x { u32 address, u32 name offset }   sorted by address,
  *   NUL-terminated names; offsets are from the start of the table.
  * The section has a fixed size so filling it moves no other address. */
-#include "kernel/ksyms.h"
-#include "kernel/layout.h"
+#include "kernel/base/ksyms.h"
+#include "kernel/base/layout.h"
 #include <string.h>
 #include <stddef.h>
 

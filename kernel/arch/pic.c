@@ -1,8 +1,7 @@
 /* 8259A programming (ICW1..ICW4) to move IRQ 0-15 off the CPU exception
  * vectors: BIOS leaves IRQ 0-7 on vectors 8-15, where #DF..#PF live. */
-#include "kernel/pic.h"
-#include "kernel/trap.h"
-#include "kernel/x86.h"
+#include "kernel/arch/pic.h"
+#include "kernel/base/x86.h"
 
 #define PIC1_CMD 0x20
 #define PIC1_DATA 0x21
@@ -20,12 +19,12 @@ static void pic_write_mask(void)
     outb(PIC2_DATA, pic_mask >> 8);
 }
 
-void pic_init(void)
+void pic_init(uint8_t vector_base)
 {
     outb(PIC1_CMD, ICW1_INIT_ICW4);
     outb(PIC2_CMD, ICW1_INIT_ICW4);
-    outb(PIC1_DATA, T_IRQ0);         /* ICW2: vector offsets */
-    outb(PIC2_DATA, T_IRQ0 + 8);
+    outb(PIC1_DATA, vector_base);        /* ICW2: vector offsets */
+    outb(PIC2_DATA, vector_base + 8);
     outb(PIC1_DATA, 0x04);           /* ICW3: slave on IRQ2 */
     outb(PIC2_DATA, 0x02);
     outb(PIC1_DATA, ICW4_8086);

@@ -1,6 +1,6 @@
 ; Interrupt and exception entry stubs.  Each pushes an error code (a dummy
 ; 0 where the CPU pushes none, Intel SDM Vol.3 6.13), then its vector, and
-; joins trap_common, which builds a struct trap_frame (kernel/trap.h).
+; joins trap_common, which builds a struct trap_frame (kernel/arch/trap.h; the names shared with C are in kernel/arch/entry.h).
 
 section .text
 extern trap_dispatch

@@ -1,12 +1,12 @@
 /* IDT setup and the one C entry point for every interrupt and exception. */
-#include "kernel/trap.h"
-#include "kernel/gdt.h"
-#include "kernel/pic.h"
-#include "kernel/panic.h"
-#include "kernel/console.h"
-#include "kernel/ksyms.h"
-#include "kernel/usercopy.h"
-#include "kernel/x86.h"
+#include "kernel/arch/trap.h"
+#include "kernel/arch/entry.h"
+#include "kernel/arch/gdt.h"
+#include "kernel/arch/pic.h"
+#include "kernel/base/panic.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/base/ksyms.h"
+#include "kernel/base/x86.h"
 #include <stddef.h>
 
 struct idt_gate {
@@ -19,17 +19,12 @@ _Static_assert(sizeof(struct idt_gate) == 8, "gate descriptor size");
 #define GATE_INT32 0x8E     /* present, DPL 0, 32-bit interrupt gate (IF cleared) */
 #define GATE_TASK 0x85      /* present, DPL 0, task gate */
 #define GATE_DPL3 0x60      /* DPL field = 3: reachable by `int n` from ring 3 */
-#define STUB_COUNT 64
-#define CATCH_DEPTH 8
-
-extern const uint32_t trap_stub_table[STUB_COUNT];
 
 static struct idt_gate idt[256];
 static trap_handler handlers[256];
 static void (*user_exception_handler)(struct trap_frame *tf);
 static void (*irq_exit_hook)(void);
-static struct fault_catch *catch_stack[CATCH_DEPTH];
-static int catch_depth;
+static bool (*kernel_fixup)(struct trap_frame *tf);
 
 static const char *const exception_names[32] = {
     "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -64,7 +59,7 @@ static void idt_set(unsigned vector, uint32_t offset, uint16_t selector, uint8_t
 
 void trap_init(void)
 {
-    for (unsigned v = 0; v < STUB_COUNT; v++)
+    for (unsigned v = 0; v < TRAP_STUB_COUNT; v++)
         idt_set(v, trap_stub_table[v], SEL_KCODE, GATE_INT32);
     /* #DF switches to its own TSS (and stack) through a task gate. */
     idt_set(T_DF, 0, SEL_DF_TSS, GATE_TASK);
@@ -84,7 +79,7 @@ void trap_set_handler(unsigned vector, trap_handler h)
 
 void trap_set_gate_dpl3(unsigned vector)
 {
-    ASSERTF(vector < STUB_COUNT, "vector %u has no stub", vector);
+    ASSERTF(vector < TRAP_STUB_COUNT, "vector %u has no stub", vector);
     idt[vector].type_attr |= GATE_DPL3;
 }
 
@@ -98,23 +93,9 @@ void trap_set_user_exception_handler(void (*fn)(struct trap_frame *tf))
     user_exception_handler = fn;
 }
 
-void fault_catch_push(struct fault_catch *c)
+void trap_set_kernel_fixup(bool (*fn)(struct trap_frame *tf))
 {
-    ASSERTF(catch_depth < CATCH_DEPTH, "fault catches nested %d deep", catch_depth);
-    c->seen.vector = FAULT_NONE;
-    catch_stack[catch_depth++] = c;
-}
-
-void fault_catch_pop(struct fault_catch *c)
-{
-    ASSERTF(catch_depth > 0 && catch_stack[catch_depth - 1] == c,
-            "catch %p popped out of order (depth %d)", (void *)c, catch_depth);
-    catch_depth--;
-}
-
-void fault_catch_reset(void)
-{
-    catch_depth = 0;
+    kernel_fixup = fn;
 }
 
 uint32_t trap_frame_esp(const struct trap_frame *tf)
@@ -154,11 +135,11 @@ void trap_report(const struct trap_frame *tf)
  * panic with the full report. */
 static void trap_unhandled(struct trap_frame *tf)
 {
-    if (usercopy_fixup(tf))
-        return;                 /* a bad user pointer in a copy: the copy fails */
-    if (catch_depth > 0) {
-        struct fault_catch *c = catch_stack[--catch_depth];
-        c->seen = (struct fault_record){
+    if (kernel_fixup != NULL && kernel_fixup(tf))
+        return;                 /* e.g. a bad user pointer in a copy: the copy fails */
+    struct fault_catch *c = fault_catch_top();
+    if (c != NULL) {
+        struct fault_record seen = {
             .vector = tf->vector,
             .error = tf->error,
             .cr2 = tf->vector == T_PF ? read_cr2() : 0,
@@ -168,12 +149,19 @@ static void trap_unhandled(struct trap_frame *tf)
             kprintf("# unexpected exception:\n");
             trap_report(tf);
         }
-        kjmp_go(&c->jmp, 1);
+        fault_catch_deliver(c, &seen);
     }
     panic_trap(tf, "unhandled exception");
 }
 
-void trap_dispatch(struct trap_frame *tf);
+void panic_trap(const struct trap_frame *tf, const char *why)
+{
+    panic_begin();
+    kprintf("\nKERNEL PANIC: %s: %s\n", why, trap_name(tf->vector));
+    trap_report(tf);
+    panic_end();
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
     unsigned v = tf->vector;

@@ -1,5 +1,5 @@
-#include "kernel/console.h"
-#include "kernel/serial.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/base/serial.h"
 #include "libc/format.h"
 
 static void console_sink(void *ctx, char c)

@@ -1,5 +1,5 @@
-#include "kernel/qemu.h"
-#include "kernel/x86.h"
+#include "kernel/base/qemu.h"
+#include "kernel/base/x86.h"
 
 #define DEBUG_EXIT_PORT 0xf4
 

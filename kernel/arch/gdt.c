@@ -5,15 +5,14 @@
  * TSS, which has its own stack.  So a kernel stack overflow (the #PF on the
  * stack guard cannot push its frame, which escalates to #DF) is reported
  * instead of triple-faulting. */
-#include "kernel/gdt.h"
-#include "kernel/panic.h"
-#include "kernel/console.h"
-#include "kernel/trap.h"
-#include "kernel/x86.h"
-#include "kernel/qemu.h"
+#include "kernel/arch/gdt.h"
+#include "kernel/base/panic.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/base/x86.h"
+#include "kernel/base/qemu.h"
 #include <string.h>
 #include <stdbool.h>
-#include "kernel/layout.h"
+#include "kernel/base/layout.h"
 
 struct tss {
     uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2;

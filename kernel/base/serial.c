@@ -1,6 +1,6 @@
 /* 16550 UART on COM1, polled.  115200 baud 8N1 (divisor 1). */
-#include "kernel/serial.h"
-#include "kernel/x86.h"
+#include "kernel/base/serial.h"
+#include "kernel/base/x86.h"
 
 #define COM1 0x3F8
 #define UART_DATA 0

@@ -1,11 +1,12 @@
 /* Interrupts and CPU exceptions: the IDT, the trap frame, handler hooks,
- * and fault catching (a recovery point that turns a fault into a return
- * value, for tests and the user-copy fixups). */
+ * and the hand-over of unhandled faults to the fault catches of
+ * kernel/base/fault_catch.h. */
 #ifndef KERNEL_TRAP_H
 #define KERNEL_TRAP_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "kernel/base/fault_catch.h"
 
 /* Exception vectors (Intel SDM Vol.3 6.15). */
 #define T_DE 0      /* divide error */
@@ -62,52 +63,15 @@ void trap_set_user_exception_handler(void (*fn)(struct trap_frame *tf));
 const char *trap_name(unsigned vector);
 /* Prints the frame, control registers, #PF decoding and a backtrace. */
 void trap_report(const struct trap_frame *tf);
+/* Panic with the report of a fault nobody handled: the trap frame's
+ * registers, CR2 and the decoded #PF error code, and the backtrace from
+ * the faulting frame. */
+void panic_trap(const struct trap_frame *tf, const char *why) __attribute__((noreturn));
+/* A kernel-mode fault no handler resolved goes to this hook before any
+ * fault catch: it returns true when it repaired the frame (the user-copy
+ * fixup registers itself here: a bad user pointer makes the copy fail). */
+void trap_set_kernel_fixup(bool (*fn)(struct trap_frame *tf));
 /* The ESP the interrupted code had (for ring 0 the CPU pushed no ESP). */
 uint32_t trap_frame_esp(const struct trap_frame *tf);
-
-/* Non-local jump inside the kernel (setjmp/longjmp); kernel/kjmp.asm. */
-struct kjmp {
-    uint32_t ebx, esi, edi, ebp, esp, eip, eflags;
-};
-int kjmp_set(struct kjmp *j) __attribute__((returns_twice));
-void kjmp_go(struct kjmp *j, int value) __attribute__((noreturn));
-
-/* What the trap handler saw. */
-struct fault_record {
-    uint32_t vector;
-    uint32_t error;
-    uint32_t cr2;
-    uint32_t eip;
-};
-#define FAULT_NONE 0xFFFFFFFFu
-
-/* A fault catch: while pushed, an unhandled exception records itself in
- * `seen`, pops the catch and jumps to `jmp` with value 1.  With `report`
- * set the full fault report is printed first (an unexpected fault).
- * Catches nest (a stack); pop in reverse order of push. */
-struct fault_catch {
-    struct kjmp jmp;
-    struct fault_record seen;
-    bool report;
-};
-void fault_catch_push(struct fault_catch *c);
-void fault_catch_pop(struct fault_catch *c);
-/* Drops every catch (panic: nothing may jump back into the dying code). */
-void fault_catch_reset(void);
-
-/* Runs `stmt` expecting a fault; *rec gets what the handler saw, or
- * rec->vector == FAULT_NONE when nothing faulted. */
-#define CATCH_FAULT(rec, stmt)                                           \
-    do {                                                                 \
-        struct fault_catch catch_ = { .report = false };                 \
-        if (kjmp_set(&catch_.jmp) == 0) {                                \
-            fault_catch_push(&catch_);                                   \
-            stmt;                                                        \
-            fault_catch_pop(&catch_);                                    \
-            (rec)->vector = FAULT_NONE;                                  \
-        } else {                                                         \
-            *(rec) = catch_.seen;                                        \
-        }                                                                \
-    } while (0)
 
 #endif

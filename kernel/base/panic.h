@@ -1,17 +1,12 @@
 /* panic() and ASSERT(): report everything over serial, then leave QEMU
  * with the failure status (real hardware halts). */
-#ifndef KERNEL_PANIC_H
-#define KERNEL_PANIC_H
+#ifndef KERNEL_BASE_PANIC_H
+#define KERNEL_BASE_PANIC_H
 
 #include <stdint.h>
 
-struct trap_frame;
-
 void panic_at(const char *file, int line, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 3, 4)));
-/* Report of a fault nobody handled: the trap frame's registers, CR2 and
- * the decoded #PF error code, and the backtrace from the faulting frame. */
-void panic_trap(const struct trap_frame *tf, const char *why) __attribute__((noreturn));
 
 #define panic(...) panic_at(__FILE__, __LINE__, __VA_ARGS__)
 
@@ -30,7 +25,8 @@ void panic_trap(const struct trap_frame *tf, const char *why) __attribute__((nor
 
 #endif
 
-/* Building blocks for reports made outside panic_at (the #DF task):
+/* Building blocks for reports made outside panic_at (the #DF task, and
+ * kernel/arch/trap.c's panic_trap):
  * panic_begin() stops recursion and other output, panic_backtrace()
  * prints a symbolised EBP-chain backtrace, panic_end() tells the test
  * runner and leaves QEMU with the failure status. */

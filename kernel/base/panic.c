@@ -1,17 +1,61 @@
 /* panic(): the whole story over serial, then QEMU exits with the failure
  * status.  Never hangs: a fault while reporting is caught, and a panic
- * inside a panic just exits. */
-#include "kernel/panic.h"
-#include "kernel/console.h"
-#include "kernel/trap.h"
-#include "kernel/ksyms.h"
-#include "kernel/qemu.h"
-#include "kernel/layout.h"
-#include "kernel/x86.h"
+ * inside a panic just exits.
+ *
+ * The stack of fault catches (kernel/base/fault_catch.h) lives here too:
+ * the report reads stack words through a catch, a panic drops every
+ * catch, and a misused catch panics, so the two are one module. */
+#include "kernel/base/panic.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/base/fault_catch.h"
+#include "kernel/base/ksyms.h"
+#include "kernel/base/qemu.h"
+#include "kernel/base/layout.h"
+#include "kernel/base/x86.h"
 #include <stdarg.h>
 #include <stddef.h>
 
 #define BACKTRACE_MAX 24
+#define CATCH_DEPTH 8
+
+static struct fault_catch *catch_stack[CATCH_DEPTH];
+static int catch_depth;
+
+void fault_catch_push(struct fault_catch *c)
+{
+    ASSERTF(catch_depth < CATCH_DEPTH, "fault catches nested %d deep", catch_depth);
+    c->seen.vector = FAULT_NONE;
+    catch_stack[catch_depth++] = c;
+}
+
+void fault_catch_pop(struct fault_catch *c)
+{
+    ASSERTF(catch_depth > 0 && catch_stack[catch_depth - 1] == c,
+            "catch %p popped out of order (depth %d)", (void *)c, catch_depth);
+    catch_depth--;
+}
+
+void fault_catch_reset(void)
+{
+    catch_depth = 0;
+}
+
+struct fault_catch *fault_catch_top(void)
+{
+    return catch_depth > 0 ? catch_stack[catch_depth - 1] : NULL;
+}
+
+void fault_catch_deliver(struct fault_catch *c, const struct fault_record *seen)
+{
+    ASSERTF(catch_depth > 0 && catch_stack[catch_depth - 1] == c,
+            "delivering to catch %p, not the innermost (depth %d)", (void *)c, catch_depth);
+    catch_depth--;
+    c->seen = *seen;
+    kjmp_go(&c->jmp, 1);
+}
+
+/* ---- the report ---------------------------------------------------------- */
+
 
 static int panic_depth;
 static void (*panic_hook)(void);
@@ -101,13 +145,5 @@ void panic_at(const char *file, int line, const char *fmt, ...)
     kprintf("  esi=%08x edi=%08x ebp=%08x esp=%08x\n", esi, edi, ebp, read_esp());
     kprintf("  cr0=%08x cr2=%08x cr3=%08x cr4=%08x\n", read_cr0(), read_cr2(), read_cr3(), read_cr4());
     panic_backtrace((uint32_t)__builtin_return_address(0), read_frame_word(ebp, &ebp) ? ebp : 0);
-    panic_end();
-}
-
-void panic_trap(const struct trap_frame *tf, const char *why)
-{
-    panic_begin();
-    kprintf("\nKERNEL PANIC: %s: %s\n", why, trap_name(tf->vector));
-    trap_report(tf);
     panic_end();
 }

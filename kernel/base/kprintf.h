@@ -1,6 +1,6 @@
-/* Kernel console output over the serial port. */
-#ifndef KERNEL_CONSOLE_H
-#define KERNEL_CONSOLE_H
+/* kprintf and friends: kernel output over the serial port. */
+#ifndef KERNEL_BASE_KPRINTF_H
+#define KERNEL_BASE_KPRINTF_H
 
 #include <stdarg.h>
 

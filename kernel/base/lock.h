@@ -5,8 +5,8 @@
 #define KERNEL_LOCK_H
 
 #include <stdint.h>
-#include "kernel/x86.h"
-#include "kernel/panic.h"
+#include "kernel/base/x86.h"
+#include "kernel/base/panic.h"
 
 struct spinlock {
     volatile uint32_t locked;

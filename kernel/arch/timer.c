@@ -1,7 +1,7 @@
-#include "kernel/timer.h"
-#include "kernel/trap.h"
-#include "kernel/pic.h"
-#include "kernel/x86.h"
+#include "kernel/arch/timer.h"
+#include "kernel/arch/trap.h"
+#include "kernel/arch/pic.h"
+#include "kernel/base/x86.h"
 #include <stddef.h>
 
 #define PIT_CH0 0x40

@@ -1,0 +1,153 @@
+/* The VM layer's page-table entry format, private to mm/vm*.c: how a
+ * committed page's protection and state are written into its PTE (the
+ * comment at the top of mm/vm.c says why the state lives there).
+ *
+ *   present (P=1)    hardware bits W, U, PCD (NOCACHE), PWT (WRITECOMBINE);
+ *                    bits 9-11 (available to software, Intel SDM Vol.3
+ *                    4.3, table 4-6) hold the base-protection index, since
+ *                    READONLY and EXECUTE_READ look the same to the CPU
+ *   not present, !=0 the soft format below (the CPU ignores bits 1-31 of
+ *                    a not-present entry, SDM Vol.3 4.3)
+ *   0                not committed */
+#ifndef MM_VM_PTE_H
+#define MM_VM_PTE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <winnt.h>
+#include "mm/mmu.h"
+#include "mm/pmm.h"
+
+/* Soft (not-present) PTE format. */
+#define SOFT_PROT_SHIFT 1           /* bits 1-3: base protection index 1..6 */
+#define SOFT_PROT_MASK (7u << SOFT_PROT_SHIFT)
+#define SOFT_GUARD 0x010u
+#define SOFT_NOCACHE 0x020u
+#define SOFT_WRITECOMBINE 0x040u
+#define SOFT_COMMITTED 0x400u       /* always set: makes the entry non-zero */
+#define SOFT_FRAME 0x800u           /* bits 12-31 hold a frame with data */
+#define HW_PROT_SHIFT 9             /* present PTE: base index in bits 9-11 */
+
+#define BASE_PROTECTIONS (PAGE_NOACCESS | PAGE_READONLY | PAGE_READWRITE | PAGE_EXECUTE | \
+                          PAGE_EXECUTE_READ | PAGE_EXECUTE_READWRITE)
+#define MODIFIERS (PAGE_GUARD | PAGE_NOCACHE | PAGE_WRITECOMBINE)
+
+/* ---- protections ----------------------------------------------------- */
+
+static const uint32_t vm_base_by_index[7] = {
+    0, PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_EXECUTE, PAGE_EXECUTE_READ,
+    PAGE_EXECUTE_READWRITE,
+};
+
+static inline uint32_t base_index(uint32_t protect)
+{
+    for (uint32_t i = 1; i < 7; i++)
+        if ((protect & 0xFF) == vm_base_by_index[i])
+            return i;
+    return 0;
+}
+
+/* Spec item 7: exactly one base protection, at most one modifier,
+ * no WRITECOPY on private memory, no GUARD with NOACCESS. */
+static inline bool protect_valid(uint32_t protect)
+{
+    uint32_t mods = protect & MODIFIERS;
+
+    if (protect & ~(0xFFu | MODIFIERS))
+        return false;
+    if (base_index(protect) == 0)
+        return false;
+    if (mods & (mods - 1))
+        return false;
+    if ((mods & PAGE_GUARD) && (protect & 0xFF) == PAGE_NOACCESS)
+        return false;
+    return true;
+}
+
+static inline bool protect_writable(uint32_t protect)
+{
+    uint32_t b = protect & 0xFF;
+    return b == PAGE_READWRITE || b == PAGE_EXECUTE_READWRITE;
+}
+
+/* Can the page be mapped present with this protection? */
+static inline bool protect_accessible(uint32_t protect)
+{
+    return (protect & 0xFF) != PAGE_NOACCESS && !(protect & PAGE_GUARD);
+}
+
+static inline pte_t soft_entry(uint32_t protect)
+{
+    pte_t e = SOFT_COMMITTED | (base_index(protect) << SOFT_PROT_SHIFT);
+    if (protect & PAGE_GUARD)
+        e |= SOFT_GUARD;
+    if (protect & PAGE_NOCACHE)
+        e |= SOFT_NOCACHE;
+    if (protect & PAGE_WRITECOMBINE)
+        e |= SOFT_WRITECOMBINE;
+    return e;
+}
+
+static inline pte_t present_entry(paddr_t frame, uint32_t protect, bool user)
+{
+    pte_t e = frame | PTE_P | (base_index(protect) << HW_PROT_SHIFT);
+    if (protect_writable(protect))
+        e |= PTE_W;
+    if (user)
+        e |= PTE_U;
+    /* Without PAT, PCD is the uncached type and PWT write-through, the
+     * nearest to write-combining (SDM Vol.3 11.12.3). */
+    if (protect & PAGE_NOCACHE)
+        e |= PTE_PCD;
+    if (protect & PAGE_WRITECOMBINE)
+        e |= PTE_PWT;
+    return e;
+}
+
+/* The PAGE_* protection of a committed page's entry. */
+static inline uint32_t entry_protect(pte_t e)
+{
+    if (e & PTE_P) {
+        uint32_t p = vm_base_by_index[(e >> HW_PROT_SHIFT) & 7];
+        if (e & PTE_PCD)
+            p |= PAGE_NOCACHE;
+        if (e & PTE_PWT)
+            p |= PAGE_WRITECOMBINE;
+        return p;
+    }
+    uint32_t p = vm_base_by_index[(e & SOFT_PROT_MASK) >> SOFT_PROT_SHIFT];
+    if (e & SOFT_GUARD)
+        p |= PAGE_GUARD;
+    if (e & SOFT_NOCACHE)
+        p |= PAGE_NOCACHE;
+    if (e & SOFT_WRITECOMBINE)
+        p |= PAGE_WRITECOMBINE;
+    return p;
+}
+
+static inline bool entry_committed(pte_t e)
+{
+    return e != 0;
+}
+
+/* The frame an entry holds (present, or kept while inaccessible). */
+static inline paddr_t entry_frame(pte_t e)
+{
+    if ((e & PTE_P) || (e & SOFT_FRAME))
+        return PTE_ADDR(e);
+    return PMM_NONE;
+}
+
+/* The entry for a committed page with `protect`, keeping its frame. */
+static inline pte_t entry_with_protect(pte_t old, uint32_t protect, bool user)
+{
+    paddr_t frame = entry_frame(old);
+    if (frame != PMM_NONE && protect_accessible(protect))
+        return present_entry(frame, protect, user);
+    pte_t e = soft_entry(protect);
+    if (frame != PMM_NONE)
+        e |= SOFT_FRAME | frame;
+    return e;
+}
+
+#endif
