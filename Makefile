@@ -48,7 +48,8 @@ KERNEL_OBJS := $(BASE_OBJS) $(ARCH_OBJS) \
 	kernel/thread.o kernel/switch.o
 KERNEL_OBJS += kernel/console_util.o kernel/console_cmds_sys.o kernel/console_cmds_vm.o kernel/console_cmds_pte.o kernel/console_cmds_heap.o kernel/console_demo.o
 
-MM_OBJS := mm/pmm.o mm/paging.o mm/kpool.o mm/vad.o mm/vm.o mm/zero_pool.o mm/virtual.o \
+MM_OBJS := mm/pmm.o mm/paging.o mm/pte_legacy.o mm/pte_pae.o mm/kpool.o mm/vad.o mm/vm.o \
+	mm/vm_check.o mm/vm_dep.o mm/zero_pool.o mm/virtual.o \
 	mm/heap.o mm/heap_segment.o mm/heap_large.o mm/heap_walk.o mm/heap_check.o \
 	mm/heap_kernel.o mm/kheap.o
 

@@ -8,7 +8,10 @@
 KERNEL_VBASE  equ 0x80000000
 MB_MAGIC      equ 0x1BADB002
 MB_FLAGS      equ 0x00000003        ; ALIGN (bit 0) | MEMINFO (bit 1) only
-BOOT_MAP_PDES equ 4                 ; 4 x 4 MiB = the low 16 MiB
+BOOT_ID_PDES  equ 4                 ; identity map: 4 x 4 MiB = the low 16 MiB
+BOOT_HIGH_PDES equ 256              ; at KERNEL_VBASE: 256 x 4 MiB = the low 1 GiB
+                                    ; (mm/memlayout.h BOOT_WINDOW_END), where the
+                                    ; frame allocator puts its metadata
 
 PDE_P   equ 0x001
 PDE_RW  equ 0x002
@@ -32,8 +35,9 @@ _start:
     mov esi, eax                    ; multiboot magic
     ; ebx = physical address of the multiboot info, kept until kmain
 
-    ; boot_pd: identity map and higher-half map of the low 16 MiB with
-    ; 4 MiB pages; every other entry is cleared explicitly.
+    ; boot_pd: identity map of the low 16 MiB and higher-half map of the
+    ; low 1 GiB with 4 MiB pages; every other entry is cleared explicitly.
+    ; (Mapping RAM that does not exist is harmless: nothing touches it.)
     mov edi, boot_pd - KERNEL_VBASE
     xor ecx, ecx
 .clear:
@@ -46,10 +50,13 @@ _start:
     mov edx, ecx
     shl edx, 22
     or edx, PDE_P | PDE_RW | PDE_PS
+    cmp ecx, BOOT_ID_PDES
+    jae .high_only
     mov [edi + ecx * 4], edx                              ; identity
+.high_only:
     mov [edi + (KERNEL_VBASE >> 22) * 4 + ecx * 4], edx   ; higher half
     inc ecx
-    cmp ecx, BOOT_MAP_PDES
+    cmp ecx, BOOT_HIGH_PDES
     jb .fill
 
     mov edx, cr4
@@ -70,7 +77,7 @@ section .text
 .drop:
     mov dword [edi + ecx * 4], 0
     inc ecx
-    cmp ecx, BOOT_MAP_PDES
+    cmp ecx, BOOT_ID_PDES
     jb .drop
     mov edx, cr3
     mov cr3, edx                    ; flush the dropped translations

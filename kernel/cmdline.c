@@ -17,6 +17,8 @@ static const struct {
     { "qmp_check", "qmp_check: stop at a marker so the harness can compare page tables" },
     { "run", "run=prog,prog:STATUS: run those user programs (multiboot modules) and exit; :STATUS expects that exit status" },
     { "bench", "bench=all or bench=prefix,prefix: run benchmarks (under -icount shift=0) and exit" },
+    { "paging", "paging=legacy: classic 32-bit page tables (no NX, RAM up to 4 GiB); default PAE with NX when the CPU has them" },
+    { "nx", "nx=OptIn|OptOut|AlwaysOn|AlwaysOff: the system DEP policy (default OptOut; AlwaysOff without NX)" },
 };
 
 struct cmdline_word {

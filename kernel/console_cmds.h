@@ -19,6 +19,7 @@
 #include <windef.h>
 #include <winnt.h>
 #include <ntstatus.h>
+#include "mm/mmu.h"
 
 struct vm_space;
 struct heap;
@@ -108,7 +109,7 @@ struct console_access {
     bool resolved;                  /* ... and the VM layer resolved it */
     bool caught;                    /* an exception the access could not get past */
     uint32_t vector, error, cr2, eip;
-    uint32_t pte_before, pte_after; /* entry of the first faulting page */
+    pte_t pte_before, pte_after;    /* entry of the first faulting page */
     uint32_t done;                  /* bytes read or written */
 };
 /* Reads len bytes at addr into buf, catching any fault. */
@@ -120,10 +121,10 @@ void console_write(uint32_t addr, uint32_t value, uint32_t len, struct console_a
  * demand-zero with the frame and the entry before and after, a guard
  * page, or an access violation with its exception record. */
 void console_touch(uint32_t addr, bool write);
-/* Decodes one page-table walk for addr (CR3 -> PDE -> PTE). */
+/* Decodes one page-table walk for addr (CR3 -> [PDPTE ->] PDE -> PTE). */
 void console_pte(uint32_t addr);
 /* The entry's VM meaning in a few words: "committed, demand-zero, READWRITE". */
-void console_entry_str(uint32_t addr, uint32_t pte, char *buf, size_t cap);
+void console_entry_str(uint32_t addr, pte_t pte, char *buf, size_t cap);
 
 /* ---- heaps (console_cmds_heap.c) ---- */
 

@@ -27,7 +27,8 @@
 static page_fault_hook saved_hook;
 static volatile struct {
     uint32_t count;
-    uint32_t cr2, error, eip, pte_before;
+    uint32_t cr2, error, eip;
+    pte_t pte_before;
     bool resolved;
 } seen;
 static volatile uint32_t access_done;
@@ -123,7 +124,7 @@ static void touch_write(uint32_t addr, uint8_t value)
 /* What a touch writes back: the byte as it is now, read without a fault
  * (through the entry when present, through the temporary window when the
  * page keeps a frame while not present; a demand-zero page holds 0). */
-static __attribute__((noinline)) uint8_t current_byte(uint32_t addr, uint32_t pte)
+static __attribute__((noinline)) uint8_t current_byte(uint32_t addr, pte_t pte)
 {
     struct vm_entry_info info;
 
@@ -159,9 +160,14 @@ static const char *area_name(uint32_t va)
                              : "user space (the scratch process)";
     if (va >= kstart && va < kend)
         return "the kernel image";
-    if (va >= PT_WINDOW && va < PT_WINDOW + PDX_SPAN)
-        return "the page tables, through the self-map (PDE 0x300)";
-    if (va >= TEMPMAP_BASE && va < TEMPMAP_BASE + PDX_SPAN)
+    if (va >= PT_WINDOW && va < PT_WINDOW_END)
+        return paging_pae_on ? (va >= PAE_PD_WINDOW ? "the page directories, through the self-map "
+                                                      "(PDEs 0x600-0x603)"
+                                                    : "the page tables, through the self-map "
+                                                      "(PDEs 0x600-0x603)")
+               : va < PT_WINDOW + LEGACY_PDE_SPAN ? "the page tables, through the self-map (PDE 0x300)"
+                                                  : "unused (the PAE self-map's second half)";
+    if (va >= TEMPMAP_BASE && va < TEMPMAP_END)
         return "the temporary-mapping window";
     if (va >= POOL_BASE && va < POOL_END)
         return "the kernel object pool";
@@ -170,7 +176,7 @@ static const char *area_name(uint32_t va)
     return "the kernel half (frame allocator metadata or unused)";
 }
 
-void console_entry_str(uint32_t addr, uint32_t pte, char *buf, size_t cap)
+void console_entry_str(uint32_t addr, pte_t pte, char *buf, size_t cap)
 {
     struct vm_entry_info info;
     char prot[40];
@@ -193,26 +199,38 @@ void console_entry_str(uint32_t addr, uint32_t pte, char *buf, size_t cap)
              (info.protect & PAGE_GUARD) ? "guard, demand-zero" : "demand-zero", prot);
 }
 
-static unsigned low_bit(uint32_t mask)
+static unsigned low_bit(uint64_t mask)
 {
-    return (unsigned)__builtin_ctz(mask);
+    return (unsigned)__builtin_ctzll(mask);
 }
 
-static unsigned high_bit(uint32_t mask)
+static unsigned high_bit(uint64_t mask)
 {
-    return 31u - (unsigned)__builtin_clz(mask);
+    return 63u - (unsigned)__builtin_clzll(mask);
 }
 
-/* The hardware bits of a present entry, one by one (SDM Vol.3 Tables 4-5, 4-6). */
-static void print_hw_bits(uint32_t e, bool pde)
+/* Hex digits of an entry in the format in use: 8 (legacy) or 16 (PAE). */
+static int entry_digits(void)
 {
-    kprintf("      P=%u RW=%u US=%u PWT=%u PCD=%u A=%u D=%u %s=%u G=%u avail=%u\n",
-            e & PTE_P, (e >> 1) & 1, (e >> 2) & 1, (e >> 3) & 1, (e >> 4) & 1, (e >> 5) & 1,
-            (e >> 6) & 1, pde ? "PS" : "PAT", (e >> 7) & 1, (e >> 8) & 1, (e >> 9) & 7);
+    return (int)paging_entry_size() * 2;
 }
 
-/* A not-present PTE: the CPU ignores bits 1-31; the VM layer's soft format. */
-static void print_soft_bits(uint32_t e)
+/* The hardware bits of a present entry, one by one (SDM Vol.3 tables 4-5,
+ * 4-6; PAE 4-9 to 4-11, where bit 63 is NX). */
+static void print_hw_bits(pte_t e, bool pde)
+{
+    kprintf("      P=%u RW=%u US=%u PWT=%u PCD=%u A=%u D=%u %s=%u G=%u avail=%u",
+            (unsigned)(e & PTE_P), (unsigned)(e >> 1) & 1, (unsigned)(e >> 2) & 1,
+            (unsigned)(e >> 3) & 1, (unsigned)(e >> 4) & 1, (unsigned)(e >> 5) & 1,
+            (unsigned)(e >> 6) & 1, pde ? "PS" : "PAT", (unsigned)(e >> 7) & 1,
+            (unsigned)(e >> 8) & 1, (unsigned)(e >> 9) & 7);
+    if (paging_pae_on)
+        kprintf(" NX=%u", (unsigned)(e >> 63));
+    kprintf("\n");
+}
+
+/* A not-present PTE: the CPU ignores every bit but P; the VM layer's soft format. */
+static void print_soft_bits(pte_t e)
 {
     struct vm_entry_info info;
     char prot[40];
@@ -220,24 +238,25 @@ static void print_soft_bits(uint32_t e)
 
     vm_describe_entry(e, &info);
     console_prot_str(info.protect & 0xFF, prot, sizeof(prot));
-    kprintf("      P=0: not present; the CPU ignores bits 1-31 and the VM layer keeps the page's "
-            "state there:\n     ");
+    kprintf("      P=0: not present; the CPU ignores bits 1-%u and the VM layer keeps the page's "
+            "state there:\n     ", paging_entry_size() * 8 - 1);
     for (const struct vm_soft_field *f = vm_soft_format; f->mask != 0; f++, n++) {
-        unsigned lo = low_bit(f->mask), hi = high_bit(f->mask);
-        uint32_t v = (e & f->mask) >> lo;
+        uint64_t mask = f->mask & (paging_pae_on ? ~0ull : 0xFFFFFFFFull);
+        unsigned lo = low_bit(mask), hi = high_bit(mask);
+        uint64_t v = (e & mask) >> lo;
         if (n == 4)
             kprintf("\n     ");
         if (lo == hi)
-            kprintf(" %s (bit %u)=%u", f->name, lo, v);
+            kprintf(" %s (bit %u)=%u", f->name, lo, (unsigned)v);
         else if (f->mask == PTE_FRAME)
-            kprintf(" %s (bits %u-%u)=0x%05x", f->name, lo, hi, v);
+            kprintf(" %s (bits %u-%u)=0x%05llx", f->name, lo, hi, v);
         else
-            kprintf(" %s (bits %u-%u)=%u %s", f->name, lo, hi, v, prot);
+            kprintf(" %s (bits %u-%u)=%u %s", f->name, lo, hi, (unsigned)v, prot);
     }
     kprintf("\n");
 }
 
-static void print_vm_state(uint32_t va, uint32_t pte)
+static void print_vm_state(uint32_t va, pte_t pte)
 {
     struct vm_entry_info info;
     char state[80];
@@ -252,52 +271,98 @@ static void print_vm_state(uint32_t va, uint32_t pte)
     else if (!info.present && info.frame == PMM_NONE)
         kprintf("  (no frame yet: the first access takes a demand-zero fault)\n");
     else if (!info.present)
-        kprintf("  (frame 0x%08x is kept; the page is inaccessible until its protection "
+        kprintf("  (frame 0x%08llx is kept; the page is inaccessible until its protection "
                 "changes)\n", info.frame);
 }
 
-void console_pte(uint32_t va)
+static bool in_selfmap(uint32_t va)
 {
-    uint32_t cr3 = read_cr3(), pdx = PDX(va), ptx = PTX(va);
-    pde_t pde = ((pde_t *)PD_WINDOW)[pdx];
+    return paging_pae_on ? va >= PAE_PD_WINDOW && va < PT_WINDOW_END
+                         : va >= LEGACY_PD_WINDOW && va < LEGACY_PD_WINDOW + LEGACY_PDE_SPAN;
+}
 
-    kprintf("pte 0x%08x: %s%s\n", va, area_name(va),
-            va < USER_END ? "" : ", shared by every address space");
-    kprintf("  VA 0x%08x = PD index 0x%03x | PT index 0x%03x | offset 0x%03x\n", va, pdx, ptx,
-            va & 0xFFF);
-    kprintf("  CR3 0x%08x: the page directory's frame\n", cr3);
-    kprintf("  PDE 0x%03x at VA 0x%08x (PA 0x%08x) = 0x%08x\n", pdx, PD_WINDOW + pdx * 4,
-            PTE_ADDR(cr3) + pdx * 4, pde);
-    if (!(pde & PTE_P)) {
+/* A PDPTE (PAE): only P, PWT, PCD and the directory's address (SDM table 4-8). */
+static void print_pdpte(pte_t e)
+{
+    kprintf("      P=%u PWT=%u PCD=%u (a PDPTE has no RW, US or NX: the levels below decide)\n",
+            (unsigned)(e & PTE_P), (unsigned)(e >> 3) & 1, (unsigned)(e >> 4) & 1);
+    if (e & PTE_P)
+        kprintf("      -> page directory at PA 0x%08llx\n", PTE_ADDR(e));
+}
+
+/* A PDE: its bits, and where it leads.  False when the walk ends here. */
+static bool print_pde(uint32_t va, pte_t e)
+{
+    uint32_t span = paging_table_span();
+
+    if (!(e & PTE_P)) {
         kprintf("      P=0: no page table; every page of 0x%08x-0x%08x reads as entry 0\n",
-                va & ~(PDX_SPAN - 1), (va & ~(PDX_SPAN - 1)) + PDX_SPAN - 1);
-        print_vm_state(va, 0);
-        return;
+                va & ~(span - 1), (va & ~(span - 1)) + span - 1);
+        return false;
     }
-    print_hw_bits(pde, true);
-    if (pde & PTE_PS) {
-        kprintf("      PS=1: a 4 MiB page at 0x%08x\n  => PA 0x%08x\n", pde & 0xFFC00000u,
-                (pde & 0xFFC00000u) | (va & (PDX_SPAN - 1)));
-        return;
+    print_hw_bits(e, true);
+    if (e & PTE_PS) {
+        kprintf("      PS=1: a %u MiB page at 0x%08llx\n  => PA 0x%08llx\n", span >> 20,
+                PTE_ADDR(e) & ~(pte_t)(span - 1), (PTE_ADDR(e) & ~(pte_t)(span - 1)) | (va & (span - 1)));
+        return false;
     }
-    if (pdx == SELFMAP_PDX)
-        kprintf("      (this PDE points at the directory itself: the self-map)\n");
-    else if (pde & PTE_D)
+    if (in_selfmap(va))
+        kprintf("      (this PDE points at %s itself: the self-map)\n",
+                paging_pae_on ? "one of the four page directories" : "the directory");
+    else if (e & PTE_D)
         kprintf("      (D=1 in a PDE: the page table was written through the self-map, where this\n"
                 "       entry serves as the PTE of the table's page, so the CPU marked it dirty)\n");
-    kprintf("      -> page table at PA 0x%08x\n", PTE_ADDR(pde));
-    pte_t pte = paging_query(va);
-    kprintf("  PTE 0x%03x at VA 0x%08x (PA 0x%08x) = 0x%08x\n", ptx, PT_WINDOW + (va >> 12) * 4,
-            PTE_ADDR(pde) + ptx * 4, pte);
+    kprintf("      -> page table at PA 0x%08llx\n", PTE_ADDR(e));
+    return true;
+}
+
+static void print_pte_entry(uint32_t va, pte_t pte)
+{
     if (pte & PTE_P) {
         print_hw_bits(pte, false);
-        kprintf("      -> frame 0x%08x\n  => PA 0x%08x\n", PTE_ADDR(pte), PTE_ADDR(pte) | (va & 0xFFF));
+        if (!paging_pae_on)
+            kprintf("      (32-bit paging has no NX bit: a readable page is executable)\n");
+        else if (!(pte & PTE_NX))
+            kprintf("      NX=0: instructions may be fetched from this page\n");
+        kprintf("      -> frame 0x%08llx\n  => PA 0x%08llx\n", PTE_ADDR(pte), PTE_ADDR(pte) | (va & 0xFFF));
     } else if (pte != 0 && vm_managed(va)) {
         print_soft_bits(pte);
     } else {
         kprintf("      0: nothing here\n");
     }
-    print_vm_state(va, pte);
+}
+
+void console_pte(uint32_t va)
+{
+    struct page_walk w;
+
+    paging_walk(va, &w);
+    kprintf("pte 0x%08x: %s%s\n", va, area_name(va),
+            va < USER_END ? "" : ", shared by every address space");
+    if (w.levels == 3)
+        kprintf("  VA 0x%08x = PDPT index %u | PD index 0x%03x | PT index 0x%03x | offset 0x%03x "
+                "(%s)\n", va, va >> 30, (va >> 21) & 0x1FF, (va >> 12) & 0x1FF, va & 0xFFF,
+                paging_format_name());
+    else
+        kprintf("  VA 0x%08x = PD index 0x%03x | PT index 0x%03x | offset 0x%03x (%s)\n", va,
+                va >> 22, (va >> 12) & 0x3FF, va & 0xFFF, paging_format_name());
+    kprintf("  CR3 0x%08x: %s\n", w.cr3, w.levels == 3 ?
+            "the page-directory-pointer table (4 entries, 32 bytes, below 4 GiB)" :
+            "the page directory's frame");
+    bool large = false;
+    for (int l = 0; l < w.found; l++) {
+        pte_t e = w.level[l].value;
+        kprintf("  %s 0x%03x at VA 0x%08x (PA 0x%08llx) = 0x%0*llx\n", w.level[l].name,
+                w.level[l].index, w.level[l].va, w.level[l].pa, entry_digits(), e);
+        if (l == w.levels - 1)
+            print_pte_entry(va, e);
+        else if (l == w.levels - 3)
+            print_pdpte(e);
+        else if (!print_pde(va, e))
+            large = (e & PTE_P) && (e & PTE_PS);
+    }
+    if (!large)
+        print_vm_state(va, w.found == w.levels ? w.level[w.levels - 1].value : 0);
 }
 
 static void cmd_pte(int argc, char **argv)
@@ -320,21 +385,21 @@ static void print_error_code(uint32_t error)
             (error & PF_I) ? ", I/D=1 fetch" : "");
 }
 
-static void print_entry(const char *when, uint32_t va, uint32_t pte)
+static void print_entry(const char *when, uint32_t va, pte_t pte)
 {
     char state[80];
 
     console_entry_str(va, pte, state, sizeof(state));
-    kprintf("  %s 0x%08x  %s", when, pte, state);
+    kprintf("  %s 0x%0*llx  %s", when, entry_digits(), pte, state);
     if (pte & PTE_P)
-        kprintf(" [P%s%s%s%s%s] frame 0x%08x", (pte & PTE_W) ? " RW" : " RO", (pte & PTE_U) ? " US" : "",
+        kprintf(" [P%s%s%s%s%s%s] frame 0x%08llx", (pte & PTE_W) ? " RW" : " RO", (pte & PTE_U) ? " US" : "",
                 (pte & PTE_A) ? " A" : "", (pte & PTE_D) ? " D" : "", (pte & PTE_G) ? " G" : "",
-                PTE_ADDR(pte));
+                (pte & PTE_NX) ? " NX" : "", PTE_ADDR(pte));
     kprintf("\n");
 }
 
 /* Why the VM layer refused: read from the entry as the fault found it. */
-static const char *refusal_reason(uint32_t va, uint32_t pte, bool write)
+static const char *refusal_reason(uint32_t va, pte_t pte, bool write)
 {
     struct vm_entry_info info;
 
@@ -361,7 +426,7 @@ void console_touch(uint32_t va, bool write)
     struct console_access acc;
     struct fault_record rec = { 0 };
     uint32_t page = PGROUNDDOWN(va);
-    uint32_t entry_before = paging_query(page);
+    pte_t entry_before = paging_query(page);
 
     kprintf("touch 0x%08x: a %s from ring 0, in %s\n", va,
             write ? "byte write (of the value it holds)" : "byte read", area_name(va));
@@ -388,12 +453,12 @@ void console_touch(uint32_t va, bool write)
         struct vm_entry_info info;
         vm_describe_entry(acc.pte_after, &info);
         if (after.faults_demand_zero > before.faults_demand_zero)
-            kprintf("  handled: demand-zero fault: frame 0x%08x %s, entry made present, the "
+            kprintf("  handled: demand-zero fault: frame 0x%08llx %s, entry made present, the "
                     "instruction ran again\n", info.frame,
                     after.zero_pool < before.zero_pool ? "taken from the pool of zeroed frames"
                                                        : "taken and zeroed now");
         else
-            kprintf("  handled: the page kept its frame 0x%08x and became present again\n",
+            kprintf("  handled: the page kept its frame 0x%08llx and became present again\n",
                     info.frame);
         kprintf("  demand-zero faults so far: %u -> %u\n", before.faults_demand_zero,
                 after.faults_demand_zero);
@@ -539,7 +604,8 @@ static void cmd_stats(int argc, char **argv)
         kprintf("last unresolved fault: ");
         console_print_status(x->code);
         kprintf(" at 0x%08x (%s), EIP 0x%08x\n", x->address,
-                x->access == EXCEPTION_WRITE_FAULT ? "write" : "read", x->eip);
+                x->access == EXCEPTION_WRITE_FAULT ? "write" :
+                x->access == EXCEPTION_EXECUTE_FAULT ? "execute" : "read", x->eip);
     }
 }
 

@@ -93,8 +93,11 @@ static bool step_reserve(void)
     console_label_set(base, "demo: 64 KiB reservation");
     kprintf("  -> 0x%08x-0x%08x in the scratch process\n", base, base + size - 1);
     show_region(base);
-    kprintf("  page directory entry %u for it: 0x%08x (%s)\n", PDX(base),
-            ((pde_t *)PD_WINDOW)[PDX(base)],
+    struct page_walk w;
+    paging_walk(base, &w);
+    int d = w.levels - 2;               /* the PDE's level */
+    kprintf("  page directory entry %u for it: 0x%0*llx (%s)\n", w.level[d].index,
+            (int)paging_entry_size() * 2, w.found > d ? w.level[d].value : 0,
             paging_has_table(base) ? "a page table exists" : "no page table yet");
     kprintf("  commit charge %u -> %u pages: a reservation costs neither a frame nor charge\n",
             before, charge_now());

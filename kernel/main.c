@@ -17,6 +17,7 @@
 #include "kernel/syscall.h"
 #include "kernel/programs.h"
 #include <stddef.h>
+#include <string.h>
 #include "kernel/base/x86.h"
 #include "kernel/base/layout.h"
 #include "mm/pmm.h"
@@ -39,8 +40,10 @@ static void print_banner(void)
     kprintf("cmdline: '%s'\n", bootinfo()->cmdline);
 }
 
-/* Hands the memory map to the frame allocator: available RAM less the
- * kernel image and whatever the boot path still uses. */
+/* Chooses the page-table format (paging=legacy asks for the classic
+ * one), hands the memory map to the frame allocator below the format's
+ * physical limit (available RAM less the kernel image and whatever the
+ * boot path still uses), then builds the page tables. */
 static void memory_init(void)
 {
     const struct boot_info *bi = bootinfo();
@@ -56,9 +59,12 @@ static void memory_init(void)
     for (int i = 0; i < bi->reserved_count; i++)
         busy[nb++] = (struct pmm_range){ bi->reserved[i].start, bi->reserved[i].end,
                                          bi->reserved[i].what };
-    pmm_init(avail, na, busy, nb);
+    const char *format = cmdline_get("paging");
+    uint64_t limit = paging_select(format != NULL && strcmp(format, "legacy") == 0);
+    pmm_init(avail, na, busy, nb, limit);
     paging_init();
     vm_init();
+    vm_dep_init(cmdline_get("nx"));
     kheap_init();
     pmm_print_report();
 }
@@ -111,11 +117,11 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     timer_init();
     print_banner();
     bootinfo_print();
+    int unknown = cmdline_init(bootinfo()->cmdline);
     memory_init();
     process_init();
     thread_init();
     syscall_init();
-    int unknown = cmdline_init(bootinfo()->cmdline);
     sti();
 
     const char *tests = cmdline_get("test");

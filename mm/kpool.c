@@ -73,7 +73,7 @@ static struct kpool_page *page_create(struct kcache *c)
         return NULL;
     paddr_t frame = pmm_alloc();
     uint32_t va = POOL_BASE + slot * PGSIZE;
-    if (frame == PMM_NONE || !paging_map(va, frame, PTE_W)) {
+    if (frame == PMM_NONE || !paging_map(va, frame, PTE_W | paging_nx_bit())) {
         if (frame != PMM_NONE)
             pmm_free(frame);
         slot_give(slot);
@@ -107,10 +107,12 @@ static void page_destroy(struct kcache *c, struct kpool_page *p)
 
 void *kcache_alloc(struct kcache *c)
 {
-    /* At least three objects a page (an address space with its page
-     * directory bookkeeping is the largest, ~1 KiB), so the header and
-     * the tail waste at most a quarter of the page. */
-    ASSERTF(c->object_size >= sizeof(void *) && c->object_size <= PGSIZE / 3,
+    /* At least one object a page after the header.  The largest is an
+     * address space: with PAE its page-table bookkeeping (a use count for
+     * each of 1024 user page tables) is 2 KiB, so it takes a page of its
+     * own; address spaces are few, VADs (the many) are 40 bytes. */
+    ASSERTF(c->object_size >= sizeof(void *) &&
+            c->object_size <= PGSIZE - ((sizeof(struct kpool_page) + 7) & ~(size_t)7),
             "cache %s: object size %zu", c->name, c->object_size);
     uint32_t flags = spin_lock(&kpool_lock);
     struct kpool_page *p = c->partial ? c->partial : page_create(c);

@@ -1,19 +1,27 @@
-/* x86 two-level paging with 4 KiB pages.
+/* x86 paging with 4 KiB pages in either format: the interface and the
+ * logic both formats share.  The formats themselves (their tables, how
+ * they are built and switched on, their directories) are mm/pte_legacy.c
+ * and mm/pte_pae.c, behind mm/paging_format.h.
  *
- * Page-table edits go through the self-map: PDE 0x300 points at the page
- * directory itself, so the page table for PD index i appears at
- * PT_WINDOW + i * 4096 and the directory at PD_WINDOW (as NT x86 does).
- * Frames that are not mapped anywhere (a new page table, a frame to zero)
- * are reached through the temporary-mapping window at TEMPMAP_BASE, whose
- * page table is a static one so that it works before and after the switch
- * from the boot tables.
+ * Page-table edits go through the self-map: the directory (legacy: PDE
+ * 0x300 points at it) or the four directories (PAE: PDEs 0x600-0x603)
+ * serve as page tables for the window at PT_WINDOW, so the entry of va
+ * appears at PT_WINDOW + (va >> 12) * entry size, as on NT x86.  Frames
+ * that are not mapped anywhere (a new page table, a frame to zero) are
+ * reached through the temporary-mapping window at TEMPMAP_BASE, whose
+ * page table is a static one so that it works before and after the
+ * switch from the boot tables.
  *
- * Kernel page tables (PD indexes 0x200..0x3FF) are all allocated in
- * paging_init and never freed, so every address space can copy the
- * kernel half of the directory once and share the tables without any
- * synchronisation afterwards.  User page tables come and go on demand;
- * each directory counts the non-zero entries of each user table. */
+ * Kernel page tables are allocated in paging_init and never freed where
+ * each address space keeps its own copy of the kernel's directory entries
+ * (legacy: PDEs 0x200-0x3FF; PAE: the fourth directory, above
+ * 0xC0000000), so every address space copies them once and shares the
+ * tables without any synchronisation afterwards.  PAE's third directory
+ * (0x80000000-0xBFFFFFFF) is one directory shared by every address space:
+ * its tables may be made on demand.  User page tables come and go; each
+ * address space counts the non-zero entries of each user table. */
 #include "mm/paging.h"
+#include "mm/paging_format.h"
 #include "mm/memlayout.h"
 #include "kernel/base/layout.h"
 #include "kernel/base/lock.h"
@@ -25,32 +33,148 @@
 #include <string.h>
 #include <stddef.h>
 
-#define USER_PDX_COUNT PGDIR_USER_TABLES
-#define CPUID_1_EDX_PGE (1u << 13)
+/* 1: the hot entry operations go through the format's ops table (an
+ * indirect call each) instead of the inline switch; for measuring only. */
+#ifndef PAGING_DISPATCH_TABLE
+#define PAGING_DISPATCH_TABLE 0
+#endif
+
+bool paging_pae_on;
+static const struct pte_format *fmt = &pte_legacy_format;
+static uint32_t table_shift = 22;           /* log2(table span) */
+static uint32_t entry_size = 4;
 
 /* The kernel's directory is static (it exists before the kernel heap,
- * which is built on this layer); the others come from the kernel heap. */
+ * which is built on this layer); the others come from the VM layer. */
 static struct pgdir kernel_pgdir_storage;
 static struct pgdir *kernel_pgdir;
 static struct pgdir *current_pgdir;
 static struct spinlock paging_lock = SPINLOCK_INIT("paging");
 static struct spinlock tempmap_lock = SPINLOCK_INIT("tempmap");
 static uint32_t tempmap_used;               /* bitmap of TEMPMAP_SLOTS slots */
-static pte_t tempmap_pt[PT_ENTRIES] __attribute__((aligned(PGSIZE)));
-static uint32_t global_bit;                 /* PTE_G when the CPU has PGE */
+/* The window's page table in each format: the legacy one also serves the
+ * boot tables until paging_init switches. */
+static legacy_pte_t tempmap_legacy[LEGACY_ENTRIES] __attribute__((aligned(PGSIZE)));
+static pae_pte_t tempmap_pae[PAE_ENTRIES] __attribute__((aligned(PGSIZE)));
+static pte_t global_bit;                    /* PTE_G when the CPU has PGE */
+static pte_t nx_bit;                        /* PTE_NX when the CPU honours it */
 static page_fault_hook fault_hook;
 static struct paging_stats stats;
 
-static pde_t *const pd_window = (pde_t *)PD_WINDOW;
-
-static pte_t *pt_window(uint32_t pdx)
-{
-    return (pte_t *)(PT_WINDOW + pdx * PGSIZE);
-}
+_Static_assert(TEMPMAP_SLOTS <= 32, "one bitmap word of temporary slots");
 
 static paddr_t kernel_virt_to_phys(const void *va)
 {
     return (paddr_t)((uint32_t)va - KERNEL_VBASE);
+}
+
+/* ---- the entries of the current address space, in either format --------- */
+
+#if PAGING_DISPATCH_TABLE
+static inline pte_t entry_get(uint32_t va) { return fmt->get(va); }
+static inline void entry_set(uint32_t va, pte_t old, pte_t v) { fmt->set(va, old, v); }
+static inline pte_t pde_get(uint32_t va) { return fmt->pde(va); }
+static inline void pde_set(uint32_t va, pte_t v) { fmt->set_pde(va, v); }
+#else
+static inline pte_t entry_get(uint32_t va)
+{
+    return paging_pae_on ? pae_get(va) : legacy_get(va);
+}
+
+static inline void entry_set(uint32_t va, pte_t old, pte_t v)
+{
+    if (paging_pae_on)
+        pae_set(va, old, v);
+    else
+        legacy_set(va, old, v);
+}
+
+static inline pte_t pde_get(uint32_t va)
+{
+    return paging_pae_on ? pae_pde(va) : legacy_pde(va);
+}
+
+static inline void pde_set(uint32_t va, pte_t v)
+{
+    if (paging_pae_on)
+        pae_set_pde(va, v);
+    else
+        legacy_set_pde(va, v);
+}
+#endif
+
+/* Where va's page table shows through the self-map. */
+static uint32_t table_window(uint32_t va)
+{
+    return PT_WINDOW + (((va >> 12) * entry_size) & ~(PGSIZE - 1));
+}
+
+/* ---- the format ------------------------------------------------------------ */
+
+static uint32_t cpuid_max(uint32_t leaf)
+{
+    uint32_t a, b, c, d;
+    cpuid(leaf, &a, &b, &c, &d);
+    return a;
+}
+
+uint64_t paging_select(bool want_legacy)
+{
+    uint32_t a, b, c, d, phys_bits = PAE_MAXPHYADDR_DEFAULT;
+    bool has_pae = false, has_nx = false;
+
+    if (cpuid_max(0) >= 1) {
+        cpuid(1, &a, &b, &c, &d);
+        has_pae = d & CPUID_1_EDX_PAE;
+    }
+    /* qemu32 has no extended leaves; check the maximum first. */
+    uint32_t ext = cpuid_max(0x80000000u);
+    if (ext >= 0x80000001u && ext < 0x8000FFFFu) {
+        cpuid(0x80000001u, &a, &b, &c, &d);
+        has_nx = d & CPUID_80000001_EDX_NX;
+    }
+    if (ext >= 0x80000008u && ext < 0x8000FFFFu) {
+        cpuid(0x80000008u, &a, &b, &c, &d);
+        if ((a & 0xFF) >= 32)
+            phys_bits = a & 0xFF;
+    }
+    bool pae = has_pae && !want_legacy;
+    fmt = pae ? &pte_pae_format : &pte_legacy_format;
+    table_shift = pae ? 21 : 22;
+    entry_size = fmt->entry_size;
+    nx_bit = pae && has_nx ? PTE_NX : 0;
+    stats.nx = nx_bit != 0;
+    stats.maxphyaddr = pae ? phys_bits : 32;
+    kprintf("paging: %s%s (CPU: PAE %s, NX %s, MAXPHYADDR %u)%s\n", fmt->name,
+            nx_bit ? " with NX" : "", has_pae ? "yes" : "no", has_nx ? "yes" : "no", phys_bits,
+            want_legacy ? "; paging=legacy on the command line" : "");
+    uint32_t bits = stats.maxphyaddr > 44 ? 44 : stats.maxphyaddr;
+    return 1ull << bits;
+}
+
+enum paging_format paging_format(void)
+{
+    return fmt == &pte_pae_format ? PAGING_PAE : PAGING_LEGACY;
+}
+
+const char *paging_format_name(void)
+{
+    return fmt->name;
+}
+
+pte_t paging_nx_bit(void)
+{
+    return nx_bit;
+}
+
+uint32_t paging_table_span(void)
+{
+    return 1u << table_shift;
+}
+
+uint32_t paging_entry_size(void)
+{
+    return entry_size;
 }
 
 /* ---- TLB ------------------------------------------------------------- */
@@ -141,9 +265,22 @@ void paging_batch_end(void)
 
 /* ---- temporary mappings ---------------------------------------------- */
 
+/* Writes the window's entry for slot in the format the CPU uses now. */
+static void tempmap_write(unsigned slot, pte_t value)
+{
+    if (paging_pae_on) {
+        volatile uint32_t *e = (volatile uint32_t *)&tempmap_pae[slot];
+        pae_write(e, pae_read(e), value);
+    } else {
+        ASSERTF((value >> 32) == 0, "temporary mapping of frame %08llx: 32-bit paging reaches "
+                "only 4 GiB", PTE_ADDR(value));
+        tempmap_legacy[slot] = (legacy_pte_t)value;
+    }
+}
+
 void *paging_temp_map(paddr_t frame)
 {
-    ASSERTF(frame % PGSIZE == 0, "frame %08x not page aligned", frame);
+    ASSERTF(frame % PGSIZE == 0, "frame %08llx not page aligned", frame);
     uint32_t flags = spin_lock(&tempmap_lock);
     ASSERTF(tempmap_used != 0xFFFFFFFFu, "all %d temporary mappings in use", TEMPMAP_SLOTS);
     unsigned slot = (unsigned)__builtin_ctz(~tempmap_used);
@@ -151,7 +288,7 @@ void *paging_temp_map(paddr_t frame)
     spin_unlock(&tempmap_lock, flags);
 
     uint32_t va = TEMPMAP_BASE + slot * PGSIZE;
-    tempmap_pt[slot] = frame | PTE_P | PTE_W;
+    tempmap_write(slot, frame | PTE_P | PTE_W | (paging_pae_on ? nx_bit : 0));
     /* The slot's previous translation may still be cached. */
     tlb_invalidate(va);
     return (void *)va;
@@ -166,7 +303,7 @@ void paging_temp_unmap(void *p)
             "%08x is not a temporary mapping", va);
     uint32_t flags = spin_lock(&tempmap_lock);
     ASSERTF(tempmap_used & (1u << slot), "temporary mapping %08x unmapped twice", va);
-    tempmap_pt[slot] = 0;
+    tempmap_write(slot, 0);
     tempmap_used &= ~(1u << slot);
     spin_unlock(&tempmap_lock, flags);
     /* Left to the next paging_temp_map of this slot: a not-present
@@ -186,8 +323,7 @@ static void detect_global_pages(void)
 {
     uint32_t a, b, c, d;
 
-    cpuid(0, &a, &b, &c, &d);
-    if (a < 1)
+    if (cpuid_max(0) < 1)
         return;
     cpuid(1, &a, &b, &c, &d);
     if (d & CPUID_1_EDX_PGE) {
@@ -205,54 +341,36 @@ static paddr_t alloc_zeroed_frame(void)
     return f;
 }
 
-/* Sets one PTE in the directory `pd` (not yet active) through the window. */
-static void early_map(paddr_t pd, uint32_t va, paddr_t frame, uint32_t flags)
+/* A table the boot tables' temporary window can reach: below 4 GiB. */
+static paddr_t alloc_boot_table(void)
 {
-    pde_t *dir = paging_temp_map(pd);
-    paddr_t pt = PTE_ADDR(dir[PDX(va)]);
-    paging_temp_unmap(dir);
-    ASSERTF(pt != 0, "no kernel page table for %08x", va);
-    pte_t *table = paging_temp_map(pt);
-    table[PTX(va)] = frame | flags | PTE_P;
-    paging_temp_unmap(table);
+    paddr_t f = pmm_alloc_low();
+    ASSERTF(f != PMM_NONE, "out of frames below %llu GiB for the kernel page tables", PMM_4G >> 30);
+    paging_zero_frame(f);
+    return f;
 }
 
-static void early_map_range(paddr_t pd, uint32_t start, uint32_t end, uint32_t flags)
+static void map_range(const struct paging_boot *b, uint32_t start, uint32_t end, pte_t flags)
 {
     for (uint32_t va = PGROUNDDOWN(start); va < end; va += PGSIZE)
-        early_map(pd, va, kernel_virt_to_phys((void *)va), flags | global_bit);
+        fmt->early_map(kernel_pgdir, va, kernel_virt_to_phys((void *)va),
+                       flags | PTE_P | global_bit, b);
 }
 
-static void build_kernel_directory(paddr_t pd)
-{
-    pde_t *dir = paging_temp_map(pd);
-
-    for (uint32_t i = KERNEL_PDX_FIRST; i < PT_ENTRIES; i++) {
-        if (i == SELFMAP_PDX || i == TEMPMAP_PDX)
-            continue;
-        paddr_t pt = alloc_zeroed_frame();
-        ASSERTF(pt != PMM_NONE, "out of frames for kernel page table %u", i);
-        dir[i] = pt | PTE_P | PTE_W;
-        stats.page_tables++;
-    }
-    dir[SELFMAP_PDX] = pd | PTE_P | PTE_W;
-    dir[TEMPMAP_PDX] = kernel_virt_to_phys(tempmap_pt) | PTE_P | PTE_W;
-    stats.page_tables += 2;             /* the directory and the window's table */
-    paging_temp_unmap(dir);
-}
-
-static void map_kernel_image(paddr_t pd)
+/* Text read-only and executable; rodata read-only, data and bss
+ * read-write, both non-executable (with NX): CR0.WP binds ring 0 to the
+ * read-only ones (SDM Vol.3 4.6.1).  The .boot page below the text and
+ * the guard page under the boot stack stay unmapped. */
+static void map_kernel_image(const struct paging_boot *b)
 {
     paddr_t meta_start, meta_end;
 
-    /* Text and rodata read-only: with CR0.WP this binds ring 0 too
-     * (SDM Vol.3 4.6.1).  The .boot page below the text stays unmapped. */
-    early_map_range(pd, (uint32_t)__kernel_start + PGSIZE, (uint32_t)__rodata_end, 0);
-    early_map_range(pd, (uint32_t)__rodata_end, (uint32_t)boot_stack_guard, PTE_W);
-    /* boot_stack_guard is left unmapped: an overflow faults, then #DF. */
-    early_map_range(pd, (uint32_t)boot_stack_bottom, (uint32_t)__kernel_end, PTE_W);
+    map_range(b, (uint32_t)__kernel_start + PGSIZE, (uint32_t)__text_end, 0);
+    map_range(b, (uint32_t)__text_end, (uint32_t)__rodata_end, b->nx);
+    map_range(b, (uint32_t)__rodata_end, (uint32_t)boot_stack_guard, PTE_W | b->nx);
+    map_range(b, (uint32_t)boot_stack_bottom, (uint32_t)__kernel_end, PTE_W | b->nx);
     pmm_metadata_range(&meta_start, &meta_end);
-    early_map_range(pd, meta_start + KERNEL_VBASE, meta_end + KERNEL_VBASE, PTE_W);
+    map_range(b, (uint32_t)meta_start + KERNEL_VBASE, (uint32_t)meta_end + KERNEL_VBASE, PTE_W | b->nx);
 }
 
 static bool paging_page_fault(struct trap_frame *tf);
@@ -262,18 +380,25 @@ void paging_init(void)
     detect_global_pages();
     /* The window's table joins the boot directory first, so temporary
      * mappings work while the new tables are built. */
-    boot_pd[TEMPMAP_PDX] = kernel_virt_to_phys(tempmap_pt) | PTE_P | PTE_W;
+    boot_pd[LEGACY_PDX(TEMPMAP_BASE)] = kernel_virt_to_phys(tempmap_legacy) | PTE_P | PTE_W;
 
-    paddr_t pd = alloc_zeroed_frame();
-    ASSERT(pd != PMM_NONE);
-    build_kernel_directory(pd);
-    map_kernel_image(pd);
-
-    write_cr3(pd);
-    stats.cr3_reloads++;
-    tss_set_double_fault_cr3(pd);
+    bool pae = fmt == &pte_pae_format;
+    struct paging_boot b = {
+        .global = global_bit,
+        .nx = nx_bit,
+        .tempmap_table = kernel_virt_to_phys(pae ? (void *)tempmap_pae : (void *)tempmap_legacy),
+        .alloc_table = alloc_boot_table,
+        .tables = &stats.page_tables,
+    };
     kernel_pgdir = &kernel_pgdir_storage;
-    kernel_pgdir->frame = pd;
+    fmt->build_kernel(kernel_pgdir, &b);
+    map_kernel_image(&b);
+    ASSERTF(tempmap_used == 0, "temporary mappings %08x live across the switch", tempmap_used);
+    fmt->enter(kernel_pgdir, &b);
+    paging_pae_on = pae;
+    stats.pae = pae;
+    stats.cr3_reloads++;
+    tss_set_double_fault_cr3(kernel_pgdir->cr3);
     current_pgdir = kernel_pgdir;
     trap_set_handler(T_PF, paging_page_fault);
     pmm_set_frame_access(paging_temp_map, paging_temp_unmap);
@@ -286,92 +411,95 @@ static bool is_user(uint32_t va)
     return va < USER_END;
 }
 
+/* PAE's third directory is shared by every address space, so its tables
+ * may appear after the address spaces were made. */
+static bool kernel_table_on_demand(uint32_t va)
+{
+    return paging_pae_on && va >= KERNEL_BASE && va < PT_WINDOW;
+}
+
 /* Makes sure the page table for va exists; false when out of frames. */
 static bool ensure_page_table(uint32_t va)
 {
-    uint32_t pdx = PDX(va);
-
-    if (pd_window[pdx] & PTE_P)
+    if (pde_get(va) & PTE_P)
         return true;
-    ASSERTF(is_user(va), "kernel page table for %08x missing (they are preallocated)", va);
+    ASSERTF(is_user(va) || kernel_table_on_demand(va),
+            "kernel page table for %08x missing (they are preallocated)", va);
     paddr_t pt = alloc_zeroed_frame();
     if (pt == PMM_NONE)
         return false;
     /* A user PDE is permissive; the PTE decides (SDM Vol.3 4.6: the
-     * effective rights are the stricter of PDE and PTE). */
-    pd_window[pdx] = pt | PTE_P | PTE_W | PTE_U;
+     * effective rights are the stricter of PDE and PTE; NX of either). */
+    pde_set(va, pt | PTE_P | PTE_W | (is_user(va) ? PTE_U : 0));
     stats.page_tables++;
-    current_pgdir->user_tables++;
+    if (is_user(va))
+        current_pgdir->user_tables++;
     return true;
 }
 
 /* Called when a user entry went from non-zero to zero. */
 static void release_entry(uint32_t va)
 {
-    uint32_t pdx = PDX(va);
+    uint32_t t = va >> table_shift;
 
-    if (!is_user(va))
+    ASSERTF(current_pgdir->pt_use[t] > 0, "page table %u use count underflow at %08x", t, va);
+    if (--current_pgdir->pt_use[t] > 0)
         return;
-    ASSERTF(current_pgdir->pt_use[pdx] > 0, "page table %u use count underflow at %08x", pdx, va);
-    if (--current_pgdir->pt_use[pdx] > 0)
-        return;
-    paddr_t pt = PTE_ADDR(pd_window[pdx]);
-    pd_window[pdx] = 0;
+    paddr_t pt = PTE_ADDR(pde_get(va));
+    pde_set(va, 0);
     /* The table was visible through the self-map window. */
-    tlb_invalidate((uint32_t)pt_window(pdx));
+    tlb_invalidate(table_window(va));
     pmm_free(pt);
     stats.page_tables--;
     current_pgdir->user_tables--;
 }
 
 /* The one place entries change.  Keeps the user page-table use counts,
- * creates a user page table on demand (false: no frame for it, nothing
- * changed) and frees it when its last entry goes, and invalidates the
- * TLB whenever a present entry changes. */
+ * creates a page table on demand (false: no frame for it, nothing
+ * changed) and frees a user one when its last entry goes, and
+ * invalidates the TLB whenever a present entry changes.  A present kernel
+ * entry gets the global bit, and NX: the kernel maps no code at run time. */
 static bool set_entry(uint32_t va, pte_t value)
 {
-    if (!(pd_window[PDX(va)] & PTE_P)) {
+    if (!(pde_get(va) & PTE_P)) {
         if (value == 0)
             return true;
         if (!ensure_page_table(va))
             return false;
     }
-    pte_t *pte = &pt_window(PDX(va))[PTX(va)];
-    pte_t old = *pte;
+    pte_t old = entry_get(va);
     if ((value & PTE_P) && !is_user(va))
-        value |= global_bit;
-    *pte = value;
+        value |= global_bit | nx_bit;
+    entry_set(va, old, value);
     /* Not-present entries are never cached (SDM Vol.3 4.10.2.3); a
      * present one may be, so every change to it is flushed. */
     if (old & PTE_P)
         invalidate_changed(va);
     if (is_user(va)) {
         if (old == 0 && value != 0)
-            current_pgdir->pt_use[PDX(va)]++;
+            current_pgdir->pt_use[va >> table_shift]++;
         else if (old != 0 && value == 0)
             release_entry(va);
     }
     return true;
 }
 
-static void check_target(uint32_t va)
+static void check_target(uint32_t va, pte_t value)
 {
     ASSERTF(va % PGSIZE == 0, "page-table change at %08x: not page aligned", va);
-    ASSERTF(PDX(va) != SELFMAP_PDX && PDX(va) != TEMPMAP_PDX, "page-table change at %08x: reserved window", va);
+    ASSERTF(!(va >= PT_WINDOW && va < TEMPMAP_END), "page-table change at %08x: reserved window", va);
+    ASSERTF(nx_bit || !(value & PTE_NX), "entry %016llx for %08x: NX is not on", value, va);
+    ASSERTF(PTE_ADDR(value) >> stats.maxphyaddr == 0, "entry %016llx for %08x: frame beyond "
+            "MAXPHYADDR %u", value, va, stats.maxphyaddr);
 }
 
 bool paging_set_pte(uint32_t va, pte_t value)
 {
-    check_target(va);
+    check_target(va, value);
     uint32_t lock = spin_lock(&paging_lock);
     bool ok = set_entry(va, value);
     spin_unlock(&paging_lock, lock);
     return ok;
-}
-
-const pte_t *paging_table(uint32_t va)
-{
-    return (pd_window[PDX(va)] & PTE_P) ? pt_window(PDX(va)) : NULL;
 }
 
 uint32_t paging_user_tables(void)
@@ -381,17 +509,19 @@ uint32_t paging_user_tables(void)
 
 bool paging_has_table(uint32_t va)
 {
-    return pd_window[PDX(va)] & PTE_P;
+    return pde_get(va) & PTE_P;
 }
 
-bool paging_map(uint32_t va, paddr_t frame, uint32_t flags)
+#define MAP_FLAGS (PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_AVAIL | PTE_NX)
+
+bool paging_map(uint32_t va, paddr_t frame, pte_t flags)
 {
-    check_target(va);
-    ASSERTF(frame % PGSIZE == 0, "map %08x -> %08x: frame not page aligned", va, frame);
-    ASSERTF((flags & ~(PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_AVAIL)) == 0, "map %08x: bad flags %x", va, flags);
+    check_target(va, frame | flags);
+    ASSERTF(frame % PGSIZE == 0, "map %08x -> %08llx: frame not page aligned", va, frame);
+    ASSERTF((flags & ~(pte_t)MAP_FLAGS) == 0, "map %08x: bad flags %llx", va, flags);
     uint32_t lock = spin_lock(&paging_lock);
     pte_t old = paging_query(va);
-    ASSERTF(!(old & PTE_P), "map %08x -> %08x: already mapped to %08x", va, frame, PTE_ADDR(old));
+    ASSERTF(!(old & PTE_P), "map %08x -> %08llx: already mapped to %08llx", va, frame, PTE_ADDR(old));
     bool ok = set_entry(va, frame | flags | PTE_P);
     spin_unlock(&paging_lock, lock);
     return ok;
@@ -399,7 +529,7 @@ bool paging_map(uint32_t va, paddr_t frame, uint32_t flags)
 
 paddr_t paging_unmap(uint32_t va)
 {
-    check_target(va);
+    check_target(va, 0);
     uint32_t lock = spin_lock(&paging_lock);
     pte_t old = paging_query(va);
     set_entry(va, 0);
@@ -409,15 +539,15 @@ paddr_t paging_unmap(uint32_t va)
 
 pte_t paging_query(uint32_t va)
 {
-    if (!(pd_window[PDX(va)] & PTE_P))
+    if (!(pde_get(va) & PTE_P))
         return 0;
-    return pt_window(PDX(va))[PTX(va)];
+    return entry_get(va);
 }
 
-void paging_protect(uint32_t va, uint32_t flags)
+void paging_protect(uint32_t va, pte_t flags)
 {
-    check_target(va);
-    ASSERTF((flags & ~(PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_AVAIL)) == 0, "protect %08x: bad flags %x", va, flags);
+    check_target(va, flags);
+    ASSERTF((flags & ~(pte_t)MAP_FLAGS) == 0, "protect %08x: bad flags %llx", va, flags);
     uint32_t lock = spin_lock(&paging_lock);
     pte_t old = paging_query(va);
     ASSERTF(old & PTE_P, "protect %08x: not mapped", va);
@@ -427,13 +557,19 @@ void paging_protect(uint32_t va, uint32_t flags)
 
 bool paging_set_soft(uint32_t va, pte_t soft)
 {
-    ASSERTF(!(soft & PTE_P), "soft entry %08x for %08x has P set", soft, va);
-    check_target(va);
+    ASSERTF(!(soft & PTE_P), "soft entry %016llx for %08x has P set", soft, va);
+    check_target(va, soft);
     uint32_t lock = spin_lock(&paging_lock);
     ASSERTF(!(paging_query(va) & PTE_P), "soft entry for %08x: page is mapped", va);
     bool ok = set_entry(va, soft);
     spin_unlock(&paging_lock, lock);
     return ok;
+}
+
+void paging_walk(uint32_t va, struct page_walk *out)
+{
+    memset(out, 0, sizeof(*out));
+    fmt->walk_from(read_cr3(), va, out);
 }
 
 /* ---- page faults ------------------------------------------------------- */
@@ -466,48 +602,42 @@ struct pgdir *paging_current(void)
     return current_pgdir;
 }
 
-paddr_t pgdir_frame(const struct pgdir *pd)
+uint32_t pgdir_cr3(const struct pgdir *pd)
 {
-    return pd->frame;
+    return pd->cr3;
 }
 
 bool pgdir_init(struct pgdir *pd)
 {
-    paddr_t frame = pmm_alloc();
-    if (frame == PMM_NONE)
-        return false;
-    memset(pd, 0, sizeof(*pd));
-    pde_t *dir = paging_temp_map(frame);
-    memset(dir, 0, KERNEL_PDX_FIRST * sizeof(pde_t));
-    memcpy(&dir[KERNEL_PDX_FIRST], &pd_window[KERNEL_PDX_FIRST],
-           (PT_ENTRIES - KERNEL_PDX_FIRST) * sizeof(pde_t));
-    dir[SELFMAP_PDX] = frame | PTE_P | PTE_W;
-    paging_temp_unmap(dir);
-    pd->frame = frame;
     uint32_t lock = spin_lock(&paging_lock);
-    stats.page_tables++;
+    bool ok = fmt->dir_init(pd, kernel_pgdir, &stats.page_tables);
     spin_unlock(&paging_lock, lock);
-    return true;
+    if (ok) {
+        memset(pd->pt_use, 0, sizeof(pd->pt_use));
+        pd->user_tables = 0;
+    }
+    return ok;
 }
 
 void pgdir_fini(struct pgdir *pd)
 {
-    ASSERTF(pd != kernel_pgdir && pd != current_pgdir, "destroying the active directory %08x", pd->frame);
-    for (uint32_t i = 0; i < USER_PDX_COUNT; i++)
+    ASSERTF(pd != kernel_pgdir && pd != current_pgdir, "destroying the active directory %08x", pd->cr3);
+    ASSERTF(pd->user_tables == 0, "directory %08x destroyed with %u user page tables left",
+            pd->cr3, pd->user_tables);
+    for (uint32_t i = 0; i < PGDIR_USER_TABLES; i++)
         ASSERTF(pd->pt_use[i] == 0, "directory %08x destroyed with %u entries left in table %u",
-                pd->frame, pd->pt_use[i], i);
-    pmm_free(pd->frame);
+                pd->cr3, pd->pt_use[i], i);
     uint32_t lock = spin_lock(&paging_lock);
-    stats.page_tables--;
+    fmt->dir_fini(pd, &stats.page_tables);
     spin_unlock(&paging_lock, lock);
-    pd->frame = 0;
+    pd->cr3 = 0;
 }
 
 void paging_switch(struct pgdir *pd)
 {
     uint32_t lock = spin_lock(&paging_lock);
     current_pgdir = pd;
-    write_cr3(pd->frame);
+    write_cr3(pd->cr3);
     stats.cr3_reloads++;
     spin_unlock(&paging_lock, lock);
 }
@@ -519,56 +649,62 @@ void paging_get_stats(struct paging_stats *out)
 
 /* ---- the QEMU monitor's views, for the cross-check --------------------- */
 
-static void print_mem_range(uint32_t start, uint64_t end, uint32_t prot)
+static void print_mem_range(uint32_t start, uint64_t end, pte_t prot)
 {
     kprintf("qmpcheck mem %016llx-%016llx %016llx %c%c%c\n", (uint64_t)start, end,
             end - start, (prot & PTE_U) ? 'u' : '-', 'r', (prot & PTE_W) ? 'w' : '-');
 }
 
-/* Same walk as QEMU's `info mem` (target/i386/monitor.c, mem_info_32):
- * effective U/W of PDE & PTE, runs merged while the protection is equal. */
+/* Same walk as QEMU's `info mem` (target/i386/monitor.c, mem_info_32 and
+ * mem_info_pae32): effective U/W of PDE & PTE, runs merged while the
+ * protection is equal.  Through the self-map: the same entries. */
 void paging_dump_info_mem(void)
 {
-    uint32_t start = 0, last = 0;
+    uint64_t start = 0;
+    pte_t last = 0;
+    uint32_t span = paging_table_span();
 
-    for (uint32_t pdx = 0; pdx < PT_ENTRIES; pdx++) {
-        pde_t pde = pd_window[pdx];
-        for (uint32_t ptx = 0; ptx < PT_ENTRIES; ptx++) {
-            uint32_t va = (pdx << 22) | (ptx << 12);
-            uint32_t prot = 0;
+    for (uint64_t base = 0; base < (1ull << 32); base += span) {
+        pte_t pde = pde_get((uint32_t)base);
+        for (uint64_t va = base; va < base + span; va += PGSIZE) {
+            pte_t prot = 0;
             if (pde & PTE_P) {
-                pte_t pte = pt_window(pdx)[ptx];
+                pte_t pte = entry_get((uint32_t)va);
                 prot = (pte & PTE_P) ? (pte & pde & (PTE_P | PTE_W | PTE_U)) : 0;
             }
             if (prot != last) {
                 if (last != 0)
-                    print_mem_range(start, va, last);
+                    print_mem_range((uint32_t)start, va, last);
                 start = va;
                 last = prot;
             }
             if (!(pde & PTE_P))
-                break;          /* the whole 4 MiB is one not-present step */
+                break;          /* the whole table's span is one not-present step */
         }
     }
     if (last != 0)
-        print_mem_range(start, 1ull << 32, last);
+        print_mem_range((uint32_t)start, 1ull << 32, last);
 }
 
+/* QEMU's `info tlb`: every present 4 KiB entry, its address bits as
+ * QEMU masks them (PAE: all 64 bits but the low 12, so NX shows in the
+ * address too) and the flags XGPDACTUW. */
 void paging_dump_info_tlb(void)
 {
-    for (uint32_t pdx = 0; pdx < PT_ENTRIES; pdx++) {
-        if (!(pd_window[pdx] & PTE_P))
+    uint32_t span = paging_table_span();
+
+    for (uint64_t base = 0; base < (1ull << 32); base += span) {
+        if (!(pde_get((uint32_t)base) & PTE_P))
             continue;
-        for (uint32_t ptx = 0; ptx < PT_ENTRIES; ptx++) {
-            pte_t pte = pt_window(pdx)[ptx];
+        for (uint64_t va = base; va < base + span; va += PGSIZE) {
+            pte_t pte = entry_get((uint32_t)va);
             if (!(pte & PTE_P))
                 continue;
-            kprintf("qmpcheck tlb %016llx: %016llx -%c%c%c%c%c%c%c%c\n",
-                    (uint64_t)((pdx << 22) | (ptx << 12)), (uint64_t)PTE_ADDR(pte),
-                    (pte & PTE_G) ? 'G' : '-', '-', (pte & PTE_D) ? 'D' : '-',
-                    (pte & PTE_A) ? 'A' : '-', (pte & PTE_PCD) ? 'C' : '-',
-                    (pte & PTE_PWT) ? 'T' : '-', (pte & PTE_U) ? 'U' : '-',
-                    (pte & PTE_W) ? 'W' : '-');
+            kprintf("qmpcheck tlb %016llx: %016llx %c%c%c%c%c%c%c%c%c\n", va, pte & ~0xFFFull,
+                    (pte & PTE_NX) ? 'X' : '-', (pte & PTE_G) ? 'G' : '-', '-',
+                    (pte & PTE_D) ? 'D' : '-', (pte & PTE_A) ? 'A' : '-',
+                    (pte & PTE_PCD) ? 'C' : '-', (pte & PTE_PWT) ? 'T' : '-',
+                    (pte & PTE_U) ? 'U' : '-', (pte & PTE_W) ? 'W' : '-');
         }
     }
 }

@@ -1,5 +1,7 @@
 /* Physical frame allocator: a binary buddy allocator over the frames the
- * multiboot memory map lists as available, below 4 GiB (no PAE yet).
+ * multiboot memory map lists as available, below the physical address
+ * limit of the page-table format in use (4 GiB for 32-bit paging; with
+ * PAE, 2^MAXPHYADDR).
  *
  * Why buddy.  Free memory is kept as blocks of 2^k frames (k = 0 ..
  * PMM_MAX_ORDER), each aligned to its own size, one free list per order.
@@ -12,11 +14,19 @@
  *
  * Where the bookkeeping lives.  Frames are not mapped in general, so the
  * free lists cannot be threaded through the free frames themselves.  A
- * per-frame array (struct frame, 12 bytes; 12 MiB for the full 4 GiB)
- * holds the links, the block order and the state.  It is carved out of
- * available RAM between 1 MiB and 16 MiB, the boot window that
- * boot/entry.asm maps at KERNEL_VBASE + physical and that mm/paging keeps
- * mapping for [metadata start, end) (pmm_metadata_range).
+ * per-frame array (struct frame, 12 bytes; 12 MiB for 4 GiB, 18 MiB for
+ * 6 GiB) holds the links, the block order and the state.  It is carved
+ * out of available RAM between 1 MiB and BOOT_WINDOW_END (1 GiB), the
+ * boot window that boot/entry.asm maps at KERNEL_VBASE + physical and
+ * that mm/paging keeps mapping for [metadata start, end)
+ * (pmm_metadata_range): the kernel reaches it without page tables of its
+ * own, and a direct mapping needs a low physical address.
+ *
+ * Zones.  The free lists are kept twice: frames below 4 GiB and frames
+ * above.  No block crosses 4 GiB (blocks are aligned to their size, at
+ * most 4 MiB).  pmm_alloc takes from the high zone first, so the low one
+ * is left for what must be below 4 GiB (pmm_alloc_low: tables written
+ * through the 32-bit boot tables, PAE page-directory-pointer tables).
  *
  * Frame states.  Only the first frame of a block (its head) says what the
  * block is; the other frames are FRAME_TAIL, so splitting and merging
@@ -25,7 +35,8 @@
  * and serves as the list terminator (like PMM_NONE).
  *
  * Accounting: total = reserved + free + allocated, in frames of available
- * RAM below 4 GiB; pmm_print_report shows all four.
+ * RAM below the limit; pmm_print_report shows all four, and the part above
+ * 4 GiB.
  *
  * Poisoning (PMM_POISON): once mm/paging provides a way to reach any
  * frame (pmm_set_frame_access), every freed frame is filled with a
@@ -37,6 +48,7 @@
  * operation.  The frame-access callbacks run under it and must not call
  * back into the allocator. */
 #include "mm/pmm.h"
+#include "mm/memlayout.h"
 #include "kernel/base/kprintf.h"
 #include "kernel/base/layout.h"
 #include "kernel/base/lock.h"
@@ -48,8 +60,6 @@
 #endif
 
 #define LOW_MEMORY_END 0x00100000u      /* IVT, BIOS data, EBDA, VGA, ROMs: never handed out */
-#define BOOT_WINDOW_END 0x01000000u     /* boot/entry.asm maps [0, 16 MiB) at KERNEL_VBASE */
-#define RAM_LIMIT (1ull << 32)          /* 32-bit paging reaches 4 GiB of physical memory */
 #define LIST_END 0u                     /* frame 0 is never free (below 1 MiB) */
 #define POISON_BASE 0xDEADF4EEu         /* ^ frame number: the top 12 bits stay 0xDEA */
 
@@ -70,7 +80,7 @@ struct frame {
     uint8_t state;              /* enum frame_state */
     uint8_t flags;              /* FRAME_POISONED */
 };
-/* 12 MiB for 4 GiB of frames: still fits in the boot window beside the kernel. */
+/* 12 MiB for 4 GiB of frames: the boot window (1 GiB) holds it for 80 GiB. */
 _Static_assert(sizeof(struct frame) <= 12, "frame metadata must stay at most 12 bytes");
 
 /* The ranges pmm_init was given, passed around while it runs. */
@@ -81,8 +91,13 @@ struct init_map {
 
 static struct spinlock pmm_lock = SPINLOCK_INIT("pmm");
 static struct frame *frames;            /* frames[0 .. frame_count), at KERNEL_VBASE + meta_start */
-static uint32_t frame_count;            /* one past the highest available frame below 4 GiB */
-static uint32_t free_lists[PMM_MAX_ORDER + 1];
+static uint32_t frame_count;            /* one past the highest available frame below the limit */
+static uint64_t ram_limit;              /* physical address limit (pmm_init) */
+/* free_lists[zone][order]: zone 0 below 4 GiB, zone 1 above. */
+#define ZONE_LOW 0
+#define ZONE_HIGH 1
+#define ZONE_HIGH_FIRST ((uint32_t)(PMM_4G >> PAGE_SHIFT))
+static uint32_t free_lists[2][PMM_MAX_ORDER + 1];
 static struct pmm_stats stats;
 static paddr_t meta_start, meta_end;
 static void *(*access_map)(paddr_t frame);
@@ -90,6 +105,7 @@ static void (*access_unmap)(void *va);
 
 static uint64_t round_up(uint64_t v) { return (v + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1); }
 static paddr_t frame_addr(uint32_t f) { return (paddr_t)f << PAGE_SHIFT; }
+static unsigned zone_of(uint32_t f) { return f >= ZONE_HIGH_FIRST; }
 
 /* ---- free lists ---- */
 
@@ -100,10 +116,10 @@ static void list_push(uint32_t f, unsigned order)
     m->state = FRAME_FREE;
     m->order = (uint8_t)order;
     m->prev = LIST_END;
-    m->next = free_lists[order];
+    m->next = free_lists[zone_of(f)][order];
     if (m->next != LIST_END)
         frames[m->next].prev = f;
-    free_lists[order] = f;
+    free_lists[zone_of(f)][order] = f;
 }
 
 /* Unlinks a FRAME_FREE head; the caller gives it its next state. */
@@ -112,7 +128,7 @@ static void list_remove(uint32_t f)
     struct frame *m = &frames[f];
 
     if (m->prev == LIST_END)
-        free_lists[m->order] = m->next;
+        free_lists[zone_of(f)][m->order] = m->next;
     else
         frames[m->prev].next = m->next;
     if (m->next != LIST_END)
@@ -150,19 +166,20 @@ static void buddy_release(uint32_t f, unsigned order)
     list_push(f, order);
 }
 
-/* Takes a free block of at least 2^order frames, splits off the upper
- * halves back onto the smaller lists, and returns the head, or LIST_END. */
-static uint32_t buddy_take(unsigned order)
+/* Takes a free block of at least 2^order frames from zone, splits off the
+ * upper halves back onto the smaller lists, and returns the head, or
+ * LIST_END. */
+static uint32_t buddy_take(unsigned order, unsigned zone)
 {
     unsigned k = order;
 
-    while (k <= PMM_MAX_ORDER && free_lists[k] == LIST_END)
+    while (k <= PMM_MAX_ORDER && free_lists[zone][k] == LIST_END)
         k++;
     if (k > PMM_MAX_ORDER)
         return LIST_END;
-    uint32_t f = free_lists[k];
+    uint32_t f = free_lists[zone][k];
     ASSERTF(frames[f].state == FRAME_FREE && frames[f].order == k, "pmm: free list %u holds "
-            "%08x, which is not a free block of that order (state %u, order %u)", k,
+            "%08llx, which is not a free block of that order (state %u, order %u)", k,
             frame_addr(f), frames[f].state, frames[f].order);
     list_remove(f);
     while (k > order) {
@@ -207,7 +224,7 @@ static void poison_check(uint32_t f)
     for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
         diff |= p[i] ^ w;
     for (uint32_t i = 0; diff != 0 && i < PAGE_SIZE / 4; i++)
-        ASSERTF(p[i] == w, "free frame %08x was written while free: offset %03x holds %08x "
+        ASSERTF(p[i] == w, "free frame %08llx was written while free: offset %03x holds %08x "
                 "(poison %08x)", frame_addr(f), i * 4, p[i], w);
     access_unmap((void *)p);
 }
@@ -249,11 +266,11 @@ static void poison_verify_run(uint32_t f, unsigned order)
 
 /* ---- pmm_init ---- */
 
-/* Bytes of an available range above 4 GiB, which 32-bit paging cannot
- * reach (PAE would be needed). */
-static uint64_t init_above_4g(const struct pmm_range *r)
+/* Bytes of an available range at or above the limit, which the page-table
+ * format cannot reach (32-bit paging: 4 GiB). */
+static uint64_t init_above_limit(const struct pmm_range *r)
 {
-    uint64_t from = r->base > RAM_LIMIT ? r->base : RAM_LIMIT;
+    uint64_t from = r->base > ram_limit ? r->base : ram_limit;
 
     return r->end > from ? r->end - from : 0;
 }
@@ -276,13 +293,13 @@ static bool init_available(const struct init_map *m, uint64_t a, uint64_t b)
     return a >= b;
 }
 
-/* The frames [first, last) below 4 GiB that available range r covers;
+/* The frames [first, last) below the limit that available range r covers;
  * false when none.  A frame r covers only in part still counts when the
  * other ranges cover the rest (a map may split RAM mid-frame). */
 static bool init_clip(const struct init_map *m, const struct pmm_range *r, uint32_t *first,
                       uint32_t *last)
 {
-    uint64_t base = r->base, end = r->end > RAM_LIMIT ? RAM_LIMIT : r->end;
+    uint64_t base = r->base, end = r->end > ram_limit ? ram_limit : r->end;
 
     if (base >= end)
         return false;
@@ -323,8 +340,9 @@ static paddr_t init_place_metadata(const struct init_map *m, uint64_t size)
             best = c;
     }
     if (best == BOOT_WINDOW_END)
-        panic("pmm: no room for %llu KiB of frame metadata in available RAM between 1 and "
-              "16 MiB (outside the kernel and boot data)", size / 1024);
+        panic("pmm: no room for %llu KiB of frame metadata in available RAM between 1 MiB and "
+              "the boot window end %x (outside the kernel and boot data)", size / 1024,
+              BOOT_WINDOW_END);
     return (paddr_t)best;
 }
 
@@ -360,14 +378,21 @@ static void init_build_lists(void)
     while (f < frame_count) {
         if (frames[f].state != FRAME_TAIL) {
             stats.total += frames[f].state != FRAME_ABSENT;
+            stats.total_high += frames[f].state != FRAME_ABSENT && zone_of(f) == ZONE_HIGH;
             stats.reserved += frames[f].state == FRAME_RESERVED;
             f++;
             continue;
         }
+        /* A run of usable frames, cut at 4 GiB so no block spans zones. */
         uint32_t end = f;
-        while (end < frame_count && frames[end].state == FRAME_TAIL)
+        while (end < frame_count && frames[end].state == FRAME_TAIL &&
+               (end != ZONE_HIGH_FIRST || end == f))
             end++;
         stats.total += end - f;
+        if (zone_of(f) == ZONE_HIGH) {
+            stats.total_high += end - f;
+            stats.free_high += end - f;
+        }
         init_free_run(f, end);
         f = end;
     }
@@ -389,21 +414,25 @@ static void init_count_frames(const struct init_map *m)
     uint32_t first, last;
 
     for (int i = 0; i < m->avail_count; i++) {
-        stats.clipped_bytes += init_above_4g(&m->avail[i]);
+        stats.clipped_bytes += init_above_limit(&m->avail[i]);
         if (init_clip(m, &m->avail[i], &first, &last) && last > frame_count)
             frame_count = last;
     }
     if (frame_count == 0)
-        panic("pmm: the memory map lists no available RAM below 4 GiB");
+        panic("pmm: the memory map lists no available RAM below %llx", ram_limit);
 }
 
 /* Runs once, single-threaded, before anything else allocates frames. */
 void pmm_init(const struct pmm_range *available, int available_count,
-              const struct pmm_range *busy, int busy_count)
+              const struct pmm_range *busy, int busy_count, uint64_t limit)
 {
     const struct init_map m = { available, busy, available_count, busy_count };
 
-    ASSERTF(frames == NULL, "pmm_init called twice (metadata already at %08x)", meta_start);
+    ASSERTF(frames == NULL, "pmm_init called twice (metadata already at %08llx)", meta_start);
+    ASSERTF(limit >= PMM_4G && limit <= PMM_LIMIT_MAX && (limit & (limit - 1)) == 0,
+            "pmm_init: physical limit %llx is not a power of two in [4 GiB, 16 TiB]", limit);
+    ram_limit = limit;
+    stats.limit = limit;
     uint32_t flags = spin_lock(&pmm_lock);
     init_count_frames(&m);
     uint64_t size = round_up((uint64_t)frame_count * sizeof(struct frame));
@@ -419,29 +448,45 @@ void pmm_init(const struct pmm_range *available, int available_count,
     init_build_lists();
     spin_unlock(&pmm_lock, flags);
     if (stats.clipped_bytes != 0)
-        kprintf("pmm: ignoring %llu bytes (%llu MiB) of RAM above 4 GiB (32-bit paging, "
-                "no PAE)\n", stats.clipped_bytes, stats.clipped_bytes >> 20);
+        kprintf("pmm: ignoring %llu bytes (%llu MiB) of RAM above %llu GiB (%s)\n",
+                stats.clipped_bytes, stats.clipped_bytes >> 20, ram_limit >> 30,
+                ram_limit == PMM_4G ? "32-bit paging reaches 4 GiB" : "beyond MAXPHYADDR");
 }
 
 /* ---- allocation ---- */
 
-paddr_t pmm_alloc_order(unsigned order)
+/* From the high zone first unless low_only. */
+static paddr_t alloc_from(unsigned order, bool low_only)
 {
     if (order > PMM_MAX_ORDER)
         return PMM_NONE;
     uint32_t flags = spin_lock(&pmm_lock);
-    uint32_t f = buddy_take(order);
+    uint32_t f = low_only ? LIST_END : buddy_take(order, ZONE_HIGH);
+    if (f == LIST_END)
+        f = buddy_take(order, ZONE_LOW);
     if (f != LIST_END) {
         stats.free -= 1u << order;
+        if (zone_of(f) == ZONE_HIGH)
+            stats.free_high -= 1u << order;
         poison_verify_run(f, order);
     }
     spin_unlock(&pmm_lock, flags);
     return f == LIST_END ? PMM_NONE : frame_addr(f);
 }
 
+paddr_t pmm_alloc_order(unsigned order)
+{
+    return alloc_from(order, false);
+}
+
 paddr_t pmm_alloc(void)
 {
-    return pmm_alloc_order(0);
+    return alloc_from(0, false);
+}
+
+paddr_t pmm_alloc_low(void)
+{
+    return alloc_from(0, true);
 }
 
 /* A frame that is neither a free nor an allocated head lies inside a
@@ -454,35 +499,34 @@ static void __attribute__((noreturn)) free_inside_block(paddr_t frame)
         uint32_t h = f & ~((1u << k) - 1);
         bool head = frames[h].state == FRAME_FREE || frames[h].state == FRAME_USED;
         if (head && frames[h].order >= k)
-            panic("pmm_free of %08x: %s (inside the %s block at %08x of order %u)", frame,
+            panic("pmm_free of %08llx: %s (inside the %s block at %08llx of order %u)", frame,
                   frames[h].state == FRAME_FREE ? "double free" : "not the start of its run",
                   frames[h].state == FRAME_FREE ? "free" : "allocated", frame_addr(h),
                   frames[h].order);
     }
-    panic("pmm_free of %08x: frame inside no block (metadata corrupted?)", frame);
+    panic("pmm_free of %08llx: frame inside no block (metadata corrupted?)", frame);
 }
 
 /* Every way a free can be wrong panics with the address, before anything
  * is changed.  Returns the frame number. */
 static uint32_t free_validate(paddr_t frame, unsigned order)
 {
-    uint32_t f = frame >> PAGE_SHIFT;
-
-    ASSERTF(order <= PMM_MAX_ORDER, "pmm_free of %08x: order %u, the largest is %d", frame,
+    ASSERTF(order <= PMM_MAX_ORDER, "pmm_free of %08llx: order %u, the largest is %d", frame,
             order, PMM_MAX_ORDER);
-    ASSERTF((frame & (PAGE_SIZE - 1)) == 0, "pmm_free of %08x: not 4 KiB aligned", frame);
-    ASSERTF(f < frame_count, "pmm_free of %08x: beyond managed RAM (ends at %llx)", frame,
-            (uint64_t)frame_count << PAGE_SHIFT);
-    ASSERTF((f & ((1u << order) - 1)) == 0, "pmm_free of %08x: not aligned for order %u "
+    ASSERTF((frame & (PAGE_SIZE - 1)) == 0, "pmm_free of %08llx: not 4 KiB aligned", frame);
+    ASSERTF((frame >> PAGE_SHIFT) < frame_count, "pmm_free of %08llx: beyond managed RAM (ends "
+            "at %llx)", frame, (uint64_t)frame_count << PAGE_SHIFT);
+    uint32_t f = (uint32_t)(frame >> PAGE_SHIFT);
+    ASSERTF((f & ((1u << order) - 1)) == 0, "pmm_free of %08llx: not aligned for order %u "
             "(%u KiB)", frame, order, (PAGE_SIZE << order) / 1024);
     const struct frame *m = &frames[f];
     ASSERTF(m->state != FRAME_ABSENT && m->state != FRAME_RESERVED,
-            "pmm_free of %08x: reserved frame, never handed out", frame);
-    ASSERTF(m->state != FRAME_FREE, "pmm_free of %08x: double free (free block of order %u)",
+            "pmm_free of %08llx: reserved frame, never handed out", frame);
+    ASSERTF(m->state != FRAME_FREE, "pmm_free of %08llx: double free (free block of order %u)",
             frame, m->order);
     if (m->state == FRAME_TAIL)
         free_inside_block(frame);
-    ASSERTF(m->order == order, "pmm_free of %08x: allocated as order %u, freed as order %u",
+    ASSERTF(m->order == order, "pmm_free of %08llx: allocated as order %u, freed as order %u",
             frame, m->order, order);
     return f;
 }
@@ -493,6 +537,8 @@ void pmm_free_order(paddr_t frame, unsigned order)
     uint32_t f = free_validate(frame, order);
     frames[f].state = FRAME_TAIL;
     stats.free += 1u << order;
+    if (zone_of(f) == ZONE_HIGH)
+        stats.free_high += 1u << order;
     poison_run(f, order);
     buddy_release(f, order);
     spin_unlock(&pmm_lock, flags);
@@ -522,7 +568,7 @@ uint32_t pmm_free_count(void)
 
 bool pmm_is_reserved(paddr_t frame)
 {
-    uint32_t f = frame >> PAGE_SHIFT;
+    uint64_t f = frame >> PAGE_SHIFT;
     uint32_t flags = spin_lock(&pmm_lock);
     bool r = f >= frame_count || frames[f].state == FRAME_ABSENT ||
              frames[f].state == FRAME_RESERVED;
@@ -566,8 +612,12 @@ void pmm_print_report(void)
     report_line("free", s.free);
     report_line("reserved", s.reserved);
     report_line("allocated", s.total - s.free - s.reserved);
-    kprintf("  above 4 GiB, ignored: %llu bytes\n", s.clipped_bytes);
-    kprintf("  metadata: %08x-%08x (%u KiB, %u bytes for each of %u frames)\n", meta_start,
+    report_line("above 4G", s.total_high);
+    report_line("  free", s.free_high);
+    kprintf("  physical limit %llu GiB (%s); RAM beyond it, ignored: %llu bytes\n",
+            s.limit >> 30, s.limit == PMM_4G ? "32-bit paging" : "PAE: MAXPHYADDR",
+            s.clipped_bytes);
+    kprintf("  metadata: %08llx-%08llx (%llu KiB, %u bytes for each of %u frames)\n", meta_start,
             meta_end, (meta_end - meta_start) / 1024, (unsigned)sizeof(struct frame), frame_count);
     kprintf("  frame poisoning: %s\n", !PMM_POISON ? "compiled out"
             : access_map != NULL ? "on" : "off until frame access is set");

@@ -24,10 +24,18 @@
  * Commit charge: committing takes a charge of one page per page; the
  * charge never exceeds the limit (frames free at boot less a kernel
  * reserve for page tables and pool pages), so a demand-zero fault always
- * finds a frame.  32-bit paging has no NX bit: PAGE_EXECUTE_* are accepted
- * and recorded, and EXECUTE grants read access (spec item 41).
+ * finds a frame.
+ *
+ * Execute permission.  With PAE and NX a present entry of a page whose
+ * protection is not PAGE_EXECUTE* carries PTE_NX, while DEP is on for its
+ * address space (mm/vm_dep.c; always for the kernel's); an instruction
+ * fetch there faults with I/D = 1 and becomes STATUS_ACCESS_VIOLATION with
+ * ExceptionInformation[0] = EXCEPTION_EXECUTE_FAULT (8).  32-bit paging
+ * has no NX bit: PAGE_EXECUTE_* are only recorded there.  EXECUTE grants
+ * read access in both (spec item 41).
  */
 #include "mm/vm.h"
+#include "mm/vm_impl.h"
 #include "mm/vad.h"
 #include "mm/vm_pte.h"
 #include "mm/zero_pool.h"
@@ -42,17 +50,6 @@
 #include <string.h>
 
 
-/* The kernel's space is static (it exists before the kernel heap, which
- * lives in it); user spaces come from the kernel heap. */
-struct vm_space {
-    struct pgdir *pgdir;            /* &own_pgdir, or the kernel's */
-    struct pgdir own_pgdir;
-    struct vad_tree vads;
-    bool user;
-    uint32_t committed;             /* committed pages */
-    uint32_t resident;              /* committed pages with a frame */
-};
-
 static struct vm_space kernel_space_storage;
 static struct vm_space *kernel_space;
 static struct vm_space *current_space;
@@ -60,7 +57,7 @@ static struct kcache vad_cache = KCACHE_INIT("vad", sizeof(struct vad));
 /* Address spaces come from the pool below the VM layer, as VADs do: the
  * kernel heap is built on this layer and cannot be its allocator. */
 static struct kcache space_cache = KCACHE_INIT("address space", sizeof(struct vm_space));
-static struct spinlock vm_lock = SPINLOCK_INIT("vm");
+struct spinlock vm_lock = SPINLOCK_INIT("vm");
 static struct vm_stats stats;
 static struct vm_exception last_exception;
 
@@ -76,6 +73,8 @@ void vm_init(void)
     kernel_space = &kernel_space_storage;
     kernel_space->pgdir = paging_kernel_pgdir();
     kernel_space->user = false;
+    /* The kernel's own data, heap and stacks are never executable. */
+    kernel_space->exec_options = MEM_EXECUTE_OPTION_DISABLE | MEM_EXECUTE_OPTION_PERMANENT;
     vad_tree_init(&kernel_space->vads, KVM_BASE, KVM_END);
     current_space = kernel_space;
     paging_set_fault_hook(vm_page_fault);
@@ -103,6 +102,7 @@ struct vm_space *vm_space_create(void)
     }
     as->pgdir = &as->own_pgdir;
     as->user = true;
+    as->exec_options = vm_dep_initial_options();
     vad_tree_init(&as->vads, USER_MIN, USER_MAX + 1);
     return as;
 }
@@ -121,7 +121,7 @@ void vm_switch(struct vm_space *as)
 
 /* Makes `as` the address space the self-map shows; returns the one to
  * restore.  The kernel space's pages are visible from every directory. */
-static struct vm_space *vm_attach(struct vm_space *as)
+struct vm_space *vm_attach(struct vm_space *as)
 {
     struct vm_space *prev = current_space;
     if (as->user && as != current_space) {
@@ -131,7 +131,7 @@ static struct vm_space *vm_attach(struct vm_space *as)
     return prev;
 }
 
-static void vm_detach(struct vm_space *prev)
+void vm_detach(struct vm_space *prev)
 {
     if (prev != current_space) {
         paging_switch(prev->pgdir);
@@ -197,10 +197,12 @@ static uint32_t range_decommit(struct vad *v, uint32_t start, uint32_t end)
 {
     uint32_t n = 0, tables = paging_user_tables();
 
+    uint32_t span = paging_table_span();
+
     paging_batch_begin();
     for (uint32_t va = start; va < end && v->committed > n; va += PGSIZE) {
         if (!paging_has_table(va)) {
-            va = (va & ~(PDX_SPAN - 1)) + PDX_SPAN - PGSIZE;
+            va = (va & ~(span - 1)) + span - PGSIZE;
             continue;
         }
         n += page_decommit(va);
@@ -235,11 +237,11 @@ static bool page_range(const struct vm_space *as, uint32_t addr, uint32_t size,
 /* Page tables that committing [start, end) would have to create. */
 static uint32_t tables_needed(uint32_t start, uint32_t end)
 {
-    uint32_t n = 0;
-    for (uint32_t va = start & ~(PDX_SPAN - 1); va < end; va += PDX_SPAN) {
+    uint32_t n = 0, span = paging_table_span();
+    for (uint32_t va = start & ~(span - 1); va < end; va += span) {
         if (!paging_has_table(va))
             n++;
-        if (va + PDX_SPAN < va)
+        if (va + span < va)
             break;
     }
     return n;
@@ -267,9 +269,10 @@ static NTSTATUS range_commit(struct vm_space *as, struct vad *v, uint32_t start,
         uncharge(fresh + tables);
         return STATUS_NO_MEMORY;
     }
+    pte_t nx = vm_space_nx(as);
     for (uint32_t va = start; va < end; va += PGSIZE) {
         pte_t e = paging_query(va);
-        pte_t n = entry_committed(e) ? entry_with_protect(e, protect, as->user) : soft_entry(protect);
+        pte_t n = entry_committed(e) ? entry_with_protect(e, protect, as->user, nx) : soft_entry(protect);
         bool ok = paging_set_pte(va, n);
         ASSERTF(ok, "commit %08x: page table allocation failed after the check", va);
     }
@@ -507,9 +510,10 @@ static NTSTATUS do_protect(struct vm_space *as, uint32_t *base, uint32_t *size,
     if ((v->alloc_protect & PAGE_NOCACHE) && !(protect & MODIFIERS))
         protect |= PAGE_NOCACHE;
     *old = entry_protect(paging_query(start));  /* item 35: the first page's */
+    pte_t nx = vm_space_nx(as);
     paging_batch_begin();
     for (uint32_t va = start; va < end; va += PGSIZE)
-        paging_set_pte(va, entry_with_protect(paging_query(va), protect, as->user));
+        paging_set_pte(va, entry_with_protect(paging_query(va), protect, as->user, nx));
     paging_batch_end();
     *base = start;
     *size = end - start;
@@ -560,17 +564,17 @@ static void query_allocated(struct vad *v, uint32_t page, MEMORY_BASIC_INFORMATI
 
     /* Scan each page table directly through the self-map, a whole table
      * at a time (a missing table is 1024 pages of "reserved"). */
+    uint32_t span = paging_table_span();
     while (va < v->end) {
-        const pte_t *pt = paging_table(va);
-        uint32_t span_end = (va & ~(PDX_SPAN - 1)) + PDX_SPAN;
-        if (pt == NULL) {
+        uint32_t span_end = (va & ~(span - 1)) + span;
+        if (!paging_has_table(va)) {
             if (committed)
                 break;
             va = span_end;
             continue;
         }
         for (; va < v->end && va < span_end; va += PGSIZE) {
-            pte_t e = pt[PTX(va)];
+            pte_t e = paging_entry(va);
             if (entry_committed(e) != committed || (committed && entry_protect(e) != protect))
                 goto done;
         }
@@ -647,16 +651,21 @@ bool vm_page_fault(struct trap_frame *tf, uint32_t cr2)
         paging_set_pte(va, e & ~SOFT_GUARD);
         return refuse(STATUS_GUARD_PAGE_VIOLATION, tf, cr2);
     }
-    if (!protect_accessible(protect) || ((tf->error & PF_W) && !protect_writable(protect)))
+    struct vm_space *space = space_of(va);
+    pte_t nx = vm_space_nx(space);
+    /* An instruction fetch from a page that is not PAGE_EXECUTE*, under
+     * DEP, is refused before a frame is spent on it. */
+    if (!protect_accessible(protect) || ((tf->error & PF_W) && !protect_writable(protect)) ||
+        ((tf->error & PF_I) && nx && !protect_executable(protect)))
         return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);
     paddr_t frame = entry_frame(e);
     if (frame == PMM_NONE) {
         frame = take_zeroed_frame();
         stats.resident_pages++;
         stats.faults_demand_zero++;
-        space_of(va)->resident++;
+        space->resident++;
     }
-    paging_set_pte(va, present_entry(frame, protect, user_page));
+    paging_set_pte(va, present_entry(frame, protect, user_page, nx));
     return true;
 }
 
@@ -695,91 +704,4 @@ void vm_get_stats(struct vm_stats *out)
 {
     *out = stats;
     out->zero_pool = vm_pool_frames();
-}
-
-/* ---- validation -------------------------------------------------------------- */
-
-static int validate_vad_pages(struct vad *v, bool user)
-{
-    uint32_t committed = 0;
-    int bad = 0;
-
-    for (uint32_t va = v->start; va < v->end; va += PGSIZE) {
-        if (!paging_has_table(va)) {
-            va = (va & ~(PDX_SPAN - 1)) + PDX_SPAN - PGSIZE;
-            continue;
-        }
-        pte_t e = paging_query(va);
-        if (!entry_committed(e))
-            continue;
-        committed++;
-        if ((e & PTE_P) && (!!(e & PTE_U) != user || base_index(entry_protect(e)) == 0)) {
-            kprintf("vm: page %08x: present entry %08x has bad bits\n", va, e);
-            bad++;
-        }
-        if (!(e & PTE_P) && !(e & SOFT_COMMITTED)) {
-            kprintf("vm: page %08x: soft entry %08x lacks the committed bit\n", va, e);
-            bad++;
-        }
-    }
-    if (committed != v->committed) {
-        kprintf("vm: VAD %08x-%08x counts %u committed pages, the tables hold %u\n",
-                v->start, v->end, v->committed, committed);
-        bad++;
-    }
-    return bad;
-}
-
-int vm_validate(struct vm_space *as)
-{
-    uint32_t flags = spin_lock(&vm_lock);
-    struct vm_space *prev = vm_attach(as);
-    int bad = vad_validate(&as->vads);
-
-    for (struct vad *v = vad_first(&as->vads); v != NULL; v = vad_successor(v))
-        bad += validate_vad_pages(v, as->user);
-    if (as->user) {
-        /* No committed or mapped page outside every reservation. */
-        for (uint32_t va = 0; va < USER_END; va += PGSIZE) {
-            if (!paging_has_table(va)) {
-                va += PDX_SPAN - PGSIZE;
-                continue;
-            }
-            if (paging_query(va) != 0 && vad_find(&as->vads, va) == NULL) {
-                kprintf("vm: page %08x has entry %08x outside every reservation\n", va, paging_query(va));
-                bad++;
-            }
-        }
-    }
-    vm_detach(prev);
-    spin_unlock(&vm_lock, flags);
-    return bad;
-}
-
-/* ---- inspection (the study console and the gdb helpers) ---------------------- */
-
-/* The soft format above, one field per row, for printing an entry bit by
- * bit (tools/gdb/winmm.py reads this table from the kernel image too). */
-const struct vm_soft_field vm_soft_format[] = {
-    { SOFT_PROT_MASK, "protection index" },
-    { SOFT_GUARD, "guard" },
-    { SOFT_NOCACHE, "nocache" },
-    { SOFT_WRITECOMBINE, "writecombine" },
-    { SOFT_COMMITTED, "committed" },
-    { SOFT_FRAME, "frame held" },
-    { PTE_FRAME, "frame" },
-    { 0, NULL },
-};
-
-void vm_describe_entry(uint32_t e, struct vm_entry_info *out)
-{
-    *out = (struct vm_entry_info){ .frame = PMM_NONE };
-    if (!entry_committed(e))
-        return;
-    out->committed = true;
-    out->present = (e & PTE_P) != 0;
-    out->protect = entry_protect(e);
-    out->prot_index = out->present ? (e >> HW_PROT_SHIFT) & 7 : (e & SOFT_PROT_MASK) >> SOFT_PROT_SHIFT;
-    out->frame = entry_frame(e);
-    out->frame_held = !out->present && (e & SOFT_FRAME) != 0;
 }

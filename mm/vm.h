@@ -10,6 +10,9 @@
 #include <windef.h>
 #include <winnt.h>
 #include <ntstatus.h>
+#include <ntsvc.h>            /* MEM_EXECUTE_OPTION_* */
+#include "mm/mmu.h"
+#include "mm/pmm.h"
 #include "mm/zero_pool.h"     /* vm_pool_frames, the zeroed-frame pool */
 
 #define VM_GRANULARITY 0x10000u             /* dwAllocationGranularity */
@@ -94,28 +97,12 @@ void vm_get_leak_counters(struct vm_leak_counters *out);
 void vm_space_pages(const struct vm_space *as, uint32_t *committed, uint32_t *resident);
 /* Live reservations in one address space. */
 uint32_t vm_space_allocations(const struct vm_space *as);
-/* Checks every internal invariant of an address space (tree order and
- * balance, counters against the page tables); returns the number of
- * broken ones, printing each. */
-int vm_validate(struct vm_space *as);
 
-/* Reading a page-table entry of VM-managed memory (user space and kernel
- * virtual memory) the way the VM layer does, for the study console. */
-struct vm_entry_info {
-    bool committed;                 /* entry != 0 */
-    bool present;                   /* P = 1: resident and accessible */
-    bool frame_held;                /* not present but keeps its frame (guard or NOACCESS) */
-    uint32_t protect;               /* PAGE_* with GUARD / NOCACHE / WRITECOMBINE */
-    uint32_t prot_index;            /* base protection index 1..6 (bits 9-11 present, 1-3 soft) */
-    uint32_t frame;                 /* physical frame, or 0 (demand-zero) */
-};
-void vm_describe_entry(uint32_t pte, struct vm_entry_info *out);
-/* The not-present ("soft") entry format, field by field: mask and name,
- * ending with a zero mask. */
-struct vm_soft_field {
-    uint32_t mask;
-    const char *name;
-};
-extern const struct vm_soft_field vm_soft_format[];
+
+/* Checking an address space and reading its entries (mm/vm_check.c), and
+ * DEP (mm/vm_dep.c): parts of this interface with headers of their own. */
+#include "mm/vm_check.h"
+#include "mm/vm_dep.h"
+
 
 #endif

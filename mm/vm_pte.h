@@ -1,14 +1,24 @@
 /* The VM layer's page-table entry format, private to mm/vm*.c: how a
  * committed page's protection and state are written into its PTE (the
- * comment at the top of mm/vm.c says why the state lives there).
+ * comment at the top of mm/vm.c says why the state lives there).  One
+ * encoding for both page-table formats: entries are pte_t (mm/mmu.h), the
+ * PAE layout; a legacy entry is the same value's low 32 bits.
  *
- *   present (P=1)    hardware bits W, U, PCD (NOCACHE), PWT (WRITECOMBINE);
- *                    bits 9-11 (available to software, Intel SDM Vol.3
- *                    4.3, table 4-6) hold the base-protection index, since
- *                    READONLY and EXECUTE_READ look the same to the CPU
- *   not present, !=0 the soft format below (the CPU ignores bits 1-31 of
- *                    a not-present entry, SDM Vol.3 4.3)
- *   0                not committed */
+ *   present (P=1)    hardware bits W, U, PCD (NOCACHE), PWT (WRITECOMBINE),
+ *                    and NX (bit 63, PAE with NX only) unless the base
+ *                    protection is PAGE_EXECUTE*; bits 9-11 (available to
+ *                    software, Intel SDM Vol.3 tables 4-6, 4-11) hold the
+ *                    base-protection index, since READONLY and EXECUTE_READ
+ *                    look the same to the CPU without NX
+ *   not present, !=0 the soft format below (the CPU ignores every other
+ *                    bit of a not-present entry, SDM Vol.3 4.3, 4.4.2);
+ *                    a kept frame in bits 12-51 (legacy: 12-31)
+ *   0                not committed
+ *
+ *   soft:  63     52 51          12 11  10  9 8 7  6   5   4   3  1  0
+ *         +--------+--------------+---+---+---+----+---+---+-----+---+
+ *         |   0    | frame (kept) |FRM|COM| 0 | WC |NC |GRD| idx | 0 |
+ *         +--------+--------------+---+---+---+----+---+---+-----+---+ */
 #ifndef MM_VM_PTE_H
 #define MM_VM_PTE_H
 
@@ -18,14 +28,15 @@
 #include "mm/mmu.h"
 #include "mm/pmm.h"
 
-/* Soft (not-present) PTE format. */
+/* Soft (not-present) PTE format.  64-bit constants: ~SOFT_GUARD must not
+ * clear the frame bits above 31. */
 #define SOFT_PROT_SHIFT 1           /* bits 1-3: base protection index 1..6 */
-#define SOFT_PROT_MASK (7u << SOFT_PROT_SHIFT)
-#define SOFT_GUARD 0x010u
-#define SOFT_NOCACHE 0x020u
-#define SOFT_WRITECOMBINE 0x040u
-#define SOFT_COMMITTED 0x400u       /* always set: makes the entry non-zero */
-#define SOFT_FRAME 0x800u           /* bits 12-31 hold a frame with data */
+#define SOFT_PROT_MASK (7ull << SOFT_PROT_SHIFT)
+#define SOFT_GUARD 0x010ull
+#define SOFT_NOCACHE 0x020ull
+#define SOFT_WRITECOMBINE 0x040ull
+#define SOFT_COMMITTED 0x400ull     /* always set: makes the entry non-zero */
+#define SOFT_FRAME 0x800ull         /* bits 12-51 hold a frame with data */
 #define HW_PROT_SHIFT 9             /* present PTE: base index in bits 9-11 */
 
 #define BASE_PROTECTIONS (PAGE_NOACCESS | PAGE_READONLY | PAGE_READWRITE | PAGE_EXECUTE | \
@@ -70,6 +81,12 @@ static inline bool protect_writable(uint32_t protect)
     return b == PAGE_READWRITE || b == PAGE_EXECUTE_READWRITE;
 }
 
+static inline bool protect_executable(uint32_t protect)
+{
+    uint32_t b = protect & 0xFF;
+    return b == PAGE_EXECUTE || b == PAGE_EXECUTE_READ || b == PAGE_EXECUTE_READWRITE;
+}
+
 /* Can the page be mapped present with this protection? */
 static inline bool protect_accessible(uint32_t protect)
 {
@@ -88,9 +105,13 @@ static inline pte_t soft_entry(uint32_t protect)
     return e;
 }
 
-static inline pte_t present_entry(paddr_t frame, uint32_t protect, bool user)
+/* nx: PTE_NX when a page that is not PAGE_EXECUTE* must not be executed
+ * (the address space's DEP setting and the CPU allow it), else 0. */
+static inline pte_t present_entry(paddr_t frame, uint32_t protect, bool user, pte_t nx)
 {
     pte_t e = frame | PTE_P | (base_index(protect) << HW_PROT_SHIFT);
+    if (!protect_executable(protect))
+        e |= nx;
     if (protect_writable(protect))
         e |= PTE_W;
     if (user)
@@ -139,11 +160,11 @@ static inline paddr_t entry_frame(pte_t e)
 }
 
 /* The entry for a committed page with `protect`, keeping its frame. */
-static inline pte_t entry_with_protect(pte_t old, uint32_t protect, bool user)
+static inline pte_t entry_with_protect(pte_t old, uint32_t protect, bool user, pte_t nx)
 {
     paddr_t frame = entry_frame(old);
     if (frame != PMM_NONE && protect_accessible(protect))
-        return present_entry(frame, protect, user);
+        return present_entry(frame, protect, user, nx);
     pte_t e = soft_entry(protect);
     if (frame != PMM_NONE)
         e |= SOFT_FRAME | frame;

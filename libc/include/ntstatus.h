@@ -34,6 +34,12 @@
 #define STATUS_INVALID_DISPOSITION ((NTSTATUS)0xC0000026L)
 #define STATUS_HEAP_CORRUPTION ((NTSTATUS)0xC0000374L)
 
+/* ---- DEP (issue 18) ---- */
+#ifndef STATUS_ACCESS_DENIED
+#define STATUS_ACCESS_DENIED ((NTSTATUS)0xC0000022L)
+#endif
+/* ---- end of DEP ---- */
+
 #define NT_SUCCESS(s) ((NTSTATUS)(s) >= 0)
 
 #endif

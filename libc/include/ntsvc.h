@@ -54,6 +54,30 @@ typedef struct _SYSTEM_MEMORY_COUNTERS {
     unsigned long CommitLimit;
     unsigned long PageTablePages;
     unsigned long Allocations;          /* reservations in the caller's address space */
+    /* Physical memory as the frame allocator manages it (issue 18: with
+     * PAE, RAM above 4 GiB counts too). */
+    unsigned long TotalFrames;          /* frames of RAM below the page-table format's limit */
+    unsigned long TotalFramesAbove4G;   /* ... of which at or above 4 GiB */
+    unsigned long FreeFramesAbove4G;    /* free frames at or above 4 GiB */
 } SYSTEM_MEMORY_COUNTERS;
+
+/* ---- DEP (issue 18) ----------------------------------------------------------
+ * A process's execute options, as NT keeps them (KEXECUTE_OPTIONS) and
+ * NtQueryInformationProcess / NtSetInformationProcess pass them with the
+ * ProcessExecuteFlags class (one ULONG).  ENABLE means execution is
+ * allowed everywhere (DEP off), DISABLE means it is not (DEP on). */
+#define ProcessExecuteFlags 34
+#define MEM_EXECUTE_OPTION_DISABLE 0x1
+#define MEM_EXECUTE_OPTION_ENABLE 0x2
+#define MEM_EXECUTE_OPTION_DISABLE_THUNK_EMULATION 0x4
+#define MEM_EXECUTE_OPTION_PERMANENT 0x8
+#define MEM_EXECUTE_OPTION_VALID_FLAGS 0xF
+
+/* NtQuerySystemInformation's one class here: the system DEP policy (a
+ * ULONG: 0 AlwaysOff, 1 AlwaysOn, 2 OptIn, 3 OptOut).  Windows publishes
+ * it in the shared user page (KUSER_SHARED_DATA.NXSupportPolicy), which
+ * this kernel does not map; the class number is this kernel's own. */
+#define SystemNxSupportPolicyInformation 0x100
+/* ---- end of DEP ---- */
 
 #endif

@@ -13,4 +13,13 @@
 #define ERROR_COMMITMENT_LIMIT 1455L
 #define ERROR_MR_MID_NOT_FOUND 317L
 
+/* ---- DEP (issue 18) ---- */
+#ifndef ERROR_ACCESS_DENIED
+#define ERROR_ACCESS_DENIED 5L
+#endif
+#ifndef ERROR_NOT_SUPPORTED
+#define ERROR_NOT_SUPPORTED 50L
+#endif
+/* ---- end of DEP ---- */
+
 #endif

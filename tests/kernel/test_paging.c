@@ -220,18 +220,51 @@ static void paging_tlb_batch_flushes_global_kernel_range(struct ktest *t)
     batch_remap_reads_new_frame(t, 0xFF000000u, PTE_W);   /* top of kernel VM, unused */
 }
 
-/* The PTE for va found by walking the physical tables from CR3. */
+/* One entry of a table in physical memory, in the format in use. */
+static pte_t phys_entry(paddr_t table, uint32_t index)
+{
+    const uint32_t *t = paging_temp_map(table);
+    pte_t e = paging_format() == PAGING_PAE ? (t[index * 2] | (pte_t)t[index * 2 + 1] << 32)
+                                            : t[index];
+    paging_temp_unmap((void *)t);
+    return e;
+}
+
+/* The PTE for va found by walking the physical tables from CR3 the way
+ * the CPU does (SDM Vol.3 4.3, 4.4), written here apart from mm/paging. */
 static pte_t walk_physical(uint32_t va)
 {
-    pde_t *pd = paging_temp_map(read_cr3() & PTE_FRAME);
-    pde_t pde = pd[PDX(va)];
-    paging_temp_unmap(pd);
+    uint32_t cr3 = read_cr3();
+    pte_t pde;
+
+    if (paging_format() == PAGING_PAE) {
+        /* The PDPT lives in the kernel image (mm/pte_pae.c): phys + base. */
+        const uint64_t *pdpt = (const uint64_t *)((cr3 & ~31u) + KERNEL_VBASE);
+        if (!(pdpt[va >> 30] & PTE_P))
+            return 0;
+        pde = phys_entry(PTE_ADDR(pdpt[va >> 30]), (va >> 21) & 0x1FF);
+    } else {
+        pde = phys_entry(cr3 & LEGACY_FRAME, va >> 22);
+    }
     if (!(pde & PTE_P))
         return 0;
-    pte_t *pt = paging_temp_map(PTE_ADDR(pde));
-    pte_t pte = pt[PTX(va)];
-    paging_temp_unmap(pt);
-    return pte;
+    return phys_entry(PTE_ADDR(pde), paging_format() == PAGING_PAE ? (va >> 12) & 0x1FF
+                                                                   : (va >> 12) & 0x3FF);
+}
+
+/* The directories' frames: legacy one, PAE four (from the PDPT). */
+static int directories(paddr_t dirs[4])
+{
+    uint32_t cr3 = read_cr3();
+
+    if (paging_format() != PAGING_PAE) {
+        dirs[0] = cr3 & LEGACY_FRAME;
+        return 1;
+    }
+    const uint64_t *pdpt = (const uint64_t *)((cr3 & ~31u) + KERNEL_VBASE);
+    for (int i = 0; i < 4; i++)
+        dirs[i] = PTE_ADDR(pdpt[i]);
+    return 4;
 }
 
 static void paging_selfmap_matches_physical_walk(struct ktest *t)
@@ -239,32 +272,54 @@ static void paging_selfmap_matches_physical_walk(struct ktest *t)
     paddr_t f = frame_with(0);
     ASSERT_NE(t, f, PMM_NONE);
     ASSERT_TRUE(t, paging_map(TEST_VA, f, PTE_W | PTE_U));
+    uint32_t pd_window = paging_format() == PAGING_PAE ? PAE_PD_WINDOW : LEGACY_PD_WINDOW;
     const uint32_t probes[] = {
         (uint32_t)kmain, (uint32_t)&rodata_word, (uint32_t)&data_word, (uint32_t)boot_stack_guard,
-        TEST_VA, TEST_VA + PGSIZE, PD_WINDOW, KVM_BASE, 0,
+        TEST_VA, TEST_VA + PGSIZE, pd_window, KVM_BASE, 0, PT_WINDOW, POOL_BASE,
+        TEMPMAP_BASE + (TEMPMAP_SLOTS - 1) * PGSIZE,   /* (the walks themselves use the first slots) */
     };
 
-    for (unsigned i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
+    for (unsigned i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+        struct page_walk w;
         EXPECT_EQ(t, paging_query(probes[i]), walk_physical(probes[i]));
+        paging_walk(probes[i], &w);
+        EXPECT_EQ(t, w.levels, paging_format() == PAGING_PAE ? 3 : 2);
+        EXPECT_EQ(t, w.found == w.levels ? w.level[w.levels - 1].value : 0, walk_physical(probes[i]));
+    }
     EXPECT_EQ(t, paging_query(TEST_VA) & PTE_FRAME, f);
-    /* The directory maps itself: its entry 0x300 holds CR3's frame. */
-    EXPECT_EQ(t, ((pde_t *)PD_WINDOW)[SELFMAP_PDX] & PTE_FRAME, read_cr3() & PTE_FRAME);
-    EXPECT_EQ(t, paging_query(PD_WINDOW) & PTE_FRAME, read_cr3() & PTE_FRAME);
+    /* The directories map themselves: legacy PDE 0x300 holds CR3's frame;
+     * PAE PDEs 0x600-0x603 hold the four directories, and the directory
+     * pages show at 0xC0600000 + i * 4096. */
+    paddr_t dirs[4];
+    int n = directories(dirs);
+    for (int i = 0; i < n; i++) {
+        uint32_t at = pd_window + (uint32_t)i * PGSIZE;
+        EXPECT_EQ(t, paging_query(at) & PTE_FRAME, dirs[i]);
+        EXPECT_EQ(t, paging_query(at) & (PTE_P | PTE_W | PTE_U), PTE_P | PTE_W);
+    }
     paging_unmap(TEST_VA);
     pmm_free(f);
 }
 
+/* Every kernel PDE a directory copies has its table (legacy: the whole
+ * kernel half; PAE: above 0xC0000000, the fourth directory), and no
+ * kernel PDE is a user one. */
 static void paging_kernel_tables_preallocated(struct ktest *t)
 {
-    const pde_t *pd = (const pde_t *)PD_WINDOW;
+    uint32_t span = paging_table_span();
+    uint32_t copied = paging_format() == PAGING_PAE ? PT_WINDOW : KERNEL_BASE;
     int missing = 0;
 
-    for (uint32_t i = KERNEL_PDX_FIRST; i < PT_ENTRIES; i++)
-        missing += !(pd[i] & PTE_P);
+    for (uint64_t va = KERNEL_BASE; va < (1ull << 32); va += span) {
+        if (va >= copied)
+            missing += !paging_has_table((uint32_t)va);
+        struct page_walk w;
+        paging_walk((uint32_t)va, &w);
+        pte_t pde = w.level[w.levels - 2].value;
+        if (w.found >= w.levels - 1 && (pde & PTE_U))
+            ktest_fail_msg(t, __FILE__, __LINE__, "kernel PDE for %08llx has U/S set", va);
+    }
     EXPECT_EQ(t, missing, 0);
-    for (uint32_t i = KERNEL_PDX_FIRST; i < PT_ENTRIES; i++)
-        if (pd[i] & PTE_U)
-            ktest_fail_msg(t, __FILE__, __LINE__, "kernel PDE %x has U/S set", i);
 }
 
 static void paging_page_tables_freed(struct ktest *t)
@@ -283,7 +338,7 @@ static void paging_page_tables_freed(struct ktest *t)
         EXPECT_EQ(t, paging_unmap(0x10000000 + i * PDX_SPAN), f);
     paging_get_stats(&after);
     EXPECT_EQ(t, after.page_tables, before.page_tables);
-    EXPECT_EQ(t, ((pde_t *)PD_WINDOW)[PDX(0x10000000)] & PTE_P, 0);
+    EXPECT_FALSE(t, paging_has_table(0x10000000));
     pmm_free(f);
     EXPECT_EQ(t, pmm_free_count(), free_before);
 }
@@ -347,7 +402,7 @@ static void paging_soft_entries_count_and_free_tables(struct ktest *t)
     EXPECT_EQ(t, mid.page_tables, before.page_tables + 1);
     EXPECT_EQ(t, paging_query(0x30000000), 0x800);
     ASSERT_TRUE(t, paging_set_soft(0x30000000, 0));
-    EXPECT_EQ(t, ((pde_t *)PD_WINDOW)[PDX(0x30000000)] & PTE_P, PTE_P);   /* one left */
+    EXPECT_TRUE(t, paging_has_table(0x30000000));   /* one left */
     ASSERT_TRUE(t, paging_set_soft(0x30001000, 0));
     paging_get_stats(&after);
     EXPECT_EQ(t, after.page_tables, before.page_tables);

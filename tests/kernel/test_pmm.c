@@ -18,7 +18,6 @@
 
 #define FRAMES_4G (1u << 20)
 #define LOW_MEMORY_END 0x00100000u
-#define RAM_LIMIT (1ull << 32)
 #define POISON_BASE 0xDEADF4EEu         /* mm/pmm.c fills a freed frame f with this ^ f */
 #define CHURN_LIVE 128
 #define CHURN_STEPS 3000
@@ -110,7 +109,7 @@ static void expect_exhausted(struct ktest *t, unsigned order)
     paddr_t p = pmm_alloc_order(order);
 
     if (p != PMM_NONE) {
-        ktest_fail_msg(t, __FILE__, __LINE__, "order %u allocation got %08x with nothing free",
+        ktest_fail_msg(t, __FILE__, __LINE__, "order %u allocation got %08llx with nothing free",
                        order, p);
         pmm_free_order(p, order);
     }
@@ -147,11 +146,11 @@ static void pmm_no_frame_handed_out_twice(struct ktest *t)
     drain_all(&d);
     EXPECT_EQ(t, d.twice, 0);
     if (d.twice != 0)
-        ktest_log("first frame handed out twice: %08x", d.first_twice);
+        ktest_log("first frame handed out twice: %08llx", d.first_twice);
     /* Aligned, at or above 1 MiB, not reserved (below 4 GiB by its type). */
     EXPECT_EQ(t, d.bad, 0);
     if (d.bad != 0)
-        ktest_log("first bad frame: %08x", d.first_bad);
+        ktest_log("first bad frame: %08llx", d.first_bad);
     give_back_all();
     EXPECT_EQ(t, pmm_free_count(), before);
     poison_resume();
@@ -213,7 +212,7 @@ static paddr_t take_run(unsigned order)
     }
     if ((p % (PAGE_SIZE << order) != 0 || p < LOW_MEMORY_END || overlap != 0) &&
         bad_runs++ == 0)
-        ktest_log("order %u run at %08x: misaligned, below 1 MiB, or overlapping %u held "
+        ktest_log("order %u run at %08llx: misaligned, below 1 MiB, or overlapping %u held "
                   "frames", order, p, overlap);
     return p;
 }
@@ -322,12 +321,17 @@ static void pmm_random_churn_keeps_count(struct ktest *t)
     ktest_log("seed %u", ktest_seed());
 }
 
-/* Frames the memory map lists as available below 4 GiB (the map's
- * entries do not overlap: the multiboot suite checks that). */
+/* Frames the memory map lists as available below the allocator's
+ * physical limit (the map's entries do not overlap: the multiboot suite
+ * checks that). */
 static uint32_t map_ram_frames(uint64_t *clipped)
 {
     const struct boot_info *bi = bootinfo();
+    struct pmm_stats s;
     uint32_t n = 0;
+
+    pmm_get_stats(&s);
+    const uint64_t RAM_LIMIT = s.limit;
 
     *clipped = 0;
     for (int i = 0; i < bi->mmap_count; i++) {
@@ -421,7 +425,7 @@ static uint32_t frame_mismatches(paddr_t p, uint32_t want)
 
     for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
         if (w[i] != want && bad++ == 0)
-            ktest_log("frame %08x offset %03x holds %08x, expected %08x", p, i * 4, w[i], want);
+            ktest_log("frame %08llx offset %03x holds %08x, expected %08x", p, i * 4, w[i], want);
     paging_temp_unmap((void *)w);
     return bad;
 }
@@ -454,7 +458,9 @@ static int pmm_suite_init(void)
     struct pmm_stats s;
 
     pmm_get_stats(&s);
-    return s.total == 0;        /* pmm_init has not run: nothing to test */
+    /* Nothing to test before pmm_init; and the cases' bitmap covers the
+     * frames below 4 GiB only (RAM above 4 GiB: the highmem suite). */
+    return s.total == 0 || s.total_high != 0;
 }
 
 static const struct ktest_case pmm_cases[] = {

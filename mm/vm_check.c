@@ -1,0 +1,111 @@
+/* Checking an address space against its own invariants, and reading
+ * entries the way the VM layer does (for the study console and the gdb
+ * helpers).  Part of the VM layer (mm/vm_impl.h). */
+#include "mm/vm_check.h"
+#include "mm/vm_impl.h"
+#include "mm/vm_pte.h"
+#include "mm/vad.h"
+#include "mm/paging.h"
+#include "mm/memlayout.h"
+#include "kernel/base/kprintf.h"
+#include <stddef.h>
+
+/* ---- validation -------------------------------------------------------------- */
+
+/* A present entry is a user entry exactly in a user space, has a
+ * protection index, and carries NX exactly when the space's DEP setting
+ * asks for it and the protection is not PAGE_EXECUTE*. */
+static bool present_entry_ok(pte_t e, bool user, pte_t nx)
+{
+    uint32_t protect = entry_protect(e);
+
+    return !!(e & PTE_U) == user && base_index(protect) != 0 &&
+           (e & PTE_NX) == (protect_executable(protect) ? 0 : nx);
+}
+
+static int validate_vad_pages(struct vad *v, bool user, pte_t nx)
+{
+    uint32_t committed = 0, span = paging_table_span();
+    int bad = 0;
+
+    for (uint32_t va = v->start; va < v->end; va += PGSIZE) {
+        if (!paging_has_table(va)) {
+            va = (va & ~(span - 1)) + span - PGSIZE;
+            continue;
+        }
+        pte_t e = paging_query(va);
+        if (!entry_committed(e))
+            continue;
+        committed++;
+        if ((e & PTE_P) && !present_entry_ok(e, user, nx)) {
+            kprintf("vm: page %08x: present entry %016llx has bad bits\n", va, e);
+            bad++;
+        }
+        if (!(e & PTE_P) && !(e & SOFT_COMMITTED)) {
+            kprintf("vm: page %08x: soft entry %016llx lacks the committed bit\n", va, e);
+            bad++;
+        }
+    }
+    if (committed != v->committed) {
+        kprintf("vm: VAD %08x-%08x counts %u committed pages, the tables hold %u\n",
+                v->start, v->end, v->committed, committed);
+        bad++;
+    }
+    return bad;
+}
+
+int vm_validate(struct vm_space *as)
+{
+    uint32_t flags = spin_lock(&vm_lock);
+    struct vm_space *prev = vm_attach(as);
+    int bad = vad_validate(&as->vads);
+
+    for (struct vad *v = vad_first(&as->vads); v != NULL; v = vad_successor(v))
+        bad += validate_vad_pages(v, as->user, vm_space_nx(as));
+    if (as->user) {
+        /* No committed or mapped page outside every reservation. */
+        uint32_t span = paging_table_span();
+        for (uint32_t va = 0; va < USER_END; va += PGSIZE) {
+            if (!paging_has_table(va)) {
+                va += span - PGSIZE;
+                continue;
+            }
+            if (paging_query(va) != 0 && vad_find(&as->vads, va) == NULL) {
+                kprintf("vm: page %08x has entry %016llx outside every reservation\n", va,
+                        paging_query(va));
+                bad++;
+            }
+        }
+    }
+    vm_detach(prev);
+    spin_unlock(&vm_lock, flags);
+    return bad;
+}
+
+/* ---- inspection (the study console and the gdb helpers) ---------------------- */
+
+/* The soft format (mm/vm_pte.h), one field per row, for printing an entry bit by
+ * bit (tools/gdb/winmm.py reads this table from the kernel image too). */
+const struct vm_soft_field vm_soft_format[] = {
+    { SOFT_PROT_MASK, "protection index" },
+    { SOFT_GUARD, "guard" },
+    { SOFT_NOCACHE, "nocache" },
+    { SOFT_WRITECOMBINE, "writecombine" },
+    { SOFT_COMMITTED, "committed" },
+    { SOFT_FRAME, "frame held" },
+    { PTE_FRAME, "frame" },
+    { 0, NULL },
+};
+
+void vm_describe_entry(pte_t e, struct vm_entry_info *out)
+{
+    *out = (struct vm_entry_info){ .frame = PMM_NONE };
+    if (!entry_committed(e))
+        return;
+    out->committed = true;
+    out->present = (e & PTE_P) != 0;
+    out->protect = entry_protect(e);
+    out->prot_index = out->present ? (e >> HW_PROT_SHIFT) & 7 : (e & SOFT_PROT_MASK) >> SOFT_PROT_SHIFT;
+    out->frame = entry_frame(e);
+    out->frame_held = !out->present && (e & SOFT_FRAME) != 0;
+}
