@@ -45,7 +45,7 @@ KERNEL_OBJS := $(BASE_OBJS) $(ARCH_OBJS) \
 	kernel/main.o kernel/bootinfo.o \
 	kernel/cmdline.o kernel/shell.o kernel/usercopy.o kernel/usercopy_raw.o \
 	kernel/usermode.o kernel/process.o kernel/elf.o kernel/syscall.o kernel/programs.o \
-	kernel/thread.o kernel/switch.o
+	kernel/thread.o kernel/switch.o kernel/syscall_info.o
 KERNEL_OBJS += kernel/console_util.o kernel/console_cmds_sys.o kernel/console_cmds_vm.o kernel/console_cmds_pte.o kernel/console_cmds_heap.o kernel/console_demo.o
 
 MM_OBJS := mm/pmm.o mm/paging.o mm/pte_legacy.o mm/pte_pae.o mm/kpool.o mm/vad.o mm/vm.o \

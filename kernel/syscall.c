@@ -5,6 +5,7 @@
  * before anything changes, so a read-only or bad output pointer fails the
  * call with STATUS_ACCESS_VIOLATION and no state changed. */
 #include "kernel/syscall.h"
+#include "kernel/syscall_info.h"
 #include "kernel/arch/entry.h"
 #include "kernel/process.h"
 #include "kernel/arch/trap.h"
@@ -234,12 +235,14 @@ static NTSTATUS svc_counters(const uint32_t *a, struct trap_frame *tf)
     SYSTEM_MEMORY_COUNTERS c;
     struct vm_stats vs;
     struct paging_stats ps;
+    struct pmm_stats pm;
 
     (void)tf;
     if (a[1] != sizeof(c))
         return STATUS_INFO_LENGTH_MISMATCH;
     vm_get_stats(&vs);
     paging_get_stats(&ps);
+    pmm_get_stats(&pm);
     c = (SYSTEM_MEMORY_COUNTERS){
         .FreeFrames = pmm_free_count() + vm_pool_frames(),
         .CommitCharge = vs.commit_charge,
@@ -247,6 +250,9 @@ static NTSTATUS svc_counters(const uint32_t *a, struct trap_frame *tf)
         .CommitLimit = vs.commit_limit,
         .PageTablePages = ps.page_tables,
         .Allocations = vm_space_allocations(vm_current()),
+        .TotalFrames = pm.total,
+        .TotalFramesAbove4G = pm.total_high,
+        .FreeFramesAbove4G = pm.free_high,
     };
     return copy_to_user((void *)a[0], &c, sizeof(c));
 }
@@ -263,6 +269,9 @@ static const struct service services[SVC_COUNT] = {
     [SVC_NtSetExceptionDispatcher] = { svc_set_dispatcher, 1 },
     [SVC_NtRaiseException] = { svc_raise, 3 },
     [SVC_NtQuerySystemCounters] = { svc_counters, 2 },
+    [SVC_NtQueryInformationProcess] = { svc_query_information_process, 5 },
+    [SVC_NtSetInformationProcess] = { svc_set_information_process, 4 },
+    [SVC_NtQuerySystemInformation] = { svc_query_system_information, 4 },
 };
 
 /* Called from kernel/arch/isr.asm for `int 0x2E` (kernel/arch/entry.h). */

@@ -45,6 +45,25 @@ NTSTATUS NTAPI NtRaiseException(PEXCEPTION_RECORD ExceptionRecord, PCONTEXT Cont
                                 BOOLEAN FirstChance);
 NTSTATUS NTAPI NtQuerySystemCounters(SYSTEM_MEMORY_COUNTERS *Counters, ULONG Length);
 
+/* ---- DEP (issue 18) ----
+ * ProcessExecuteFlags (<ntsvc.h>) is the one class: a ULONG of
+ * MEM_EXECUTE_OPTION_* flags for the current process.  Query:
+ * STATUS_INVALID_INFO_CLASS for another class, STATUS_INFO_LENGTH_MISMATCH
+ * unless the length is 4; ReturnLength may be NULL.  Set: also
+ * STATUS_ACCESS_DENIED once the options are permanent and
+ * STATUS_INVALID_PARAMETER for flags that are not exactly one of ENABLE
+ * and DISABLE (plus DISABLE_THUNK_EMULATION, PERMANENT). */
+NTSTATUS NTAPI NtQueryInformationProcess(HANDLE ProcessHandle, ULONG ProcessInformationClass,
+                                         PVOID ProcessInformation, ULONG ProcessInformationLength,
+                                         PULONG ReturnLength);
+NTSTATUS NTAPI NtSetInformationProcess(HANDLE ProcessHandle, ULONG ProcessInformationClass,
+                                       PVOID ProcessInformation, ULONG ProcessInformationLength);
+/* SystemNxSupportPolicyInformation (<ntsvc.h>) is the one class: the
+ * system DEP policy as a ULONG. */
+NTSTATUS NTAPI NtQuerySystemInformation(ULONG SystemInformationClass, PVOID SystemInformation,
+                                        ULONG SystemInformationLength, PULONG ReturnLength);
+/* ---- end of DEP ---- */
+
 /* Fills *ContextRecord with the caller's registers as they will be after
  * this call returns (Eip = the return address); libc/user/context.asm. */
 void NTAPI RtlCaptureContext(PCONTEXT ContextRecord);

@@ -38,7 +38,12 @@
 #define SVC_NtSetExceptionDispatcher 0x08   /* (void (*dispatcher)(EXCEPTION_RECORD *, CONTEXT *)) */
 #define SVC_NtRaiseException 0x09           /* (EXCEPTION_RECORD *, CONTEXT *, BOOLEAN first_chance) */
 #define SVC_NtQuerySystemCounters 0x0A      /* (SYSTEM_MEMORY_COUNTERS *out, ULONG length) */
-#define SVC_COUNT 0x0B
+/* ---- DEP (issue 18): the process's execute options and the system policy ---- */
+#define SVC_NtQueryInformationProcess 0x0B  /* (process, class, *info, length, *return_length) */
+#define SVC_NtSetInformationProcess 0x0C    /* (process, class, *info, length) */
+#define SVC_NtQuerySystemInformation 0x0D   /* (class, *info, length, *return_length) */
+/* ---- end of the DEP services ---- */
+#define SVC_COUNT 0x0E
 
 /* NtCurrentProcess(): the only process handle this kernel knows. */
 #define NT_CURRENT_PROCESS ((void *)(long)-1)

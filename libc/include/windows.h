@@ -71,4 +71,30 @@ SetUnhandledExceptionFilter(LPTOP_LEVEL_EXCEPTION_FILTER lpTopLevelExceptionFilt
 void WINAPI RaiseException(DWORD dwExceptionCode, DWORD dwExceptionFlags, DWORD nNumberOfArguments,
                            const ULONG_PTR *lpArguments);
 
+/* ---- DEP: data execution prevention (winbase.h; issue 18) ----------------
+ * With PAE paging and NX, pages that are not PAGE_EXECUTE* cannot be
+ * executed while DEP is on for the process: the fetch raises
+ * STATUS_ACCESS_VIOLATION with ExceptionInformation[0] = 8.  The system
+ * policy comes from the kernel command line (nx=); without NX it is
+ * AlwaysOff.  SetProcessDEPPolicy(0) turns DEP off, (PROCESS_DEP_ENABLE)
+ * turns it on for good; either fails with ERROR_ACCESS_DENIED once the
+ * setting is permanent (always, under AlwaysOn and AlwaysOff), and with
+ * ERROR_INVALID_PARAMETER for other flags or
+ * PROCESS_DEP_DISABLE_ATL_THUNK_EMULATION without PROCESS_DEP_ENABLE.
+ * GetProcessDEPPolicy knows only the current process (GetCurrentProcess()). */
+typedef enum _DEP_SYSTEM_POLICY_TYPE {
+    DEPPolicyAlwaysOff = 0,
+    DEPPolicyAlwaysOn,
+    DEPPolicyOptIn,
+    DEPPolicyOptOut,
+    DEPTotalPolicyCount
+} DEP_SYSTEM_POLICY_TYPE;
+typedef BOOL *PBOOL;
+#define PROCESS_DEP_ENABLE 0x00000001
+#define PROCESS_DEP_DISABLE_ATL_THUNK_EMULATION 0x00000002
+DEP_SYSTEM_POLICY_TYPE WINAPI GetSystemDEPPolicy(void);
+BOOL WINAPI GetProcessDEPPolicy(HANDLE hProcess, LPDWORD lpFlags, PBOOL lpPermanent);
+BOOL WINAPI SetProcessDEPPolicy(DWORD dwFlags);
+/* ---- end of DEP ---- */
+
 #endif

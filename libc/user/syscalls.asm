@@ -42,5 +42,9 @@ SERVICE NtYieldExecution, 0
 SERVICE NtSetExceptionDispatcher, 1    ; dispatcher
 SERVICE NtRaiseException, 3            ; record, context, first_chance
 SERVICE NtQuerySystemCounters, 2       ; counters, length
+; DEP (issue 18)
+SERVICE NtQueryInformationProcess, 5   ; process, class, info, length, *return_length
+SERVICE NtSetInformationProcess, 4     ; process, class, info, length
+SERVICE NtQuerySystemInformation, 4    ; class, info, length, *return_length
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -575,7 +575,9 @@ static void fuzz_system_calls(struct utest *t)
     static const char *const names[SVC_COUNT + 1] = {
         "NtAllocateVirtualMemory", "NtFreeVirtualMemory", "NtProtectVirtualMemory", "NtQueryVirtualMemory",
         "NtTerminateProcess", "NtContinue", "NtDebugPrint", "NtYieldExecution",
-        "NtSetExceptionDispatcher", "NtRaiseException", "NtQuerySystemCounters", "(unknown services)",
+        "NtSetExceptionDispatcher", "NtRaiseException", "NtQuerySystemCounters",
+        "NtQueryInformationProcess", "NtSetInformationProcess", "NtQuerySystemInformation",
+        "(unknown services)",
     };
     for (int i = 0; i <= SVC_COUNT; i++)
         utest_log("  %-26s %6lu succeeded %6lu failed", names[i], (unsigned long)succeeded[i],

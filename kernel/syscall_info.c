@@ -1,0 +1,65 @@
+/* The information services (kernel/syscall_info.h).  Checks in the order
+ * NT makes them: the class, then the length, then the handle; output is
+ * written through the checked user copy, so a bad pointer gives
+ * STATUS_ACCESS_VIOLATION. */
+#include "kernel/syscall_info.h"
+#include "kernel/usercopy.h"
+#include "mm/vm.h"
+#include <ntsvc.h>
+#include <ntstatus.h>
+
+static bool is_current_process(uint32_t handle)
+{
+    return handle == (uint32_t)NT_CURRENT_PROCESS;
+}
+
+/* One ULONG out, and its length to *return_length when that is not NULL. */
+static NTSTATUS write_ulong(uint32_t info, uint32_t return_length, uint32_t value)
+{
+    NTSTATUS st = put_user_u32((void *)info, value);
+    if (NT_SUCCESS(st) && return_length != 0)
+        st = put_user_u32((void *)return_length, sizeof(uint32_t));
+    return st;
+}
+
+/* NtQueryInformationProcess(process, class, *info, length, *return_length) */
+NTSTATUS svc_query_information_process(const uint32_t *a, struct trap_frame *tf)
+{
+    (void)tf;
+    if (a[1] != ProcessExecuteFlags)
+        return STATUS_INVALID_INFO_CLASS;
+    if (a[3] != sizeof(uint32_t))
+        return STATUS_INFO_LENGTH_MISMATCH;
+    if (!is_current_process(a[0]))
+        return STATUS_INVALID_HANDLE;
+    return write_ulong(a[2], a[4], vm_execute_options(vm_current()));
+}
+
+/* NtSetInformationProcess(process, class, *info, length) */
+NTSTATUS svc_set_information_process(const uint32_t *a, struct trap_frame *tf)
+{
+    uint32_t options;
+    NTSTATUS st;
+
+    (void)tf;
+    if (a[1] != ProcessExecuteFlags)
+        return STATUS_INVALID_INFO_CLASS;
+    if (a[3] != sizeof(uint32_t))
+        return STATUS_INFO_LENGTH_MISMATCH;
+    if (!is_current_process(a[0]))
+        return STATUS_INVALID_HANDLE;
+    if (!NT_SUCCESS(st = get_user_u32((const void *)a[2], &options)))
+        return st;
+    return vm_set_execute_options(vm_current(), options);
+}
+
+/* NtQuerySystemInformation(class, *info, length, *return_length) */
+NTSTATUS svc_query_system_information(const uint32_t *a, struct trap_frame *tf)
+{
+    (void)tf;
+    if (a[0] != SystemNxSupportPolicyInformation)
+        return STATUS_INVALID_INFO_CLASS;
+    if (a[2] != sizeof(uint32_t))
+        return STATUS_INFO_LENGTH_MISMATCH;
+    return write_ulong(a[1], a[3], (uint32_t)vm_dep_policy());
+}
