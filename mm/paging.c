@@ -333,9 +333,14 @@ static void detect_global_pages(void)
     }
 }
 
+/* A page table's frame: below 4 GiB in both formats.  PAE would allow any
+ * frame, but QEMU 7.2's qemu-system-i386 walks page tables with 32-bit
+ * physical addresses (its walker probes them as target_ulong), so a table
+ * above 4 GiB reads as garbage there; data pages above 4 GiB work.  The
+ * tables are a few frames in a thousand, so the low zone is no loss. */
 static paddr_t alloc_zeroed_frame(void)
 {
-    paddr_t f = pmm_alloc();
+    paddr_t f = pmm_alloc_low();
     if (f != PMM_NONE)
         paging_zero_frame(f);
     return f;

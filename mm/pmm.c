@@ -566,6 +566,14 @@ uint32_t pmm_free_count(void)
     return n;
 }
 
+uint32_t pmm_free_low_count(void)
+{
+    uint32_t flags = spin_lock(&pmm_lock);
+    uint32_t n = stats.free - stats.free_high;
+    spin_unlock(&pmm_lock, flags);
+    return n;
+}
+
 bool pmm_is_reserved(paddr_t frame)
 {
     uint64_t f = frame >> PAGE_SHIFT;

@@ -62,6 +62,8 @@ void pmm_free_order(paddr_t frame, unsigned order);
 
 void pmm_get_stats(struct pmm_stats *out);
 uint32_t pmm_free_count(void);
+/* Free frames below 4 GiB (what pmm_alloc_low can still hand out). */
+uint32_t pmm_free_low_count(void);
 /* True for a frame pmm_init kept back (or one outside managed RAM). */
 bool pmm_is_reserved(paddr_t frame);
 /* Physical range holding the allocator's own metadata (mapped by paging). */

@@ -19,8 +19,10 @@
  *
  * CR3 holds only 32 bits (bits 31:5 address the PDPT), so PDPTs must lie
  * below 4 GiB: they come from a static pool in the kernel image.  The
- * directories and tables may be anywhere: they are reached through the
- * self-map and the temporary window, never through a direct mapping. */
+ * architecture would let directories and tables lie anywhere (they are
+ * reached through the self-map and the temporary window, never through a
+ * direct mapping), but QEMU 7.2 cannot walk tables above 4 GiB, so they
+ * come from the low zone too (mm/paging.c alloc_zeroed_frame). */
 #include "mm/paging.h"
 #include "mm/paging_format.h"
 #include "mm/memlayout.h"
@@ -182,7 +184,8 @@ static bool pae_pgdir_init(struct pgdir *pd, const struct pgdir *kpd, uint32_t *
     int slot = pdpt_take();
     if (slot < 0)
         return false;
-    paddr_t top[4] = { pmm_alloc(), pmm_alloc(), kpd->top[KERNEL_PD], pmm_alloc() };
+    /* Below 4 GiB, as every table (mm/paging.c alloc_zeroed_frame says why). */
+    paddr_t top[4] = { pmm_alloc_low(), pmm_alloc_low(), kpd->top[KERNEL_PD], pmm_alloc_low() };
     if (top[0] == PMM_NONE || top[1] == PMM_NONE || top[3] == PMM_NONE) {
         for (int i = 0; i < 4; i++)
             if (i != KERNEL_PD && top[i] != PMM_NONE)

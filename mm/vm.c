@@ -264,8 +264,9 @@ static NTSTATUS range_commit(struct vm_space *as, struct vad *v, uint32_t start,
     if (!charge(fresh + tables))
         return STATUS_COMMITMENT_LIMIT;
     /* Interrupts are off under vm_lock, so nothing else takes frames
-     * between this check and the page-table allocations below. */
-    if (tables > 0 && pmm_free_count() < tables) {
+     * between this check and the page-table allocations below.  Tables
+     * come from below 4 GiB (mm/paging.c), committed pages from anywhere. */
+    if (tables > 0 && pmm_free_low_count() < tables) {
         uncharge(fresh + tables);
         return STATUS_NO_MEMORY;
     }

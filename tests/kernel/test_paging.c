@@ -344,13 +344,14 @@ static void paging_page_tables_freed(struct ktest *t)
 }
 
 /* Drains every free frame into a chain kept inside the frames themselves
- * (word 0 of each holds the previous one); returns the chain's head. */
+ * (the first 8 bytes of each hold the previous one: frames may lie above
+ * 4 GiB); returns the chain's head. */
 static paddr_t drain_frames(uint32_t *count)
 {
     paddr_t head = PMM_NONE, f;
     *count = 0;
     while ((f = pmm_alloc()) != PMM_NONE) {
-        uint32_t *p = paging_temp_map(f);
+        paddr_t *p = paging_temp_map(f);
         p[0] = head;
         paging_temp_unmap(p);
         head = f;
@@ -362,7 +363,7 @@ static paddr_t drain_frames(uint32_t *count)
 static void undrain_frames(paddr_t head)
 {
     while (head != PMM_NONE) {
-        uint32_t *p = paging_temp_map(head);
+        paddr_t *p = paging_temp_map(head);
         paddr_t next = p[0];
         paging_temp_unmap(p);
         pmm_free(head);
