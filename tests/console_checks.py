@@ -187,17 +187,28 @@ def expect_query(out, **want):
 
 
 def pte_values(out):
-    """(PDE PA, PDE, PTE PA or None, PTE or None) from pte output."""
-    pde_pa, pde = grab(out, r"PDE 0x[0-9a-f]+ at VA 0x[0-9a-f]+ \(PA 0x([0-9a-f]{8})\) = 0x([0-9a-f]{8})")
-    m = re.search(r"PTE 0x[0-9a-f]+ at VA 0x[0-9a-f]+ \(PA 0x([0-9a-f]{8})\) = 0x([0-9a-f]{8})",
-                  "\n".join(out))
+    """(PDE PA, PDE, PTE PA or None, PTE or None) from pte output (entries
+    of 8 hex digits in the legacy format, 16 with PAE)."""
+    pde_pa, pde = grab(out, r"^  PDE 0x[0-9a-f]+ at VA 0x[0-9a-f]+ \(PA 0x([0-9a-f]{8,})\) = 0x([0-9a-f]{8,16})$")
+    m = re.search(r"^  PTE 0x[0-9a-f]+ at VA 0x[0-9a-f]+ \(PA 0x([0-9a-f]{8,})\) = 0x([0-9a-f]{8,16})$",
+                  "\n".join(out), re.M)
     return (int(pde_pa, 16), int(pde, 16), int(m.group(1), 16) if m else None,
             int(m.group(2), 16) if m else None)
 
 
+def is_pae(out):
+    """The pte output names the PDPTE level only with PAE."""
+    return any(l.startswith("  PDPTE ") for l in out)
+
+
+FRAME = 0x000FFFFFFFFFF000
+NX = 1 << 63
+
+
 def tlb_flags(pte):
-    """QEMU's `info tlb` flags for a 4 KiB entry: XGPDACTUW (X and P never here)."""
-    return "-%s-%s%s%s%s%s%s" % ("G" if pte & 0x100 else "-", "D" if pte & 0x40 else "-",
+    """QEMU's `info tlb` flags for a 4 KiB entry: XGPDACTUW (P never here)."""
+    return "%s%s-%s%s%s%s%s%s" % ("X" if pte & NX else "-", "G" if pte & 0x100 else "-",
+                                   "D" if pte & 0x40 else "-",
                                   "A" if pte & 0x20 else "-", "C" if pte & 0x10 else "-",
                                   "T" if pte & 0x08 else "-", "U" if pte & 0x04 else "-",
                                   "W" if pte & 0x02 else "-")
@@ -208,8 +219,9 @@ def qemu_check_pte(session, out, va, qmp_human):
     PTE's frame and bits), `xp` (both raw entries at the physical
     addresses we printed) and `gva2gpa`."""
     pde_pa, pde, pte_pa, pte = pte_values(out)
+    width = "g" if is_pae(out) else "w"
     tlb, xp_pde, xp_pte, gpa = qmp_human(session.run.qmp_socket, [
-        "info tlb", "xp /1wx 0x%x" % pde_pa, "xp /1wx 0x%x" % (pte_pa or pde_pa),
+        "info tlb", "xp /1%sx 0x%x" % (width, pde_pa), "xp /1%sx 0x%x" % (width, pte_pa or pde_pa),
         "gva2gpa 0x%x" % va])
     page = va & ~0xFFF
     line = next((l.strip() for l in tlb.splitlines() if l.strip().startswith("%016x:" % page)), None)
@@ -220,11 +232,11 @@ def qemu_check_pte(session, out, va, qmp_human):
     need(int(xp_pte.split(":")[1].split()[0], 16) == pte,
          "PTE: we printed 0x%08x, QEMU's xp at 0x%x says %s" % (pte, pte_pa, xp_pte.strip()))
     if pte & 1:
-        want = "%016x: %016x %s" % (page, pte & 0xFFFFF000, tlb_flags(pte))
+        want = "%016x: %016x %s" % (page, pte & ~0xFFF, tlb_flags(pte))
         need(line == want, "info tlb: QEMU %r, from our PTE %r" % (line, want))
-        need("gpa: 0x%x" % ((pte & 0xFFFFF000) | (va & 0xFFF)) in gpa, "gva2gpa says %r" % gpa.strip())
-        pa = int(grab(out, r"=> PA 0x([0-9a-f]{8})"), 16)
-        need(pa == (pte & 0xFFFFF000) | (va & 0xFFF), "=> PA 0x%08x" % pa)
+        need("gpa: 0x%x" % ((pte & FRAME) | (va & 0xFFF)) in gpa, "gva2gpa says %r" % gpa.strip())
+        pa = int(grab(out, r"=> PA 0x([0-9a-f]{8,})"), 16)
+        need(pa == (pte & FRAME) | (va & 0xFFF), "=> PA 0x%08x" % pa)
     else:
         need(line is None, "info tlb has %r for a page we say is not present" % line)
     session.vars.setdefault("qemu_checked", []).append(va)
@@ -357,9 +369,17 @@ def vm_run(Run):
     return session_run(Run, "console-vm", steps)
 
 
-def pte_run(Run, qmp_human):
-    """pte and touch, with every walk compared with QEMU's own view."""
+def pte_run(Run, qmp_human, pae=True):
+    """pte and touch, with every walk compared with QEMU's own view; in
+    the PAE format (the default), or with pae=False in the legacy one
+    (booted with paging=legacy): entries 8 or 16 hex digits, NX on every
+    present user entry that is not executable, the self-map at 0xC0600000
+    or 0xC0300000."""
     v = {}
+    nx = NX if pae else 0
+
+    def entry(value):
+        return "%0*x" % (16 if pae else 8, value)
 
     def pte_check(va, want=None):
         def check(s, out):
@@ -388,17 +408,18 @@ def pte_run(Run, qmp_human):
             "frame held (bit 11)=0", "VM state: committed, demand-zero, READWRITE")
 
     def first_touch(s, out):
-        has(out, "entry before: 0x00000406", "error 0x2 (P=0 not present, W/R=1 write, U/S=0 supervisor)")
-        frame = int(grab(out, r"handled: demand-zero fault: frame 0x([0-9a-f]{8})"), 16)
-        after = int(grab(out, r"entry after:  0x([0-9a-f]{8})"), 16)
-        need(after == frame | 0x667, "entry after 0x%08x, expected frame|0x667 (P RW US A D, index 3)" % after)
+        has(out, "entry before: 0x%s" % entry(0x406), "error 0x2 (P=0 not present, W/R=1 write, U/S=0 supervisor)")
+        frame = int(grab(out, r"handled: demand-zero fault: frame 0x([0-9a-f]{8,})"), 16)
+        after = int(grab(out, r"entry after:  0x([0-9a-f]+)"), 16)
+        need(after == frame | 0x667 | nx, "entry after 0x%x, expected frame|0x667 (P RW US A D, index 3)%s"
+             % (after, " | NX" if pae else ""))
         v["frame"] = frame
 
     def read_touch(s, out):
         has(out, "error 0x0 (P=0 not present, W/R=0 read")
-        frame = int(grab(out, r"handled: demand-zero fault: frame 0x([0-9a-f]{8})"), 16)
-        after = int(grab(out, r"entry after:  0x([0-9a-f]{8})"), 16)
-        need(after == frame | 0x627, "entry after a read 0x%08x, expected frame|0x627 (A, no D)" % after)
+        frame = int(grab(out, r"handled: demand-zero fault: frame 0x([0-9a-f]{8,})"), 16)
+        after = int(grab(out, r"entry after:  0x([0-9a-f]+)"), 16)
+        need(after == frame | 0x627 | nx, "entry after a read 0x%x, expected frame|0x627 (A, no D)" % after)
         v["frame2"] = frame
 
     def ro_violation(s, out):
@@ -407,14 +428,14 @@ def pte_run(Run, qmp_human):
             "ExceptionInformation[0] = 1 (write), [1] = 0x10000000")
 
     def reserved_violation(s, out):
-        has(out, "entry before: 0x00000000  reserved, not committed",
+        has(out, "entry before: 0x%s  reserved, not committed" % entry(0),
             "not resolved: the page is reserved but not committed",
             "ExceptionInformation[0] = 0 (read), [1] = 0x10002000")
 
     def guard_hit(s, out):
-        has(out, "entry before: 0x00000416  committed, guard, demand-zero, READWRITE|GUARD",
+        has(out, "entry before: 0x%s  committed, guard, demand-zero, READWRITE|GUARD" % entry(0x416),
             "not resolved: a guard page", "ExceptionCode 0x80000001 STATUS_GUARD_PAGE_VIOLATION",
-            "entry after:  0x00000406  committed, demand-zero, READWRITE")
+            "entry after:  0x%s  committed, demand-zero, READWRITE" % entry(0x406))
 
     def tlb0(s, out):
         v["invlpg"] = int(grab(out, r"INVLPG \(one page\)\s+(\d+)"))
@@ -429,9 +450,9 @@ def pte_run(Run, qmp_human):
         ("commit 10000000 8K", None),
         ("pte 10000000", lambda s, o: (soft(s, o), pte_check(0x10000000, 0x406)(s, o))),
         ("touch 10000000 w", first_touch),
-        ("pte 10000000", pte_check(0x10000000, lambda v: v["frame"] | 0x667)),
+        ("pte 10000000", pte_check(0x10000000, lambda v: v["frame"] | 0x667 | nx)),
         ("touch 10001000", read_touch),
-        ("pte 10001000", pte_check(0x10001000, lambda v: v["frame2"] | 0x627)),
+        ("pte 10001000", pte_check(0x10001000, lambda v: v["frame2"] | 0x627 | nx)),
         ("tlb", tlb0),
         ("protect 10000000 4K READONLY", lambda s, o: has(o, "old protection 0x4 READWRITE")),
         ("tlb", tlb1),
@@ -449,7 +470,10 @@ def pte_run(Run, qmp_human):
         ("peek 10001000 8", lambda s, o: grab(o, r"^  10001000  44 43 42 41 00 00 00 00\s+DCBA\.\.\.\.")),
         ("pte kmain", pte_check(0)),        # va filled in below
         ("pte c4800000", pte_check(0xC4800000)),
-        ("pte c0300000", lambda s, o: (has(o, "the self-map"), pte_check(0xC0300000)(s, o))),
+        ("pte c0600000" if pae else "pte c0300000",
+         lambda s, o: (has(o, "the self-map", "PDPTE" if pae else "PDE"),
+                       need(is_pae(o) == pae, "the pte output's format"),
+                       pte_check(0xC0600000 if pae else 0xC0300000)(s, o))),
         ("stats", stats1),
     ]
 
@@ -464,7 +488,8 @@ def pte_run(Run, qmp_human):
     def extra(s, run):
         n = len(s.vars.get("qemu_checked", []))
         return [] if n == 9 else ["%d pte outputs were checked against QEMU, expected 9" % n]
-    return session_run(Run, "console-pte-vs-qemu", steps, extra_expect=extra, qmp=True)
+    return session_run(Run, "console-pte-vs-qemu" + ("" if pae else "+legacy"), steps,
+                       extra_expect=extra, qmp=True, append=None if pae else "paging=legacy")
 
 
 def heap_run(Run):
@@ -604,7 +629,8 @@ def gdb_run(Run, build):
         with open(os.path.join(build, "logs", "console-gdb.gdb.log"), "w") as f:
             f.write(text)
         lines = text.splitlines()
-        has(lines, "PTE 0x000 at 0xc0040000 (PA 0x%08x) = 0x%08x" % (v["pte_pa"], v["pte"]),
+        window, digits = (0xc0080000, 16) if v["pae"] else (0xc0040000, 8)
+        has(lines, "PTE 0x000 at 0x%08x (PA 0x%08x) = 0x%0*x" % (window, v["pte_pa"], digits, v["pte"]),
             "VM state: committed, resident, READWRITE",
             "      0x10000000-0x10000fff committed, resident, READWRITE",
             "      0x10001000-0x10001fff committed, demand-zero, READWRITE",
@@ -616,6 +642,7 @@ def gdb_run(Run, build):
 
     def pte(s, out):
         _, _, v["pte_pa"], v["pte"] = pte_values(out)
+        v["pae"] = is_pae(out)
 
     steps = [
         ("reserve 64K 10000000", None),

@@ -19,6 +19,7 @@ import concurrent.futures
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -459,6 +460,38 @@ def host_test_totals(build):
     return (p, f, s)
 
 
+def paging_format_runs(build, suites):
+    """Issue 18, both page-table formats: the selected kernel suites again
+    with paging=legacy (the default boots use PAE with NX), the -m 6G boot
+    whose suites use RAM above 4 GiB, and with the whole harness also the
+    QEMU page-walker cross-check, the DEP program and the console's pte
+    and SVG runs in the legacy format."""
+    legacy = "paging=legacy"
+    kernel = [] if suites is None else [x for x in suites.split(",") if x != "user"]
+    runs = []
+    if suites is None or "highmem" in kernel:
+        runs.append(Run("highmem+pae@6G", "test=highmem,pae,paging,multiboot mem_mb=6144",
+                        mem="6G", timeout=240))
+    if suites is None or kernel:
+        runs.append(Run("kernel@128M+legacy", "test=%s mem_mb=128 %s" % (",".join(kernel) or "all", legacy)))
+    if suites is None:
+        q = qmp_page_table_check()
+        q.name, q.append = q.name + "+legacy", q.append + " " + legacy
+        runs.append(q)
+        udep = os.path.join(build, "user", "udep.elf")
+        runs.append(Run("udep+legacy", "run=udep mem_mb=128 " + legacy, initrd=[udep]))
+        import console_checks
+        runs.append(console_checks.pte_run(Run, qmp_human, pae=False))
+        svg = console_checks.svg_run(Run, build)
+        svg.name, svg.append = svg.name + "+legacy", legacy
+        runs.append(svg)
+        if shutil.which("gdb"):
+            g = console_checks.gdb_run(Run, build)
+            g.name, g.append = g.name + "+legacy", legacy
+            runs.append(g)
+    return runs
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
@@ -471,7 +504,7 @@ def main():
     if args.suites == "selftest":
         runs = [Run("selftest", "test=selftest")]
     else:
-        runs = suite_runs(args.suites)
+        runs = paging_format_runs(args.build, args.suites) + suite_runs(args.suites)
         if args.suites is None:
             runs += [selftest_check(), iso_smoke(args.build), qmp_page_table_check(),
                      double_fault_check()] + console_runs(args.build)

@@ -1,27 +1,34 @@
 # gdb helpers for winmm-x86, in gdb's Python (make debug loads this file):
 #
-#   pte ADDR                 CR3 -> PDE -> PTE for ADDR, both entries decoded bit by bit,
-#                            and the VM layer's state for a not-present entry
+#   pte ADDR                 CR3 -> [PDPTE ->] PDE -> PTE for ADDR, every entry decoded
+#                            bit by bit, and the VM layer's state for a not-present entry
 #   vmmap [kernel|scratch|EXPR]
 #                            the reservations (VADs) of an address space and the state
 #                            of their pages, read from the kernel's own structures
 #   heapwalk [HANDLE]        the blocks of a heap (default: the kernel heap)
 #
-# They read the kernel's variables by name ('vm.c'::kernel_space,
-# 'console_util.c'::scratch, 'kheap.c'::kernel_heap) and its page tables:
-# through the self-map (0xC0000000) when the address space is the one in
-# CR3, otherwise from physical memory through QEMU's monitor (`monitor xp`).
-# The not-present entry format is read from the kernel's own table,
-# vm_soft_format (mm/vm.c).  The heap block header layout is the one in
-# mm/heap_impl.h (gdb cannot read C macros; the numbers are repeated here).
+# Both page-table formats (mm/paging.h): legacy 32-bit paging, and PAE
+# (CR4.PAE set) with 8-byte entries, the directories at 0xC0600000 and the
+# PDPT in the kernel image.  They read the kernel's variables by name
+# ('vm.c'::kernel_space, 'console_util.c'::scratch, 'kheap.c'::kernel_heap)
+# and its page tables: through the self-map (0xC0000000) when the address
+# space is the one in CR3, otherwise from physical memory through QEMU's
+# monitor (`monitor xp`).  The not-present entry format is read from the
+# kernel's own table, vm_soft_format (mm/vm_check.c).  The heap block
+# header layout is the one in mm/heap_impl.h (gdb cannot read C macros;
+# the numbers are repeated here).
 import re
 
 import gdb
 
 PAGE = 4096
 PT_WINDOW = 0xC0000000
-PD_WINDOW = 0xC0300000
+LEGACY_PD_WINDOW = 0xC0300000
+PAE_PD_WINDOW = 0xC0600000
+KERNEL_VBASE = 0x80000000
 USER_END = 0x80000000
+CR4_PAE = 0x20
+FRAME = 0x000FFFFFFFFFF000
 
 PTE_BITS = [(0, "P"), (1, "RW"), (2, "US"), (3, "PWT"), (4, "PCD"), (5, "A"), (6, "D"),
             (7, "PS"), (8, "G")]
@@ -29,7 +36,7 @@ PTE_BITS = [(0, "P"), (1, "RW"), (2, "US"), (3, "PWT"), (4, "PCD"), (5, "A"), (6
 PROTECTIONS = {0x01: "NOACCESS", 0x02: "READONLY", 0x04: "READWRITE", 0x08: "WRITECOPY",
                0x10: "EXECUTE", 0x20: "EXECUTE_READ", 0x40: "EXECUTE_READWRITE",
                0x80: "EXECUTE_WRITECOPY"}
-BASE_BY_INDEX = [0, 0x01, 0x02, 0x04, 0x10, 0x20, 0x40]   # mm/vm.c base_by_index
+BASE_BY_INDEX = [0, 0x01, 0x02, 0x04, 0x10, 0x20, 0x40]   # mm/vm_pte.h vm_base_by_index
 
 # mm/heap_impl.h: block header w0 / w1, granule 8 bytes on x86.
 HG_SHIFT = 3
@@ -49,9 +56,14 @@ def u32(addr):
     return int.from_bytes(bytes(data), "little")
 
 
-def phys_u32(paddr, count=1):
-    """Words of physical memory through QEMU's monitor."""
-    out = gdb.execute("monitor xp /%dwx 0x%x" % (count, paddr), to_string=True)
+def u64(addr):
+    data = gdb.selected_inferior().read_memory(addr, 8)
+    return int.from_bytes(bytes(data), "little")
+
+
+def phys_words(paddr, count, giant):
+    """Words (4 bytes, or 8 when giant) of physical memory through QEMU's monitor."""
+    out = gdb.execute("monitor xp /%d%sx 0x%x" % (count, "g" if giant else "w", paddr), to_string=True)
     words = []
     for line in out.splitlines():
         if ":" in line:
@@ -59,8 +71,13 @@ def phys_u32(paddr, count=1):
     return words[:count]
 
 
+def pae():
+    return bool(int(gdb.parse_and_eval("$cr4")) & CR4_PAE)
+
+
 def cr3():
-    return int(gdb.parse_and_eval("$cr3")) & 0xFFFFF000
+    v = int(gdb.parse_and_eval("$cr3"))
+    return v & ~0x1F if pae() else v & 0xFFFFF000
 
 
 def prot_name(p):
@@ -79,25 +96,28 @@ def hw_bits(e, pde):
         if bit == 7 and not pde:
             name = "PAT"
         parts.append("%s=%d" % (name, (e >> bit) & 1))
-    return " ".join(parts) + " avail=%d" % ((e >> 9) & 7)
+    text = " ".join(parts) + " avail=%d" % ((e >> 9) & 7)
+    return text + (" NX=%d" % (e >> 63) if pae() else "")
 
 
 def soft_format():
-    """(mask, name) rows of the kernel's vm_soft_format table."""
+    """(mask, name) rows of the kernel's vm_soft_format table (64-bit masks)."""
     rows = []
     table = gdb.parse_and_eval("vm_soft_format")
     i = 0
     while True:
         row = table[i]
-        mask = int(row["mask"]) & 0xFFFFFFFF
+        mask = int(row["mask"]) & 0xFFFFFFFFFFFFFFFF
         if mask == 0:
             return rows
+        if not pae():
+            mask &= 0xFFFFFFFF
         rows.append((mask, row["name"].string()))
         i += 1
 
 
 def soft_protect(e):
-    """PAGE_* of a not-present committed entry (mm/vm.c entry_protect)."""
+    """PAGE_* of a not-present committed entry (mm/vm_pte.h entry_protect)."""
     fields = {name: (e & mask) >> ((mask & -mask).bit_length() - 1) for mask, name in soft_format()}
     p = BASE_BY_INDEX[fields.get("protection index", 0)] if fields.get("protection index", 0) < 7 else 0
     if fields.get("guard"):
@@ -121,60 +141,91 @@ def describe(e):
 
 
 class PageTables:
-    """Reads one address space's entries: self-map when it is loaded."""
+    """Reads one address space's entries: through the self-map when it is
+    loaded, else from physical memory (legacy: the directory at cr3_value;
+    PAE: the PDPT at cr3_value, in the kernel image)."""
 
-    def __init__(self, pd_frame=None):
-        self.pd = pd_frame if pd_frame is not None else cr3()
-        self.current = self.pd == cr3()
+    def __init__(self, cr3_value=None):
+        self.pae = pae()
+        self.size = 8 if self.pae else 4
+        self.shift = 21 if self.pae else 22
+        self.top = cr3_value if cr3_value is not None else cr3()
+        self.current = self.top == cr3()
         self.tables = {}
 
-    def pde(self, pdx):
-        if self.current:
-            return u32(PD_WINDOW + pdx * 4)
-        return phys_u32(self.pd + pdx * 4)[0]
+    def read(self, addr):
+        return u64(addr) if self.pae else u32(addr)
+
+    def pde(self, va):
+        """The PDE of va (0 when its directory is not present)."""
+        if self.current or va >= USER_END:          # the kernel half is the same everywhere
+            window = PAE_PD_WINDOW if self.pae else LEGACY_PD_WINDOW
+            return self.read(window + (va >> self.shift) * self.size)
+        if not self.pae:
+            return phys_words(self.top + (va >> 22) * 4, 1, False)[0]
+        pdpte = u64(KERNEL_VBASE + self.top + (va >> 30) * 8)
+        if not pdpte & 1:
+            return 0
+        return phys_words((pdpte & FRAME) + ((va >> 21) & 0x1FF) * 8, 1, True)[0]
 
     def pte(self, va):
-        pdx, ptx = va >> 22, (va >> 12) & 0x3FF
-        if pdx >= 0x200:                 # the kernel half is shared
-            pde = u32(PD_WINDOW + pdx * 4)
-            return u32(PT_WINDOW + (va >> 12) * 4) if pde & 1 else 0
-        pde = self.pde(pdx)
+        pde = self.pde(va)
         if not pde & 1:
             return 0
-        if self.current:
-            return u32(PT_WINDOW + (va >> 12) * 4)
-        if pdx not in self.tables:
-            self.tables[pdx] = phys_u32(pde & 0xFFFFF000, 1024)
-        return self.tables[pdx][ptx]
+        if self.current or va >= USER_END:
+            return self.read(PT_WINDOW + (va >> 12) * self.size)
+        key = va >> self.shift
+        if key not in self.tables:
+            self.tables[key] = phys_words(pde & FRAME, 512 if self.pae else 1024, self.pae)
+        return self.tables[key][(va >> 12) & (0x1FF if self.pae else 0x3FF)]
 
 
 class PteCommand(gdb.Command):
-    """pte ADDR: walk CR3 -> PDE -> PTE for ADDR and decode both entries."""
+    """pte ADDR: walk CR3 -> [PDPTE ->] PDE -> PTE for ADDR and decode every entry."""
 
     def __init__(self):
         super().__init__("pte", gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
         va = int(gdb.parse_and_eval("(unsigned long)(%s)" % arg)) & 0xFFFFFFFF
-        pdx, ptx = va >> 22, (va >> 12) & 0x3FF
         base = cr3()
-        pde = u32(PD_WINDOW + pdx * 4)
-        print("VA 0x%08x = PD index 0x%03x | PT index 0x%03x | offset 0x%03x" % (va, pdx, ptx, va & 0xFFF))
-        print("CR3 0x%08x" % base)
-        print("PDE 0x%03x at 0x%08x (PA 0x%08x) = 0x%08x" % (pdx, PD_WINDOW + pdx * 4, base + pdx * 4, pde))
+        t = PageTables()
+        if t.pae:
+            i, pdx, ptx, digits = va >> 30, (va >> 21) & 0x1FF, (va >> 12) & 0x1FF, 16
+            print("VA 0x%08x = PDPT index %d | PD index 0x%03x | PT index 0x%03x | offset 0x%03x (PAE)"
+                  % (va, i, pdx, ptx, va & 0xFFF))
+            print("CR3 0x%08x (the PDPT)" % base)
+            pdpte = u64(KERNEL_VBASE + base + i * 8)
+            print("PDPTE %d at 0x%08x (PA 0x%08x) = 0x%016x" % (i, KERNEL_VBASE + base + i * 8,
+                                                           base + i * 8, pdpte))
+            if not pdpte & 1:
+                print("    P=0: no page directory")
+                return
+            pd_pa = (pdpte & FRAME) + pdx * 8
+            pde_va = PAE_PD_WINDOW + (va >> 21) * 8
+        else:
+            pdx, ptx, digits = va >> 22, (va >> 12) & 0x3FF, 8
+            print("VA 0x%08x = PD index 0x%03x | PT index 0x%03x | offset 0x%03x" % (va, pdx, ptx, va & 0xFFF))
+            print("CR3 0x%08x" % base)
+            pd_pa = base + pdx * 4
+            pde_va = LEGACY_PD_WINDOW + pdx * 4
+        pde = t.read(pde_va)
+        print("PDE 0x%03x at 0x%08x (PA 0x%08x) = 0x%0*x" % (pdx, pde_va, pd_pa, digits, pde))
         if not pde & 1:
             print("    P=0: no page table")
             return
         print("    " + hw_bits(pde, True))
         if pde & 0x80:
-            print("    4 MiB page -> PA 0x%08x" % ((pde & 0xFFC00000) | (va & 0x3FFFFF)))
+            span = 1 << t.shift
+            print("    %d MiB page -> PA 0x%08x" % (span >> 20, (pde & FRAME & ~(span - 1)) | (va & (span - 1))))
             return
-        pte = u32(PT_WINDOW + (va >> 12) * 4)
-        print("PTE 0x%03x at 0x%08x (PA 0x%08x) = 0x%08x" % (ptx, PT_WINDOW + (va >> 12) * 4,
-                                                           (pde & 0xFFFFF000) + ptx * 4, pte))
+        pte_va = PT_WINDOW + (va >> 12) * t.size
+        pte = t.read(pte_va)
+        print("PTE 0x%03x at 0x%08x (PA 0x%08x) = 0x%0*x" % (ptx, pte_va, (pde & FRAME) + ptx * t.size,
+                                                            digits, pte))
         if pte & 1:
             print("    " + hw_bits(pte, False))
-            print("    -> PA 0x%08x" % ((pte & 0xFFFFF000) | (va & 0xFFF)))
+            print("    -> PA 0x%08x" % ((pte & FRAME) | (va & 0xFFF)))
         elif pte:
             fields = []
             for mask, name in soft_format():
@@ -217,13 +268,13 @@ class VmmapCommand(gdb.Command):
                 return
         else:
             space = gdb.parse_and_eval("(struct vm_space *)(%s)" % arg)
-        pd_frame = int(space["pgdir"]["frame"])
+        pd_frame = int(space["pgdir"]["cr3"])
         tables = PageTables(pd_frame)
         vads = space["vads"]
         how = (" (the kernel half: shared by every directory)" if arg == "kernel" else
                " (loaded in CR3)" if tables.current else " (not loaded: read through monitor xp)")
-        print("%s space %s, page directory 0x%08x%s, %d reservations in [0x%08x, 0x%08x)" % (
-            arg, space, pd_frame, how,
+        print("%s space %s, %s 0x%08x%s, %d reservations in [0x%08x, 0x%08x)" % (
+            arg, space, "PDPT" if tables.pae else "page directory", pd_frame, how,
             int(vads["count"]), int(vads["min"]) & 0xFFFFFFFF, int(vads["max"]) & 0xFFFFFFFF))
         print("%-10s %-10s %-20s %9s   runs of pages" % ("start", "end", "alloc protect", "committed"))
         for v in vad_inorder(vads["root"]):
