@@ -74,6 +74,11 @@ static void cmd_mem(int argc, char **argv)
     print_frames("reserved (never handed out)", ps.reserved);
     print_frames("in use", ps.total - ps.free - ps.reserved);
     print_frames("zeroed, waiting for faults", vs.zero_pool);
+    print_frames("above 4 GiB (of total)", ps.total_high);
+    print_frames("above 4 GiB, free", ps.free_high);
+    kprintf("  %s%s, physical limit %llu GiB; DEP policy %s\n", paging_format_name(),
+            gs.nx ? " with NX" : " (no NX)", ps.limit >> 30,
+            (const char *[]){ "AlwaysOff", "AlwaysOn", "OptIn", "OptOut" }[vm_dep_policy() & 3]);
     kprintf("commit (pages promised a frame: committed pages + user page tables):\n");
     print_frames("commit charge", vs.commit_charge);
     print_frames("commit peak", vs.commit_peak);

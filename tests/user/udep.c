@@ -334,6 +334,21 @@ static void security_no_user_page_executable_unless_asked(struct utest *t)
     EXPECT_TRUE(t, VirtualFree(fresh, 0, MEM_RELEASE));
 }
 
+/* NtQuerySystemCounters reports all the RAM the frame allocator manages,
+ * and the part above 4 GiB (GlobalMemoryStatusEx is not in this SDK yet). */
+static void counters_report_all_ram(struct utest *t)
+{
+    SYSTEM_MEMORY_COUNTERS c = sys_counters();
+
+    utest_log("%lu frames of RAM, %lu above 4 GiB (%lu free there), %lu free in all",
+              c.TotalFrames, c.TotalFramesAbove4G, c.FreeFramesAbove4G, c.FreeFrames);
+    EXPECT_GT(t, c.TotalFrames, c.FreeFrames);
+    EXPECT_GE(t, c.TotalFrames, 4096);                 /* at least 16 MiB */
+    EXPECT_LE(t, c.TotalFramesAbove4G, c.TotalFrames);
+    EXPECT_LE(t, c.FreeFramesAbove4G, c.TotalFramesAbove4G);
+    EXPECT_LE(t, c.FreeFramesAbove4G, c.FreeFrames);
+}
+
 /* ---- SetProcessDEPPolicy: last, because it sticks ------------------------------------- */
 
 static void dep_set_process_policy(struct utest *t)
@@ -393,6 +408,7 @@ static const struct utest_case dep_cases[] = {
     UTEST_CASE(dep_services_reject_bad_input),
     UTEST_CASE(security_kernel_unreachable),
     UTEST_CASE(security_no_user_page_executable_unless_asked),
+    UTEST_CASE(counters_report_all_ram),
     UTEST_CASE(dep_set_process_policy),
     UTEST_END,
 };
