@@ -58,6 +58,10 @@ static legacy_pte_t tempmap_legacy[LEGACY_ENTRIES] __attribute__((aligned(PGSIZE
 static pae_pte_t tempmap_pae[PAE_ENTRIES] __attribute__((aligned(PGSIZE)));
 static pte_t global_bit;                    /* PTE_G when the CPU has PGE */
 static pte_t nx_bit;                        /* PTE_NX when the CPU honours it */
+static pte_t kernel_bits;                   /* global_bit | nx_bit: every present kernel entry */
+/* Bits no entry may have in the format in use: NX without NX, and frame
+ * bits at or above MAXPHYADDR (legacy: everything above bit 31). */
+static pte_t invalid_bits = PTE_NX | (PTE_FRAME & ~0xFFFFFFFFull);
 static page_fault_hook fault_hook;
 static struct paging_stats stats;
 
@@ -74,6 +78,7 @@ static paddr_t kernel_virt_to_phys(const void *va)
 static inline pte_t entry_get(uint32_t va) { return fmt->get(va); }
 static inline void entry_set(uint32_t va, pte_t old, pte_t v) { fmt->set(va, old, v); }
 static inline pte_t pde_get(uint32_t va) { return fmt->pde(va); }
+static inline bool pde_present(uint32_t va) { return (uint32_t)fmt->pde(va) & PTE_P; }
 static inline void pde_set(uint32_t va, pte_t v) { fmt->set_pde(va, v); }
 #else
 static inline pte_t entry_get(uint32_t va)
@@ -92,6 +97,11 @@ static inline void entry_set(uint32_t va, pte_t old, pte_t v)
 static inline pte_t pde_get(uint32_t va)
 {
     return paging_pae_on ? pae_pde(va) : legacy_pde(va);
+}
+
+static inline bool pde_present(uint32_t va)
+{
+    return paging_pae_on ? pae_pde_present(va) : legacy_pde_present(va);
 }
 
 static inline void pde_set(uint32_t va, pte_t v)
@@ -145,6 +155,7 @@ uint64_t paging_select(bool want_legacy)
     nx_bit = pae && has_nx ? PTE_NX : 0;
     stats.nx = nx_bit != 0;
     stats.maxphyaddr = pae ? phys_bits : 32;
+    invalid_bits = (nx_bit ? 0 : PTE_NX) | (PTE_FRAME & ~((1ull << stats.maxphyaddr) - 1));
     kprintf("paging: %s%s (CPU: PAE %s, NX %s, MAXPHYADDR %u)%s\n", fmt->name,
             nx_bit ? " with NX" : "", has_pae ? "yes" : "no", has_nx ? "yes" : "no", phys_bits,
             want_legacy ? "; paging=legacy on the command line" : "");
@@ -331,6 +342,7 @@ static void detect_global_pages(void)
         global_bit = PTE_G;
         stats.pge = true;
     }
+    kernel_bits = global_bit | nx_bit;
 }
 
 /* A page table's frame: below 4 GiB in both formats.  PAE would allow any
@@ -426,7 +438,7 @@ static bool kernel_table_on_demand(uint32_t va)
 /* Makes sure the page table for va exists; false when out of frames. */
 static bool ensure_page_table(uint32_t va)
 {
-    if (pde_get(va) & PTE_P)
+    if (pde_present(va))
         return true;
     ASSERTF(is_user(va) || kernel_table_on_demand(va),
             "kernel page table for %08x missing (they are preallocated)", va);
@@ -466,19 +478,20 @@ static void release_entry(uint32_t va)
  * entry gets the global bit, and NX: the kernel maps no code at run time. */
 static bool set_entry(uint32_t va, pte_t value)
 {
-    if (!(pde_get(va) & PTE_P)) {
+    if (!pde_present(va)) {
         if (value == 0)
             return true;
         if (!ensure_page_table(va))
             return false;
     }
     pte_t old = entry_get(va);
-    if ((value & PTE_P) && !is_user(va))
-        value |= global_bit | nx_bit;
+    /* (The flags live in the low word: 32-bit tests are cheaper here.) */
+    if (((uint32_t)value & PTE_P) && !is_user(va))
+        value |= kernel_bits;
     entry_set(va, old, value);
     /* Not-present entries are never cached (SDM Vol.3 4.10.2.3); a
      * present one may be, so every change to it is flushed. */
-    if (old & PTE_P)
+    if ((uint32_t)old & PTE_P)
         invalidate_changed(va);
     if (is_user(va)) {
         if (old == 0 && value != 0)
@@ -489,13 +502,12 @@ static bool set_entry(uint32_t va, pte_t value)
     return true;
 }
 
-static void check_target(uint32_t va, pte_t value)
+static inline void check_target(uint32_t va, pte_t value)
 {
     ASSERTF(va % PGSIZE == 0, "page-table change at %08x: not page aligned", va);
-    ASSERTF(!(va >= PT_WINDOW && va < TEMPMAP_END), "page-table change at %08x: reserved window", va);
-    ASSERTF(nx_bit || !(value & PTE_NX), "entry %016llx for %08x: NX is not on", value, va);
-    ASSERTF(PTE_ADDR(value) >> stats.maxphyaddr == 0, "entry %016llx for %08x: frame beyond "
-            "MAXPHYADDR %u", value, va, stats.maxphyaddr);
+    ASSERTF(va - PT_WINDOW >= TEMPMAP_END - PT_WINDOW, "page-table change at %08x: reserved window", va);
+    ASSERTF((value & invalid_bits) == 0, "entry %016llx for %08x: NX without NX, or a frame "
+            "beyond MAXPHYADDR %u", value, va, stats.maxphyaddr);
 }
 
 bool paging_set_pte(uint32_t va, pte_t value)
@@ -514,7 +526,7 @@ uint32_t paging_user_tables(void)
 
 bool paging_has_table(uint32_t va)
 {
-    return pde_get(va) & PTE_P;
+    return pde_present(va);
 }
 
 #define MAP_FLAGS (PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_AVAIL | PTE_NX)
@@ -544,7 +556,7 @@ paddr_t paging_unmap(uint32_t va)
 
 pte_t paging_query(uint32_t va)
 {
-    if (!(pde_get(va) & PTE_P))
+    if (!pde_present(va))
         return 0;
     return entry_get(va);
 }

@@ -74,7 +74,7 @@ void vm_init(void)
     kernel_space->pgdir = paging_kernel_pgdir();
     kernel_space->user = false;
     /* The kernel's own data, heap and stacks are never executable. */
-    kernel_space->exec_options = MEM_EXECUTE_OPTION_DISABLE | MEM_EXECUTE_OPTION_PERMANENT;
+    vm_space_set_options(kernel_space, MEM_EXECUTE_OPTION_DISABLE | MEM_EXECUTE_OPTION_PERMANENT);
     vad_tree_init(&kernel_space->vads, KVM_BASE, KVM_END);
     current_space = kernel_space;
     paging_set_fault_hook(vm_page_fault);
@@ -102,7 +102,7 @@ struct vm_space *vm_space_create(void)
     }
     as->pgdir = &as->own_pgdir;
     as->user = true;
-    as->exec_options = vm_dep_initial_options();
+    vm_space_set_options(as, vm_dep_initial_options());
     vad_tree_init(&as->vads, USER_MIN, USER_MAX + 1);
     return as;
 }

@@ -115,7 +115,7 @@ NTSTATUS vm_set_execute_options(struct vm_space *as, uint32_t options)
     } else {
         struct vm_space *prev = vm_attach(as);
         pte_t before = vm_space_nx(as);
-        as->exec_options = options;
+        vm_space_set_options(as, options);
         if (vm_space_nx(as) != before)
             reapply_nx(as);
         vm_detach(prev);

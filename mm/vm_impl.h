@@ -19,6 +19,7 @@ struct vm_space {
     uint32_t committed;             /* committed pages */
     uint32_t resident;              /* committed pages with a frame */
     uint32_t exec_options;          /* MEM_EXECUTE_OPTION_* (DEP): mm/vm_dep.c */
+    pte_t nx;                       /* what they mean for an entry (vm_space_nx) */
     struct pgdir own_pgdir;
 };
 
@@ -34,7 +35,14 @@ void vm_detach(struct vm_space *prev);
  * PTE_NX while DEP is on for it and the CPU has NX, else 0. */
 static inline pte_t vm_space_nx(const struct vm_space *as)
 {
-    return (as->exec_options & MEM_EXECUTE_OPTION_ENABLE) ? 0 : paging_nx_bit();
+    return as->nx;
+}
+
+/* Sets the execute options and the NX rule they give (under vm_lock). */
+static inline void vm_space_set_options(struct vm_space *as, uint32_t options)
+{
+    as->exec_options = options;
+    as->nx = (options & MEM_EXECUTE_OPTION_ENABLE) ? 0 : paging_nx_bit();
 }
 
 /* The execute options a new user address space starts with, from the

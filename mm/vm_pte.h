@@ -126,8 +126,10 @@ static inline pte_t present_entry(paddr_t frame, uint32_t protect, bool user, pt
 }
 
 /* The PAGE_* protection of a committed page's entry. */
-static inline uint32_t entry_protect(pte_t e)
+static inline uint32_t entry_protect(pte_t entry)
 {
+    uint32_t e = (uint32_t)entry;           /* every field read here is in the low word */
+
     if (e & PTE_P) {
         uint32_t p = vm_base_by_index[(e >> HW_PROT_SHIFT) & 7];
         if (e & PTE_PCD)
@@ -146,15 +148,16 @@ static inline uint32_t entry_protect(pte_t e)
     return p;
 }
 
+/* A committed entry is never 0 in its low word: P, or SOFT_COMMITTED. */
 static inline bool entry_committed(pte_t e)
 {
-    return e != 0;
+    return (uint32_t)e != 0;
 }
 
 /* The frame an entry holds (present, or kept while inaccessible). */
 static inline paddr_t entry_frame(pte_t e)
 {
-    if ((e & PTE_P) || (e & SOFT_FRAME))
+    if ((uint32_t)e & (PTE_P | SOFT_FRAME))
         return PTE_ADDR(e);
     return PMM_NONE;
 }
