@@ -60,6 +60,8 @@ static void memory_init(void)
         busy[nb++] = (struct pmm_range){ bi->reserved[i].start, bi->reserved[i].end,
                                          bi->reserved[i].what };
     const char *format = cmdline_get("paging");
+    if (format != NULL && strcmp(format, "legacy") != 0 && strcmp(format, "pae") != 0)
+        kprintf("paging=%s is not a format (legacy, pae): the default\n", format);
     uint64_t limit = paging_select(format != NULL && strcmp(format, "legacy") == 0);
     pmm_init(avail, na, busy, nb, limit);
     paging_init();
