@@ -286,6 +286,9 @@ static void print_pdpte(pte_t e)
 {
     kprintf("      P=%u PWT=%u PCD=%u (a PDPTE has no RW, US or NX: the levels below decide)\n",
             (unsigned)(e & PTE_P), (unsigned)(e >> 3) & 1, (unsigned)(e >> 4) & 1);
+    if (e & PTE_A)
+        kprintf("      (bit 5 set: QEMU marks PDPTEs accessed; the SDM reserves it, and a real CPU\n"
+                "       loads the four PDPTEs into registers at CR3 loads and never writes them)\n");
     if (e & PTE_P)
         kprintf("      -> page directory at PA 0x%08llx\n", PTE_ADDR(e));
 }
@@ -324,6 +327,8 @@ static void print_pte_entry(uint32_t va, pte_t pte)
             kprintf("      (32-bit paging has no NX bit: a readable page is executable)\n");
         else if (!(pte & PTE_NX))
             kprintf("      NX=0: instructions may be fetched from this page\n");
+        else
+            kprintf("      NX=1: an instruction fetch here faults (I/D=1): DEP\n");
         kprintf("      -> frame 0x%08llx\n  => PA 0x%08llx\n", PTE_ADDR(pte), PTE_ADDR(pte) | (va & 0xFFF));
     } else if (pte != 0 && vm_managed(va)) {
         print_soft_bits(pte);
