@@ -299,8 +299,7 @@ static const struct svc_desc services[] = {
  * NtTerminateProcess (handles), NtYieldExecution (no arguments),
  * NtSetExceptionDispatcher (a code address, never dereferenced by the
  * kernel).  This keeps the table honest: */
-/* The DEP services (0x0B-0x0D) have their bad-pointer cases in tests/user/udep.c. */
-_Static_assert(SVC_COUNT == 14, "a service was added to ntsvc.h: add it to the tables here");
+_Static_assert(SVC_COUNT == 14, "a service was added: add it to the tables here (0x0B-0x0D: udep.c)");
 
 struct bad_pointer {
     const char *name;
