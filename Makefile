@@ -167,6 +167,7 @@ vmmap-svg: $(if $(DUMP),,$(BUILD)/kernel.elf) | tools-run
 # User-mode SDK and user programs
 #
 #   make user-programs                  build/user/NAME.elf for every tests/user/NAME.c
+#                                       (plus tests/user/NAME/*.c, if that folder exists)
 #   make run-user PROG=path/to/file.c   compile any C file (anywhere on disk) against
 #                                       the SDK, boot the kernel with it as the only
 #                                       program, show its output (see tests/run_user.py
@@ -214,10 +215,17 @@ USER_LIBUTEST := $(USER_BUILD)/libutest.a
 USER_NTSVC_INC := $(USER_SDK_DIR)/ntsvc.inc
 USER_LINK_DEPS := $(USER_CRT0) $(USER_LIBUTEST) $(USER_LIBSDK) libc/user/user.ld
 
-# Every tests/user/*.c except the test framework is a program.
+# Every tests/user/*.c except the test framework is a program.  A program
+# too big for one file keeps its main in tests/user/NAME.c and puts the
+# rest in tests/user/NAME/*.c (with what they share in NAME/NAME.h); all
+# of them link into NAME.elf.
 USER_PROGRAMS := $(filter-out tests/user/utest.c,$(wildcard tests/user/*.c))
 USER_ELFS := $(patsubst tests/user/%.c,$(USER_BUILD)/%.elf,$(USER_PROGRAMS))
-USER_PROGRAM_OBJS := $(patsubst tests/user/%.c,$(USER_BUILD)/obj/%.o,$(USER_PROGRAMS))
+USER_PROGRAM_PARTS := $(wildcard $(USER_PROGRAMS:.c=/*.c))
+USER_PROGRAM_OBJS := $(patsubst tests/user/%.c,$(USER_BUILD)/obj/%.o,$(USER_PROGRAMS) $(USER_PROGRAM_PARTS))
+# user_objs(NAME): the objects of program NAME, its main file first.
+user_objs = $(patsubst tests/user/%.c,$(USER_BUILD)/obj/%.o,tests/user/$(1).c \
+	$(sort $(wildcard tests/user/$(1)/*.c)))
 # Keep the programs' objects (make would delete them as intermediates).
 .SECONDARY: $(USER_PROGRAM_OBJS)
 
@@ -272,8 +280,10 @@ $(USER_BUILD)/obj/%.o: tests/user/%.c | tools-build
 	@echo "  CC    $< (user)"
 	@$(CC) $(USER_PROG_CFLAGS) -c $< -o $@
 
-$(USER_BUILD)/%.elf: $(USER_BUILD)/obj/%.o $(USER_LINK_DEPS)
-	$(call LINK_USER,$@,$<)
+# (Second expansion: the prerequisites name the stem, $$*.)
+.SECONDEXPANSION:
+$(USER_BUILD)/%.elf: $$(call user_objs,$$*) $(USER_LINK_DEPS)
+	$(call LINK_USER,$@,$(call user_objs,$*))
 
 # Ring-3 benchmarks (make bench).
 $(USER_BUILD)/bench/%.o: tests/bench/user/%.c | tools-build
@@ -291,6 +301,8 @@ $(USER_BUILD)/bench/%.elf: $(USER_BUILD)/bench/%.o $(USER_LINK_DEPS)
 RUN_USER_NAME = $(basename $(notdir $(PROG)))
 RUN_USER_DIR := $(USER_BUILD)/run-user
 RUN_USER_ELF = $(RUN_USER_DIR)/$(RUN_USER_NAME).elf
+# PROG=dir/NAME.c with a folder dir/NAME/: its *.c are parts of the program.
+RUN_USER_PARTS = $(sort $(wildcard $(basename $(PROG))/*.c))
 RUN_USER_TIMEOUT ?= 120
 
 ifneq ($(filter run-user run-user-build,$(MAKECMDGOALS)),)
@@ -304,8 +316,13 @@ run-user-build: $(BUILD)/kernel.elf $(USER_LINK_DEPS)
 	@mkdir -p $(RUN_USER_DIR)
 	@echo "  CC    $(PROG) (user)"
 	@$(CC) $(USER_PROG_CFLAGS) -c "$(PROG)" -o $(RUN_USER_DIR)/$(RUN_USER_NAME).o
+	@for f in $(RUN_USER_PARTS); do \
+		echo "  CC    $$f (user)"; mkdir -p $(RUN_USER_DIR)/$(RUN_USER_NAME); \
+		$(CC) $(USER_PROG_CFLAGS) -c "$$f" -o $(RUN_USER_DIR)/$(RUN_USER_NAME)/$$(basename "$$f" .c).o || exit 1; \
+	done
 	@echo "  LD    $(RUN_USER_ELF)"
-	@$(call LINK_USER,$(RUN_USER_ELF),$(RUN_USER_DIR)/$(RUN_USER_NAME).o)
+	@$(call LINK_USER,$(RUN_USER_ELF),$(RUN_USER_DIR)/$(RUN_USER_NAME).o \
+		$(patsubst %.c,$(RUN_USER_DIR)/$(RUN_USER_NAME)/%.o,$(notdir $(RUN_USER_PARTS))))
 
 run-user: run-user-build | tools-run
 	@$(PYTHON) tests/run_user.py --kernel $(BUILD)/kernel.elf --timeout $(RUN_USER_TIMEOUT) \
