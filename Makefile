@@ -58,6 +58,11 @@ TEST_OBJS := tests/bench/kbench.o tests/bench/bench_vm.o \
 
 TEST_OBJS += tests/kernel/test_crt.o
 
+# The vm suite's cases, one file per spec section (see tests/kernel/test_vm.c).
+TEST_OBJS += tests/kernel/test_vm/a_geometry.o tests/kernel/test_vm/b_alloc.o \
+	tests/kernel/test_vm/c_reset.o tests/kernel/test_vm/d_free.o tests/kernel/test_vm/e_protect.o \
+	tests/kernel/test_vm/f_query.o tests/kernel/test_vm/g_h_faults.o
+
 OBJS := $(addprefix $(BUILD)/,$(BOOT_OBJS) $(KERNEL_OBJS) $(MM_OBJS) $(LIBC_OBJS) $(TEST_OBJS))
 
 # Tool -> Debian package.  grub-mkrescue needs the i386-pc modules (grub-pc-bin).
