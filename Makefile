@@ -62,6 +62,9 @@ TEST_OBJS += tests/kernel/test_crt.o
 TEST_OBJS += tests/kernel/test_vm/a_geometry.o tests/kernel/test_vm/b_alloc.o \
 	tests/kernel/test_vm/c_reset.o tests/kernel/test_vm/d_free.o tests/kernel/test_vm/e_protect.o \
 	tests/kernel/test_vm/f_query.o tests/kernel/test_vm/g_h_faults.o
+# The vm_model suite's model, operations and other cases (see tests/kernel/test_vm_model.c).
+TEST_OBJS += tests/kernel/test_vm_model/model.o tests/kernel/test_vm_model/ops.o \
+	tests/kernel/test_vm_model/limits.o
 
 OBJS := $(addprefix $(BUILD)/,$(BOOT_OBJS) $(KERNEL_OBJS) $(MM_OBJS) $(LIBC_OBJS) $(TEST_OBJS))
 
