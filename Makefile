@@ -225,7 +225,7 @@ USER_LINK_DEPS := $(USER_CRT0) $(USER_LIBUTEST) $(USER_LIBSDK) libc/user/user.ld
 
 # Every tests/user/*.c except the test framework is a program.  A program
 # too big for one file keeps its main in tests/user/NAME.c and puts the
-# rest in tests/user/NAME/*.c (with what they share in NAME/NAME.h); all
+# rest in tests/user/NAME/*.c (with a header for what they share); all
 # of them link into NAME.elf.
 USER_PROGRAMS := $(filter-out tests/user/utest.c,$(wildcard tests/user/*.c))
 USER_ELFS := $(patsubst tests/user/%.c,$(USER_BUILD)/%.elf,$(USER_PROGRAMS))
