@@ -62,6 +62,14 @@ TEST_OBJS := tests/bench/kbench.o tests/bench/bench_vm.o \
 
 TEST_OBJS += tests/kernel/test_crt.o
 
+# The vm suite's cases, one file per spec section (see tests/kernel/test_vm.c).
+TEST_OBJS += tests/kernel/test_vm/a_geometry.o tests/kernel/test_vm/b_alloc.o \
+	tests/kernel/test_vm/c_reset.o tests/kernel/test_vm/d_free.o tests/kernel/test_vm/e_protect.o \
+	tests/kernel/test_vm/f_query.o tests/kernel/test_vm/g_h_faults.o
+# The vm_model suite's model, operations and other cases (see tests/kernel/test_vm_model.c).
+TEST_OBJS += tests/kernel/test_vm_model/model.o tests/kernel/test_vm_model/ops.o \
+	tests/kernel/test_vm_model/limits.o
+
 OBJS := $(addprefix $(BUILD)/,$(BOOT_OBJS) $(KERNEL_OBJS) $(MM_OBJS) $(LIBC_OBJS) $(TEST_OBJS))
 
 # Tool -> Debian package.  grub-mkrescue needs the i386-pc modules (grub-pc-bin).
@@ -177,6 +185,7 @@ vmmap-svg: $(if $(DUMP),,$(BUILD)/kernel.elf) | tools-run
 # User-mode SDK and user programs
 #
 #   make user-programs                  build/user/NAME.elf for every tests/user/NAME.c
+#                                       (plus tests/user/NAME/*.c, if that folder exists)
 #   make run-user PROG=path/to/file.c   compile any C file (anywhere on disk) against
 #                                       the SDK, boot the kernel with it as the only
 #                                       program, show its output (see tests/run_user.py
@@ -224,10 +233,17 @@ USER_LIBUTEST := $(USER_BUILD)/libutest.a
 USER_NTSVC_INC := $(USER_SDK_DIR)/ntsvc.inc
 USER_LINK_DEPS := $(USER_CRT0) $(USER_LIBUTEST) $(USER_LIBSDK) libc/user/user.ld
 
-# Every tests/user/*.c except the test framework is a program.
+# Every tests/user/*.c except the test framework is a program.  A program
+# too big for one file keeps its main in tests/user/NAME.c and puts the
+# rest in tests/user/NAME/*.c (with a header for what they share); all
+# of them link into NAME.elf.
 USER_PROGRAMS := $(filter-out tests/user/utest.c,$(wildcard tests/user/*.c))
 USER_ELFS := $(patsubst tests/user/%.c,$(USER_BUILD)/%.elf,$(USER_PROGRAMS))
-USER_PROGRAM_OBJS := $(patsubst tests/user/%.c,$(USER_BUILD)/obj/%.o,$(USER_PROGRAMS))
+USER_PROGRAM_PARTS := $(wildcard $(USER_PROGRAMS:.c=/*.c))
+USER_PROGRAM_OBJS := $(patsubst tests/user/%.c,$(USER_BUILD)/obj/%.o,$(USER_PROGRAMS) $(USER_PROGRAM_PARTS))
+# user_objs(NAME): the objects of program NAME, its main file first.
+user_objs = $(patsubst tests/user/%.c,$(USER_BUILD)/obj/%.o,tests/user/$(1).c \
+	$(sort $(wildcard tests/user/$(1)/*.c)))
 # Keep the programs' objects (make would delete them as intermediates).
 .SECONDARY: $(USER_PROGRAM_OBJS)
 
@@ -282,8 +298,10 @@ $(USER_BUILD)/obj/%.o: tests/user/%.c | tools-build
 	@echo "  CC    $< (user)"
 	@$(CC) $(USER_PROG_CFLAGS) -c $< -o $@
 
-$(USER_BUILD)/%.elf: $(USER_BUILD)/obj/%.o $(USER_LINK_DEPS)
-	$(call LINK_USER,$@,$<)
+# (Second expansion: the prerequisites name the stem, $$*.)
+.SECONDEXPANSION:
+$(USER_BUILD)/%.elf: $$(call user_objs,$$*) $(USER_LINK_DEPS)
+	$(call LINK_USER,$@,$(call user_objs,$*))
 
 # Ring-3 benchmarks (make bench).
 $(USER_BUILD)/bench/%.o: tests/bench/user/%.c | tools-build
@@ -301,6 +319,8 @@ $(USER_BUILD)/bench/%.elf: $(USER_BUILD)/bench/%.o $(USER_LINK_DEPS)
 RUN_USER_NAME = $(basename $(notdir $(PROG)))
 RUN_USER_DIR := $(USER_BUILD)/run-user
 RUN_USER_ELF = $(RUN_USER_DIR)/$(RUN_USER_NAME).elf
+# PROG=dir/NAME.c with a folder dir/NAME/: its *.c are parts of the program.
+RUN_USER_PARTS = $(sort $(wildcard $(basename $(PROG))/*.c))
 RUN_USER_TIMEOUT ?= 120
 
 ifneq ($(filter run-user run-user-build,$(MAKECMDGOALS)),)
@@ -314,8 +334,13 @@ run-user-build: $(BUILD)/kernel.elf $(USER_LINK_DEPS)
 	@mkdir -p $(RUN_USER_DIR)
 	@echo "  CC    $(PROG) (user)"
 	@$(CC) $(USER_PROG_CFLAGS) -c "$(PROG)" -o $(RUN_USER_DIR)/$(RUN_USER_NAME).o
+	@for f in $(RUN_USER_PARTS); do \
+		echo "  CC    $$f (user)"; mkdir -p $(RUN_USER_DIR)/$(RUN_USER_NAME); \
+		$(CC) $(USER_PROG_CFLAGS) -c "$$f" -o $(RUN_USER_DIR)/$(RUN_USER_NAME)/$$(basename "$$f" .c).o || exit 1; \
+	done
 	@echo "  LD    $(RUN_USER_ELF)"
-	@$(call LINK_USER,$(RUN_USER_ELF),$(RUN_USER_DIR)/$(RUN_USER_NAME).o)
+	@$(call LINK_USER,$(RUN_USER_ELF),$(RUN_USER_DIR)/$(RUN_USER_NAME).o \
+		$(patsubst %.c,$(RUN_USER_DIR)/$(RUN_USER_NAME)/%.o,$(notdir $(RUN_USER_PARTS))))
 
 run-user: run-user-build | tools-run
 	@$(PYTHON) tests/run_user.py --kernel $(BUILD)/kernel.elf --timeout $(RUN_USER_TIMEOUT) \
