@@ -12,7 +12,9 @@ kernel's "N passed, 0 failed" line.  Anything else is classified:
   0             reset or triple fault (-no-reboot; see the QEMU log)
   1             QEMU error or an unloadable kernel
 
-Logs stay in BUILD/logs/RUN.serial and RUN.qemu.log.
+Logs stay in BUILD/logs/RUN.serial and RUN.qemu.log.  Each log is one
+KTAP document (a boot that runs several suites or programs nests them as
+subtests).
 """
 import argparse
 import concurrent.futures
@@ -25,10 +27,14 @@ import sys
 import threading
 import time
 
+import ktap_check
+
 QEMU = "qemu-system-i386"
 RC_PASS, RC_FAIL = 33, 35
-CASE_RE = re.compile(r"^    (ok|not ok) (\d+) (\S+)(?:\s+#\s*(SKIP)\b.*)?$")
-SUITE_RE = re.compile(r"^    # Subtest: (\S+)")
+# A test case: a result line of a named subtest ("# Subtest: NAME", a suite
+# in KUnit's terms), at any depth.  The top level lists suites (or programs),
+# and so does a program's own document, which has no name (utest.h).
+CASE_RE = re.compile(r"^(ok|not ok) (\d+) (\S+)(?:\s+#\s*(SKIP)\b.*)?$")
 SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$")
 
 
@@ -143,22 +149,13 @@ def boot(run, build):
 
 
 def parse_ktap(run):
-    suite = None
-    diags = []
-    for line in run.lines:
-        m = SUITE_RE.match(line)
-        if m:
-            suite = m.group(1)
-            diags = []
-            continue
-        m = CASE_RE.match(line)
-        if m:
+    results, _ = ktap_check.parse(run.lines)
+    for r in results:
+        m = CASE_RE.match(r.text)
+        if r.suite is not None and m:
             status = "skip" if m.group(4) else ("pass" if m.group(1) == "ok" else "fail")
-            run.cases.append((suite, m.group(3), status, diags))
-            diags = []
-            continue
-        if line.startswith("    #"):
-            diags.append(line)
+            run.cases.append((r.suite, m.group(3), status, r.diags))
+    for line in run.lines:
         m = SUMMARY_RE.match(line)
         if m:
             run.summary = tuple(int(g or 0) for g in m.groups())
@@ -192,8 +189,8 @@ def classify(run, build):
         return
     counted = count(run)
     if run.initrd:
-        # Several KTAP streams (one per program, plus the kernel's exit and
-        # leak-check cases): their summaries don't add up to one line.
+        # The kernel prints no summary line for programs (it does not count
+        # their cases), and each program's own is a diagnostic.
         if not run.cases and run.verdict == "pass":
             run.problems.append("no test ran")
         return
