@@ -14,7 +14,9 @@ kernel's "N passed, 0 failed" line.  Anything else is classified:
 
 Logs stay in BUILD/logs/RUN.serial and RUN.qemu.log.  Each log is one
 KTAP document (a boot that runs several suites or programs nests them as
-subtests).
+subtests); after the boots every log but the deliberate failures is
+checked to be well formed (tests/ktap_check.py: prove -e cat, and the
+nesting), one case per log.
 """
 import argparse
 import concurrent.futures
@@ -42,7 +44,7 @@ class Run:
     """One QEMU boot and what came of it."""
 
     def __init__(self, name, append=None, mem="128M", timeout=120, iso=None,
-                 interact=None, expect=None, qmp=False, extra=(), initrd=()):
+                 interact=None, expect=None, qmp=False, extra=(), initrd=(), deliberate=False):
         self.name = name
         self.append = append
         self.mem = mem
@@ -53,6 +55,7 @@ class Run:
         self.qmp = qmp
         self.extra = list(extra)
         self.initrd = list(initrd)     # user programs, as multiboot modules
+        self.deliberate = deliberate  # fails or panics on purpose: its KTAP is cut short
         self.rc = None
         self.lines = []
         self.cases = []               # (suite, name, status, diagnostics)
@@ -313,7 +316,7 @@ def selftest_check():
         if not any(l.startswith("backtrace:") for l in run.lines):
             problems.append("the panic printed no backtrace")
         return problems
-    return Run("harness-selftest", "test=selftest", expect=expect)
+    return Run("harness-selftest", "test=selftest", expect=expect, deliberate=True)
 
 
 def iso_smoke(build):
@@ -423,7 +426,7 @@ def double_fault_check():
             if needle not in text:
                 problems.append("the #DF report lacks %r" % needle)
         return problems
-    return Run("double-fault-report", "test=stackoverflow", expect=expect)
+    return Run("double-fault-report", "test=stackoverflow", expect=expect, deliberate=True)
 
 
 def console_runs(build):
@@ -456,6 +459,26 @@ def host_test_totals(build):
     return (p, f, s)
 
 
+def ktap_document_totals(done, build):
+    """One case per boot: its serial log is one well-formed KTAP document
+    (tests/ktap_check.py: prove -e cat accepts it, when prove is installed,
+    and its subtests nest as KTAP says).  The deliberate failures are left
+    out: their panics cut the document short."""
+    checked = [r for r in done if not r.deliberate]
+    paths = [os.path.join(build, "logs", r.name + ".serial") for r in checked]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        found = list(pool.map(ktap_check.check, paths))
+    bad = [(path, problems) for path, problems in zip(paths, found) if problems]
+    how = "prove + nesting" if ktap_check.prove_path() else "nesting; no prove"
+    print("%s %-28s %-16s %3d passed %3d failed %3d skipped"
+          % ("FAIL" if bad else "PASS", "ktap-documents", how, len(checked) - len(bad), len(bad), 0))
+    for path, problems in bad:
+        print("  not ok %s" % path)
+        for p in problems[:10]:
+            print("    " + p)
+    return (len(checked) - len(bad), len(bad), 0)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
@@ -466,7 +489,7 @@ def main():
     os.makedirs(os.path.join(args.build, "logs"), exist_ok=True)
 
     if args.suites == "selftest":
-        runs = [Run("selftest", "test=selftest")]
+        runs = [Run("selftest", "test=selftest", deliberate=True)]
     else:
         runs = suite_runs(args.suites)
         if args.suites is None:
@@ -482,6 +505,8 @@ def main():
         report(run)
         for i, v in enumerate(run_totals(run)):
             totals[i] += v
+    for i, v in enumerate(ktap_document_totals(done, args.build)):
+        totals[i] += v
     if args.suites is None:
         for i, v in enumerate(host_test_totals(args.build)):
             totals[i] += v
