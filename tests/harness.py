@@ -301,7 +301,8 @@ def user_program_runs(build):
 
 def selftest_check():
     """The harness must see exactly: 1 passed, 2 failed (the failing
-    EXPECT and the panic), 1 skipped, and a failing exit."""
+    EXPECT and the panic), 1 skipped, and a failing exit; and
+    tests/ktap_check.py must see that the panic cut the document short."""
     def expect(run):
         problems = []
         got = count(run)
@@ -315,6 +316,8 @@ def selftest_check():
             problems.append("failing cases %r" % names)
         if not any(l.startswith("backtrace:") for l in run.lines):
             problems.append("the panic printed no backtrace")
+        if not ktap_check.parse(run.lines)[1]:
+            problems.append("ktap_check found nothing wrong with the document the panic cut short")
         return problems
     return Run("harness-selftest", "test=selftest", expect=expect, deliberate=True)
 
@@ -465,6 +468,8 @@ def ktap_document_totals(done, build):
     and its subtests nest as KTAP says).  The deliberate failures are left
     out: their panics cut the document short."""
     checked = [r for r in done if not r.deliberate]
+    if not checked:
+        return (0, 0, 0)
     paths = [os.path.join(build, "logs", r.name + ".serial") for r in checked]
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
         found = list(pool.map(ktap_check.check, paths))
