@@ -78,8 +78,10 @@ BUILD_TOOLS := $(CC):gcc-i686-linux-gnu $(LD):binutils-i686-linux-gnu $(NASM):na
 ISO_TOOLS   := grub-mkrescue:grub-common /usr/lib/grub/i386-pc/modinfo.sh:grub-pc-bin \
                xorriso:xorriso mformat:mtools
 RUN_TOOLS   := $(QEMU):qemu-system-x86
+# make test checks every log with prove -e cat (Debian's perl-base lacks prove).
+TEST_TOOLS  := prove:perl
 
-.PHONY: all kernel iso run test bench debug clean tools-build tools-iso tools-run tools-debug
+.PHONY: all kernel iso run test bench debug clean tools-build tools-iso tools-run tools-test tools-debug
 
 all: kernel
 kernel: $(BUILD)/kernel.elf
@@ -90,6 +92,8 @@ tools-iso:
 	@sh tools/ensure-tools.sh $(BUILD_TOOLS) $(ISO_TOOLS)
 tools-run:
 	@sh tools/ensure-tools.sh $(BUILD_TOOLS) $(ISO_TOOLS) $(RUN_TOOLS)
+tools-test:
+	@sh tools/ensure-tools.sh $(BUILD_TOOLS) $(ISO_TOOLS) $(RUN_TOOLS) $(TEST_TOOLS)
 tools-debug:
 	@sh tools/ensure-tools.sh $(BUILD_TOOLS) $(RUN_TOOLS) gdb:gdb
 
@@ -142,7 +146,7 @@ check-layers:
 	@$(PYTHON) tools/layers.py --max-lines 800
 
 SUITES ?=
-test: check-layers host-test $(BUILD)/kernel.elf $(BUILD)/kernel.iso user-programs | tools-run
+test: check-layers host-test $(BUILD)/kernel.elf $(BUILD)/kernel.iso user-programs | tools-test
 	$(PYTHON) tests/harness.py --build $(BUILD) $(if $(SUITES),--suites $(SUITES))
 
 # Benchmarks: a release build (no frame poisoning) booted under
