@@ -39,10 +39,13 @@ KERNEL_OBJS := \
 	kernel/main.o kernel/serial.o kernel/console.o kernel/qemu.o \
 	kernel/gdt.o kernel/trap.o kernel/isr.o kernel/kjmp.o kernel/pic.o \
 	kernel/timer.o kernel/panic.o kernel/ksyms.o kernel/bootinfo.o \
-	kernel/cmdline.o kernel/shell.o kernel/usercopy.o kernel/usercopy_raw.o \
+	kernel/cmdline.o kernel/usercopy.o kernel/usercopy_raw.o \
 	kernel/usermode.o kernel/process.o kernel/elf.o kernel/syscall.o kernel/programs.o \
 	kernel/thread.o kernel/switch.o
-KERNEL_OBJS += kernel/console_util.o kernel/console_cmds_sys.o kernel/console_cmds_vm.o kernel/console_cmds_pte.o kernel/console_cmds_heap.o kernel/console_demo.o
+# The study console (kernel/console/).
+CONSOLE_OBJS := kernel/console/shell.o kernel/console/util.o \
+	kernel/console/cmds_sys.o kernel/console/cmds_vm.o kernel/console/cmds_pte.o \
+	kernel/console/cmds_heap.o kernel/console/demo.o
 
 MM_OBJS := mm/pmm.o mm/paging.o mm/kpool.o mm/vad.o mm/vm.o mm/virtual.o \
 	mm/heap.o mm/heap_segment.o mm/heap_large.o mm/heap_walk.o mm/heap_check.o \
@@ -58,7 +61,7 @@ TEST_OBJS := tests/bench/kbench.o tests/bench/bench_vm.o \
 
 TEST_OBJS += tests/kernel/test_crt.o
 
-OBJS := $(addprefix $(BUILD)/,$(BOOT_OBJS) $(KERNEL_OBJS) $(MM_OBJS) $(LIBC_OBJS) $(TEST_OBJS))
+OBJS := $(addprefix $(BUILD)/,$(BOOT_OBJS) $(KERNEL_OBJS) $(CONSOLE_OBJS) $(MM_OBJS) $(LIBC_OBJS) $(TEST_OBJS))
 
 # Tool -> Debian package.  grub-mkrescue needs the i386-pc modules (grub-pc-bin).
 BUILD_TOOLS := $(CC):gcc-i686-linux-gnu $(LD):binutils-i686-linux-gnu $(NASM):nasm \

@@ -9,7 +9,7 @@
 #include "kernel/timer.h"
 #include "kernel/panic.h"
 #include "kernel/qemu.h"
-#include "kernel/shell.h"
+#include "kernel/console/shell.h"
 #include "kernel/serial.h"
 #include "kernel/process.h"
 #include "kernel/thread.h"

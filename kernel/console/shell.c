@@ -1,14 +1,14 @@
 /* The study console over COM1 (the default job of `make run`): line
  * editing, history, and dispatch to the command groups of
- * kernel/console_cmds.h.
+ * kernel/console/cmds.h.
  *
  * Keys: printable characters, Backspace/Delete, Enter (CR, LF or CR LF),
  * Up/Down arrows (ESC [ A / ESC [ B, or ESC O A / B) to walk the history,
  * Tab to complete a command name, Ctrl-U to clear the line, Ctrl-C to
  * drop it.  Other escape sequences are read and ignored.  Redrawing uses
  * only backspaces, so any terminal (or a pipe) shows the line right. */
-#include "kernel/shell.h"
-#include "kernel/console_cmds.h"
+#include "kernel/console/shell.h"
+#include "kernel/console/cmds.h"
 #include "kernel/serial.h"
 #include "kernel/console.h"
 #include "kernel/x86.h"

@@ -10,7 +10,7 @@
  * element count, the "cookie", in front of the first element when the
  * class has a destructor).  A user program with the same story is run by
  * the last step when a module named demo_new is loaded. */
-#include "kernel/console_cmds.h"
+#include "kernel/console/cmds.h"
 #include "kernel/console.h"
 #include "kernel/programs.h"
 #include "kernel/bootinfo.h"
