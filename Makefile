@@ -43,7 +43,7 @@ KERNEL_OBJS := \
 	kernel/usermode.o kernel/process.o kernel/elf.o kernel/syscall.o kernel/programs.o \
 	kernel/thread.o kernel/switch.o
 # The study console (kernel/console/).
-CONSOLE_OBJS := kernel/console/shell.o kernel/console/util.o \
+CONSOLE_OBJS := kernel/console/shell.o kernel/console/line_edit.o kernel/console/util.o \
 	kernel/console/cmds_sys.o kernel/console/cmds_vm.o kernel/console/cmds_pte.o \
 	kernel/console/cmds_heap.o kernel/console/demo.o
 

@@ -1,26 +1,17 @@
-/* The study console over COM1 (the default job of `make run`): line
- * editing, history, and dispatch to the command groups of
- * kernel/console/cmds.h.
- *
- * Keys: printable characters, Backspace/Delete, Enter (CR, LF or CR LF),
- * Up/Down arrows (ESC [ A / ESC [ B, or ESC O A / B) to walk the history,
- * Tab to complete a command name, Ctrl-U to clear the line, Ctrl-C to
- * drop it.  Other escape sequences are read and ignored.  Redrawing uses
- * only backspaces, so any terminal (or a pipe) shows the line right. */
+/* The study console over COM1 (the default job of `make run`): reads
+ * keys, hands them to the line editor (line_edit.c, which has the keys),
+ * keeps the history, and dispatches each line to the command groups of
+ * kernel/console/cmds.h. */
 #include "kernel/console/shell.h"
 #include "kernel/console/cmds.h"
+#include "kernel/console/line_edit.h"
 #include "kernel/serial.h"
 #include "kernel/console.h"
 #include "kernel/x86.h"
 #include "mm/vm.h"
 #include <string.h>
 
-#define LINE_MAX 160
-#define HISTORY_MAX 32
-
-static char history[HISTORY_MAX][LINE_MAX];
-static int history_count;               /* lines stored, at most HISTORY_MAX */
-static int history_next;                /* slot the next line goes to */
+static struct line_history history;
 
 /* ---- input --------------------------------------------------------------- */
 
@@ -48,147 +39,53 @@ static char console_getc(void)
     return serial_getc();
 }
 
-static void history_add(const char *line)
+/* The next key: a line end is CR, LF or CR LF, so the LF of a CR LF pair
+ * is dropped (even when the CR ended the previous line). */
+static char console_key(void)
 {
-    int last = (history_next + HISTORY_MAX - 1) % HISTORY_MAX;
+    static bool after_cr;
 
-    if (line[0] == '\0' || (history_count > 0 && strcmp(history[last], line) == 0))
-        return;
-    strncpy(history[history_next], line, LINE_MAX - 1);
-    history[history_next][LINE_MAX - 1] = '\0';
-    history_next = (history_next + 1) % HISTORY_MAX;
-    if (history_count < HISTORY_MAX)
-        history_count++;
-}
-
-/* The history line `back` steps before the newest (1 = newest). */
-static const char *history_get(int back)
-{
-    return history[(history_next - back + HISTORY_MAX * 2) % HISTORY_MAX];
-}
-
-static void erase_chars(size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        kputs("\b \b");
-}
-
-/* Replaces the visible line (n characters) with text. */
-static size_t replace_line(char *line, size_t n, size_t cap, const char *text)
-{
-    erase_chars(n);
-    strncpy(line, text, cap - 1);
-    line[cap - 1] = '\0';
-    kputs(line);
-    return strlen(line);
-}
-
-/* Completes the command name typed so far when it is the prefix of
- * exactly one command; lists the candidates otherwise. */
-static size_t complete(char *line, size_t n, size_t cap, const char *prompt)
-{
-    const struct console_cmd *match = NULL;
-    int count = 0;
-
-    if (memchr(line, ' ', n) != NULL)
-        return n;
-    for (const struct console_group *g = console_groups; g->title; g++)
-        for (const struct console_cmd *c = g->cmds; c->name; c++)
-            if (strncmp(c->name, line, n) == 0) {
-                match = c;
-                count++;
-            }
-    if (count == 1) {
-        n = replace_line(line, n, cap, match->name);
-        if (n + 1 < cap) {
-            line[n++] = ' ';
-            line[n] = '\0';
-            kputs(" ");
-        }
-    } else if (count > 1) {
-        kputs("\n");
-        for (const struct console_group *g = console_groups; g->title; g++)
-            for (const struct console_cmd *c = g->cmds; c->name; c++)
-                if (strncmp(c->name, line, n) == 0)
-                    kprintf("%s  ", c->name);
-        kprintf("\n%s%s", prompt, line);
-    }
-    return n;
-}
-
-/* Line editor.  with_history: arrows walk the history and Tab completes. */
-static bool read_line(const char *prompt, char *line, size_t cap, bool with_history)
-{
-    size_t n = 0;
-    int back = 0;                       /* history position, 0 = the line being typed */
-    char saved[LINE_MAX] = "";
-    static char last_end;               /* CR of a CR LF pair already handled */
-
-    kputs(prompt);
-    line[0] = '\0';
     for (;;) {
         char c = console_getc();
-        if (c == '\n' && last_end == '\r') {
-            last_end = 0;
-            continue;
-        }
-        last_end = 0;
-        if (c == '\r' || c == '\n') {
-            last_end = c;
-            kputs("\n");
-            line[n] = '\0';
-            return true;
-        }
-        if (c == 0x03) {                /* Ctrl-C */
-            kputs("^C\n");
-            line[0] = '\0';
-            return false;
-        }
-        if (c == 0x15) {                /* Ctrl-U */
-            erase_chars(n);
-            n = 0;
-            line[0] = '\0';
-            continue;
-        }
-        if (c == '\b' || c == 0x7F) {
-            if (n > 0) {
-                line[--n] = '\0';
-                kputs("\b \b");
-            }
-            continue;
-        }
-        if (c == '\t' && with_history) {
-            line[n] = '\0';
-            n = complete(line, n, cap, prompt);
-            continue;
-        }
-        if (c == 0x1B) {                /* ESC [ X or ESC O X; longer ones end at a letter or ~ */
-            char k = console_getc();
-            if (k != '[' && k != 'O')
-                continue;
-            do
-                k = console_getc();
-            while ((k >= '0' && k <= '9') || k == ';');
-            if (!with_history || (k != 'A' && k != 'B'))
-                continue;
-            line[n] = '\0';
-            if (back == 0)
-                strcpy(saved, line);
-            if (k == 'A' && back < history_count)
-                back++;
-            else if (k == 'B' && back > 0)
-                back--;
-            else
-                continue;
-            n = replace_line(line, n, cap, back == 0 ? saved : history_get(back));
-            continue;
-        }
-        if (c >= ' ' && c < 0x7F && n + 1 < cap) {
-            line[n++] = c;
-            line[n] = '\0';
-            serial_putc(c);
-        }
+        bool drop = c == '\n' && after_cr;
+        after_cr = c == '\r';
+        if (!drop)
+            return c;
     }
+}
+
+static void serial_write(void *ctx, const char *s, size_t n)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n; i++)
+        serial_putc(s[i]);
+}
+
+/* Tab's candidates: every command name, group by group. */
+static const char *command_candidate(void *ctx, int i)
+{
+    (void)ctx;
+    for (const struct console_group *g = console_groups; g->title; g++)
+        for (const struct console_cmd *c = g->cmds; c->name; c++)
+            if (i-- == 0)
+                return c->name;
+    return NULL;
+}
+
+static const struct line_edit_ops command_line_ops = { serial_write, command_candidate, NULL };
+static const struct line_edit_ops plain_line_ops = { serial_write, NULL, NULL };
+
+/* One edited line; true on Enter, false on Ctrl-C (line empty). */
+static bool read_line(const char *prompt, char *line, size_t cap, bool command)
+{
+    struct line_edit e;
+    enum line_edit_state st;
+
+    line_edit_begin(&e, command ? &command_line_ops : &plain_line_ops, prompt, line, cap,
+                    command ? &history : NULL);
+    while ((st = line_edit_key(&e, console_key())) == LE_EDITING)
+        ;
+    return st == LE_DONE;
 }
 
 bool console_read_line(const char *prompt, char *line, size_t cap)
@@ -265,14 +162,14 @@ static void run_line(char *line)
 
 void shell_run(void)
 {
-    char line[LINE_MAX];
+    char line[LINE_EDIT_MAX];
 
     console_scratch_init();
     kprintf("console ready: type 'help' for the commands, 'demo' for the guided tour\n");
     for (;;) {
         if (!read_line(CONSOLE_PROMPT, line, sizeof(line), true))
             continue;
-        history_add(line);
+        line_history_add(&history, line);
         run_line(line);
     }
 }
