@@ -4,7 +4,8 @@
 #   make iso        build/kernel.iso, bootable through GRUB
 #   make run        boot the ISO in QEMU, serial console on this terminal
 #   make test       every test suite; last line "N passed, N failed"
-#                   (SUITES=pmm,vm selects kernel suites)
+#                   (SUITES=pmm,vm selects kernel suites; SUITES=console, user:
+#                   only the console's boots, the ring-3 programs)
 #   make debug      QEMU halted with a GDB stub, gdb attached, break at kmain
 #   make vmmap-svg  build/vmmap.svg: an address-space and a heap block map from the console
 #   make clean

@@ -380,6 +380,9 @@ def line_editor_run(Run):
         # Down past the newest brings back the line being typed
         ("mem" + UP + UP + DOWN + DOWN, shows("mem", ran_mem)),
         (CTRL_P + CTRL_P + CTRL_N, shows("mem", ran_mem)),
+        # an unfinished escape sequence does not swallow the keys after it
+        ("mem\x1b", shows("mem", ran_mem)),
+        ("mem\x1b[", shows("mem", ran_mem)),
     ]
     return session_run(Run, "console-line-editor", steps)
 

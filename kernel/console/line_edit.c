@@ -255,9 +255,15 @@ static void escape_key(struct line_edit *e, char k)
     }
 }
 
-/* Escape-sequence bytes: true when c was one (consumed). */
+/* Escape-sequence bytes: true when c was one (consumed).  A control
+ * character ends a sequence unfinished and is then a key of its own, so
+ * ESC followed by Enter still ends the line. */
 static bool escape_byte(struct line_edit *e, char c)
 {
+    if (e->esc != ESC_NONE && (unsigned char)c < 0x20) {
+        e->esc = ESC_NONE;
+        return false;
+    }
     switch (e->esc) {
     case ESC_SEEN:                      /* ESC [ (CSI), ESC O (SS3); any other pair is dropped */
         e->esc = c == '[' ? ESC_CSI : c == 'O' ? ESC_SS3 : ESC_NONE;

@@ -11,7 +11,8 @@
  * before the cursor; Up/Down (ESC [ A / B, ESC O A / B, Ctrl-P / Ctrl-N)
  * walk the history; Tab completes the first word from the candidates;
  * Enter (CR or LF: the caller folds a CR LF pair) ends the line; Ctrl-C
- * drops it.  Other escape sequences are read to their end and ignored.
+ * drops it.  Other escape sequences are read to their end and ignored
+ * (a control character cuts one short and counts as a key).
  *
  * The terminal is assumed not to wrap the line: a prompt and line wider
  * than the terminal redraw wrong, as with most single-line editors. */
