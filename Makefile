@@ -4,7 +4,8 @@
 #   make iso        build/kernel.iso, bootable through GRUB
 #   make run        boot the ISO in QEMU, serial console on this terminal
 #   make test       every test suite; last line "N passed, N failed"
-#                   (SUITES=pmm,vm selects kernel suites)
+#                   (SUITES=pmm,vm selects kernel suites; SUITES=console, user:
+#                   only the console's boots, the ring-3 programs)
 #   make debug      QEMU halted with a GDB stub, gdb attached, break at kmain
 #   make check-layers  no include/call circle, layers kept, no source file over 800 lines
 #   make vmmap-svg  build/vmmap.svg: an address-space and a heap block map from the console
@@ -43,10 +44,13 @@ BASE_OBJS := kernel/base/serial.o kernel/base/kprintf.o kernel/base/qemu.o kerne
 ARCH_OBJS := kernel/arch/gdt.o kernel/arch/trap.o kernel/arch/isr.o kernel/arch/pic.o kernel/arch/timer.o
 KERNEL_OBJS := $(BASE_OBJS) $(ARCH_OBJS) \
 	kernel/main.o kernel/bootinfo.o \
-	kernel/cmdline.o kernel/shell.o kernel/usercopy.o kernel/usercopy_raw.o \
+	kernel/cmdline.o kernel/usercopy.o kernel/usercopy_raw.o \
 	kernel/usermode.o kernel/process.o kernel/elf.o kernel/syscall.o kernel/programs.o \
 	kernel/thread.o kernel/switch.o
-KERNEL_OBJS += kernel/console_util.o kernel/console_cmds_sys.o kernel/console_cmds_vm.o kernel/console_cmds_pte.o kernel/console_cmds_heap.o kernel/console_demo.o
+# The study console (kernel/console/).
+CONSOLE_OBJS := kernel/console/shell.o kernel/console/line_edit.o kernel/console/util.o \
+	kernel/console/cmds_sys.o kernel/console/cmds_vm.o kernel/console/cmds_pte.o \
+	kernel/console/cmds_heap.o kernel/console/demo.o
 
 MM_OBJS := mm/pmm.o mm/paging.o mm/kpool.o mm/vad.o mm/vm.o mm/zero_pool.o mm/virtual.o \
 	mm/heap.o mm/heap_segment.o mm/heap_large.o mm/heap_walk.o mm/heap_check.o \
@@ -70,7 +74,7 @@ TEST_OBJS += tests/kernel/test_vm/a_geometry.o tests/kernel/test_vm/b_alloc.o \
 TEST_OBJS += tests/kernel/test_vm_model/model.o tests/kernel/test_vm_model/ops.o \
 	tests/kernel/test_vm_model/limits.o
 
-OBJS := $(addprefix $(BUILD)/,$(BOOT_OBJS) $(KERNEL_OBJS) $(MM_OBJS) $(LIBC_OBJS) $(TEST_OBJS))
+OBJS := $(addprefix $(BUILD)/,$(BOOT_OBJS) $(KERNEL_OBJS) $(CONSOLE_OBJS) $(MM_OBJS) $(LIBC_OBJS) $(TEST_OBJS))
 
 # Tool -> Debian package.  grub-mkrescue needs the i386-pc modules (grub-pc-bin).
 BUILD_TOOLS := $(CC):gcc-i686-linux-gnu $(LD):binutils-i686-linux-gnu $(NASM):nasm \

@@ -9,7 +9,7 @@
 #include "kernel/arch/timer.h"
 #include "kernel/base/panic.h"
 #include "kernel/base/qemu.h"
-#include "kernel/shell.h"
+#include "kernel/console/shell.h"
 #include "kernel/base/serial.h"
 #include "kernel/process.h"
 #include "kernel/usercopy.h"

@@ -862,6 +862,25 @@ size_t heap_size(struct heap *h, uint32_t flags, const void *p)
     return n;
 }
 
+int heap_block_info(struct heap *h, uint32_t flags, const void *p, struct heap_block_info *out)
+{
+    struct hseg *s = NULL;
+    flags |= h->flags;
+    lock(h, flags);
+    struct hblk *b = blk_lookup(h, p, &s);
+    if (b) {
+        out->header = (uintptr_t)b;
+        out->w0 = b->w0;
+        out->w1 = b->w1;
+        out->block_bytes = (size_t)blk_g(b) << HG_SHIFT;
+        out->unused_bytes = (b->w0 >> W0_UNUSED_SHIFT) & W0_UNUSED_MASK;
+        out->prev_bytes = (size_t)(b->w1 & W1_PREV) << HG_SHIFT;
+        out->check = (uint8_t)(b->w1 >> 24);
+    }
+    unlock(h, flags);
+    return b != NULL;
+}
+
 int heap_validate(struct heap *h, uint32_t flags, const void *p)
 {
     struct hseg *s = NULL;

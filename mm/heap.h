@@ -69,4 +69,17 @@ size_t heap_compact(struct heap *h, uint32_t flags); /* drains, trims; largest c
 void heap_get_stats(struct heap *h, struct heap_stats *s); /* walks the heap: O(blocks) */
 int heap_check(struct heap *h);               /* number of broken invariants (0: healthy) */
 
+/* The 8-byte header in front of a live block, decoded (the console's demo
+ * shows one).  Returns 1 and fills *out when p is a busy block of h's
+ * segments; 0, *out untouched, for anything else (large blocks too). */
+struct heap_block_info {
+    uintptr_t header;                         /* its address: p - 8 */
+    uint32_t w0, w1;                          /* the two raw words */
+    size_t block_bytes;                       /* the whole block, header included */
+    size_t unused_bytes;                      /* payload past the requested size */
+    size_t prev_bytes;                        /* the block before it (0: first in segment) */
+    uint8_t check;                            /* the header's check byte */
+};
+int heap_block_info(struct heap *h, uint32_t flags, const void *p, struct heap_block_info *out);
+
 #endif

@@ -256,8 +256,9 @@ def suite_runs(suites):
     """Kernel suite runs: everything at 128 MiB, and the memory-size
     sensitive suites again at 16 MiB and 3 GiB."""
     if suites is not None:
-        # "user" names the user programs, not a kernel suite.
-        suites = ",".join(x for x in suites.split(",") if x != "user") or None
+        # "user" names the user programs and "console" the console's runs,
+        # not kernel suites.
+        suites = ",".join(x for x in suites.split(",") if x not in ("user", "console")) or None
         if suites is None:
             return []
     sel = suites or "all"
@@ -488,7 +489,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
     ap.add_argument("--suites", default=None,
-                    help="comma-separated kernel suites (default: all, plus the harness checks)")
+                    help="comma-separated kernel suites, 'user' (the ring-3 programs), "
+                         "'console' (the console's runs); default: all, plus the harness checks")
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
     os.makedirs(os.path.join(args.build, "logs"), exist_ok=True)
@@ -502,6 +504,8 @@ def main():
                      double_fault_check()] + console_runs(args.build)
         if args.suites is None or "user" in args.suites.split(","):
             runs += user_program_runs(args.build)
+        if args.suites is not None and "console" in args.suites.split(","):
+            runs += console_runs(args.build)
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         done = list(pool.map(lambda r: boot(r, args.build), runs))

@@ -41,6 +41,7 @@ LAYERS = [
     ("kernel", ("kernel/", "mm/kheap", "mm/heap_kernel")),
     ("crt", ("libc/crt_", "libc/user/")),
     ("console", ("kernel/console/",)),
+    ("init", ("kernel/main",)),     # kmain brings every layer up in order
 ]
 
 # The builds a module is compiled into; a name resolves only to modules

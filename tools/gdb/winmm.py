@@ -8,7 +8,7 @@
 #   heapwalk [HANDLE]        the blocks of a heap (default: the kernel heap)
 #
 # They read the kernel's variables by name ('vm.c'::kernel_space,
-# 'console_util.c'::scratch, 'kheap.c'::kernel_heap) and its page tables:
+# 'kernel/console/util.c'::scratch, 'kheap.c'::kernel_heap) and its page tables:
 # through the self-map (0xC0000000) when the address space is the one in
 # CR3, otherwise from physical memory through QEMU's monitor (`monitor xp`).
 # The not-present entry format is read from the kernel's own table,
@@ -211,7 +211,7 @@ class VmmapCommand(gdb.Command):
         if arg == "kernel":
             space = gdb.parse_and_eval("'vm.c'::kernel_space")
         elif arg == "scratch":
-            space = gdb.parse_and_eval("'console_util.c'::scratch")
+            space = gdb.parse_and_eval("'kernel/console/util.c'::scratch")
             if int(space) == 0:
                 print("no scratch process yet (the console has not started): vmmap kernel")
                 return

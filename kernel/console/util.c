@@ -1,6 +1,6 @@
 /* What the console's commands share: the scratch process, parsing of
  * addresses, sizes and protections, and names for the Windows constants. */
-#include "kernel/console_cmds.h"
+#include "kernel/console/cmds.h"
 #include "kernel/base/kprintf.h"
 #include "kernel/base/ksyms.h"
 #include "kernel/base/panic.h"

@@ -7,7 +7,7 @@
  * and records the first fault: CR2, the error code, the entry before, and
  * whether the VM layer resolved it.  A fault it did not resolve reaches the
  * console's fault catch (CATCH_FAULT) instead of a panic. */
-#include "kernel/console_cmds.h"
+#include "kernel/console/cmds.h"
 #include "kernel/base/kprintf.h"
 #include "kernel/arch/trap.h"
 #include "kernel/base/layout.h"

@@ -7,7 +7,7 @@
  * and the private heaps it created.  The heap engine's kernel platform
  * layer takes its pages from the kernel address space, so these heaps
  * show up in `vmmap kernel` as Heap regions. */
-#include "kernel/console_cmds.h"
+#include "kernel/console/cmds.h"
 #include "kernel/base/kprintf.h"
 #include "libc/format.h"
 #include "mm/heap.h"

@@ -10,24 +10,19 @@
  * element count, the "cookie", in front of the first element when the
  * class has a destructor).  A user program with the same story is run by
  * the last step when a module named demo_new is loaded. */
-#include "kernel/console_cmds.h"
+#include "kernel/console/cmds.h"
 #include "kernel/base/kprintf.h"
 #include "kernel/programs.h"
 #include "kernel/bootinfo.h"
 #include "libc/format.h"
-#include "mm/heap_impl.h"          /* block header bits, to decode a header in a dump */
+#include "mm/heap.h"
 #include "mm/kheap.h"
 #include "mm/vm.h"
 #include "mm/paging.h"
 #include "mm/mmu.h"
 #include "mm/memlayout.h"
+#include <malloc.h>                 /* libc/crt_malloc.c, over the kernel heap */
 #include <string.h>
-
-/* The C runtime's allocators, when this kernel links them (libc/crt_malloc.c
- * over the kernel heap); otherwise the demo calls the heap engine itself. */
-void *malloc(size_t size) __attribute__((weak));
-void free(void *p) __attribute__((weak));
-size_t _msize(void *p) __attribute__((weak));
 
 #define STEPS 10
 #define DEMO_RESERVE 0x10000u
@@ -206,43 +201,45 @@ static bool step_heap(void)
     return console_pause();
 }
 
-/* The 8-byte block header in front of p, decoded (mm/heap_impl.h). */
-static void show_header(const void *p)
+/* Dumps block p of heap h from its header on (the header and len payload
+ * bytes) and decodes the header (mm/heap.h, heap_block_info). */
+static void show_block(struct heap *h, const void *p, uint32_t len)
 {
-    const struct hblk *b = (const struct hblk *)((const char *)p - HHDR);
-    uint32_t g = b->w0 & W0_SIZE, unused = (b->w0 >> W0_UNUSED_SHIFT) & W0_UNUSED_MASK;
+    struct heap_block_info bi;
+    struct console_access acc;
+    uint8_t buf[64];
 
-    kprintf("  header at 0x%08x: w0 0x%08x w1 0x%08x\n", (uint32_t)b, b->w0, b->w1);
-    kprintf("    size %u granules = %u bytes with the header, %s, %u unused bytes at the end,\n"
-            "    previous block %u granules, check byte 0x%02x\n", g, g << HG_SHIFT,
-            (b->w0 & W0_BUSY) ? "busy" : "free", unused, b->w1 & W1_PREV, b->w1 >> 24);
+    if (!heap_block_info(h, 0, p, &bi)) {
+        kprintf("  0x%08x is not a busy block of heap 0x%08x\n", (uint32_t)p, (uint32_t)h);
+        return;
+    }
+    uint32_t header_len = (uint32_t)p - bi.header;
+    if (header_len + len > sizeof(buf))
+        len = sizeof(buf) - header_len;
+    console_read(bi.header, buf, header_len + len, &acc);
+    console_hexdump(bi.header, buf, acc.done);
+    kprintf("  header at 0x%08x: w0 0x%08x w1 0x%08x\n", bi.header, bi.w0, bi.w1);
+    kprintf("    %u bytes with the header, busy, %u unused bytes at the end,\n"
+            "    previous block %u bytes, check byte 0x%02x\n", bi.block_bytes,
+            bi.unused_bytes, bi.prev_bytes, bi.check);
 }
 
 static bool step_malloc(void)
 {
-    struct console_access acc;
-    uint8_t buf[48];
-    bool crt = malloc != NULL && free != NULL;
-
     step(7, "malloc on the default heap",
          "The article: the CRT's malloc/free call HeapAlloc/HeapFree on the process default\n"
          "heap; free needs no size because the heap manager recorded it with the block.");
-    kprintf("  In this kernel the default heap is the kernel heap (0x%08x); malloc is %s.\n",
-            (uint32_t)kheap(), crt ? "libc/crt_malloc.c over it" : "HeapAlloc on it (no CRT linked)");
-    char *p = crt ? malloc(24) : heap_alloc(kheap(), 0, 24, NULL);
+    kprintf("  In this kernel the default heap is the kernel heap (0x%08x); malloc is\n"
+            "  libc/crt_malloc.c over it.\n", (uint32_t)kheap());
+    char *p = malloc(24);
     if (p == NULL)
         return false;
     memcpy(p, "24 bytes from malloc!!!", 24);
     kprintf("malloc(24) -> 0x%08x\n", (uint32_t)p);
-    console_read((uint32_t)p - HHDR, buf, 40, &acc);
-    console_hexdump((uint32_t)p - HHDR, buf, acc.done);
-    show_header(p);
-    size_t size = crt && _msize != NULL ? _msize(p) : heap_size(kheap(), 0, p);
-    kprintf("_msize(p) = %u: exact, from the header's size less its unused bytes\n", (uint32_t)size);
-    if (crt)
-        free(p);
-    else
-        heap_free(kheap(), 0, p, NULL);
+    show_block(kheap(), p, 32);
+    kprintf("_msize(p) = %u: exact, from the header's size less its unused bytes\n",
+            (uint32_t)_msize(p));
+    free(p);
     kprintf("free(p): the block goes back to the heap's free lists (pages stay committed)\n");
     return console_pause();
 }
@@ -312,15 +309,6 @@ static bool module_loaded(const char *name)
     return false;
 }
 
-static void dump_block(const void *block, uint32_t len)
-{
-    struct console_access acc;
-    uint8_t buf[64];
-
-    console_read((uint32_t)block - HHDR, buf, len + HHDR, &acc);
-    console_hexdump((uint32_t)block - HHDR, buf, acc.done);
-}
-
 static bool step_new_array(void)
 {
     step(8, "new[] of a class with a destructor: the cookie",
@@ -333,9 +321,8 @@ static bool step_new_array(void)
     kprintf("Widget *arr = new Widget[3];   (sizeof(Widget) = 8, ~Widget() is user-defined)\n");
     kprintf("  operator new[](4 + 3 * 8 = 28) -> block 0x%08x; arr = block + 4 = 0x%08x\n",
             (uint32_t)block, (uint32_t)arr);
-    dump_block(block, 28);
+    show_block(demo.heap, block, 28);
     kprintf("  [8-byte heap header][03 00 00 00 = the cookie][3 x {id, \"GDIW\"}]\n");
-    show_header(block);
     kprintf("  HeapSize(block) = %u;  HeapValidate(arr) = %s: arr is not the start of a block,\n"
             "  which is why _msize(arr) throws in the article's MSVC example\n",
             (uint32_t)heap_size(demo.heap, 0, block),

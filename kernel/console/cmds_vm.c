@@ -3,7 +3,7 @@
  * vmmap, which lays an address space out as Sysinternals VMMap does: the
  * VirtualQuery walk from the bottom of the space to the top, one row per
  * run of pages with the same state and protection. */
-#include "kernel/console_cmds.h"
+#include "kernel/console/cmds.h"
 #include "kernel/base/kprintf.h"
 #include "libc/format.h"
 #include "kernel/base/x86.h"

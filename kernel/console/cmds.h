@@ -1,15 +1,17 @@
-/* The study console's commands.  kernel/shell.c reads and edits lines and
- * dispatches; each group of commands is one file:
+/* The study console's commands (kernel/console/).  shell.c reads lines
+ * and dispatches; each group of commands is one file:
  *
- *   console_cmds_sys.c    help, mem, memmap, ticks, run, halt
- *   console_cmds_vm.c     the scratch process: vmmap, reserve, commit, decommit,
- *                         release, protect, query, reset
- *   console_cmds_pte.c    pte, touch, peek, poke, tlb, stats
- *   console_cmds_heap.c   heap, heapcreate, heapalloc, heapfree, heapdestroy
- *   console_demo.c        demo
+ *   cmds_sys.c    help, mem, memmap, ticks, run, halt
+ *   cmds_vm.c     the scratch process: vmmap, reserve, commit, decommit,
+ *                 release, protect, query, reset
+ *   cmds_pte.c    pte, touch, peek, poke, tlb, stats
+ *   cmds_heap.c   heap, heapcreate, heapalloc, heapfree, heapdestroy
+ *   demo.c        demo
  *
- * and console_util.c holds what they share: the scratch process, number,
- * size and protection parsing, and names for the Windows constants. */
+ * and util.c holds what they share: the scratch process, number, size and
+ * protection parsing, and names for the Windows constants.  The console
+ * reaches the rest of the kernel only through the subsystems' public
+ * headers (mm/vm.h, mm/paging.h, mm/heap.h, kernel/trap.h, ...). */
 #ifndef KERNEL_CONSOLE_CMDS_H
 #define KERNEL_CONSOLE_CMDS_H
 
@@ -43,11 +45,11 @@ extern const struct console_cmd console_cmds_vm[];
 extern const struct console_cmd console_cmds_pte[];
 extern const struct console_cmd console_cmds_heap[];
 extern const struct console_cmd console_cmds_demo[];
-/* Every group, ending with a NULL title (kernel/shell.c). */
+/* Every group, ending with a NULL title (shell.c). */
 extern const struct console_group console_groups[];
 const struct console_cmd *console_find(const char *name);
 
-/* ---- line input (kernel/shell.c) ---- */
+/* ---- line input (shell.c) ---- */
 
 /* Reads one edited line (no history).  Returns false when the user typed
  * Ctrl-C. */
@@ -55,7 +57,7 @@ bool console_read_line(const char *prompt, char *line, size_t cap);
 /* The demo's pause: true on Enter, false on "q" (or Ctrl-C). */
 bool console_pause(void);
 
-/* ---- the scratch process (console_util.c) ---- */
+/* ---- the scratch process (util.c) ---- */
 
 /* A user address space for experiments, created with the console and
  * kept loaded in CR3 while the console waits (a program run by `run`
@@ -100,7 +102,7 @@ void console_print_status(NTSTATUS st);
 /* Hex dump of len bytes already read from addr, 16 per line, with ASCII. */
 void console_hexdump(uint32_t addr, const uint8_t *bytes, uint32_t len);
 
-/* ---- faults under control (console_cmds_pte.c) ---- */
+/* ---- faults under control (cmds_pte.c) ---- */
 
 /* What an access from the console ran into. */
 struct console_access {
@@ -125,7 +127,7 @@ void console_pte(uint32_t addr);
 /* The entry's VM meaning in a few words: "committed, demand-zero, READWRITE". */
 void console_entry_str(uint32_t addr, uint32_t pte, char *buf, size_t cap);
 
-/* ---- heaps (console_cmds_heap.c) ---- */
+/* ---- heaps (cmds_heap.c) ---- */
 
 /* Heaps the console knows: the kernel heap first, then the ones made with
  * heapcreate or by the demo. */
@@ -141,7 +143,7 @@ const char *console_heap_owner(uint32_t base, char *buf, size_t cap);
  * max_entries 0 prints every entry. */
 void console_heap_walk(struct heap *h, const char *name, int max_entries);
 
-/* ---- vmmap (console_cmds_vm.c) ---- */
+/* ---- vmmap (cmds_vm.c) ---- */
 
 void console_vmmap(struct vm_space *as, bool all, bool machine);
 /* MEMORY_BASIC_INFORMATION of addr, printed field by field. */

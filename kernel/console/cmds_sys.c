@@ -1,6 +1,6 @@
 /* Console commands about the machine as a whole: help, mem, memmap,
  * ticks, run, halt. */
-#include "kernel/console_cmds.h"
+#include "kernel/console/cmds.h"
 #include "kernel/base/kprintf.h"
 #include "libc/format.h"
 #include "kernel/bootinfo.h"
