@@ -32,7 +32,7 @@ CFLAGS := $(KDEFS) -std=gnu11 -ffreestanding -fno-pie -fno-pic -fno-stack-protec
 ASFLAGS := -f elf32 -g -F dwarf
 LDFLAGS := -m elf_i386 -T linker.ld --build-id=none -z noexecstack
 
-# Size of the .ksyms section (must match KSYMS_SIZE in kernel/ksyms.c).
+# Size of the .ksyms section (must match KSYMS_SIZE in kernel/base/ksyms.c).
 KSYMS_SIZE := 98304
 
 BOOT_OBJS := boot/entry.o
