@@ -15,7 +15,7 @@
 #include "kernel/programs.h"
 #include "kernel/bootinfo.h"
 #include "libc/format.h"
-#include "mm/heap_impl.h"          /* block header bits, to decode a header in a dump */
+#include "mm/heap/heap_private.h"  /* block header bits, to decode a header in a dump */
 #include "mm/kheap.h"
 #include "mm/vm.h"
 #include "mm/paging.h"
@@ -206,7 +206,7 @@ static bool step_heap(void)
     return console_pause();
 }
 
-/* The 8-byte block header in front of p, decoded (mm/heap_impl.h). */
+/* The 8-byte block header in front of p, decoded (mm/heap/heap_private.h). */
 static void show_header(const void *p)
 {
     const struct hblk *b = (const struct hblk *)((const char *)p - HHDR);

@@ -1,5 +1,5 @@
 #include "mm/kheap.h"
-#include "mm/heap.h"
+#include "mm/heap/heap.h"
 #include "kernel/panic.h"
 #include <winnt.h>
 

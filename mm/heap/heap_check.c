@@ -1,6 +1,6 @@
 /* The validator (counts every broken invariant, like tlsf_check) and the
  * statistics.  Both walk the whole heap: O(blocks). */
-#include "heap_impl.h"
+#include "heap_private.h"
 
 struct tally {
     size_t nbusy, in_use, busy_bytes, nquick, quick_bytes, nfree, free_bytes;

@@ -1,4 +1,5 @@
-/* Private to the heap engine (mm/heap*.c): block layout, segments, bins.
+/* Private to the heap engine (the .c files in mm/heap/): block layout,
+ * segments, bins.
  *
  * A heap is a list of segments (reservations) plus a list of large blocks
  * (one reservation each).  The heap structure itself sits at the base of
@@ -25,8 +26,8 @@
  * interior pages
  * may be decommitted (the per-segment commit bitmap says which).  Pages
  * holding a header, a free block's links or a busy block are committed. */
-#ifndef MM_HEAP_IMPL_H
-#define MM_HEAP_IMPL_H
+#ifndef MM_HEAP_PRIVATE_H
+#define MM_HEAP_PRIVATE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* The heap engine: creation, allocation, free, reallocation, size,
- * locking, compaction.  Layout and invariants: heap_impl.h.
+ * locking, compaction.  Layout and invariants: heap_private.h.
  *
  * Front end: blocks up to HEAP_QUICK_BLOCK bytes are freed onto per-size
  * quick lists (LIFO, exact granule classes, still busy for coalescing)
@@ -22,7 +22,7 @@
  * Large blocks (HEAP_LARGE_THRESHOLD and up on growable heaps) and
  * blocks that grow by HeapReAlloc past HEAP_REALLOC_REGION live in
  * regions of their own (heap_large.c). */
-#include "heap_impl.h"
+#include "heap_private.h"
 
 static uint32_t heap_seq;
 
