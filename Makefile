@@ -47,7 +47,8 @@ KERNEL_OBJS += kernel/console_util.o kernel/console_cmds_sys.o kernel/console_cm
 # The heap engine (mm/heap/): portable C compiled three times, into the
 # kernel (over mm/heap_kernel.c), the user SDK (over libc/user/heap_user.c)
 # and the host library (over tests/host/heap_host_os.c).
-HEAP_ENGINE_SRCS := mm/heap/heap.c mm/heap/heap_segment.c mm/heap/heap_large.c \
+HEAP_ENGINE_SRCS := mm/heap/heap_create.c mm/heap/heap_front.c mm/heap/heap_bins.c \
+	mm/heap/heap_realloc.c mm/heap/heap_segment.c mm/heap/heap_large.c \
 	mm/heap/heap_walk.c mm/heap/heap_check.c
 
 MM_OBJS := mm/pmm.o mm/paging.o mm/kpool.o mm/vad.o mm/vm.o mm/virtual.o \
