@@ -375,7 +375,12 @@ $(HOST_BUILD)/libheap-asan.a: $(HOSTLIB_ASAN)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(HOST_BUILD)/test_heap_host: $(HOST_BUILD)/asan/tests/host/test_heap_host.o $(HOST_BUILD)/libheap-asan.a
+# The host tests: the runner (test_heap_host.c) and the cases by spec group.
+HOST_TEST_SRCS := tests/host/test_heap_host.c tests/host/test_heap_host_ij.c \
+	tests/host/test_heap_host_klm.c tests/host/test_heap_host_robust.c \
+	tests/host/test_heap_host_random.c
+HOST_TEST_OBJS := $(HOST_TEST_SRCS:%.c=$(HOST_BUILD)/asan/%.o)
+$(HOST_BUILD)/test_heap_host: $(HOST_TEST_OBJS) $(HOST_BUILD)/libheap-asan.a
 	$(HOST_CC) $(HOST_SAN) -o $@ $^ -lpthread
 
 # The engine must also build for the kernel (i686, freestanding, -Werror):
@@ -406,5 +411,5 @@ $(HOST_BUILD)/bench_heap: tests/host/bench_heap.c | tools-bench
 bench-host: $(HOST_BUILD)/bench_heap $(BENCH_EXES)
 	$(HOST_BUILD)/bench_heap $(HOST_BUILD)
 
--include $(HOSTLIB_OBJS:.o=.d) $(HOSTLIB_ASAN:.o=.d) $(HOST_BUILD)/asan/tests/host/test_heap_host.d \
+-include $(HOSTLIB_OBJS:.o=.d) $(HOSTLIB_ASAN:.o=.d) $(HOST_TEST_OBJS:.o=.d) \
 	$(HEAP_I686:.o=.d)
