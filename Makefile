@@ -52,9 +52,15 @@ CONSOLE_OBJS := kernel/console/shell.o kernel/console/line_edit.o kernel/console
 	kernel/console/cmds_sys.o kernel/console/cmds_vm.o kernel/console/cmds_pte.o \
 	kernel/console/cmds_heap.o kernel/console/demo.o
 
+# The heap engine (mm/heap/): portable C compiled three times, into the
+# kernel (over mm/heap_kernel.c), the user SDK (over libc/user/heap_user.c)
+# and the host library (over tests/host/heap_host_os.c).
+HEAP_ENGINE_SRCS := mm/heap/heap_create.c mm/heap/heap_front.c mm/heap/heap_bins.c \
+	mm/heap/heap_realloc.c mm/heap/heap_segment.c mm/heap/heap_large.c \
+	mm/heap/heap_walk.c mm/heap/heap_check.c
+
 MM_OBJS := mm/pmm.o mm/paging.o mm/kpool.o mm/vad.o mm/vm.o mm/zero_pool.o mm/virtual.o \
-	mm/heap.o mm/heap_segment.o mm/heap_large.o mm/heap_walk.o mm/heap_check.o \
-	mm/heap_kernel.o mm/kheap.o
+	$(HEAP_ENGINE_SRCS:.c=.o) mm/heap_kernel.o mm/kheap.o
 
 LIBC_OBJS := libc/format.o libc/string.o libc/ntstatus_map.o libc/crt_malloc.o libc/crt_kernel.o
 
@@ -231,7 +237,7 @@ USER_LDFLAGS := -m elf_i386 -T libc/user/user.ld --build-id=none -z max-page-siz
                 -z noexecstack -nostdlib
 
 SDK_C_SRCS := $(wildcard libc/user/*.c) libc/format.c libc/string.c libc/ntstatus_map.c libc/crt_malloc.c \
-              mm/heap.c mm/heap_segment.c mm/heap_large.c mm/heap_walk.c mm/heap_check.c
+              $(HEAP_ENGINE_SRCS)
 SDK_ASM_SRCS := $(filter-out libc/user/crt0.asm,$(wildcard libc/user/*.asm))
 SDK_OBJS := $(patsubst %.c,$(USER_SDK_DIR)/%.o,$(SDK_C_SRCS)) \
             $(patsubst %.asm,$(USER_SDK_DIR)/%.o,$(SDK_ASM_SRCS))
@@ -358,7 +364,7 @@ run-user: run-user-build | tools-run
 	$(USER_PROGRAM_OBJS:.o=.d)
 
 # ===========================================================================
-# Host heap: the heap engine (mm/heap*.c) built for x86-64 Linux over a
+# Host heap: the heap engine (mm/heap/) built for x86-64 Linux over a
 # page provider on mmap (tests/host/), to test it under ASan/UBSan and to
 # benchmark it against glibc, jemalloc and mimalloc.
 #
@@ -371,15 +377,14 @@ run-user: run-user-build | tools-run
 #
 HOST_CC      ?= gcc
 HOST_BUILD   := $(BUILD)/host
-HEAP_SRCS    := mm/heap.c mm/heap_segment.c mm/heap_large.c mm/heap_walk.c mm/heap_check.c
-HOSTLIB_SRCS := $(HEAP_SRCS) tests/host/heap_host_os.c tests/host/heapapi_host.c tests/host/crt_host.c
+HOSTLIB_SRCS := $(HEAP_ENGINE_SRCS) tests/host/heap_host_os.c tests/host/heapapi_host.c tests/host/crt_host.c
 HOST_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MD -MP -I$(HOST_BUILD)/include
 HOST_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 HOST_TOOLS   := $(HOST_CC):gcc
 BENCH_TOOLS  := /usr/include/jemalloc/jemalloc.h:libjemalloc-dev /usr/include/mimalloc.h:libmimalloc-dev
 HOSTLIB_OBJS := $(HOSTLIB_SRCS:%.c=$(HOST_BUILD)/obj/%.o)
 HOSTLIB_ASAN := $(HOSTLIB_SRCS:%.c=$(HOST_BUILD)/asan/%.o)
-HEAP_I686    := $(addprefix $(BUILD)/,$(HEAP_SRCS:.c=.o))
+HEAP_I686    := $(addprefix $(BUILD)/,$(HEAP_ENGINE_SRCS:.c=.o))
 BENCH_EXES   := $(addprefix $(HOST_BUILD)/bench_heap_,project project_crt glibc jemalloc mimalloc)
 
 .PHONY: host-heap host-test bench-host tools-host tools-bench
@@ -413,7 +418,12 @@ $(HOST_BUILD)/libheap-asan.a: $(HOSTLIB_ASAN)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(HOST_BUILD)/test_heap_host: $(HOST_BUILD)/asan/tests/host/test_heap_host.o $(HOST_BUILD)/libheap-asan.a
+# The host tests: the runner (test_heap_host.c) and the cases by spec group.
+HOST_TEST_SRCS := tests/host/test_heap_host.c tests/host/test_heap_host_ij.c \
+	tests/host/test_heap_host_klm.c tests/host/test_heap_host_robust.c \
+	tests/host/test_heap_host_random.c
+HOST_TEST_OBJS := $(HOST_TEST_SRCS:%.c=$(HOST_BUILD)/asan/%.o)
+$(HOST_BUILD)/test_heap_host: $(HOST_TEST_OBJS) $(HOST_BUILD)/libheap-asan.a
 	$(HOST_CC) $(HOST_SAN) -o $@ $^ -lpthread
 
 # The engine must also build for the kernel (i686, freestanding, -Werror):
@@ -444,5 +454,5 @@ $(HOST_BUILD)/bench_heap: tests/host/bench_heap.c | tools-bench
 bench-host: $(HOST_BUILD)/bench_heap $(BENCH_EXES)
 	$(HOST_BUILD)/bench_heap $(HOST_BUILD)
 
--include $(HOSTLIB_OBJS:.o=.d) $(HOSTLIB_ASAN:.o=.d) $(HOST_BUILD)/asan/tests/host/test_heap_host.d \
+-include $(HOSTLIB_OBJS:.o=.d) $(HOSTLIB_ASAN:.o=.d) $(HOST_TEST_OBJS:.o=.d) \
 	$(HEAP_I686:.o=.d)

@@ -24,7 +24,7 @@
 #include "mm/vm.h"
 #include "mm/kpool.h"
 #include "mm/kheap.h"
-#include "mm/heap.h"
+#include "mm/heap/heap.h"
 #include "tests/ktest.h"
 #include "tests/bench/kbench.h"
 

@@ -1,8 +1,8 @@
 /* The C runtime allocators with the Microsoft C runtime's semantics (spec
  * section N), one source for the user SDK and the kernel.  As the UCRT's
  * heap functions sit on HeapAlloc and friends, these sit on the heap
- * engine (mm/heap.h) of the heap crt_os_heap() names: the process default
- * heap in user mode, the kernel heap in the kernel (libc/crt_os.h).
+ * engine (mm/heap/heap.h) of the heap crt_os_heap() names: the process
+ * default heap in user mode, the kernel heap in the kernel (libc/crt_os.h).
  *
  * Sizes are exact (the engine records the requested size, so _msize is
  * HeapSize, item 96).  Aligned blocks follow the UCRT's layout, so a

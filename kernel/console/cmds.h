@@ -11,7 +11,7 @@
  * and util.c holds what they share: the scratch process, number, size and
  * protection parsing, and names for the Windows constants.  The console
  * reaches the rest of the kernel only through the subsystems' public
- * headers (mm/vm.h, mm/paging.h, mm/heap.h, kernel/trap.h, ...). */
+ * headers (mm/vm.h, mm/paging.h, mm/heap/heap.h, kernel/arch/trap.h, ...). */
 #ifndef KERNEL_CONSOLE_CMDS_H
 #define KERNEL_CONSOLE_CMDS_H
 

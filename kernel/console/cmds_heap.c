@@ -10,7 +10,7 @@
 #include "kernel/console/cmds.h"
 #include "kernel/base/kprintf.h"
 #include "libc/format.h"
-#include "mm/heap.h"
+#include "mm/heap/heap.h"
 #include "mm/kheap.h"
 #include "mm/vm.h"
 #include <string.h>

@@ -10,7 +10,7 @@
 #include "mm/pmm.h"
 #include "mm/paging.h"
 #include "mm/vm.h"
-#include "mm/heap.h"
+#include "mm/heap/heap.h"
 #include "mm/kheap.h"
 #include <string.h>
 

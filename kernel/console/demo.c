@@ -15,7 +15,7 @@
 #include "kernel/programs.h"
 #include "kernel/bootinfo.h"
 #include "libc/format.h"
-#include "mm/heap.h"
+#include "mm/heap/heap.h"
 #include "mm/kheap.h"
 #include "mm/vm.h"
 #include "mm/paging.h"
@@ -202,7 +202,7 @@ static bool step_heap(void)
 }
 
 /* Dumps block p of heap h from its header on (the header and len payload
- * bytes) and decodes the header (mm/heap.h, heap_block_info). */
+ * bytes) and decodes the header (mm/heap/heap.h, heap_block_info). */
 static void show_block(struct heap *h, const void *p, uint32_t len)
 {
     struct heap_block_info bi;

@@ -1,11 +1,11 @@
 /* The Win32 heap API in user mode: thin wrappers over the heap engine
- * (mm/heap.h) that turn its NTSTATUS results into last-error codes and
+ * (mm/heap/heap.h) that turn its NTSTATUS results into last-error codes and
  * exceptions as kernel32/ntdll do, the process default heap, and the list
  * of heaps for GetProcessHeaps. */
 #include <windows.h>
 #include <ntdll.h>
 #include <ntstatus.h>
-#include "mm/heap.h"
+#include "mm/heap/heap.h"
 #include "libc/user/sdk.h"
 
 #define HEAPS_MAX 64

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <errno.h>
 #include "heapapi.h"
-#include "../../mm/heap.h"
+#include "../../mm/heap/heap.h"
 #include "crt_host.h"
 
 /* libc/crt_os.h's names, for the host (its own header is then skipped). */

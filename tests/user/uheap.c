@@ -1,6 +1,6 @@
 /* The Windows heap semantics of ../shared/spec/win-memory-semantics.md
  * sections I-M (items 62-93) from ring 3, through the SDK's Heap* API
- * (libc/user/heapapi.c over the heap engine, mm/heap*.c).  One case per
+ * (libc/user/heapapi.c over the heap engine, mm/heap/).  One case per
  * numbered item, named after it; the values and last-error codes are the
  * ones the spec gives for Windows.  The engine's own requirements (the
  * robustness, checking and random-operation tests) are in uheap_engine.c.

@@ -22,7 +22,7 @@
 
 #include "utest.h"
 #include "uspace.h"
-#include "mm/heap.h"                    /* HEAP_X_TERMINATE_ON_CORRUPTION */
+#include "mm/heap/heap.h"                    /* HEAP_X_TERMINATE_ON_CORRUPTION */
 #include <stdio.h>
 
 #define BAD_ERROR 0xDEADBEEFu

@@ -13,7 +13,7 @@
 # CR3, otherwise from physical memory through QEMU's monitor (`monitor xp`).
 # The not-present entry format is read from the kernel's own table,
 # vm_soft_format (mm/vm.c).  The heap block header layout is the one in
-# mm/heap_impl.h (gdb cannot read C macros; the numbers are repeated here).
+# mm/heap/heap_private.h (gdb cannot read C macros; the numbers are repeated here).
 import re
 
 import gdb
@@ -31,7 +31,7 @@ PROTECTIONS = {0x01: "NOACCESS", 0x02: "READONLY", 0x04: "READWRITE", 0x08: "WRI
                0x80: "EXECUTE_WRITECOPY"}
 BASE_BY_INDEX = [0, 0x01, 0x02, 0x04, 0x10, 0x20, 0x40]   # mm/vm.c base_by_index
 
-# mm/heap_impl.h: block header w0 / w1, granule 8 bytes on x86.
+# mm/heap/heap_private.h: block header w0 / w1, granule 8 bytes on x86.
 HG_SHIFT = 3
 HHDR = 8
 W0_SIZE = 0x003FFFFF

@@ -6,7 +6,7 @@
  * is reported as alternating free and uncommitted runs; their entries
  * keep the free block's offset in block.reserved[] so the walk can go on
  * from inside it. */
-#include "heap_impl.h"
+#include "heap_private.h"
 
 static void entry_clear(struct heap_walk_entry *e, uint32_t seg)
 {

@@ -9,7 +9,7 @@
  * pages each time; the cache empties with the heap's last large block,
  * on HeapCompact and on HeapDestroy.  Blocks of HEAP_LARGE_THRESHOLD
  * bytes and more always release their region at once (spec item 88). */
-#include "heap_impl.h"
+#include "heap_private.h"
 
 static uint32_t large_magic(const struct heap *h, const struct hlarge *l)
 {

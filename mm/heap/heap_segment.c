@@ -1,7 +1,7 @@
 /* Heap segments: reservations holding blocks, committed page by page
  * through a bitmap (the engine never commits a page twice nor decommits
  * an uncommitted one, so the page provider's counters stay exact). */
-#include "heap_impl.h"
+#include "heap_private.h"
 
 /* The segment holding block address a, or NULL, by the list (newest
  * first: segments double in size); fills the lookup cache. */

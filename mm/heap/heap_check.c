@@ -1,6 +1,8 @@
-/* The validator (counts every broken invariant, like tlsf_check) and the
- * statistics.  Both walk the whole heap: O(blocks). */
-#include "heap_impl.h"
+/* Checking and measuring: the validator (counts every broken invariant,
+ * like tlsf_check) and the statistics, which walk the whole heap
+ * (O(blocks)); HeapValidate of one block and HeapSize, which look at one
+ * block and its neighbours. */
+#include "heap_private.h"
 
 struct tally {
     size_t nbusy, in_use, busy_bytes, nquick, quick_bytes, nfree, free_bytes;
@@ -200,4 +202,101 @@ void heap_get_stats(struct heap *h, struct heap_stats *st)
     st->segments = h->nsegs;
     if (locked)
         heap_os_lock_release(&h->lock);
+}
+
+/* ---- one block ---- */
+
+/* A busy block's neighbours agree with it (for the slower paths). */
+static int blk_neighbours_ok(struct heap *h, struct hseg *s, struct hblk *b)
+{
+    uint32_t g = blk_g(b), pg = b->w1 & W1_PREV;
+    if (!(b->w0 & W0_LAST)) {
+        struct hblk *n = blk_next(b);
+        if ((uintptr_t)n >= s->lo + s->len || !seg_page_committed(s, (uintptr_t)n) ||
+            !hdr_ok(h, n->w0, n->w1) || (n->w1 & W1_PREV) != g)
+            return 0;
+    } else if ((uintptr_t)b + ((size_t)g << HG_SHIFT) != s->lo + s->len) {
+        return 0;
+    }
+    if (pg) {
+        uintptr_t pa = (uintptr_t)b - ((size_t)pg << HG_SHIFT);
+        if (pa < s->lo || !seg_page_committed(s, pa) ||
+            !hdr_ok(h, blk_at(pa)->w0, blk_at(pa)->w1) || blk_g(blk_at(pa)) != pg)
+            return 0;
+    } else if ((uintptr_t)b != s->lo) {
+        return 0;
+    }
+    return 1;
+}
+
+/* With tail checking: the bytes between b's requested size and its end
+ * still hold HFILL_TAIL (nothing was written past the end). */
+int blk_tail_ok(const struct hblk *b)
+{
+    const uint8_t *t = (const uint8_t *)b + HHDR + blk_req(b);
+    for (uint32_t i = 0; i < ((b->w0 >> W0_UNUSED_SHIFT) & W0_UNUSED_MASK); i++)
+        if (t[i] != HFILL_TAIL)
+            return 0;
+    return 1;
+}
+
+/* HeapSize (heap.h): the requested size of a live block of h (busy, not
+ * parked, or a large block), else (size_t)-1. */
+size_t heap_size(struct heap *h, uint32_t flags, const void *p)
+{
+    struct hseg *s = NULL;
+    struct hlarge *l;
+    size_t n = (size_t)-1;
+    flags |= h->flags;
+    hcall_lock(h, flags);
+    struct hblk *b = blk_lookup(h, p, &s);
+    if (b)
+        n = blk_req(b);
+    else if ((l = hlarge_find(h, p)) != NULL)
+        n = l->size;
+    hcall_unlock(h, flags);
+    return n;
+}
+
+/* The header of a busy block, decoded (heap.h), for the console's demo. */
+int heap_block_info(struct heap *h, uint32_t flags, const void *p, struct heap_block_info *out)
+{
+    struct hseg *s = NULL;
+    flags |= h->flags;
+    hcall_lock(h, flags);
+    struct hblk *b = blk_lookup(h, p, &s);
+    if (b) {
+        out->header = (uintptr_t)b;
+        out->w0 = b->w0;
+        out->w1 = b->w1;
+        out->block_bytes = (size_t)blk_g(b) << HG_SHIFT;
+        out->unused_bytes = (b->w0 >> W0_UNUSED_SHIFT) & W0_UNUSED_MASK;
+        out->prev_bytes = (size_t)(b->w1 & W1_PREV) << HG_SHIFT;
+        out->check = (uint8_t)(b->w1 >> 24);
+    }
+    hcall_unlock(h, flags);
+    return b != NULL;
+}
+
+/* HeapValidate (heap.h): p NULL checks the whole heap; otherwise p must be
+ * a live block whose neighbours agree with its header (and, with tail
+ * checking, whose tail fill is intact). */
+int heap_validate(struct heap *h, uint32_t flags, const void *p)
+{
+    struct hseg *s = NULL;
+    struct hlarge *l;
+    int ok;
+    flags |= h->flags;
+    hcall_lock(h, flags);
+    if (!p) {
+        ok = heap_check(h) == 0;
+    } else {
+        struct hblk *b = blk_lookup(h, p, &s);
+        l = b ? NULL : hlarge_find(h, p);
+        ok = b ? blk_neighbours_ok(h, s, b) &&
+                     (!(h->flags & HEAP_TAIL_CHECKING_ENABLED) || blk_tail_ok(b))
+               : l != NULL && hlarge_ok(h, l);
+    }
+    hcall_unlock(h, flags);
+    return ok;
 }

@@ -1,6 +1,6 @@
 /* The heap engine: one source for the kernel heap, the user-mode Heap* API
- * and the host build (design: heap.c, layout: heap_impl.h, platform:
- * heap_os.h).  Flags are the Windows HEAP_* values.  Every call takes the
+ * and the host build (mm/heap/: layout and internals in heap_private.h,
+ * platform in heap_os.h).  Flags are the Windows HEAP_* values.  Every call takes the
  * heap's lock unless HEAP_NO_SERIALIZE is given here or at creation.
  *
  * Failures return NULL / 0 and store an NTSTATUS in *status (only on

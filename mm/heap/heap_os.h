@@ -1,4 +1,4 @@
-/* What the heap engine (mm/heap*.c) needs from the platform it runs on.
+/* What the heap engine (mm/heap/) needs from the platform it runs on.
  * Implemented once per build: the kernel heap over the kernel's virtual
  * memory (mm/heap_kernel.c), the user SDK over VirtualAlloc
  * (libc/user/heap_user.c), the host over mmap (tests/host/heap_host_os.c).

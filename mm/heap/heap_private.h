@@ -1,4 +1,22 @@
-/* Private to the heap engine (mm/heap*.c): block layout, segments, bins.
+/* Private to the heap engine (the .c files in mm/heap/): block layout,
+ * segments, bins, and the entry points the engine's files share.
+ *
+ *   heap_create.c   HeapCreate, HeapDestroy, HeapLock/HeapUnlock
+ *   heap_front.c    HeapAlloc, HeapFree: the quick lists (front end),
+ *                   failure reporting
+ *   heap_bins.c     the back end: TLSF bins, split and coalesce, giving
+ *                   pages back; HeapCompact
+ *   heap_realloc.c  HeapReAlloc
+ *   heap_segment.c  segments and their commit bitmaps
+ *   heap_large.c    large blocks and realloc regions (own reservations)
+ *   heap_walk.c     HeapWalk
+ *   heap_check.c    the validator, statistics, HeapValidate, HeapSize
+ *
+ * Names: what one file keeps is static with a noun prefix (quick_park,
+ * bins_find); what the files share is h<noun>_<verb> (hseg_commit,
+ * hblock_free, hquick_flush) or a static inline helper here.  Only this
+ * header, heap.h and heap_os.h are included: nothing from kernel/ or
+ * libc/user, so the same files build for the kernel, ring 3 and the host.
  *
  * A heap is a list of segments (reservations) plus a list of large blocks
  * (one reservation each).  The heap structure itself sits at the base of
@@ -25,8 +43,8 @@
  * interior pages
  * may be decommitted (the per-segment commit bitmap says which).  Pages
  * holding a header, a free block's links or a busy block are committed. */
-#ifndef MM_HEAP_IMPL_H
-#define MM_HEAP_IMPL_H
+#ifndef MM_HEAP_PRIVATE_H
+#define MM_HEAP_PRIVATE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -369,6 +387,17 @@ static inline struct hseg *hseg_find(struct heap *h, uintptr_t a)
 }
 
 /* ---- internal entry points shared by the engine files ---- */
+/* heap_front.c */
+void hcall_fail(uint32_t flags, int32_t st, int32_t *status); /* report st; raise if asked */
+uint32_t hquick_flush(struct heap *h, uint32_t n, size_t bytes); /* parked -> back end */
+void hquick_drain(struct heap *h);                           /* every parked block */
+void *hfront_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *st); /* lock held */
+int32_t hfront_free(struct heap *h, void *p);                /* lock held */
+/* heap_bins.c */
+uint32_t hblock_carve(struct heap *h, struct hseg *s, struct hblk *b, uint32_t g, int in_bins);
+struct hblk *hblock_alloc(struct heap *h, size_t size, uint32_t g, int32_t *st);
+int32_t hblock_free(struct heap *h, struct hseg *s, struct hblk *b);
+/* heap_segment.c */
 int32_t hseg_commit(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_t hi);
 void hseg_decommit(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_t hi);
 size_t hseg_header_commit(size_t span, size_t struct_bytes);
@@ -377,8 +406,7 @@ int32_t hseg_init(struct heap *h, struct hseg *s, uintptr_t base, size_t span, s
 int hseg_grow(struct heap *h, uint32_t g);
 void hseg_fill_free(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_t hi);
 uintptr_t hseg_check_fill(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_t hi);
-
-
+/* heap_large.c */
 struct hlarge *hlarge_find(struct heap *h, const void *p);
 int hlarge_ok(const struct heap *h, const struct hlarge *l);
 void *hlarge_alloc(struct heap *h, uint32_t flags, size_t size, size_t reserve_extra, int32_t *st);
@@ -397,6 +425,63 @@ static inline void blk_fill_tail(struct hblk *b)
     size_t req = blk_req(b);
     memset((char *)blk_data(b) + req, HFILL_TAIL, (b->w0 >> W0_UNUSED_SHIFT) & W0_UNUSED_MASK);
 }
-int blk_tail_ok(const struct hblk *b);
+int blk_tail_ok(const struct hblk *b);                       /* heap_check.c */
+
+/* ---- per call: serialization ---- */
+
+/* Take / drop the heap's lock unless the call or the heap says
+ * HEAP_NO_SERIALIZE (flags: the call's flags or'ed with the heap's). */
+static inline void hcall_lock(struct heap *h, uint32_t flags)
+{
+    if (!(flags & HEAP_NO_SERIALIZE))
+        heap_os_lock_acquire(&h->lock);
+}
+static inline void hcall_unlock(struct heap *h, uint32_t flags)
+{
+    if (!(flags & HEAP_NO_SERIALIZE))
+        heap_os_lock_release(&h->lock);
+}
+
+/* ---- locating blocks ---- */
+
+/* The busy (not parked) block whose payload is p, with its segment in
+ * *sp, or NULL when p is no such block of this heap's segments (large
+ * blocks are looked up by the caller).  Reads nothing before p is known
+ * to lie in a committed page of one of the heap's segments. */
+static inline struct hblk *blk_check(struct heap *h, const void *p, struct hseg *s, struct hseg **sp)
+{
+    struct hblk *b = (struct hblk *)((uintptr_t)p - HHDR);
+    if (!s || ((uintptr_t)p & (HG - 1)) || !seg_page_committed(s, (uintptr_t)b))
+        return NULL;
+    uint32_t w0 = b->w0, w1 = b->w1, g = w0 & W0_SIZE;
+    if (!hdr_ok(h, w0, w1) || !(w0 & W0_BUSY) || (w1 & W1_QUICK) || g < HMIN_G ||
+        (uintptr_t)b - s->lo + ((size_t)g << HG_SHIFT) > s->len)
+        return NULL;
+    *sp = s;
+    return b;
+}
+static inline struct hblk *blk_lookup(struct heap *h, const void *p, struct hseg **sp)
+{
+    return blk_check(h, p, hseg_find(h, (uintptr_t)p - HHDR), sp);
+}
+/* The same from the lookup cache alone (NULL on a cache miss). */
+static inline struct hblk *blk_lookup_fast(struct heap *h, const void *p, struct hseg **sp)
+{
+    struct hseg *s = hseg_cached(h, (uintptr_t)p - HHDR);
+    return s ? blk_check(h, p, s, sp) : NULL;
+}
+
+/* A corruption found outside heap_check (e.g. on reuse): heap_check
+ * reports it with the damage it finds itself. */
+static inline void heap_corrupt(struct heap *h)
+{
+    h->corruptions++;
+}
+
+/* Live bytes: busy blocks not parked. */
+static inline size_t heap_live(const struct heap *h)
+{
+    return h->busy_bytes - h->quick_bytes;
+}
 
 #endif
