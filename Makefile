@@ -153,6 +153,7 @@ run: $(BUILD)/kernel.iso | tools-run
 # source file is over 800 lines (tools/layers.py; docs/architecture.md).
 .PHONY: check-layers
 check-layers:
+	@$(PYTHON) tests/tools/test_layers.py
 	@$(PYTHON) tools/layers.py --max-lines 800
 
 SUITES ?=

@@ -242,9 +242,6 @@ def resolve_include(src, kind, name, sources):
 
 def build_graph(sources):
     modules = {s.module for s in sources.values()}
-    has_c = {s.module for s in sources.values() if not s.path.endswith(".h")}
-    # Interface headers: headers without a .c/.asm of their own.
-    interface = {m for m in modules if m not in has_c}
 
     defined = {}        # name -> set of modules defining it
     for s in sources.values():
