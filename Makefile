@@ -13,6 +13,11 @@
 #
 # Missing Debian packages are installed when run as root (tools/ensure-tools.sh).
 
+# Build on every core unless told otherwise (make -jN overrides).
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
+
 CROSS   ?= i686-linux-gnu-
 CC      := $(CROSS)gcc
 LD      := $(CROSS)ld
