@@ -299,12 +299,14 @@ static NTSTATUS do_reserve(struct vm_space *as, uint32_t *base, uint32_t *size, 
                            uint32_t protect)
 {
     uint32_t start, end;
+    struct vad *next = NULL;
+    bool placed = *base == 0;           /* placed by vad_find_free: next is known */
 
-    if (*base == 0) {
+    if (placed) {
         uint64_t want = ((uint64_t)*size + PGSIZE - 1) & ~(uint64_t)(PGSIZE - 1);
         if (want > as->vads.max - as->vads.min)
             return STATUS_INVALID_PARAMETER;    /* more than the space (item 17) */
-        start = vad_find_free(&as->vads, (uint32_t)want, type & MEM_TOP_DOWN);
+        start = vad_find_free(&as->vads, (uint32_t)want, type & MEM_TOP_DOWN, &next);
         if (start == 0)
             return STATUS_NO_MEMORY;
         end = start + (uint32_t)want;
@@ -330,7 +332,10 @@ static NTSTATUS do_reserve(struct vm_space *as, uint32_t *base, uint32_t *size, 
             return st;
         }
     }
-    vad_insert(&as->vads, v);
+    if (placed)
+        vad_insert_before(&as->vads, v, next);
+    else
+        vad_insert(&as->vads, v);
     stats.reserved_bytes += end - start;
     stats.allocations++;
     *base = start;
@@ -480,8 +485,16 @@ void vm_space_destroy(struct vm_space *as)
             as == kernel_space ? "kernel" : "current");
     uint32_t flags = spin_lock(&vm_lock);
     struct vm_space *prev = vm_attach(as);
-    while (as->vads.root != NULL)
-        release_vad(as, as->vads.root);
+    /* Every reservation goes, so the tree is taken apart leaf by leaf
+     * rather than rebalanced after each removal: linear in its size. */
+    struct vad *v, *from = NULL;
+    while ((v = vad_take_leaf(&as->vads, from)) != NULL) {
+        from = v->parent;
+        range_decommit(v, v->start, v->end);
+        stats.reserved_bytes -= v->end - v->start;
+        stats.allocations--;
+        kcache_free(&vad_cache, v);
+    }
     vm_detach(prev);
     spin_unlock(&vm_lock, flags);
     pgdir_fini(as->pgdir);
