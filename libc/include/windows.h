@@ -56,10 +56,13 @@ void WINAPI DebugBreak(void);
 /* Exceptions (errhandlingapi.h).  Vectored handlers run in order (First
  * != 0 puts a handler in front); the first one that returns
  * EXCEPTION_CONTINUE_EXECUTION resumes the program with the (possibly
- * changed) CONTEXT.  When all return EXCEPTION_CONTINUE_SEARCH the
- * unhandled-exception filter decides; without one (or when it returns
- * anything but EXCEPTION_CONTINUE_EXECUTION) the process ends with the
- * exception code as its exit status. */
+ * changed) CONTEXT, also for a non-continuable exception (as on NT, where
+ * the vectored handlers run before the frame-based ones).  When all return
+ * EXCEPTION_CONTINUE_SEARCH the unhandled-exception filter decides;
+ * without one (or when it returns anything but
+ * EXCEPTION_CONTINUE_EXECUTION) the process ends with the exception code
+ * as its exit status.  The filter cannot continue a non-continuable
+ * exception: the process then ends with STATUS_NONCONTINUABLE_EXCEPTION. */
 PVOID WINAPI AddVectoredExceptionHandler(ULONG First, PVECTORED_EXCEPTION_HANDLER Handler);
 ULONG WINAPI RemoveVectoredExceptionHandler(PVOID Handle);
 LPTOP_LEVEL_EXCEPTION_FILTER WINAPI
