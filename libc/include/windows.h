@@ -1,15 +1,19 @@
 /* <windows.h> for user programs: the Windows types and memory-API
- * constants (windef.h, winnt.h, winerror.h) and the kernel32 functions
- * this SDK implements (libc/user/kernel32.c, libc/user/exception.c).
- * As on Windows, the NTSTATUS values are not here: include <ntstatus.h>
- * (or <ntdll.h> for the native calls).  Every function is WINAPI
- * (stdcall), as kernel32 exports them. */
+ * constants (windef.h, winnt.h, winerror.h), the older kernel32 memory
+ * functions (winbase.h: Local/Global, memory status, pointer probes) and
+ * the kernel32 functions this SDK implements (libc/user/kernel32.c,
+ * libc/user/exception.c).  winnt.h gives the exception codes as DWORDs
+ * (STATUS_ACCESS_VIOLATION, ...); the NTSTATUS values of the native API
+ * are in <ntstatus.h> (or <ntdll.h>), with the WIN32_NO_STATUS convention
+ * to take the exception codes from there instead.  Every function is
+ * WINAPI (stdcall), as kernel32 exports them. */
 #ifndef _WINDOWS_H
 #define _WINDOWS_H
 
 #include <windef.h>
 #include <winnt.h>
 #include <winerror.h>
+#include <winbase.h>
 
 /* Exception filter results (excpt.h). */
 #ifndef EXCEPTION_EXECUTE_HANDLER

@@ -5,6 +5,13 @@
 
 #include <windef.h>
 
+/* Text (this SDK is ANSI only: TCHAR is char). */
+typedef char TCHAR;
+typedef LPSTR LPTSTR;
+typedef LPCSTR LPCTSTR;
+#define __TEXT(quote) quote
+#define TEXT(quote) __TEXT(quote)
+
 /* flAllocationType / dwFreeType / MEMORY_BASIC_INFORMATION.State, Type */
 #define MEM_COMMIT 0x00001000
 #define MEM_RESERVE 0x00002000
