@@ -110,7 +110,9 @@ static BOOL is_fixed(HANDLE h)
 static BOOL table_grow(void)
 {
     if (gtable == NULL) {
-        gtable = VirtualAlloc(NULL, GTABLE_ENTRIES * sizeof(struct gentry), MEM_RESERVE, PAGE_READWRITE);
+        /* Top-down, as the process heap: the low range stays the program's. */
+        gtable = VirtualAlloc(NULL, GTABLE_ENTRIES * sizeof(struct gentry), MEM_RESERVE | MEM_TOP_DOWN,
+                              PAGE_READWRITE);
         if (gtable == NULL)
             return FALSE;
     }
