@@ -234,12 +234,14 @@ static NTSTATUS svc_counters(const uint32_t *a, struct trap_frame *tf)
     SYSTEM_MEMORY_COUNTERS c;
     struct vm_stats vs;
     struct paging_stats ps;
+    struct pmm_stats fs;
 
     (void)tf;
     if (a[1] != sizeof(c))
         return STATUS_INFO_LENGTH_MISMATCH;
     vm_get_stats(&vs);
     paging_get_stats(&ps);
+    pmm_get_stats(&fs);
     c = (SYSTEM_MEMORY_COUNTERS){
         .FreeFrames = pmm_free_count() + vm_pool_frames(),
         .CommitCharge = vs.commit_charge,
@@ -247,6 +249,7 @@ static NTSTATUS svc_counters(const uint32_t *a, struct trap_frame *tf)
         .CommitLimit = vs.commit_limit,
         .PageTablePages = ps.page_tables,
         .Allocations = vm_space_allocations(vm_current()),
+        .PhysicalPages = fs.total,
     };
     return copy_to_user((void *)a[0], &c, sizeof(c));
 }

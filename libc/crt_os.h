@@ -15,6 +15,7 @@
 #include <string.h>
 #include <errno.h>
 #include <malloc.h>
+#include <new.h>
 #include <winnt.h>
 #include <ntstatus.h>
 #include "mm/heap/heap.h"

@@ -46,7 +46,8 @@
 /* MEMORY_INFORMATION_CLASS for NtQueryVirtualMemory. */
 #define MemoryBasicInformation 0
 
-/* What NtQuerySystemCounters returns: the figures a leak check needs. */
+/* What NtQuerySystemCounters returns: the figures a leak check needs,
+ * and the machine's totals GlobalMemoryStatusEx reports. */
 typedef struct _SYSTEM_MEMORY_COUNTERS {
     unsigned long FreeFrames;           /* free frames, including the pre-zeroed pool */
     unsigned long CommitCharge;         /* pages */
@@ -54,6 +55,8 @@ typedef struct _SYSTEM_MEMORY_COUNTERS {
     unsigned long CommitLimit;
     unsigned long PageTablePages;
     unsigned long Allocations;          /* reservations in the caller's address space */
+    unsigned long PhysicalPages;        /* frames of RAM the memory map gives (below 4 GiB),
+                                           GlobalMemoryStatusEx's ullTotalPhys */
 } SYSTEM_MEMORY_COUNTERS;
 
 #endif

@@ -124,10 +124,14 @@ LPVOID WINAPI HeapReAlloc(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem, SIZE_T dwBy
     return p;
 }
 
+/* Item 74: a NULL pointer is TRUE whatever the handle (Windows does not
+ * look at the heap for it; HeapFree(NULL, 0, NULL) must not fault). */
 BOOL WINAPI HeapFree(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem)
 {
     int32_t st = 0;
 
+    if (lpMem == NULL)
+        return TRUE;
     if (heap_free(hHeap, dwFlags, lpMem, &st))
         return TRUE;
     set_heap_error(st);

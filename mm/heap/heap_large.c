@@ -11,6 +11,11 @@
  * bytes and more always release their region at once (spec item 88). */
 #include "heap_private.h"
 
+/* In w1 of a large block's header (unused there otherwise): the block was
+ * shrunk and gave back the pages past its end, so, as on Windows, it no
+ * longer grows in place with HEAP_REALLOC_IN_PLACE_ONLY (item 81). */
+#define HLARGE_SHRUNK 1u
+
 static uint32_t large_magic(const struct heap *h, const struct hlarge *l)
 {
     return HLARGE_MAGIC ^ h->cookie ^ (uint32_t)(uintptr_t)l;
@@ -144,10 +149,10 @@ void *hlarge_alloc(struct heap *h, uint32_t flags, size_t size, size_t extra, in
     l->commit = commit;
     l->size = size;
     l->magic = large_magic(h, l);
-    hdr_set(h, hlarge_hdr(l), W0_BUSY, 0);
     h->reserved += reserve;
     large_account(h, (long)commit);
 linked:
+    hdr_set(h, hlarge_hdr(l), W0_BUSY, 0);
     l->prev = NULL;
     l->next = h->large;
     if (h->large)
@@ -192,6 +197,11 @@ void *hlarge_realloc(struct heap *h, uint32_t flags, struct hlarge *l, size_t si
     char *p = hlarge_data(l);
     if (HLARGE + size <= l->reserve && HLARGE + size >= HLARGE) {
         size_t commit = pg_up(HLARGE + size);
+        if (commit > l->commit && (flags & HEAP_REALLOC_IN_PLACE_ONLY) &&
+            (hlarge_hdr(l)->w1 & HLARGE_SHRUNK)) {
+            *st = HST_NO_MEMORY;
+            return NULL;
+        }
         if (commit > l->commit) {
             int32_t cst = heap_os_commit((char *)l + l->commit, commit - l->commit, h->os_flags);
             if (cst) {
@@ -202,6 +212,7 @@ void *hlarge_realloc(struct heap *h, uint32_t flags, struct hlarge *l, size_t si
         } else if (commit < l->commit) {
             heap_os_decommit((char *)l + commit, l->commit - commit);
             large_account(h, -(long)(l->commit - commit));
+            hdr_set(h, hlarge_hdr(l), W0_BUSY, HLARGE_SHRUNK);
         }
         size_t was = l->commit;
         l->commit = commit;
