@@ -369,6 +369,37 @@ bool paging_set_pte(uint32_t va, pte_t value)
     return ok;
 }
 
+bool paging_fill_empty(uint32_t start, uint32_t end, pte_t value)
+{
+    check_target(start);
+    ASSERTF(end > start && end % PGSIZE == 0 && !(value & PTE_P),
+            "fill %08x-%08x with %08x: not a not-present run", start, end, value);
+    uint32_t lock = spin_lock(&paging_lock);
+    bool ok = true;
+    for (uint32_t va = start; va < end && ok;) {
+        uint32_t pdx = PDX(va);
+        uint32_t table_end = (va | (PDX_SPAN - 1)) + 1;     /* 0 at the top of memory */
+        uint32_t stop = table_end != 0 && table_end < end ? table_end : end;
+        if (!ensure_page_table(va)) {
+            ok = false;
+            break;
+        }
+        pte_t *pte = &pt_window(pdx)[PTX(va)];
+        uint32_t n = (stop - va) / PGSIZE;
+        for (uint32_t i = 0; i < n; i++) {
+            ASSERTF(pte[i] == 0, "fill: entry for %08x is %08x, not empty", va + i * PGSIZE, pte[i]);
+            pte[i] = value;
+        }
+        /* Not-present entries before and after: nothing for the TLB to
+         * forget (SDM Vol.3 4.10.2.3). */
+        if (is_user(va))
+            current_pgdir->pt_use[pdx] += n;
+        va = stop;
+    }
+    spin_unlock(&paging_lock, lock);
+    return ok;
+}
+
 const pte_t *paging_table(uint32_t va)
 {
     return (pd_window[PDX(va)] & PTE_P) ? pt_window(PDX(va)) : NULL;

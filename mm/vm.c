@@ -254,9 +254,16 @@ static NTSTATUS range_commit(struct vm_space *as, struct vad *v, uint32_t start,
                              uint32_t protect)
 {
     uint32_t fresh = 0, tables = tables_needed(start, end), had = paging_user_tables();
+    /* A reservation with no committed page has only empty entries (an
+     * entry is non-zero exactly when its page is committed), so a first
+     * commit needs no look at them. */
+    bool empty = v->committed == 0;
 
-    for (uint32_t va = start; va < end; va += PGSIZE)
-        fresh += !entry_committed(paging_query(va));
+    if (empty)
+        fresh = (end - start) / PGSIZE;
+    else
+        for (uint32_t va = start; va < end; va += PGSIZE)
+            fresh += !entry_committed(paging_query(va));
     /* New page tables are charged too: otherwise sparse commits in many
      * address spaces could use up the frames promised to committed pages. */
     if (!charge(fresh + tables))
@@ -267,7 +274,11 @@ static NTSTATUS range_commit(struct vm_space *as, struct vad *v, uint32_t start,
         uncharge(fresh + tables);
         return STATUS_NO_MEMORY;
     }
-    for (uint32_t va = start; va < end; va += PGSIZE) {
+    if (empty) {
+        bool ok = paging_fill_empty(start, end, soft_entry(protect));
+        ASSERTF(ok, "commit %08x-%08x: page table allocation failed after the check", start, end);
+    }
+    for (uint32_t va = start; va < end && !empty; va += PGSIZE) {
         pte_t e = paging_query(va);
         pte_t n = entry_committed(e) ? entry_with_protect(e, protect, as->user) : soft_entry(protect);
         bool ok = paging_set_pte(va, n);
