@@ -64,7 +64,7 @@ HEAP_ENGINE_SRCS := mm/heap/heap_create.c mm/heap/heap_front.c mm/heap/heap_bins
 	mm/heap/heap_realloc.c mm/heap/heap_segment.c mm/heap/heap_large.c \
 	mm/heap/heap_walk.c mm/heap/heap_check.c
 
-MM_OBJS := mm/pmm.o mm/paging.o mm/kpool.o mm/vad.o mm/vm.o mm/zero_pool.o mm/virtual.o \
+MM_OBJS := mm/pmm.o mm/paging.o mm/kpool.o mm/vad.o mm/vm.o mm/vm_check.o mm/vm_watch.o mm/zero_pool.o mm/virtual.o \
 	$(HEAP_ENGINE_SRCS:.c=.o) mm/heap_kernel.o mm/kheap.o
 
 LIBC_OBJS := libc/format.o libc/string.o libc/ntstatus_map.o libc/crt_malloc.o libc/crt_kernel.o

@@ -16,10 +16,13 @@ struct vad {
     int height;
     uint32_t start, end;            /* [start, end): start 64 KiB aligned, end page aligned */
     uint32_t alloc_protect;         /* flProtect of the reserving call */
+    uint32_t flags;                 /* VAD_WRITE_WATCH */
     uint32_t committed;             /* committed pages (commit charge held) */
     uint32_t gap_before;            /* free bytes from the previous granule boundary to start */
     uint32_t max_gap;               /* largest gap_before in this subtree */
 };
+
+#define VAD_WRITE_WATCH 0x1u         /* reserved with MEM_WRITE_WATCH */
 
 struct vad_tree {
     struct vad *root;

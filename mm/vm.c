@@ -30,6 +30,7 @@
 #include "mm/vm.h"
 #include "mm/vad.h"
 #include "mm/vm_pte.h"
+#include "mm/vm_private.h"
 #include "mm/zero_pool.h"
 #include "mm/kpool.h"
 #include "mm/paging.h"
@@ -41,17 +42,6 @@
 #include "kernel/base/kprintf.h"
 #include <string.h>
 
-
-/* The kernel's space is static (it exists before the kernel heap, which
- * lives in it); user spaces come from the kernel heap. */
-struct vm_space {
-    struct pgdir *pgdir;            /* &own_pgdir, or the kernel's */
-    struct pgdir own_pgdir;
-    struct vad_tree vads;
-    bool user;
-    uint32_t committed;             /* committed pages */
-    uint32_t resident;              /* committed pages with a frame */
-};
 
 static struct vm_space kernel_space_storage;
 static struct vm_space *kernel_space;
@@ -139,6 +129,19 @@ static void vm_detach(struct vm_space *prev)
     }
 }
 
+uint32_t vm_enter(struct vm_space *as, struct vm_space **prev)
+{
+    uint32_t flags = spin_lock(&vm_lock);
+    *prev = vm_attach(as);
+    return flags;
+}
+
+void vm_leave(uint32_t flags, struct vm_space *prev)
+{
+    vm_detach(prev);
+    spin_unlock(&vm_lock, flags);
+}
+
 /* ---- commit charge and frames -------------------------------------------- */
 
 static bool charge(uint32_t pages)
@@ -219,7 +222,7 @@ static uint32_t range_decommit(struct vad *v, uint32_t start, uint32_t end)
 /* [PGROUNDDOWN(addr), PGROUNDUP(addr + size)) inside the space; false when
  * the range wraps past 4 GiB or leaves the space (checked in 64 bits, so
  * a wrapped range is never mistaken for a small one). */
-static bool page_range(const struct vm_space *as, uint32_t addr, uint32_t size,
+bool vm_page_range(const struct vm_space *as, uint32_t addr, uint32_t size,
                        uint32_t *start, uint32_t *end)
 {
     uint64_t e = (uint64_t)addr + size;
@@ -294,10 +297,15 @@ static NTSTATUS range_commit(struct vm_space *as, struct vad *v, uint32_t start,
 
 static NTSTATUS check_allocation_type(uint32_t type)
 {
-    uint32_t known = MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_RESET_UNDO | MEM_TOP_DOWN;
+    uint32_t known = MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_RESET_UNDO | MEM_TOP_DOWN |
+                     MEM_WRITE_WATCH;
 
     if (type & ~known)
         return STATUS_INVALID_PARAMETER;       /* AT_ROUND_TO_PAGE, LARGE_PAGES, ... (item 19) */
+    /* "If you specify this value, you must also specify MEM_RESERVE"
+     * (VirtualAlloc, MEM_WRITE_WATCH). */
+    if ((type & MEM_WRITE_WATCH) && !(type & MEM_RESERVE))
+        return STATUS_INVALID_PARAMETER;
     if (type & (MEM_RESET | MEM_RESET_UNDO)) {
         /* Item 20: MEM_RESET / MEM_RESET_UNDO only alone. */
         uint32_t rest = type & ~MEM_TOP_DOWN;
@@ -322,7 +330,7 @@ static NTSTATUS do_reserve(struct vm_space *as, uint32_t *base, uint32_t *size, 
             return STATUS_NO_MEMORY;
         end = start + (uint32_t)want;
     } else {
-        if (!page_range(as, *base, *size, &start, &end))
+        if (!vm_page_range(as, *base, *size, &start, &end))
             return STATUS_INVALID_PARAMETER;
         start &= ~(VM_GRANULARITY - 1);         /* item 9 */
         if (start < as->vads.min)
@@ -336,6 +344,7 @@ static NTSTATUS do_reserve(struct vm_space *as, uint32_t *base, uint32_t *size, 
     v->start = start;
     v->end = end;
     v->alloc_protect = protect;
+    v->flags = (type & MEM_WRITE_WATCH) ? VAD_WRITE_WATCH : 0;
     if (type & MEM_COMMIT) {
         NTSTATUS st = range_commit(as, v, start, end, protect);
         if (!NT_SUCCESS(st)) {
@@ -354,8 +363,7 @@ static NTSTATUS do_reserve(struct vm_space *as, uint32_t *base, uint32_t *size, 
     return STATUS_SUCCESS;
 }
 
-/* The VAD holding all of [start, end), or NULL. */
-static struct vad *vad_holding(struct vm_space *as, uint32_t start, uint32_t end)
+struct vad *vm_vad_holding(struct vm_space *as, uint32_t start, uint32_t end)
 {
     struct vad *v = vad_find(&as->vads, start);
     return (v != NULL && end <= v->end) ? v : NULL;
@@ -365,9 +373,9 @@ static NTSTATUS do_commit(struct vm_space *as, uint32_t *base, uint32_t *size, u
 {
     uint32_t start, end;
 
-    if (!page_range(as, *base, *size, &start, &end))
+    if (!vm_page_range(as, *base, *size, &start, &end))
         return STATUS_INVALID_PARAMETER;
-    struct vad *v = vad_holding(as, start, end);
+    struct vad *v = vm_vad_holding(as, start, end);
     if (v == NULL)
         return STATUS_CONFLICTING_ADDRESSES;   /* not reserved, or past the end (item 12) */
     NTSTATUS st = range_commit(as, v, start, end, protect);
@@ -384,9 +392,9 @@ static NTSTATUS do_reset(struct vm_space *as, uint32_t *base, uint32_t *size)
 {
     uint32_t start, end;
 
-    if (!page_range(as, *base, *size, &start, &end))
+    if (!vm_page_range(as, *base, *size, &start, &end))
         return STATUS_INVALID_PARAMETER;
-    if (vad_holding(as, start, end) == NULL)
+    if (vm_vad_holding(as, start, end) == NULL)
         return STATUS_CONFLICTING_ADDRESSES;
     *base = start;
     *size = end - start;
@@ -460,7 +468,7 @@ static NTSTATUS do_decommit(struct vm_space *as, uint32_t *base, uint32_t *size)
         start = v->start;
         end = v->end;
     } else {
-        if (!page_range(as, *base, *size, &start, &end))
+        if (!vm_page_range(as, *base, *size, &start, &end))
             return STATUS_INVALID_PARAMETER;
         v = vad_find(&as->vads, start);
         if (v == NULL)
@@ -519,9 +527,9 @@ static NTSTATUS do_protect(struct vm_space *as, uint32_t *base, uint32_t *size,
 {
     uint32_t start, end;
 
-    if (!page_range(as, *base, *size, &start, &end) || start == end)
+    if (!vm_page_range(as, *base, *size, &start, &end) || start == end)
         return STATUS_INVALID_PARAMETER;
-    struct vad *v = vad_holding(as, start, end);
+    struct vad *v = vm_vad_holding(as, start, end);
     if (v == NULL)
         return STATUS_CONFLICTING_ADDRESSES;    /* free, or two allocations (item 34) */
     for (uint32_t va = start; va < end; va += PGSIZE)
@@ -719,91 +727,4 @@ void vm_get_stats(struct vm_stats *out)
 {
     *out = stats;
     out->zero_pool = vm_pool_frames();
-}
-
-/* ---- validation -------------------------------------------------------------- */
-
-static int validate_vad_pages(struct vad *v, bool user)
-{
-    uint32_t committed = 0;
-    int bad = 0;
-
-    for (uint32_t va = v->start; va < v->end; va += PGSIZE) {
-        if (!paging_has_table(va)) {
-            va = (va & ~(PDX_SPAN - 1)) + PDX_SPAN - PGSIZE;
-            continue;
-        }
-        pte_t e = paging_query(va);
-        if (!entry_committed(e))
-            continue;
-        committed++;
-        if ((e & PTE_P) && (!!(e & PTE_U) != user || base_index(entry_protect(e)) == 0)) {
-            kprintf("vm: page %08x: present entry %08x has bad bits\n", va, e);
-            bad++;
-        }
-        if (!(e & PTE_P) && !(e & SOFT_COMMITTED)) {
-            kprintf("vm: page %08x: soft entry %08x lacks the committed bit\n", va, e);
-            bad++;
-        }
-    }
-    if (committed != v->committed) {
-        kprintf("vm: VAD %08x-%08x counts %u committed pages, the tables hold %u\n",
-                v->start, v->end, v->committed, committed);
-        bad++;
-    }
-    return bad;
-}
-
-int vm_validate(struct vm_space *as)
-{
-    uint32_t flags = spin_lock(&vm_lock);
-    struct vm_space *prev = vm_attach(as);
-    int bad = vad_validate(&as->vads);
-
-    for (struct vad *v = vad_first(&as->vads); v != NULL; v = vad_successor(v))
-        bad += validate_vad_pages(v, as->user);
-    if (as->user) {
-        /* No committed or mapped page outside every reservation. */
-        for (uint32_t va = 0; va < USER_END; va += PGSIZE) {
-            if (!paging_has_table(va)) {
-                va += PDX_SPAN - PGSIZE;
-                continue;
-            }
-            if (paging_query(va) != 0 && vad_find(&as->vads, va) == NULL) {
-                kprintf("vm: page %08x has entry %08x outside every reservation\n", va, paging_query(va));
-                bad++;
-            }
-        }
-    }
-    vm_detach(prev);
-    spin_unlock(&vm_lock, flags);
-    return bad;
-}
-
-/* ---- inspection (the study console and the gdb helpers) ---------------------- */
-
-/* The soft format above, one field per row, for printing an entry bit by
- * bit (tools/gdb/winmm.py reads this table from the kernel image too). */
-const struct vm_soft_field vm_soft_format[] = {
-    { SOFT_PROT_MASK, "protection index" },
-    { SOFT_GUARD, "guard" },
-    { SOFT_NOCACHE, "nocache" },
-    { SOFT_WRITECOMBINE, "writecombine" },
-    { SOFT_COMMITTED, "committed" },
-    { SOFT_FRAME, "frame held" },
-    { PTE_FRAME, "frame" },
-    { 0, NULL },
-};
-
-void vm_describe_entry(uint32_t e, struct vm_entry_info *out)
-{
-    *out = (struct vm_entry_info){ .frame = PMM_NONE };
-    if (!entry_committed(e))
-        return;
-    out->committed = true;
-    out->present = (e & PTE_P) != 0;
-    out->protect = entry_protect(e);
-    out->prot_index = out->present ? (e >> HW_PROT_SHIFT) & 7 : (e & SOFT_PROT_MASK) >> SOFT_PROT_SHIFT;
-    out->frame = entry_frame(e);
-    out->frame_held = !out->present && (e & SOFT_FRAME) != 0;
 }

@@ -94,6 +94,22 @@ void vm_get_leak_counters(struct vm_leak_counters *out);
 void vm_space_pages(const struct vm_space *as, uint32_t *committed, uint32_t *resident);
 /* Live reservations in one address space. */
 uint32_t vm_space_allocations(const struct vm_space *as);
+/* Write watches (MEM_WRITE_WATCH reservations, mm/vm_watch.c).
+ * vm_get_write_watch: the pages of [addr, addr + size) written since the
+ * region was reserved or last reset, scanning from *cursor (start with 0;
+ * it is left where the scan stopped), at most `max` of them into pages[];
+ * *found says how many.  WRITE_WATCH_FLAG_RESET in flags resets exactly
+ * the pages reported.  The range must lie in one write-watch reservation
+ * and flags be 0 or WRITE_WATCH_FLAG_RESET: STATUS_INVALID_PARAMETER
+ * otherwise, with nothing changed. */
+#ifndef WRITE_WATCH_FLAG_RESET
+#define WRITE_WATCH_FLAG_RESET 0x01
+#endif
+NTSTATUS vm_get_write_watch(struct vm_space *as, uint32_t flags, uint32_t addr, uint32_t size,
+                            uint32_t *cursor, uint32_t *pages, uint32_t max, uint32_t *found);
+/* Clears the written state of every page of the range (ResetWriteWatch). */
+NTSTATUS vm_reset_write_watch(struct vm_space *as, uint32_t addr, uint32_t size);
+
 /* Checks every internal invariant of an address space (tree order and
  * balance, counters against the page tables); returns the number of
  * broken ones, printing each. */

@@ -38,7 +38,10 @@
 #define SVC_NtSetExceptionDispatcher 0x08   /* (void (*dispatcher)(EXCEPTION_RECORD *, CONTEXT *)) */
 #define SVC_NtRaiseException 0x09           /* (EXCEPTION_RECORD *, CONTEXT *, BOOLEAN first_chance) */
 #define SVC_NtQuerySystemCounters 0x0A      /* (SYSTEM_MEMORY_COUNTERS *out, ULONG length) */
-#define SVC_COUNT 0x0B
+/* Write watches (issue 15, point 4). */
+#define SVC_NtGetWriteWatch 0x0B            /* (process, flags, base, size, *addresses, *count, *granularity) */
+#define SVC_NtResetWriteWatch 0x0C          /* (process, base, size) */
+#define SVC_COUNT 0x0D
 
 /* NtCurrentProcess(): the only process handle this kernel knows. */
 #define NT_CURRENT_PROCESS ((void *)(long)-1)

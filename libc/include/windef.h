@@ -25,6 +25,7 @@ typedef const void *LPCVOID;
 typedef DWORD *PDWORD, *LPDWORD;
 typedef HANDLE *PHANDLE;
 typedef ULONG *PULONG;
+typedef ULONG_PTR *PULONG_PTR;
 typedef SIZE_T *PSIZE_T;
 typedef BYTE *PBYTE, *LPBYTE;
 typedef LONG NTSTATUS;

@@ -30,6 +30,14 @@ BOOL WINAPI VirtualFree(LPVOID lpAddress, SIZE_T dwSize, DWORD dwFreeType);
 BOOL WINAPI VirtualProtect(LPVOID lpAddress, SIZE_T dwSize, DWORD flNewProtect, PDWORD lpflOldProtect);
 SIZE_T WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer, SIZE_T dwLength);
 
+/* Write watches: a region reserved with MEM_RESERVE | MEM_WRITE_WATCH
+ * tracks which of its pages are written (libc/user/writewatch.c).  Both
+ * return 0 on success. */
+#define WRITE_WATCH_FLAG_RESET 0x01
+UINT WINAPI GetWriteWatch(DWORD dwFlags, PVOID lpBaseAddress, SIZE_T dwRegionSize,
+                          PVOID *lpAddresses, ULONG_PTR *lpdwCount, LPDWORD lpdwGranularity);
+UINT WINAPI ResetWriteWatch(LPVOID lpBaseAddress, SIZE_T dwRegionSize);
+
 /* System and process (sysinfoapi.h, processthreadsapi.h, errhandlingapi.h). */
 void WINAPI GetSystemInfo(LPSYSTEM_INFO lpSystemInfo);
 

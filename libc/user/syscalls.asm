@@ -42,5 +42,7 @@ SERVICE NtYieldExecution, 0
 SERVICE NtSetExceptionDispatcher, 1    ; dispatcher
 SERVICE NtRaiseException, 3            ; record, context, first_chance
 SERVICE NtQuerySystemCounters, 2       ; counters, length
+SERVICE NtGetWriteWatch, 7             ; process, flags, base, size, addresses, *count, *granularity
+SERVICE NtResetWriteWatch, 3           ; process, base, size
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -39,11 +39,13 @@ static int fixture_init(void)
         VirtualAlloc(VA(PG_RO), PAGE, MEM_COMMIT, PAGE_READWRITE) == NULL ||
         VirtualAlloc(VA(PG_NOACCESS), PAGE, MEM_COMMIT, PAGE_NOACCESS) == NULL ||
         VirtualAlloc(VA(PG_EDGE), PAGE, MEM_COMMIT, PAGE_READWRITE) == NULL ||
-        VirtualAlloc(VA(VICTIM), PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE) == NULL) {
+        VirtualAlloc(VA(VICTIM), PAGE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE) == NULL ||
+        VirtualAlloc(VA(WATCHED), PAGE, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE) == NULL) {
         printf("# usecurity: fixture allocation failed, error %lu\n", GetLastError());
         return 1;
     }
     memset(VA(PG_RO), RO_FILL, PAGE);
+    *(volatile uint32_t *)WATCHED = 1;
     memset(VA(PG_EDGE), ' ', PAGE);
     if (!VirtualProtect(VA(PG_RO), PAGE, PAGE_READONLY, &old))
         return 1;
@@ -54,6 +56,7 @@ static void fixture_exit(void)
 {
     VirtualFree(VA(FIX), 0, MEM_RELEASE);
     VirtualFree(VA(VICTIM), 0, MEM_RELEASE);
+    VirtualFree(VA(WATCHED), 0, MEM_RELEASE);
 }
 
 static bool ro_page_intact(void)

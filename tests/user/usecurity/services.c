@@ -14,6 +14,7 @@ struct call_vars {
     EXCEPTION_RECORD rec;
     CONTEXT ctx;
     char text[32];
+    uint32_t watch_addrs[4], watch_count, watch_granularity;
 };
 
 static struct call_vars vars, vars_copy;
@@ -108,6 +109,20 @@ static void setup_raise(uint32_t *a)
     a[2] = TRUE;
 }
 
+static void setup_get_write_watch(uint32_t *a)
+{
+    memset(vars.watch_addrs, 0xCC, sizeof(vars.watch_addrs));
+    vars.watch_count = 4;
+    vars.watch_granularity = 0xDEAD;
+    a[0] = U32(NtCurrentProcess());
+    a[1] = 0;                           /* no reset: the valid call changes nothing */
+    a[2] = WATCHED;
+    a[3] = PAGE;
+    a[4] = U32(vars.watch_addrs);
+    a[5] = U32(&vars.watch_count);
+    a[6] = U32(&vars.watch_granularity);
+}
+
 static void setup_counters(uint32_t *a)
 {
     memset(&vars.counters, 0xCC, sizeof(vars.counters));
@@ -135,13 +150,18 @@ static const struct svc_desc services[] = {
         { "ContextRecord", 1, P_IN, sizeof(CONTEXT), false } } },
     { "NtQuerySystemCounters", SVC_NtQuerySystemCounters, 2, setup_counters, true, 1,
       { { "Counters", 0, P_OUT, sizeof(SYSTEM_MEMORY_COUNTERS), false } } },
+    { "NtGetWriteWatch", SVC_NtGetWriteWatch, 7, setup_get_write_watch, true, 3,
+      { { "UserAddressArray", 4, P_OUT, 4 * 4, false },
+        { "EntriesInUserAddressArray", 5, P_INOUT, 4, false },
+        { "Granularity", 6, P_OUT, 4, false } } },
 };
 
 /* The services without pointer parameters are covered below too:
  * NtTerminateProcess (handles), NtYieldExecution (no arguments),
  * NtSetExceptionDispatcher (a code address, never dereferenced by the
- * kernel).  This keeps the table honest: */
-_Static_assert(SVC_COUNT == 11, "a service was added to ntsvc.h: add it to the tables here");
+ * kernel), NtResetWriteWatch (an address range, never dereferenced).
+ * This keeps the table honest: */
+_Static_assert(SVC_COUNT == 13, "a service was added to ntsvc.h: add it to the tables here");
 
 struct bad_pointer {
     const char *name;
@@ -199,7 +219,7 @@ static void expect_call_fails(struct utest *t, int line, const char *what, uint3
 
 static void every_pointer_parameter_checked(struct utest *t)
 {
-    uint32_t args[6];
+    uint32_t args[8];
     char what[160];
     int calls = 0;
 
@@ -234,7 +254,7 @@ static void every_pointer_parameter_checked(struct utest *t)
  * nothing), and a NULL for an optional parameter is accepted. */
 static void valid_arguments_succeed(struct utest *t)
 {
-    uint32_t args[6];
+    uint32_t args[8];
     NTSTATUS st;
 
     for (unsigned s = 0; s < ARRAY_SIZE(services); s++) {
@@ -275,7 +295,7 @@ static void valid_arguments_succeed(struct utest *t)
 /* Parameters that are not pointers but get the documented errors. */
 static void other_parameter_errors(struct utest *t)
 {
-    uint32_t args[6];
+    uint32_t args[8];
 
     setup_query(args);
     args[1] = 0x80100000;               /* a kernel address to describe */
@@ -303,7 +323,7 @@ static void other_parameter_errors(struct utest *t)
 static void wrong_process_handles(struct utest *t)
 {
     static const uint32_t handles[] = { 0x1234, 0x7FFFFFFC, 0x80000000, 0xFFFFFFF0 };
-    uint32_t args[6];
+    uint32_t args[8];
     char what[96];
 
     for (unsigned h = 0; h < ARRAY_SIZE(handles); h++) {
@@ -357,7 +377,7 @@ struct svc_args {
     const char *name;
     uint32_t number;
     int argc;
-    uint32_t args[6];                   /* harmless even if the kernel did use them */
+    uint32_t args[8];                   /* harmless even if the kernel did use them */
 };
 
 static void every_service_bad_argument_pointer(struct utest *t)

@@ -19,6 +19,7 @@
 #define FIX_PAGES 6
 #define VICTIM 0x31000000u              /* one committed page the calls aim at */
 #define FREE_ADDR 0x50000000u           /* nothing there */
+#define WATCHED 0x32000000u             /* a MEM_WRITE_WATCH page, written once */
 #define RO_FILL 0xA5u
 
 /* RtlCaptureContext returns again when its context is continued. */

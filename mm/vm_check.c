@@ -1,0 +1,96 @@
+/* The VM layer checked and shown: vm_validate (every invariant of an
+ * address space against its page tables) and the decoding of its entries
+ * for the study console and the gdb helpers. */
+#include "mm/vm.h"
+#include "mm/vm_private.h"
+#include "mm/vm_pte.h"
+#include "mm/paging.h"
+#include "mm/memlayout.h"
+#include "kernel/base/kprintf.h"
+
+/* ---- validation -------------------------------------------------------------- */
+
+static int validate_vad_pages(struct vad *v, bool user)
+{
+    uint32_t committed = 0;
+    int bad = 0;
+
+    for (uint32_t va = v->start; va < v->end; va += PGSIZE) {
+        if (!paging_has_table(va)) {
+            va = (va & ~(PDX_SPAN - 1)) + PDX_SPAN - PGSIZE;
+            continue;
+        }
+        pte_t e = paging_query(va);
+        if (!entry_committed(e))
+            continue;
+        committed++;
+        if ((e & PTE_P) && (!!(e & PTE_U) != user || base_index(entry_protect(e)) == 0)) {
+            kprintf("vm: page %08x: present entry %08x has bad bits\n", va, e);
+            bad++;
+        }
+        if (!(e & PTE_P) && !(e & SOFT_COMMITTED)) {
+            kprintf("vm: page %08x: soft entry %08x lacks the committed bit\n", va, e);
+            bad++;
+        }
+    }
+    if (committed != v->committed) {
+        kprintf("vm: VAD %08x-%08x counts %u committed pages, the tables hold %u\n",
+                v->start, v->end, v->committed, committed);
+        bad++;
+    }
+    return bad;
+}
+
+int vm_validate(struct vm_space *as)
+{
+    struct vm_space *prev;
+    uint32_t flags = vm_enter(as, &prev);
+    int bad = vad_validate(&as->vads);
+
+    for (struct vad *v = vad_first(&as->vads); v != NULL; v = vad_successor(v))
+        bad += validate_vad_pages(v, as->user);
+    if (as->user) {
+        /* No committed or mapped page outside every reservation. */
+        for (uint32_t va = 0; va < USER_END; va += PGSIZE) {
+            if (!paging_has_table(va)) {
+                va += PDX_SPAN - PGSIZE;
+                continue;
+            }
+            if (paging_query(va) != 0 && vad_find(&as->vads, va) == NULL) {
+                kprintf("vm: page %08x has entry %08x outside every reservation\n", va, paging_query(va));
+                bad++;
+            }
+        }
+    }
+    vm_leave(flags, prev);
+    return bad;
+}
+
+/* ---- inspection (the study console and the gdb helpers) ---------------------- */
+
+/* The soft format above, one field per row, for printing an entry bit by
+ * bit (tools/gdb/winmm.py reads this table from the kernel image too). */
+const struct vm_soft_field vm_soft_format[] = {
+    { SOFT_PROT_MASK, "protection index" },
+    { SOFT_GUARD, "guard" },
+    { SOFT_NOCACHE, "nocache" },
+    { SOFT_WRITECOMBINE, "writecombine" },
+    { SOFT_COMMITTED, "committed" },
+    { SOFT_FRAME, "frame held" },
+    { SOFT_DIRTY, "dirty" },
+    { PTE_FRAME, "frame" },
+    { 0, NULL },
+};
+
+void vm_describe_entry(uint32_t e, struct vm_entry_info *out)
+{
+    *out = (struct vm_entry_info){ .frame = PMM_NONE };
+    if (!entry_committed(e))
+        return;
+    out->committed = true;
+    out->present = (e & PTE_P) != 0;
+    out->protect = entry_protect(e);
+    out->prot_index = out->present ? (e >> HW_PROT_SHIFT) & 7 : (e & SOFT_PROT_MASK) >> SOFT_PROT_SHIFT;
+    out->frame = entry_frame(e);
+    out->frame_held = !out->present && (e & SOFT_FRAME) != 0;
+}

@@ -1,0 +1,34 @@
+/* Private to the VM layer's files (mm/vm*.c): the address-space object
+ * and the few helpers more than one of them needs.  Everybody else uses
+ * mm/vm.h. */
+#ifndef MM_VM_PRIVATE_H
+#define MM_VM_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "mm/paging.h"
+#include "mm/vad.h"
+
+/* The kernel's space is static (it exists before the kernel pool);
+ * user spaces come from the kernel pool (mm/kpool.h). */
+struct vm_space {
+    struct pgdir *pgdir;            /* &own_pgdir, or the kernel's */
+    struct pgdir own_pgdir;
+    struct vad_tree vads;
+    bool user;
+    uint32_t committed;             /* committed pages */
+    uint32_t resident;              /* committed pages with a frame */
+};
+
+/* Takes the VM lock and makes `as` the space the self-map shows; returns
+ * the flags for vm_leave and, in *prev, the space to go back to. */
+uint32_t vm_enter(struct vm_space *as, struct vm_space **prev);
+void vm_leave(uint32_t flags, struct vm_space *prev);
+/* [addr, addr + size) rounded out to pages, if it lies in the space's
+ * range (no wrap). */
+bool vm_page_range(const struct vm_space *as, uint32_t addr, uint32_t size,
+                   uint32_t *start, uint32_t *end);
+/* The reservation holding all of [start, end), or NULL.  Under the lock. */
+struct vad *vm_vad_holding(struct vm_space *as, uint32_t start, uint32_t end);
+
+#endif
