@@ -4,13 +4,19 @@
 #   make iso        build/kernel.iso, bootable through GRUB
 #   make run        boot the ISO in QEMU, serial console on this terminal
 #   make test       every test suite; last line "N passed, N failed"
-#                   (SUITES=pmm,vm selects kernel suites)
+#                   (SUITES=pmm,vm selects kernel suites; SUITES=console, user:
+#                   only the console's boots, the ring-3 programs)
 #   make debug      QEMU halted with a GDB stub, gdb attached, break at kmain
 #   make check-layers  no include/call circle, layers kept, no source file over 800 lines
 #   make vmmap-svg  build/vmmap.svg: an address-space and a heap block map from the console
 #   make clean
 #
 # Missing Debian packages are installed when run as root (tools/ensure-tools.sh).
+
+# Build on every core unless told otherwise (make -jN overrides).
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
 
 CROSS   ?= i686-linux-gnu-
 CC      := $(CROSS)gcc
@@ -31,7 +37,7 @@ CFLAGS := $(KDEFS) -std=gnu11 -ffreestanding -fno-pie -fno-pic -fno-stack-protec
 ASFLAGS := -f elf32 -g -F dwarf
 LDFLAGS := -m elf_i386 -T linker.ld --build-id=none -z noexecstack
 
-# Size of the .ksyms section (must match KSYMS_SIZE in kernel/ksyms.c).
+# Size of the .ksyms section (must match KSYMS_SIZE in kernel/base/ksyms.c).
 KSYMS_SIZE := 98304
 
 BOOT_OBJS := boot/entry.o
@@ -43,15 +49,24 @@ BASE_OBJS := kernel/base/serial.o kernel/base/kprintf.o kernel/base/qemu.o kerne
 ARCH_OBJS := kernel/arch/gdt.o kernel/arch/trap.o kernel/arch/isr.o kernel/arch/pic.o kernel/arch/timer.o
 KERNEL_OBJS := $(BASE_OBJS) $(ARCH_OBJS) \
 	kernel/main.o kernel/bootinfo.o \
-	kernel/cmdline.o kernel/shell.o kernel/usercopy.o kernel/usercopy_raw.o \
+	kernel/cmdline.o kernel/usercopy.o kernel/usercopy_raw.o \
 	kernel/usermode.o kernel/process.o kernel/elf.o kernel/syscall.o kernel/programs.o \
 	kernel/thread.o kernel/switch.o kernel/syscall_info.o
-KERNEL_OBJS += kernel/console_util.o kernel/console_cmds_sys.o kernel/console_cmds_vm.o kernel/console_cmds_pte.o kernel/console_cmds_heap.o kernel/console_demo.o
+# The study console (kernel/console/).
+CONSOLE_OBJS := kernel/console/shell.o kernel/console/line_edit.o kernel/console/util.o \
+	kernel/console/cmds_sys.o kernel/console/cmds_vm.o kernel/console/cmds_pte.o \
+	kernel/console/cmds_heap.o kernel/console/demo.o
+
+# The heap engine (mm/heap/): portable C compiled three times, into the
+# kernel (over mm/heap_kernel.c), the user SDK (over libc/user/heap_user.c)
+# and the host library (over tests/host/heap_host_os.c).
+HEAP_ENGINE_SRCS := mm/heap/heap_create.c mm/heap/heap_front.c mm/heap/heap_bins.c \
+	mm/heap/heap_realloc.c mm/heap/heap_segment.c mm/heap/heap_large.c \
+	mm/heap/heap_walk.c mm/heap/heap_check.c
 
 MM_OBJS := mm/pmm.o mm/paging.o mm/pte_legacy.o mm/pte_pae.o mm/kpool.o mm/vad.o mm/vm.o \
-	mm/vm_check.o mm/vm_dep.o mm/zero_pool.o mm/virtual.o \
-	mm/heap.o mm/heap_segment.o mm/heap_large.o mm/heap_walk.o mm/heap_check.o \
-	mm/heap_kernel.o mm/kheap.o
+	mm/vm_check.o mm/vm_watch.o mm/vm_dep.o mm/zero_pool.o mm/virtual.o \
+	$(HEAP_ENGINE_SRCS:.c=.o) mm/heap_kernel.o mm/kheap.o
 
 LIBC_OBJS := libc/format.o libc/string.o libc/ntstatus_map.o libc/crt_malloc.o libc/crt_kernel.o
 
@@ -64,7 +79,15 @@ TEST_OBJS := tests/bench/kbench.o tests/bench/bench_vm.o \
 
 TEST_OBJS += tests/kernel/test_crt.o
 
-OBJS := $(addprefix $(BUILD)/,$(BOOT_OBJS) $(KERNEL_OBJS) $(MM_OBJS) $(LIBC_OBJS) $(TEST_OBJS))
+# The vm suite's cases, one file per spec section (see tests/kernel/test_vm.c).
+TEST_OBJS += tests/kernel/test_vm/a_geometry.o tests/kernel/test_vm/b_alloc.o \
+	tests/kernel/test_vm/c_reset.o tests/kernel/test_vm/d_free.o tests/kernel/test_vm/e_protect.o \
+	tests/kernel/test_vm/f_query.o tests/kernel/test_vm/g_h_faults.o
+# The vm_model suite's model, operations and other cases (see tests/kernel/test_vm_model.c).
+TEST_OBJS += tests/kernel/test_vm_model/model.o tests/kernel/test_vm_model/ops.o \
+	tests/kernel/test_vm_model/limits.o
+
+OBJS := $(addprefix $(BUILD)/,$(BOOT_OBJS) $(KERNEL_OBJS) $(CONSOLE_OBJS) $(MM_OBJS) $(LIBC_OBJS) $(TEST_OBJS))
 
 # Tool -> Debian package.  grub-mkrescue needs the i386-pc modules (grub-pc-bin).
 BUILD_TOOLS := $(CC):gcc-i686-linux-gnu $(LD):binutils-i686-linux-gnu $(NASM):nasm \
@@ -72,8 +95,10 @@ BUILD_TOOLS := $(CC):gcc-i686-linux-gnu $(LD):binutils-i686-linux-gnu $(NASM):na
 ISO_TOOLS   := grub-mkrescue:grub-common /usr/lib/grub/i386-pc/modinfo.sh:grub-pc-bin \
                xorriso:xorriso mformat:mtools
 RUN_TOOLS   := $(QEMU):qemu-system-x86
+# make test checks every log with prove -e cat (Debian's perl-base lacks prove).
+TEST_TOOLS  := prove:perl
 
-.PHONY: all kernel iso run test bench debug clean tools-build tools-iso tools-run tools-debug
+.PHONY: all kernel iso run test bench debug clean tools-build tools-iso tools-run tools-test tools-debug
 
 all: kernel
 kernel: $(BUILD)/kernel.elf
@@ -84,6 +109,8 @@ tools-iso:
 	@sh tools/ensure-tools.sh $(BUILD_TOOLS) $(ISO_TOOLS)
 tools-run:
 	@sh tools/ensure-tools.sh $(BUILD_TOOLS) $(ISO_TOOLS) $(RUN_TOOLS)
+tools-test:
+	@sh tools/ensure-tools.sh $(BUILD_TOOLS) $(ISO_TOOLS) $(RUN_TOOLS) $(TEST_TOOLS)
 tools-debug:
 	@sh tools/ensure-tools.sh $(BUILD_TOOLS) $(RUN_TOOLS) gdb:gdb
 
@@ -133,10 +160,11 @@ run: $(BUILD)/kernel.iso | tools-run
 # source file is over 800 lines (tools/layers.py; docs/architecture.md).
 .PHONY: check-layers
 check-layers:
+	@$(PYTHON) tests/tools/test_layers.py
 	@$(PYTHON) tools/layers.py --max-lines 800
 
 SUITES ?=
-test: check-layers host-test $(BUILD)/kernel.elf $(BUILD)/kernel.iso user-programs | tools-run
+test: check-layers host-test $(BUILD)/kernel.elf $(BUILD)/kernel.iso user-programs | tools-test
 	$(PYTHON) tests/harness.py --build $(BUILD) $(if $(SUITES),--suites $(SUITES))
 
 # Benchmarks: a release build (no frame poisoning) booted under
@@ -179,6 +207,7 @@ vmmap-svg: $(if $(DUMP),,$(BUILD)/kernel.elf) | tools-run
 # User-mode SDK and user programs
 #
 #   make user-programs                  build/user/NAME.elf for every tests/user/NAME.c
+#                                       (plus tests/user/NAME/*.c, if that folder exists)
 #   make run-user PROG=path/to/file.c   compile any C file (anywhere on disk) against
 #                                       the SDK, boot the kernel with it as the only
 #                                       program, show its output (see tests/run_user.py
@@ -216,7 +245,7 @@ USER_LDFLAGS := -m elf_i386 -T libc/user/user.ld --build-id=none -z max-page-siz
                 -z noexecstack -nostdlib
 
 SDK_C_SRCS := $(wildcard libc/user/*.c) libc/format.c libc/string.c libc/ntstatus_map.c libc/crt_malloc.c \
-              mm/heap.c mm/heap_segment.c mm/heap_large.c mm/heap_walk.c mm/heap_check.c
+              $(HEAP_ENGINE_SRCS)
 SDK_ASM_SRCS := $(filter-out libc/user/crt0.asm,$(wildcard libc/user/*.asm))
 SDK_OBJS := $(patsubst %.c,$(USER_SDK_DIR)/%.o,$(SDK_C_SRCS)) \
             $(patsubst %.asm,$(USER_SDK_DIR)/%.o,$(SDK_ASM_SRCS))
@@ -226,10 +255,17 @@ USER_LIBUTEST := $(USER_BUILD)/libutest.a
 USER_NTSVC_INC := $(USER_SDK_DIR)/ntsvc.inc
 USER_LINK_DEPS := $(USER_CRT0) $(USER_LIBUTEST) $(USER_LIBSDK) libc/user/user.ld
 
-# Every tests/user/*.c except the test framework is a program.
+# Every tests/user/*.c except the test framework is a program.  A program
+# too big for one file keeps its main in tests/user/NAME.c and puts the
+# rest in tests/user/NAME/*.c (with a header for what they share); all
+# of them link into NAME.elf.
 USER_PROGRAMS := $(filter-out tests/user/utest.c,$(wildcard tests/user/*.c))
 USER_ELFS := $(patsubst tests/user/%.c,$(USER_BUILD)/%.elf,$(USER_PROGRAMS))
-USER_PROGRAM_OBJS := $(patsubst tests/user/%.c,$(USER_BUILD)/obj/%.o,$(USER_PROGRAMS))
+USER_PROGRAM_PARTS := $(wildcard $(USER_PROGRAMS:.c=/*.c))
+USER_PROGRAM_OBJS := $(patsubst tests/user/%.c,$(USER_BUILD)/obj/%.o,$(USER_PROGRAMS) $(USER_PROGRAM_PARTS))
+# user_objs(NAME): the objects of program NAME, its main file first.
+user_objs = $(patsubst tests/user/%.c,$(USER_BUILD)/obj/%.o,tests/user/$(1).c \
+	$(sort $(wildcard tests/user/$(1)/*.c)))
 # Keep the programs' objects (make would delete them as intermediates).
 .SECONDARY: $(USER_PROGRAM_OBJS)
 
@@ -284,8 +320,10 @@ $(USER_BUILD)/obj/%.o: tests/user/%.c | tools-build
 	@echo "  CC    $< (user)"
 	@$(CC) $(USER_PROG_CFLAGS) -c $< -o $@
 
-$(USER_BUILD)/%.elf: $(USER_BUILD)/obj/%.o $(USER_LINK_DEPS)
-	$(call LINK_USER,$@,$<)
+# (Second expansion: the prerequisites name the stem, $$*.)
+.SECONDEXPANSION:
+$(USER_BUILD)/%.elf: $$(call user_objs,$$*) $(USER_LINK_DEPS)
+	$(call LINK_USER,$@,$(call user_objs,$*))
 
 # Ring-3 benchmarks (make bench).
 $(USER_BUILD)/bench/%.o: tests/bench/user/%.c | tools-build
@@ -303,6 +341,8 @@ $(USER_BUILD)/bench/%.elf: $(USER_BUILD)/bench/%.o $(USER_LINK_DEPS)
 RUN_USER_NAME = $(basename $(notdir $(PROG)))
 RUN_USER_DIR := $(USER_BUILD)/run-user
 RUN_USER_ELF = $(RUN_USER_DIR)/$(RUN_USER_NAME).elf
+# PROG=dir/NAME.c with a folder dir/NAME/: its *.c are parts of the program.
+RUN_USER_PARTS = $(sort $(wildcard $(basename $(PROG))/*.c))
 RUN_USER_TIMEOUT ?= 120
 
 ifneq ($(filter run-user run-user-build,$(MAKECMDGOALS)),)
@@ -316,8 +356,13 @@ run-user-build: $(BUILD)/kernel.elf $(USER_LINK_DEPS)
 	@mkdir -p $(RUN_USER_DIR)
 	@echo "  CC    $(PROG) (user)"
 	@$(CC) $(USER_PROG_CFLAGS) -c "$(PROG)" -o $(RUN_USER_DIR)/$(RUN_USER_NAME).o
+	@for f in $(RUN_USER_PARTS); do \
+		echo "  CC    $$f (user)"; mkdir -p $(RUN_USER_DIR)/$(RUN_USER_NAME); \
+		$(CC) $(USER_PROG_CFLAGS) -c "$$f" -o $(RUN_USER_DIR)/$(RUN_USER_NAME)/$$(basename "$$f" .c).o || exit 1; \
+	done
 	@echo "  LD    $(RUN_USER_ELF)"
-	@$(call LINK_USER,$(RUN_USER_ELF),$(RUN_USER_DIR)/$(RUN_USER_NAME).o)
+	@$(call LINK_USER,$(RUN_USER_ELF),$(RUN_USER_DIR)/$(RUN_USER_NAME).o \
+		$(patsubst %.c,$(RUN_USER_DIR)/$(RUN_USER_NAME)/%.o,$(notdir $(RUN_USER_PARTS))))
 
 run-user: run-user-build | tools-run
 	@$(PYTHON) tests/run_user.py --kernel $(BUILD)/kernel.elf --timeout $(RUN_USER_TIMEOUT) \
@@ -327,7 +372,7 @@ run-user: run-user-build | tools-run
 	$(USER_PROGRAM_OBJS:.o=.d)
 
 # ===========================================================================
-# Host heap: the heap engine (mm/heap*.c) built for x86-64 Linux over a
+# Host heap: the heap engine (mm/heap/) built for x86-64 Linux over a
 # page provider on mmap (tests/host/), to test it under ASan/UBSan and to
 # benchmark it against glibc, jemalloc and mimalloc.
 #
@@ -340,15 +385,14 @@ run-user: run-user-build | tools-run
 #
 HOST_CC      ?= gcc
 HOST_BUILD   := $(BUILD)/host
-HEAP_SRCS    := mm/heap.c mm/heap_segment.c mm/heap_large.c mm/heap_walk.c mm/heap_check.c
-HOSTLIB_SRCS := $(HEAP_SRCS) tests/host/heap_host_os.c tests/host/heapapi_host.c tests/host/crt_host.c
+HOSTLIB_SRCS := $(HEAP_ENGINE_SRCS) tests/host/heap_host_os.c tests/host/heapapi_host.c tests/host/crt_host.c
 HOST_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -MD -MP -I$(HOST_BUILD)/include
 HOST_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 HOST_TOOLS   := $(HOST_CC):gcc
 BENCH_TOOLS  := /usr/include/jemalloc/jemalloc.h:libjemalloc-dev /usr/include/mimalloc.h:libmimalloc-dev
 HOSTLIB_OBJS := $(HOSTLIB_SRCS:%.c=$(HOST_BUILD)/obj/%.o)
 HOSTLIB_ASAN := $(HOSTLIB_SRCS:%.c=$(HOST_BUILD)/asan/%.o)
-HEAP_I686    := $(addprefix $(BUILD)/,$(HEAP_SRCS:.c=.o))
+HEAP_I686    := $(addprefix $(BUILD)/,$(HEAP_ENGINE_SRCS:.c=.o))
 BENCH_EXES   := $(addprefix $(HOST_BUILD)/bench_heap_,project project_crt glibc jemalloc mimalloc)
 
 .PHONY: host-heap host-test bench-host tools-host tools-bench
@@ -382,7 +426,12 @@ $(HOST_BUILD)/libheap-asan.a: $(HOSTLIB_ASAN)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(HOST_BUILD)/test_heap_host: $(HOST_BUILD)/asan/tests/host/test_heap_host.o $(HOST_BUILD)/libheap-asan.a
+# The host tests: the runner (test_heap_host.c) and the cases by spec group.
+HOST_TEST_SRCS := tests/host/test_heap_host.c tests/host/test_heap_host_ij.c \
+	tests/host/test_heap_host_klm.c tests/host/test_heap_host_robust.c \
+	tests/host/test_heap_host_random.c
+HOST_TEST_OBJS := $(HOST_TEST_SRCS:%.c=$(HOST_BUILD)/asan/%.o)
+$(HOST_BUILD)/test_heap_host: $(HOST_TEST_OBJS) $(HOST_BUILD)/libheap-asan.a
 	$(HOST_CC) $(HOST_SAN) -o $@ $^ -lpthread
 
 # The engine must also build for the kernel (i686, freestanding, -Werror):
@@ -413,5 +462,5 @@ $(HOST_BUILD)/bench_heap: tests/host/bench_heap.c | tools-bench
 bench-host: $(HOST_BUILD)/bench_heap $(BENCH_EXES)
 	$(HOST_BUILD)/bench_heap $(HOST_BUILD)
 
--include $(HOSTLIB_OBJS:.o=.d) $(HOSTLIB_ASAN:.o=.d) $(HOST_BUILD)/asan/tests/host/test_heap_host.d \
+-include $(HOSTLIB_OBJS:.o=.d) $(HOSTLIB_ASAN:.o=.d) $(HOST_TEST_OBJS:.o=.d) \
 	$(HEAP_I686:.o=.d)

@@ -82,33 +82,55 @@ bool programs_run_one(const char *name, unsigned long *exit_status)
     return true;
 }
 
-/* One program: its exit status and the leak check as two KTAP cases.
+/* One program as a KTAP subtest of the run's document (see programs_run),
+ * with two cases of the kernel's:
+ *
+ *         KTAP version 1
+ *         # Subtest: NAME
+ *         1..2
+ *     <what the program prints>
+ *     process NAME: exit status 0x00000000
+ *         ok 1 exit_status
+ *         ok 2 leak_check
+ *     ok INDEX NAME
+ *
  * expected is the exit status it must end with (0 unless the command line
- * says name:STATUS, e.g. a program that must die of an access violation). */
-static bool run_checked(const char *name, unsigned long expected, int *index)
+ * says name:STATUS, e.g. a program that must die of an access violation).
+ * A test program's own KTAP document (tests/user/utest.h) is printed by
+ * the program two levels deep, as the subtest of exit_status: the exit
+ * status is the program's verdict on its suites.  So the plan is known
+ * before the program runs (the kernel cannot know how many suites a
+ * program has) and the numbers of the kernel's cases do not depend on
+ * what the program printed. */
+static bool run_checked(const char *name, unsigned long expected, int index)
 {
     struct counters before, after;
     unsigned long status = 0;
 
-    read_counters(&before);
-    if (!programs_run_one(name, &status)) {
-        kprintf("    not ok %d %s.exit_status # no module named '%s'\n", ++*index, name, name);
+    kprintf("    KTAP version 1\n    # Subtest: %s\n", name);
+    if (find_module(name) == NULL) {
+        kprintf("    1..1\n    # no module named '%s'\n    not ok 1 exit_status\nnot ok %d %s\n",
+                name, index, name);
         return false;
     }
+    kprintf("    1..2\n");
+    read_counters(&before);
+    programs_run_one(name, &status);
     read_counters(&after);
     bool leak_ok = before.free_frames == after.free_frames &&
                    before.commit_charge == after.commit_charge &&
                    before.page_tables == after.page_tables;
+    bool status_ok = status == expected;
+    if (!status_ok)
+        kprintf("    # %s: exit status 0x%08lx, expected 0x%08lx\n", name, status, expected);
+    kprintf("    %s 1 exit_status\n", status_ok ? "ok" : "not ok");
     if (!leak_ok)
         kprintf("    # %s: free frames %u -> %u, commit charge %u -> %u, page tables %u -> %u\n",
                 name, before.free_frames, after.free_frames, before.commit_charge,
                 after.commit_charge, before.page_tables, after.page_tables);
-    kprintf("    # Subtest: process.%s\n", name);
-    if (status != expected)
-        kprintf("    # %s: exit status 0x%08lx, expected 0x%08lx\n", name, status, expected);
-    kprintf("    %s %d %s.exit_status\n", status == expected ? "ok" : "not ok", ++*index, name);
-    kprintf("    %s %d %s.leak_check\n", leak_ok ? "ok" : "not ok", ++*index, name);
-    return status == expected && leak_ok;
+    kprintf("    %s 2 leak_check\n", leak_ok ? "ok" : "not ok");
+    kprintf("%s %d %s\n", status_ok && leak_ok ? "ok" : "not ok", index, name);
+    return status_ok && leak_ok;
 }
 
 /* "0xC0000005" or decimal. */
@@ -131,29 +153,43 @@ static unsigned long parse_status(const char *s)
     return v;
 }
 
+/* The entry of the comma-separated list at p, "name" or "name:STATUS":
+ * the name into name[NAME_MAX], the expected exit status into *expected.
+ * Returns the next entry, or NULL after the last ("a,b," has two). */
+static const char *next_entry(const char *p, char *name, unsigned long *expected)
+{
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+
+    if (len >= NAME_MAX)
+        len = NAME_MAX - 1;
+    memcpy(name, p, len);
+    name[len] = '\0';
+    *expected = 0;
+    char *colon = strchr(name, ':');
+    if (colon != NULL) {
+        *colon = '\0';
+        *expected = parse_status(colon + 1);
+    }
+    return end != NULL && end[1] != '\0' ? end + 1 : NULL;
+}
+
+/* One KTAP document for the whole run, as KUnit nests suites: the plan
+ * counts the programs on the command line, each program is a subtest. */
 bool programs_run(const char *list)
 {
     char name[NAME_MAX];
-    int index = 0;
+    unsigned long expected;
+    const char *first = *list != '\0' ? list : NULL;
+    int count = 0, index = 0;
     bool ok = true;
 
-    for (const char *p = list; *p != '\0';) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len >= sizeof(name))
-            len = sizeof(name) - 1;
-        memcpy(name, p, len);
-        name[len] = '\0';
-        unsigned long expected = 0;
-        char *colon = strchr(name, ':');
-        if (colon != NULL) {
-            *colon = '\0';
-            expected = parse_status(colon + 1);
-        }
-        ok &= run_checked(name, expected, &index);
-        if (end == NULL)
-            break;
-        p = end + 1;
+    for (const char *p = first; p != NULL; p = next_entry(p, name, &expected))
+        count++;
+    kprintf("KTAP version 1\n1..%d\n", count);
+    for (const char *p = first; p != NULL;) {
+        p = next_entry(p, name, &expected);
+        ok &= run_checked(name, expected, ++index);
     }
     return ok;
 }

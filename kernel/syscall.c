@@ -21,7 +21,7 @@
 #include <ntstatus.h>
 #include <string.h>
 
-#define MAX_ARGS 6
+#define MAX_ARGS 8
 #define DEBUG_PRINT_MAX 65536
 /* A service that loaded the whole trap frame itself (NtContinue, a raised
  * exception): EAX must not be overwritten with a status. */
@@ -235,14 +235,14 @@ static NTSTATUS svc_counters(const uint32_t *a, struct trap_frame *tf)
     SYSTEM_MEMORY_COUNTERS c;
     struct vm_stats vs;
     struct paging_stats ps;
-    struct pmm_stats pm;
+    struct pmm_stats fs;
 
     (void)tf;
     if (a[1] != sizeof(c))
         return STATUS_INFO_LENGTH_MISMATCH;
     vm_get_stats(&vs);
     paging_get_stats(&ps);
-    pmm_get_stats(&pm);
+    pmm_get_stats(&fs);
     c = (SYSTEM_MEMORY_COUNTERS){
         .FreeFrames = pmm_free_count() + vm_pool_frames(),
         .CommitCharge = vs.commit_charge,
@@ -250,11 +250,66 @@ static NTSTATUS svc_counters(const uint32_t *a, struct trap_frame *tf)
         .CommitLimit = vs.commit_limit,
         .PageTablePages = ps.page_tables,
         .Allocations = vm_space_allocations(vm_current()),
-        .TotalFrames = pm.total,
-        .TotalFramesAbove4G = pm.total_high,
-        .FreeFramesAbove4G = pm.free_high,
+        .PhysicalPages = fs.total,
+        .TotalFramesAbove4G = fs.total_high,
+        .FreeFramesAbove4G = fs.free_high,
     };
     return copy_to_user((void *)a[0], &c, sizeof(c));
+}
+
+/* NtGetWriteWatch(process, flags, base, size, *addresses, *count, *granularity).
+ * Every output is probed before anything is read or reset, as
+ * ProbeForWrite does in NT: a bad pointer changes nothing. */
+#define WATCH_CHUNK 64
+
+static NTSTATUS probe_array(uint32_t user, uint32_t entries)
+{
+    uint32_t bytes = entries * 4, word;
+    NTSTATUS st;
+
+    if (entries > (USER_END >> 2) || !user_range_ok((const void *)user, bytes))
+        return STATUS_ACCESS_VIOLATION;
+    /* One word of each page the array touches, read and written back. */
+    for (uint32_t p = user; p < user + bytes; p = (p | (PGSIZE - 1)) + 1)
+        if (!NT_SUCCESS(st = probe_u32(p & ~3u, &word)))
+            return st;
+    return entries ? probe_u32((user + bytes - 4) & ~3u, &word) : STATUS_SUCCESS;
+}
+
+static NTSTATUS svc_get_write_watch(const uint32_t *a, struct trap_frame *tf)
+{
+    uint32_t max, granularity, pages[WATCH_CHUNK], cursor = 0, total = 0, found;
+    NTSTATUS st;
+
+    (void)tf;
+    if (!is_current_process(a[0]))
+        return STATUS_INVALID_HANDLE;
+    if (!NT_SUCCESS(st = probe_u32(a[5], &max)) || !NT_SUCCESS(st = probe_u32(a[6], &granularity)) ||
+        !NT_SUCCESS(st = probe_array(a[4], max)))
+        return st;
+    do {
+        uint32_t want = max - total < WATCH_CHUNK ? max - total : WATCH_CHUNK;
+        st = vm_get_write_watch(vm_current(), a[1], a[2], a[3], &cursor, pages, want, &found);
+        if (!NT_SUCCESS(st))
+            return st;
+        if (found > 0 && !NT_SUCCESS(st = copy_to_user((uint32_t *)a[4] + total, pages, found * 4)))
+            return st;
+        total += found;
+        if (found < want)
+            break;                          /* the scan reached the end */
+    } while (total < max);
+    write_u32(a[5], total);
+    write_u32(a[6], PGSIZE);
+    return STATUS_SUCCESS;
+}
+
+/* NtResetWriteWatch(process, base, size) */
+static NTSTATUS svc_reset_write_watch(const uint32_t *a, struct trap_frame *tf)
+{
+    (void)tf;
+    if (!is_current_process(a[0]))
+        return STATUS_INVALID_HANDLE;
+    return vm_reset_write_watch(vm_current(), a[1], a[2]);
 }
 
 static const struct service services[SVC_COUNT] = {
@@ -269,6 +324,8 @@ static const struct service services[SVC_COUNT] = {
     [SVC_NtSetExceptionDispatcher] = { svc_set_dispatcher, 1 },
     [SVC_NtRaiseException] = { svc_raise, 3 },
     [SVC_NtQuerySystemCounters] = { svc_counters, 2 },
+    [SVC_NtGetWriteWatch] = { svc_get_write_watch, 7 },
+    [SVC_NtResetWriteWatch] = { svc_reset_write_watch, 3 },
     [SVC_NtQueryInformationProcess] = { svc_query_information_process, 5 },
     [SVC_NtSetInformationProcess] = { svc_set_information_process, 4 },
     [SVC_NtQuerySystemInformation] = { svc_query_system_information, 4 },

@@ -84,29 +84,46 @@ static inline int access_store32(void *dst, const void *src, size_t n)
  * item 60). */
 #define GUARD_RETRIES 8
 
+/* The access has just faulted: say why, or (a stack guard page, grown by
+ * the hook) try again. */
+static inline __attribute__((always_inline)) NTSTATUS after_fault(user_access_fn op, void *dst, const void *src,
+                                                                 size_t n, const void *user)
+{
+    for (int tries = 0;; tries++) {
+        NTSTATUS st = copy_status(user, n);
+        if (st != STATUS_GUARD_PAGE_VIOLATION || tries == GUARD_RETRIES ||
+            stack_guard_hook == NULL || !stack_guard_hook(vm_last_exception()->address))
+            return st;
+        if (op(dst, src, n) == 0)
+            return STATUS_SUCCESS;
+    }
+}
+
 static inline __attribute__((always_inline)) NTSTATUS access_checked(user_access_fn op, void *dst, const void *src, size_t n,
                                const void *user)
 {
     if (!user_range_ok(user, n))
         return STATUS_ACCESS_VIOLATION;
-    for (int tries = 0;; tries++) {
-        if (op(dst, src, n) == 0)
-            return STATUS_SUCCESS;
-        NTSTATUS st = copy_status(user, n);
-        if (st != STATUS_GUARD_PAGE_VIOLATION || tries == GUARD_RETRIES ||
-            stack_guard_hook == NULL || !stack_guard_hook(vm_last_exception()->address))
-            return st;
-    }
+    if (op(dst, src, n) == 0)
+        return STATUS_SUCCESS;
+    return after_fault(op, dst, src, n, user);
 }
 
-NTSTATUS get_user_u32(const void *user, uint32_t *out)
+/* The inline get_user_u32's range check failed or its access faulted
+ * (usercopy.h): never a second first try, which would find a guard page
+ * already disarmed and lose its exception. */
+NTSTATUS usercopy_get32_slow(const void *user, uint32_t *out)
 {
-    return access_checked(access_load32, out, user, 4, user);
+    if (!user_range_ok(user, 4))
+        return STATUS_ACCESS_VIOLATION;
+    return after_fault(access_load32, out, user, 4, user);
 }
 
-NTSTATUS put_user_u32(void *user, uint32_t value)
+NTSTATUS usercopy_put32_slow(void *user, uint32_t value)
 {
-    return access_checked(access_store32, user, &value, 4, user);
+    if (!user_range_ok(user, 4))
+        return STATUS_ACCESS_VIOLATION;
+    return after_fault(access_store32, user, &value, 4, user);
 }
 
 NTSTATUS copy_from_user(void *dst, const void *user_src, size_t n)

@@ -8,15 +8,20 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <windef.h>
+#include <ntstatus.h>
+#include "mm/memlayout.h"
 
 /* STATUS_SUCCESS, STATUS_ACCESS_VIOLATION (bad pointer) or
  * STATUS_GUARD_PAGE_VIOLATION (the copy hit a guard page, which is now
  * cleared: spec item 60). */
 NTSTATUS copy_from_user(void *dst, const void *user_src, size_t n);
 NTSTATUS copy_to_user(void *user_dst, const void *src, size_t n);
-/* One 32-bit value (the services' in/out parameters): same results, less work. */
-NTSTATUS get_user_u32(const void *user, uint32_t *out);
-NTSTATUS put_user_u32(void *user, uint32_t value);
+/* One 32-bit value (the services' in/out parameters): same results, less
+ * work.  Inline: the range check and one access with an exception-table
+ * entry; a fault (bad pointer, or a stack guard page to grow) takes the
+ * full path, which retries and says why. */
+static inline NTSTATUS get_user_u32(const void *user, uint32_t *out);
+static inline NTSTATUS put_user_u32(void *user, uint32_t value);
 /* True when [p, p + n) lies in user space (no wrap, below USER_END). */
 bool user_range_ok(const void *p, size_t n);
 /* Registers the fault fixup with the trap dispatcher: a copy that faults
@@ -26,5 +31,63 @@ void usercopy_init(void);
  * current thread's stack guard? then grow the stack) and retries when it
  * says true.  Without a hook the copy fails with the guard status. */
 void usercopy_set_stack_guard_hook(bool (*hook)(uint32_t addr));
+
+/* ---- the inline fast paths -------------------------------------------------
+ * Each user access is one instruction with an .extable entry (the same
+ * table kernel/usercopy_raw.asm uses): a fault there resumes at the fixup,
+ * which reports it instead of the kernel dying. */
+NTSTATUS usercopy_get32_slow(const void *user, uint32_t *out);
+NTSTATUS usercopy_put32_slow(void *user, uint32_t value);
+
+static inline __attribute__((always_inline)) int usercopy_try_load32(const void *user, uint32_t *out)
+{
+    int failed;
+    __asm__ volatile("1:  movl (%2), %0\n"
+                     "    xorl %1, %1\n"
+                     "2:\n"
+                     "    .pushsection .text.usercopy_fixup, \"ax\"\n"
+                     "3:  movl $1, %1\n"
+                     "    jmp 2b\n"
+                     "    .popsection\n"
+                     "    .pushsection .extable, \"a\"\n"
+                     "    .long 1b, 3b\n"
+                     "    .popsection\n"
+                     : "=&r"(*out), "=&r"(failed) : "r"(user) : "memory");
+    return failed;
+}
+
+static inline __attribute__((always_inline)) int usercopy_try_store32(void *user, uint32_t value)
+{
+    int failed;
+    __asm__ volatile("1:  movl %2, (%1)\n"
+                     "    xorl %0, %0\n"
+                     "2:\n"
+                     "    .pushsection .text.usercopy_fixup, \"ax\"\n"
+                     "3:  movl $1, %0\n"
+                     "    jmp 2b\n"
+                     "    .popsection\n"
+                     "    .pushsection .extable, \"a\"\n"
+                     "    .long 1b, 3b\n"
+                     "    .popsection\n"
+                     : "=&r"(failed) : "r"(user), "r"(value) : "memory");
+    return failed;
+}
+
+static inline NTSTATUS get_user_u32(const void *user, uint32_t *out)
+{
+    uint32_t v;
+    if (__builtin_expect((uint32_t)user <= USER_END - 4 && usercopy_try_load32(user, &v) == 0, 1)) {
+        *out = v;
+        return STATUS_SUCCESS;
+    }
+    return usercopy_get32_slow(user, out);
+}
+
+static inline NTSTATUS put_user_u32(void *user, uint32_t value)
+{
+    if (__builtin_expect((uint32_t)user <= USER_END - 4 && usercopy_try_store32(user, value) == 0, 1))
+        return STATUS_SUCCESS;
+    return usercopy_put32_slow(user, value);
+}
 
 #endif

@@ -15,9 +15,10 @@
 #include <string.h>
 #include <errno.h>
 #include <malloc.h>
+#include <new.h>
 #include <winnt.h>
 #include <ntstatus.h>
-#include "mm/heap.h"
+#include "mm/heap/heap.h"
 
 /* The heap behind malloc; set up before any C code can call malloc. */
 struct heap *crt_os_heap(void);

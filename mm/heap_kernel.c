@@ -1,8 +1,11 @@
-/* The heap engine's platform layer inside the kernel (mm/heap_os.h): pages
- * from the kernel address space through mm/vm (so the kernel heap is
+/* The heap engine's platform layer inside the kernel (mm/heap/heap_os.h):
+ * pages from the kernel address space through mm/vm (so the kernel heap is
  * reserved, committed and charged like any other memory), a recursive
- * kernel mutex (heap calls may be preempted), and a panic for exceptions. */
-#include "mm/heap_os.h"
+ * kernel mutex (heap calls may be preempted), and a panic for exceptions.
+ * Kernel-only, so it stays outside the portable engine folder mm/heap/,
+ * next to mm/kheap.c, as the user and host providers live with their
+ * builds (libc/user/heap_user.c, tests/host/heap_host_os.c). */
+#include "mm/heap/heap_os.h"
 #include "mm/vm.h"
 #include "kernel/thread.h"
 #include "kernel/base/panic.h"

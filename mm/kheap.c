@@ -1,5 +1,5 @@
 #include "mm/kheap.h"
-#include "mm/heap.h"
+#include "mm/heap/heap.h"
 #include "kernel/base/panic.h"
 #include <winnt.h>
 

@@ -1,4 +1,4 @@
-/* The kernel heap: the heap engine (mm/heap.h) over the kernel's own
+/* The kernel heap: the heap engine (mm/heap/heap.h) over the kernel's own
  * virtual memory.  Kernel objects of any size come from here. */
 #ifndef MM_KHEAP_H
 #define MM_KHEAP_H

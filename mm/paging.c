@@ -519,6 +519,48 @@ bool paging_set_pte(uint32_t va, pte_t value)
     return ok;
 }
 
+/* A fresh commit's run of soft entries, written straight through the
+ * self-map one table at a time, in either format.  Every entry must be
+ * empty now (ASSERT); not-present entries need no TLB work before or
+ * after (SDM Vol.3 4.10.2.3), and the write order within an 8-byte entry
+ * does not matter while P stays 0. */
+bool paging_fill_empty(uint32_t start, uint32_t end, pte_t value)
+{
+    check_target(start, value);
+    ASSERTF(end > start && end % PGSIZE == 0 && !((uint32_t)value & PTE_P),
+            "fill %08x-%08x with %016llx: not a not-present run", start, end, value);
+    uint32_t lock = spin_lock(&paging_lock);
+    uint32_t span = 1u << table_shift, lo = (uint32_t)value, hi = (uint32_t)(value >> 32);
+    bool ok = true;
+    for (uint32_t va = start; va < end;) {
+        uint32_t table_end = (va | (span - 1)) + 1;     /* 0 at the top of memory */
+        uint32_t stop = table_end != 0 && table_end < end ? table_end : end;
+        if (!ensure_page_table(va)) {
+            ok = false;
+            break;
+        }
+        uint32_t n = (stop - va) / PGSIZE;
+        volatile uint32_t *e = (volatile uint32_t *)(PT_WINDOW + (va >> 12) * entry_size);
+        if (paging_pae_on) {
+            for (uint32_t i = 0; i < n; i++, e += 2) {
+                ASSERTF((e[0] | e[1]) == 0, "fill: entry for %08x is not empty", va + i * PGSIZE);
+                e[1] = hi;
+                e[0] = lo;
+            }
+        } else {
+            for (uint32_t i = 0; i < n; i++) {
+                ASSERTF(e[i] == 0, "fill: entry for %08x is %08x, not empty", va + i * PGSIZE, e[i]);
+                e[i] = lo;
+            }
+        }
+        if (is_user(va))
+            current_pgdir->pt_use[va >> table_shift] += n;
+        va = stop;
+    }
+    spin_unlock(&paging_lock, lock);
+    return ok;
+}
+
 uint32_t paging_user_tables(void)
 {
     return current_pgdir->user_tables;

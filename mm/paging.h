@@ -88,6 +88,11 @@ bool paging_set_soft(uint32_t va, pte_t soft);
  * created and freed as needed.  False only when a page table was needed
  * and no frame was left (nothing changed). */
 bool paging_set_pte(uint32_t va, pte_t value);
+/* Sets every entry of [start, end), all of them empty (0) now, to the same
+ * not-present value: one lock and one table lookup per table rather than
+ * per page (a fresh commit).  False when a page table could not be made;
+ * the entries set so far stay (the caller checked for frames first). */
+bool paging_fill_empty(uint32_t start, uint32_t end, pte_t value);
 /* User page tables in the current address space. */
 uint32_t paging_user_tables(void);
 /* True when va's page table exists (else every entry in it reads 0). */

@@ -50,6 +50,7 @@ static void update(struct vad *v)
 void vad_tree_init(struct vad_tree *t, uint32_t min, uint32_t max)
 {
     t->root = NULL;
+    t->last = NULL;
     t->count = 0;
     t->min = min;
     t->max = max;
@@ -143,58 +144,60 @@ static struct vad *predecessor(const struct vad *v)
     return v->parent;
 }
 
-static struct vad *last(const struct vad_tree *t)
-{
-    struct vad *v = t->root;
-    while (v != NULL && v->right != NULL)
-        v = v->right;
-    return v;
-}
 
 /* ---- free range search ------------------------------------------------- */
 
 static struct vad *lowest_fit(struct vad *v, uint32_t size)
 {
-    while (v != NULL && v->max_gap >= size) {
-        if (max_gap(v->left) >= size)
-            v = v->left;
+    if (v == NULL || v->max_gap < size)
+        return NULL;
+    /* Invariant: v's subtree holds a gap of size. */
+    for (;;) {
+        struct vad *l = v->left;
+        if (l != NULL && l->max_gap >= size)
+            v = l;
         else if (v->gap_before >= size)
             return v;
         else
-            v = v->right;
+            v = v->right;       /* the gap is there: right->max_gap >= size */
     }
-    return NULL;
 }
 
 static struct vad *highest_fit(struct vad *v, uint32_t size)
 {
-    while (v != NULL && v->max_gap >= size) {
-        if (max_gap(v->right) >= size)
-            v = v->right;
+    if (v == NULL || v->max_gap < size)
+        return NULL;
+    for (;;) {
+        struct vad *r = v->right;
+        if (r != NULL && r->max_gap >= size)
+            v = r;
         else if (v->gap_before >= size)
             return v;
         else
-            v = v->left;
+            v = v->left;        /* the gap is there: left->max_gap >= size */
     }
-    return NULL;
 }
 
-uint32_t vad_find_free(const struct vad_tree *t, uint32_t size, bool top_down)
+uint32_t vad_find_free(const struct vad_tree *t, uint32_t size, bool top_down, struct vad **next)
 {
-    struct vad *tail = last(t);
+    struct vad *tail = t->last;
     uint32_t tail_gap = gap_between(tail ? tail->end : t->min, t->max);
 
+    *next = NULL;
     if (size == 0)
         return 0;
     if (top_down) {
         if (tail_gap >= size)
             return granule_down(t->max - size);
         struct vad *v = highest_fit(t->root, size);
+        *next = v;
         return v ? granule_down(v->start - size) : 0;
     }
     struct vad *v = lowest_fit(t->root, size);
-    if (v != NULL)
+    if (v != NULL) {
+        *next = v;
         return v->start - v->gap_before;
+    }
     return tail_gap >= size ? granule_up(tail ? tail->end : t->min) : 0;
 }
 
@@ -242,14 +245,15 @@ static struct vad *rotate_right(struct vad_tree *t, struct vad *x)
 
 static struct vad *rebalance(struct vad_tree *t, struct vad *v)
 {
-    update(v);
-    int balance = height(v->left) - height(v->right);
-    if (balance > 1) {
+    int hl = height(v->left), hr = height(v->right);
+    v->height = 1 + (hl > hr ? hl : hr);
+    v->max_gap = max3(v->gap_before, max_gap(v->left), max_gap(v->right));
+    if (hl - hr > 1) {
         if (height(v->left->left) < height(v->left->right))
             rotate_left(t, v->left);
         return rotate_right(t, v);
     }
-    if (balance < -1) {
+    if (hr - hl > 1) {
         if (height(v->right->right) < height(v->right->left))
             rotate_right(t, v->right);
         return rotate_left(t, v);
@@ -257,12 +261,27 @@ static struct vad *rebalance(struct vad_tree *t, struct vad *v)
     return v;
 }
 
-/* Restores balance and the augmented fields from v up to the root. */
-static void fix_upwards(struct vad_tree *t, struct vad *v)
+/* Restores balance and the augmented fields from v up to the root.  Above
+ * `settled_below` (or at once when it is NULL), the walk stops at the
+ * first node that keeps its place, height and max_gap: nothing above it
+ * can change, so the cost is O(1) amortised for most changes instead of
+ * the tree's height (this is what keeps a reservation as cheap with
+ * 30,000 live ones as with 10).  Nodes up to settled_below are always
+ * refreshed: a removal that moved a node there leaves its fields stale
+ * whatever its subtree did. */
+static void fix_upwards(struct vad_tree *t, struct vad *v, const struct vad *settled_below)
 {
+    bool may_stop = settled_below == NULL;
+
     while (v != NULL) {
-        v = rebalance(t, v);
-        v = v->parent;
+        int old_height = v->height;
+        uint32_t old_gap = v->max_gap;
+        struct vad *top = rebalance(t, v);
+        if (may_stop && top == v && v->height == old_height && v->max_gap == old_gap)
+            return;
+        if (top == settled_below)
+            may_stop = true;
+        v = top->parent;
     }
 }
 
@@ -273,35 +292,83 @@ static void set_gap(struct vad *v, uint32_t gap)
 {
     v->gap_before = gap;
     for (; v != NULL; v = v->parent) {
-        uint32_t m = max3(v->gap_before, max_gap(v->left), max_gap(v->right));
+        uint32_t m = v->gap_before, l = max_gap(v->left), r = max_gap(v->right);
+        if (l > m)
+            m = l;
+        if (r > m)
+            m = r;
         if (m == v->max_gap)
             break;
         v->max_gap = m;
     }
 }
 
+/* Links v in at `link` under `parent`, then restores balance, the gaps
+ * and the tree's last node.  gap_before is v's own gap, next the node after
+ * it (NULL: v is the new last). */
+static void link_in(struct vad_tree *t, struct vad *v, struct vad *parent, struct vad **link,
+                    uint32_t gap_before, struct vad *next)
+{
+    v->left = v->right = NULL;
+    v->parent = parent;
+    v->height = 1;
+    v->gap_before = v->max_gap = gap_before;
+    *link = v;
+    t->count++;
+    if (next == NULL)
+        t->last = v;
+    fix_upwards(t, v->parent, NULL);
+    if (next != NULL)
+        set_gap(next, gap_between(v->end, next->start));
+}
+
+static void check_new(const struct vad_tree *t, const struct vad *v)
+{
+    ASSERTF(v->start % GRANULE == 0 && v->start < v->end && v->start >= t->min && v->end <= t->max,
+            "VAD %08x-%08x outside [%08x, %08x) or misaligned", v->start, v->end, t->min, t->max);
+}
+
+void vad_insert_before(struct vad_tree *t, struct vad *v, struct vad *next)
+{
+    check_new(t, v);
+    if (next == NULL) {
+        struct vad *prev = t->last;
+        ASSERTF(prev == NULL || granule_up(prev->end) <= v->start,
+                "VAD %08x-%08x placed over the last one, %08x-%08x", v->start, v->end,
+                prev ? prev->start : 0, prev ? prev->end : 0);
+        link_in(t, v, prev, prev ? &prev->right : &t->root,
+                gap_between(prev ? prev->end : t->min, v->start), NULL);
+        return;
+    }
+    /* The hole before `next` starts at next->start - next->gap_before. */
+    uint32_t hole = next->start - next->gap_before;
+    ASSERTF(v->start >= hole && v->end <= next->start, "VAD %08x-%08x outside the hole %08x-%08x",
+            v->start, v->end, hole, next->start);
+    struct vad *parent = next, **link = &next->left;
+    if (next->left != NULL) {
+        parent = next->left;            /* v follows next's predecessor there */
+        while (parent->right != NULL)
+            parent = parent->right;
+        link = &parent->right;
+    }
+    link_in(t, v, parent, link, v->start - hole, next);
+}
+
 void vad_insert(struct vad_tree *t, struct vad *v)
 {
     struct vad *parent = NULL, **link = &t->root;
 
-    ASSERTF(v->start % GRANULE == 0 && v->start < v->end && v->start >= t->min && v->end <= t->max,
-            "VAD %08x-%08x outside [%08x, %08x) or misaligned", v->start, v->end, t->min, t->max);
+    check_new(t, v);
     while (*link != NULL) {
         parent = *link;
         link = v->start < parent->start ? &parent->left : &parent->right;
     }
-    v->left = v->right = NULL;
-    v->parent = parent;
-    v->height = 1;
+    /* Linked as a leaf, its in-order neighbours are found from there. */
     *link = v;
-    t->count++;
-
+    v->parent = parent;
+    v->left = v->right = NULL;
     struct vad *prev = predecessor(v), *next = vad_successor(v);
-    v->gap_before = gap_between(prev ? prev->end : t->min, v->start);
-    v->max_gap = v->gap_before;
-    fix_upwards(t, v);
-    if (next != NULL)
-        set_gap(next, gap_between(v->end, next->start));
+    link_in(t, v, parent, link, gap_between(prev ? prev->end : t->min, v->start), next);
 }
 
 void vad_remove(struct vad_tree *t, struct vad *v)
@@ -326,10 +393,39 @@ void vad_remove(struct vad_tree *t, struct vad *v)
         replace_child(t, v->parent, v, child);
     }
     t->count--;
-    fix_upwards(t, fix);
+    if (t->last == v)
+        t->last = prev;
+    /* With two children, the successor s took v's place: refresh every
+     * node from its old parent up to s itself before stopping early. */
+    fix_upwards(t, fix, v->left != NULL && v->right != NULL ? next : NULL);
     if (next != NULL)
         set_gap(next, gap_between(prev ? prev->end : t->min, next->start));
     v->left = v->right = v->parent = NULL;
+}
+
+struct vad *vad_take_leaf(struct vad_tree *t, struct vad *from)
+{
+    struct vad *v = from != NULL ? from : t->root;
+    if (v == NULL)
+        return NULL;
+    for (;;) {
+        if (v->left != NULL)
+            v = v->left;
+        else if (v->right != NULL)
+            v = v->right;
+        else
+            break;
+    }
+    struct vad *p = v->parent;
+    if (p == NULL)
+        t->root = NULL;
+    else if (p->left == v)
+        p->left = NULL;
+    else
+        p->right = NULL;
+    t->count--;
+    t->last = NULL;                 /* the tree is being taken apart */
+    return v;
 }
 
 /* ---- validation ---------------------------------------------------------- */
@@ -373,6 +469,14 @@ int vad_validate(const struct vad_tree *t)
     for (const struct vad *v = vad_first(t); v != NULL; v = vad_successor(v))
         n++;
     int bad = validate_node(t, t->root, NULL);
+    const struct vad *tail = t->root;
+    while (tail != NULL && tail->right != NULL)
+        tail = tail->right;
+    if (tail != t->last) {
+        kprintf("vad tree: last is %08x, the rightmost node %08x\n",
+                t->last ? t->last->start : 0, tail ? tail->start : 0);
+        bad++;
+    }
     if (n != t->count) {
         kprintf("vad tree: count %u, %u nodes reachable\n", t->count, n);
         bad++;

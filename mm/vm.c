@@ -35,9 +35,9 @@
  * read access in both (spec item 41).
  */
 #include "mm/vm.h"
-#include "mm/vm_impl.h"
 #include "mm/vad.h"
 #include "mm/vm_pte.h"
+#include "mm/vm_private.h"
 #include "mm/zero_pool.h"
 #include "mm/kpool.h"
 #include "mm/paging.h"
@@ -57,7 +57,7 @@ static struct kcache vad_cache = KCACHE_INIT("vad", sizeof(struct vad));
 /* Address spaces come from the pool below the VM layer, as VADs do: the
  * kernel heap is built on this layer and cannot be its allocator. */
 static struct kcache space_cache = KCACHE_INIT("address space", sizeof(struct vm_space));
-struct spinlock vm_lock = SPINLOCK_INIT("vm");
+static struct spinlock vm_lock = SPINLOCK_INIT("vm");
 static struct vm_stats stats;
 static struct vm_exception last_exception;
 
@@ -121,7 +121,7 @@ void vm_switch(struct vm_space *as)
 
 /* Makes `as` the address space the self-map shows; returns the one to
  * restore.  The kernel space's pages are visible from every directory. */
-struct vm_space *vm_attach(struct vm_space *as)
+static struct vm_space *vm_attach(struct vm_space *as)
 {
     struct vm_space *prev = current_space;
     if (as->user && as != current_space) {
@@ -131,12 +131,25 @@ struct vm_space *vm_attach(struct vm_space *as)
     return prev;
 }
 
-void vm_detach(struct vm_space *prev)
+static void vm_detach(struct vm_space *prev)
 {
     if (prev != current_space) {
         paging_switch(prev->pgdir);
         current_space = prev;
     }
+}
+
+uint32_t vm_enter(struct vm_space *as, struct vm_space **prev)
+{
+    uint32_t flags = spin_lock(&vm_lock);
+    *prev = vm_attach(as);
+    return flags;
+}
+
+void vm_leave(uint32_t flags, struct vm_space *prev)
+{
+    vm_detach(prev);
+    spin_unlock(&vm_lock, flags);
 }
 
 /* ---- commit charge and frames -------------------------------------------- */
@@ -221,7 +234,7 @@ static uint32_t range_decommit(struct vad *v, uint32_t start, uint32_t end)
 /* [PGROUNDDOWN(addr), PGROUNDUP(addr + size)) inside the space; false when
  * the range wraps past 4 GiB or leaves the space (checked in 64 bits, so
  * a wrapped range is never mistaken for a small one). */
-static bool page_range(const struct vm_space *as, uint32_t addr, uint32_t size,
+bool vm_page_range(const struct vm_space *as, uint32_t addr, uint32_t size,
                        uint32_t *start, uint32_t *end)
 {
     uint64_t e = (uint64_t)addr + size;
@@ -256,9 +269,16 @@ static NTSTATUS range_commit(struct vm_space *as, struct vad *v, uint32_t start,
                              uint32_t protect)
 {
     uint32_t fresh = 0, tables = tables_needed(start, end), had = paging_user_tables();
+    /* A reservation with no committed page has only empty entries (an
+     * entry is non-zero exactly when its page is committed), so a first
+     * commit needs no look at them. */
+    bool empty = v->committed == 0;
 
-    for (uint32_t va = start; va < end; va += PGSIZE)
-        fresh += !entry_committed(paging_query(va));
+    if (empty)
+        fresh = (end - start) / PGSIZE;
+    else
+        for (uint32_t va = start; va < end; va += PGSIZE)
+            fresh += !entry_committed(paging_query(va));
     /* New page tables are charged too: otherwise sparse commits in many
      * address spaces could use up the frames promised to committed pages. */
     if (!charge(fresh + tables))
@@ -271,7 +291,11 @@ static NTSTATUS range_commit(struct vm_space *as, struct vad *v, uint32_t start,
         return STATUS_NO_MEMORY;
     }
     pte_t nx = vm_space_nx(as);
-    for (uint32_t va = start; va < end; va += PGSIZE) {
+    if (empty) {
+        bool ok = paging_fill_empty(start, end, soft_entry(protect));
+        ASSERTF(ok, "commit %08x-%08x: page table allocation failed after the check", start, end);
+    }
+    for (uint32_t va = start; va < end && !empty; va += PGSIZE) {
         pte_t e = paging_query(va);
         pte_t n = entry_committed(e) ? entry_with_protect(e, protect, as->user, nx) : soft_entry(protect);
         bool ok = paging_set_pte(va, n);
@@ -287,10 +311,15 @@ static NTSTATUS range_commit(struct vm_space *as, struct vad *v, uint32_t start,
 
 static NTSTATUS check_allocation_type(uint32_t type)
 {
-    uint32_t known = MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_RESET_UNDO | MEM_TOP_DOWN;
+    uint32_t known = MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_RESET_UNDO | MEM_TOP_DOWN |
+                     MEM_WRITE_WATCH;
 
     if (type & ~known)
         return STATUS_INVALID_PARAMETER;       /* AT_ROUND_TO_PAGE, LARGE_PAGES, ... (item 19) */
+    /* "If you specify this value, you must also specify MEM_RESERVE"
+     * (VirtualAlloc, MEM_WRITE_WATCH). */
+    if ((type & MEM_WRITE_WATCH) && !(type & MEM_RESERVE))
+        return STATUS_INVALID_PARAMETER;
     if (type & (MEM_RESET | MEM_RESET_UNDO)) {
         /* Item 20: MEM_RESET / MEM_RESET_UNDO only alone. */
         uint32_t rest = type & ~MEM_TOP_DOWN;
@@ -303,17 +332,19 @@ static NTSTATUS do_reserve(struct vm_space *as, uint32_t *base, uint32_t *size, 
                            uint32_t protect)
 {
     uint32_t start, end;
+    struct vad *next = NULL;
+    bool placed = *base == 0;           /* placed by vad_find_free: next is known */
 
-    if (*base == 0) {
+    if (placed) {
         uint64_t want = ((uint64_t)*size + PGSIZE - 1) & ~(uint64_t)(PGSIZE - 1);
         if (want > as->vads.max - as->vads.min)
             return STATUS_INVALID_PARAMETER;    /* more than the space (item 17) */
-        start = vad_find_free(&as->vads, (uint32_t)want, type & MEM_TOP_DOWN);
+        start = vad_find_free(&as->vads, (uint32_t)want, type & MEM_TOP_DOWN, &next);
         if (start == 0)
             return STATUS_NO_MEMORY;
         end = start + (uint32_t)want;
     } else {
-        if (!page_range(as, *base, *size, &start, &end))
+        if (!vm_page_range(as, *base, *size, &start, &end))
             return STATUS_INVALID_PARAMETER;
         start &= ~(VM_GRANULARITY - 1);         /* item 9 */
         if (start < as->vads.min)
@@ -327,6 +358,7 @@ static NTSTATUS do_reserve(struct vm_space *as, uint32_t *base, uint32_t *size, 
     v->start = start;
     v->end = end;
     v->alloc_protect = protect;
+    v->flags = (type & MEM_WRITE_WATCH) ? VAD_WRITE_WATCH : 0;
     if (type & MEM_COMMIT) {
         NTSTATUS st = range_commit(as, v, start, end, protect);
         if (!NT_SUCCESS(st)) {
@@ -334,7 +366,10 @@ static NTSTATUS do_reserve(struct vm_space *as, uint32_t *base, uint32_t *size, 
             return st;
         }
     }
-    vad_insert(&as->vads, v);
+    if (placed)
+        vad_insert_before(&as->vads, v, next);
+    else
+        vad_insert(&as->vads, v);
     stats.reserved_bytes += end - start;
     stats.allocations++;
     *base = start;
@@ -342,8 +377,7 @@ static NTSTATUS do_reserve(struct vm_space *as, uint32_t *base, uint32_t *size, 
     return STATUS_SUCCESS;
 }
 
-/* The VAD holding all of [start, end), or NULL. */
-static struct vad *vad_holding(struct vm_space *as, uint32_t start, uint32_t end)
+struct vad *vm_vad_holding(struct vm_space *as, uint32_t start, uint32_t end)
 {
     struct vad *v = vad_find(&as->vads, start);
     return (v != NULL && end <= v->end) ? v : NULL;
@@ -353,9 +387,9 @@ static NTSTATUS do_commit(struct vm_space *as, uint32_t *base, uint32_t *size, u
 {
     uint32_t start, end;
 
-    if (!page_range(as, *base, *size, &start, &end))
+    if (!vm_page_range(as, *base, *size, &start, &end))
         return STATUS_INVALID_PARAMETER;
-    struct vad *v = vad_holding(as, start, end);
+    struct vad *v = vm_vad_holding(as, start, end);
     if (v == NULL)
         return STATUS_CONFLICTING_ADDRESSES;   /* not reserved, or past the end (item 12) */
     NTSTATUS st = range_commit(as, v, start, end, protect);
@@ -372,9 +406,9 @@ static NTSTATUS do_reset(struct vm_space *as, uint32_t *base, uint32_t *size)
 {
     uint32_t start, end;
 
-    if (!page_range(as, *base, *size, &start, &end))
+    if (!vm_page_range(as, *base, *size, &start, &end))
         return STATUS_INVALID_PARAMETER;
-    if (vad_holding(as, start, end) == NULL)
+    if (vm_vad_holding(as, start, end) == NULL)
         return STATUS_CONFLICTING_ADDRESSES;
     *base = start;
     *size = end - start;
@@ -448,7 +482,7 @@ static NTSTATUS do_decommit(struct vm_space *as, uint32_t *base, uint32_t *size)
         start = v->start;
         end = v->end;
     } else {
-        if (!page_range(as, *base, *size, &start, &end))
+        if (!vm_page_range(as, *base, *size, &start, &end))
             return STATUS_INVALID_PARAMETER;
         v = vad_find(&as->vads, start);
         if (v == NULL)
@@ -484,8 +518,16 @@ void vm_space_destroy(struct vm_space *as)
             as == kernel_space ? "kernel" : "current");
     uint32_t flags = spin_lock(&vm_lock);
     struct vm_space *prev = vm_attach(as);
-    while (as->vads.root != NULL)
-        release_vad(as, as->vads.root);
+    /* Every reservation goes, so the tree is taken apart leaf by leaf
+     * rather than rebalanced after each removal: linear in its size. */
+    struct vad *v, *from = NULL;
+    while ((v = vad_take_leaf(&as->vads, from)) != NULL) {
+        from = v->parent;
+        range_decommit(v, v->start, v->end);
+        stats.reserved_bytes -= v->end - v->start;
+        stats.allocations--;
+        kcache_free(&vad_cache, v);
+    }
     vm_detach(prev);
     spin_unlock(&vm_lock, flags);
     pgdir_fini(as->pgdir);
@@ -499,9 +541,9 @@ static NTSTATUS do_protect(struct vm_space *as, uint32_t *base, uint32_t *size,
 {
     uint32_t start, end;
 
-    if (!page_range(as, *base, *size, &start, &end) || start == end)
+    if (!vm_page_range(as, *base, *size, &start, &end) || start == end)
         return STATUS_INVALID_PARAMETER;
-    struct vad *v = vad_holding(as, start, end);
+    struct vad *v = vm_vad_holding(as, start, end);
     if (v == NULL)
         return STATUS_CONFLICTING_ADDRESSES;    /* free, or two allocations (item 34) */
     for (uint32_t va = start; va < end; va += PGSIZE)

@@ -97,12 +97,68 @@ void vm_get_leak_counters(struct vm_leak_counters *out);
 void vm_space_pages(const struct vm_space *as, uint32_t *committed, uint32_t *resident);
 /* Live reservations in one address space. */
 uint32_t vm_space_allocations(const struct vm_space *as);
+/* Write watches (MEM_WRITE_WATCH reservations, mm/vm_watch.c).
+ * vm_get_write_watch: the pages of [addr, addr + size) written since the
+ * region was reserved or last reset, scanning from *cursor (start with 0;
+ * it is left where the scan stopped), at most `max` of them into pages[];
+ * *found says how many.  WRITE_WATCH_FLAG_RESET in flags resets exactly
+ * the pages reported.  The range must lie in one write-watch reservation
+ * and flags be 0 or WRITE_WATCH_FLAG_RESET: STATUS_INVALID_PARAMETER
+ * otherwise, with nothing changed. */
+#ifndef WRITE_WATCH_FLAG_RESET
+#define WRITE_WATCH_FLAG_RESET 0x01
+#endif
+NTSTATUS vm_get_write_watch(struct vm_space *as, uint32_t flags, uint32_t addr, uint32_t size,
+                            uint32_t *cursor, uint32_t *pages, uint32_t max, uint32_t *found);
+/* Clears the written state of every page of the range (ResetWriteWatch). */
+NTSTATUS vm_reset_write_watch(struct vm_space *as, uint32_t addr, uint32_t size);
 
+/* Checks every internal invariant of an address space (tree order and
+ * balance, counters against the page tables); returns the number of
+ * broken ones, printing each. */
+int vm_validate(struct vm_space *as);
 
-/* Checking an address space and reading its entries (mm/vm_check.c), and
- * DEP (mm/vm_dep.c): parts of this interface with headers of their own. */
-#include "mm/vm_check.h"
-#include "mm/vm_dep.h"
+/* Reading a page-table entry of VM-managed memory (user space and kernel
+ * virtual memory) the way the VM layer does, for the study console. */
+struct vm_entry_info {
+    bool committed;                 /* entry != 0 */
+    bool present;                   /* P = 1: resident and accessible */
+    bool frame_held;                /* not present but keeps its frame (guard or NOACCESS) */
+    uint32_t protect;               /* PAGE_* with GUARD / NOCACHE / WRITECOMBINE */
+    uint32_t prot_index;            /* base protection index 1..6 (bits 9-11 present, 1-3 soft) */
+    paddr_t frame;                  /* physical frame, or 0 (demand-zero) */
+};
+void vm_describe_entry(pte_t pte, struct vm_entry_info *out);
+/* The not-present ("soft") entry format, field by field: mask and name,
+ * ending with a zero mask. */
+struct vm_soft_field {
+    uint64_t mask;
+    const char *name;
+};
+extern const struct vm_soft_field vm_soft_format[];
 
+/* ---- DEP: execute permission per address space (mm/vm_dep.c) ---- */
+
+/* The system DEP policy (GetSystemDEPPolicy), as Windows names its values. */
+typedef enum vm_nx_policy {
+    VM_DEP_ALWAYS_OFF = 0,          /* no process gets DEP */
+    VM_DEP_ALWAYS_ON = 1,           /* every process, permanently */
+    VM_DEP_OPT_IN = 2,              /* off unless a process enables it */
+    VM_DEP_OPT_OUT = 3,             /* on unless a process disables it (the default here) */
+} vm_nx_policy_t;
+/* Sets the system policy from the nx= command-line word (NULL: the
+ * default); AlwaysOff when the CPU or the page-table format has no NX.
+ * Call once after vm_init, before user address spaces exist. */
+void vm_dep_init(const char *word);
+vm_nx_policy_t vm_dep_policy(void);
+/* NtQueryInformationProcess(ProcessExecuteFlags): MEM_EXECUTE_OPTION_*. */
+uint32_t vm_execute_options(struct vm_space *as);
+/* NtSetInformationProcess(ProcessExecuteFlags): exactly one of
+ * MEM_EXECUTE_OPTION_ENABLE (DEP off) and _DISABLE (DEP on), optionally
+ * _DISABLE_THUNK_EMULATION and _PERMANENT.  STATUS_ACCESS_DENIED once the
+ * options are permanent (the policy was AlwaysOn/AlwaysOff, or an earlier
+ * call said so), STATUS_INVALID_PARAMETER for anything else; on success
+ * every present entry of the space is rewritten with the new NX rule. */
+NTSTATUS vm_set_execute_options(struct vm_space *as, uint32_t options);
 
 #endif

@@ -1,8 +1,8 @@
-/* Checking an address space against its own invariants, and reading
- * entries the way the VM layer does (for the study console and the gdb
- * helpers).  Part of the VM layer (mm/vm_impl.h). */
-#include "mm/vm_check.h"
-#include "mm/vm_impl.h"
+/* The VM layer checked and shown: vm_validate (every invariant of an
+ * address space against its page tables, including the NX rule) and the
+ * decoding of its entries for the study console and the gdb helpers. */
+#include "mm/vm.h"
+#include "mm/vm_private.h"
 #include "mm/vm_pte.h"
 #include "mm/vad.h"
 #include "mm/paging.h"
@@ -56,8 +56,8 @@ static int validate_vad_pages(struct vad *v, bool user, pte_t nx)
 
 int vm_validate(struct vm_space *as)
 {
-    uint32_t flags = spin_lock(&vm_lock);
-    struct vm_space *prev = vm_attach(as);
+    struct vm_space *prev;
+    uint32_t flags = vm_enter(as, &prev);
     int bad = vad_validate(&as->vads);
 
     for (struct vad *v = vad_first(&as->vads); v != NULL; v = vad_successor(v))
@@ -77,8 +77,7 @@ int vm_validate(struct vm_space *as)
             }
         }
     }
-    vm_detach(prev);
-    spin_unlock(&vm_lock, flags);
+    vm_leave(flags, prev);
     return bad;
 }
 
@@ -93,6 +92,7 @@ const struct vm_soft_field vm_soft_format[] = {
     { SOFT_WRITECOMBINE, "writecombine" },
     { SOFT_COMMITTED, "committed" },
     { SOFT_FRAME, "frame held" },
+    { SOFT_DIRTY, "dirty" },
     { PTE_FRAME, "frame" },
     { 0, NULL },
 };

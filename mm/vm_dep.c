@@ -1,5 +1,5 @@
 /* DEP (data execution prevention): which pages of an address space the
- * CPU may execute.  Part of the VM layer (mm/vm_impl.h).
+ * CPU may execute.  Part of the VM layer (mm/vm_private.h).
  *
  * The rule lives in the entries: a present page whose protection is not
  * PAGE_EXECUTE* carries PTE_NX while the address space's execute options
@@ -19,27 +19,27 @@
  * Once PERMANENT is set nothing changes it (STATUS_ACCESS_DENIED), which
  * is how SetProcessDEPPolicy(PROCESS_DEP_ENABLE) sticks for the life of
  * the process. */
-#include "mm/vm_dep.h"
-#include "mm/vm_impl.h"
+#include "mm/vm.h"
+#include "mm/vm_private.h"
 #include "mm/vm_pte.h"
 #include "mm/vad.h"
 #include "mm/paging.h"
 #include "kernel/base/kprintf.h"
 #include <string.h>
 
-static enum vm_dep_policy policy = VM_DEP_OPT_OUT;
+static vm_nx_policy_t policy = VM_DEP_OPT_OUT;
 
 static const char *const policy_names[] = { "AlwaysOff", "AlwaysOn", "OptIn", "OptOut" };
 
 void vm_dep_init(const char *word)
 {
-    enum vm_dep_policy p = VM_DEP_OPT_OUT;
+    vm_nx_policy_t p = VM_DEP_OPT_OUT;
 
     if (word != NULL) {
         bool known = false;
         for (int i = 0; i < 4; i++) {
             if (strcmp(word, policy_names[i]) == 0) {
-                p = (enum vm_dep_policy)i;
+                p = (vm_nx_policy_t)i;
                 known = true;
             }
         }
@@ -56,7 +56,7 @@ void vm_dep_init(const char *word)
     kprintf("dep: system policy %s\n", policy_names[p]);
 }
 
-enum vm_dep_policy vm_dep_policy(void)
+vm_nx_policy_t vm_dep_policy(void)
 {
     return policy;
 }
@@ -71,12 +71,10 @@ uint32_t vm_dep_initial_options(void)
     }
 }
 
+/* One aligned word, written under the lock: read as it is. */
 uint32_t vm_execute_options(struct vm_space *as)
 {
-    uint32_t flags = spin_lock(&vm_lock);
-    uint32_t o = as->exec_options;
-    spin_unlock(&vm_lock, flags);
-    return o;
+    return as->exec_options;
 }
 
 /* Rewrites every present entry of the attached space with its
@@ -108,18 +106,17 @@ NTSTATUS vm_set_execute_options(struct vm_space *as, uint32_t options)
     if ((options & ~MEM_EXECUTE_OPTION_VALID_FLAGS) != 0 ||
         (onoff != MEM_EXECUTE_OPTION_ENABLE && onoff != MEM_EXECUTE_OPTION_DISABLE))
         return STATUS_INVALID_PARAMETER;
-    uint32_t flags = spin_lock(&vm_lock);
+    struct vm_space *prev;
+    uint32_t flags = vm_enter(as, &prev);
     NTSTATUS st = STATUS_SUCCESS;
     if (!as->user || (as->exec_options & MEM_EXECUTE_OPTION_PERMANENT)) {
         st = STATUS_ACCESS_DENIED;
     } else {
-        struct vm_space *prev = vm_attach(as);
         pte_t before = vm_space_nx(as);
         vm_space_set_options(as, options);
         if (vm_space_nx(as) != before)
             reapply_nx(as);
-        vm_detach(prev);
     }
-    spin_unlock(&vm_lock, flags);
+    vm_leave(flags, prev);
     return st;
 }

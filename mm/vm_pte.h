@@ -15,10 +15,10 @@
  *                    a kept frame in bits 12-51 (legacy: 12-31)
  *   0                not committed
  *
- *   soft:  63     52 51          12 11  10  9 8 7  6   5   4   3  1  0
- *         +--------+--------------+---+---+---+----+---+---+-----+---+
- *         |   0    | frame (kept) |FRM|COM| 0 | WC |NC |GRD| idx | 0 |
- *         +--------+--------------+---+---+---+----+---+---+-----+---+ */
+ *   soft:  63     52 51          12 11  10  9 8   7   6   5   4   3  1  0
+ *         +--------+--------------+---+---+---+---+---+---+---+-----+---+
+ *         |   0    | frame (kept) |FRM|COM| 0 |DRT|WC |NC |GRD| idx | 0 |
+ *         +--------+--------------+---+---+---+---+---+---+---+-----+---+ */
 #ifndef MM_VM_PTE_H
 #define MM_VM_PTE_H
 
@@ -37,6 +37,8 @@
 #define SOFT_WRITECOMBINE 0x040ull
 #define SOFT_COMMITTED 0x400ull     /* always set: makes the entry non-zero */
 #define SOFT_FRAME 0x800ull         /* bits 12-51 hold a frame with data */
+#define SOFT_DIRTY 0x080ull         /* written while present (PTE_D), kept while not
+                                       accessible, for write watches */
 #define HW_PROT_SHIFT 9             /* present PTE: base index in bits 9-11 */
 
 #define BASE_PROTECTIONS (PAGE_NOACCESS | PAGE_READONLY | PAGE_READWRITE | PAGE_EXECUTE | \
@@ -162,16 +164,31 @@ static inline paddr_t entry_frame(pte_t e)
     return PMM_NONE;
 }
 
-/* The entry for a committed page with `protect`, keeping its frame. */
+/* The entry for a committed page with `protect`, keeping its frame and
+ * whether it was written (the D bit, which write watches read: a page
+ * made NOACCESS and back, or only reprotected, stays written). */
 static inline pte_t entry_with_protect(pte_t old, uint32_t protect, bool user, pte_t nx)
 {
     paddr_t frame = entry_frame(old);
+    bool dirty = (old & PTE_P) ? (old & PTE_D) != 0 : (old & SOFT_DIRTY) != 0;
     if (frame != PMM_NONE && protect_accessible(protect))
-        return present_entry(frame, protect, user, nx);
+        return present_entry(frame, protect, user, nx) | (dirty ? PTE_D : 0);
     pte_t e = soft_entry(protect);
     if (frame != PMM_NONE)
-        e |= SOFT_FRAME | frame;
+        e |= SOFT_FRAME | frame | (dirty ? SOFT_DIRTY : 0);
     return e;
+}
+
+/* Was the page written since its dirty state was last cleared? */
+static inline bool entry_dirty(pte_t e)
+{
+    return (e & PTE_P) ? (e & PTE_D) != 0 : (e & SOFT_DIRTY) != 0;
+}
+
+/* The same entry with its dirty state cleared. */
+static inline pte_t entry_clean(pte_t e)
+{
+    return e & ~((e & PTE_P) ? PTE_D : SOFT_DIRTY);
 }
 
 #endif

@@ -86,6 +86,23 @@ def boot(args, append, initrd, log, figures, icount=True):
     return out
 
 
+def print_scale_ratios(figures):
+    """Issue 16, point 4: each VM call at 10,000 and 30,000 live
+    reservations against its cost at 10 (goal: at most 2x); teardown per
+    reservation at 10,000 against 1,000 (linear: close to 1x)."""
+    for op in ("reserve_hole", "reserve_end", "release", "query"):
+        base = figures.get("vm.scale.%s.10" % op)
+        for n in (10000, 30000):
+            big = figures.get("vm.scale.%s.%d" % (op, n))
+            if base and big:
+                r = big / base
+                print("%-40s %12.2fx  <= 2x%s" % ("vm.scale.%s %d / 10" % (op, n), r,
+                                                  "  (met)" if r <= 2.0 else "  (MISSED)"))
+    t1, t10 = figures.get("vm.scale.teardown_per_region.1000"), figures.get("vm.scale.teardown_per_region.10000")
+    if t1 and t10:
+        print("%-40s %12.2fx  linear: ~1x" % ("vm.scale.teardown per region 10000/1000", t10 / t1))
+
+
 def print_table(figures):
     print("guest instructions (QEMU -icount shift=0, -cpu max, release build)")
     print("%-40s %12s   %s" % ("benchmark", "instructions", "goal / peer"))
@@ -98,6 +115,7 @@ def print_table(figures):
     q10, q10k = figures.get("vm.query.10allocs"), figures.get("vm.query.10000allocs")
     if q10 and q10k:
         print("%-40s %12.2fx  <= 2x" % ("vm.query 10000 / 10 allocations", q10k / q10))
+    print_scale_ratios(figures)
     for name, value in figures.items():
         print("bench %s %d instructions" % (name, value))
 

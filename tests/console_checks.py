@@ -65,6 +65,7 @@ class Session:
         self.problems = []
         self.vars = {}
         self.run = None
+        self.echo = ""              # the step's first line: the prompt and the keys' echo
 
     def interact(self, run, line, send):
         self.run = run
@@ -73,7 +74,7 @@ class Session:
                 self.next(send)
         elif self.state == "echo":
             if line.startswith(PROMPT) and line != PROMPT:
-                self.state, self.out = "collect", []
+                self.state, self.out, self.echo = "collect", [], line
         elif self.state == "collect":
             if line == PROMPT:
                 self.finish_step()
@@ -767,7 +768,8 @@ def svg_run(Run, build):
 
 def runs(build, Run, qmp_human):
     """Every console run (Run and qmp_human come from tests/harness.py)."""
-    out = [editing_run(Run), vm_run(Run), pte_run(Run, qmp_human), heap_run(Run),
+    import console_line_edit
+    out = [editing_run(Run), console_line_edit.line_editor_run(Run), vm_run(Run), pte_run(Run, qmp_human), heap_run(Run),
            run_demo_run(Run, build), svg_run(Run, build)]
     if shutil.which("gdb"):
         out.append(gdb_run(Run, build))

@@ -12,7 +12,11 @@ kernel's "N passed, 0 failed" line.  Anything else is classified:
   0             reset or triple fault (-no-reboot; see the QEMU log)
   1             QEMU error or an unloadable kernel
 
-Logs stay in BUILD/logs/RUN.serial and RUN.qemu.log.
+Logs stay in BUILD/logs/RUN.serial and RUN.qemu.log.  Each log is one
+KTAP document (a boot that runs several suites or programs nests them as
+subtests); after the boots every log but the deliberate failures is
+checked to be well formed (tests/ktap_check.py: prove -e cat, and the
+nesting), one case per log.
 """
 import argparse
 import concurrent.futures
@@ -26,10 +30,14 @@ import sys
 import threading
 import time
 
+import ktap_check
+
 QEMU = "qemu-system-i386"
 RC_PASS, RC_FAIL = 33, 35
-CASE_RE = re.compile(r"^    (ok|not ok) (\d+) (\S+)(?:\s+#\s*(SKIP)\b.*)?$")
-SUITE_RE = re.compile(r"^    # Subtest: (\S+)")
+# A test case: a result line of a named subtest ("# Subtest: NAME", a suite
+# in KUnit's terms), at any depth.  The top level lists suites (or programs),
+# and so does a program's own document, which has no name (utest.h).
+CASE_RE = re.compile(r"^(ok|not ok) (\d+) (\S+)(?:\s+#\s*(SKIP)\b.*)?$")
 SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$")
 
 
@@ -37,7 +45,7 @@ class Run:
     """One QEMU boot and what came of it."""
 
     def __init__(self, name, append=None, mem="128M", timeout=120, iso=None,
-                 interact=None, expect=None, qmp=False, extra=(), initrd=()):
+                 interact=None, expect=None, qmp=False, extra=(), initrd=(), deliberate=False):
         self.name = name
         self.append = append
         self.mem = mem
@@ -48,6 +56,7 @@ class Run:
         self.qmp = qmp
         self.extra = list(extra)
         self.initrd = list(initrd)     # user programs, as multiboot modules
+        self.deliberate = deliberate  # fails or panics on purpose: its KTAP is cut short
         self.rc = None
         self.lines = []
         self.cases = []               # (suite, name, status, diagnostics)
@@ -144,22 +153,13 @@ def boot(run, build):
 
 
 def parse_ktap(run):
-    suite = None
-    diags = []
-    for line in run.lines:
-        m = SUITE_RE.match(line)
-        if m:
-            suite = m.group(1)
-            diags = []
-            continue
-        m = CASE_RE.match(line)
-        if m:
+    results, _ = ktap_check.parse(run.lines)
+    for r in results:
+        m = CASE_RE.match(r.text)
+        if r.suite is not None and m:
             status = "skip" if m.group(4) else ("pass" if m.group(1) == "ok" else "fail")
-            run.cases.append((suite, m.group(3), status, diags))
-            diags = []
-            continue
-        if line.startswith("    #"):
-            diags.append(line)
+            run.cases.append((r.suite, m.group(3), status, r.diags))
+    for line in run.lines:
         m = SUMMARY_RE.match(line)
         if m:
             run.summary = tuple(int(g or 0) for g in m.groups())
@@ -193,8 +193,8 @@ def classify(run, build):
         return
     counted = count(run)
     if run.initrd:
-        # Several KTAP streams (one per program, plus the kernel's exit and
-        # leak-check cases): their summaries don't add up to one line.
+        # The kernel prints no summary line for programs (it does not count
+        # their cases), and each program's own is a diagnostic.
         if not run.cases and run.verdict == "pass":
             run.problems.append("no test ran")
         return
@@ -257,8 +257,9 @@ def suite_runs(suites):
     """Kernel suite runs: everything at 128 MiB, and the memory-size
     sensitive suites again at 16 MiB and 3 GiB."""
     if suites is not None:
-        # "user" names the user programs, not a kernel suite.
-        suites = ",".join(x for x in suites.split(",") if x != "user") or None
+        # "user" names the user programs and "console" the console's runs,
+        # not kernel suites.
+        suites = ",".join(x for x in suites.split(",") if x not in ("user", "console")) or None
         if suites is None:
             return []
     sel = suites or "all"
@@ -302,7 +303,8 @@ def user_program_runs(build):
 
 def selftest_check():
     """The harness must see exactly: 1 passed, 2 failed (the failing
-    EXPECT and the panic), 1 skipped, and a failing exit."""
+    EXPECT and the panic), 1 skipped, and a failing exit; and
+    tests/ktap_check.py must see that the panic cut the document short."""
     def expect(run):
         problems = []
         got = count(run)
@@ -316,8 +318,10 @@ def selftest_check():
             problems.append("failing cases %r" % names)
         if not any(l.startswith("backtrace:") for l in run.lines):
             problems.append("the panic printed no backtrace")
+        if not ktap_check.parse(run.lines)[1]:
+            problems.append("ktap_check found nothing wrong with the document the panic cut short")
         return problems
-    return Run("harness-selftest", "test=selftest", expect=expect)
+    return Run("harness-selftest", "test=selftest", expect=expect, deliberate=True)
 
 
 def iso_smoke(build):
@@ -427,7 +431,7 @@ def double_fault_check():
             if needle not in text:
                 problems.append("the #DF report lacks %r" % needle)
         return problems
-    return Run("double-fault-report", "test=stackoverflow", expect=expect)
+    return Run("double-fault-report", "test=stackoverflow", expect=expect, deliberate=True)
 
 
 def console_runs(build):
@@ -492,17 +496,40 @@ def paging_format_runs(build, suites):
     return runs
 
 
+def ktap_document_totals(done, build):
+    """One case per boot: its serial log is one well-formed KTAP document
+    (tests/ktap_check.py: prove -e cat accepts it, when prove is installed,
+    and its subtests nest as KTAP says).  The deliberate failures are left
+    out: their panics cut the document short."""
+    checked = [r for r in done if not r.deliberate]
+    if not checked:
+        return (0, 0, 0)
+    paths = [os.path.join(build, "logs", r.name + ".serial") for r in checked]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        found = list(pool.map(ktap_check.check, paths))
+    bad = [(path, problems) for path, problems in zip(paths, found) if problems]
+    how = "prove + nesting" if ktap_check.prove_path() else "nesting; no prove"
+    print("%s %-28s %-16s %3d passed %3d failed %3d skipped"
+          % ("FAIL" if bad else "PASS", "ktap-documents", how, len(checked) - len(bad), len(bad), 0))
+    for path, problems in bad:
+        print("  not ok %s" % path)
+        for p in problems[:10]:
+            print("    " + p)
+    return (len(checked) - len(bad), len(bad), 0)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
     ap.add_argument("--suites", default=None,
-                    help="comma-separated kernel suites (default: all, plus the harness checks)")
+                    help="comma-separated kernel suites, 'user' (the ring-3 programs), "
+                         "'console' (the console's runs); default: all, plus the harness checks")
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
     os.makedirs(os.path.join(args.build, "logs"), exist_ok=True)
 
     if args.suites == "selftest":
-        runs = [Run("selftest", "test=selftest")]
+        runs = [Run("selftest", "test=selftest", deliberate=True)]
     else:
         runs = paging_format_runs(args.build, args.suites) + suite_runs(args.suites)
         if args.suites is None:
@@ -510,6 +537,8 @@ def main():
                      double_fault_check()] + console_runs(args.build)
         if args.suites is None or "user" in args.suites.split(","):
             runs += user_program_runs(args.build)
+        if args.suites is not None and "console" in args.suites.split(","):
+            runs += console_runs(args.build)
     start = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         done = list(pool.map(lambda r: boot(r, args.build), runs))
@@ -518,6 +547,8 @@ def main():
         report(run)
         for i, v in enumerate(run_totals(run)):
             totals[i] += v
+    for i, v in enumerate(ktap_document_totals(done, args.build)):
+        totals[i] += v
     if args.suites is None:
         for i, v in enumerate(host_test_totals(args.build)):
             totals[i] += v

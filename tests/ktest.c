@@ -132,11 +132,20 @@ static void run_case(const struct ktest_case *c, int index)
     report_case(index, c->name, t.failures, t.skip_reason);
 }
 
+/* The suite's p-th case table: its only one, or one of its parts. */
+static const struct ktest_case *suite_table(const struct ktest_suite *s, int p)
+{
+    if (s->parts != NULL)
+        return s->parts[p];
+    return p == 0 ? s->cases : NULL;
+}
+
 static int count_cases(const struct ktest_suite *s)
 {
     int n = 0;
-    while (s->cases[n].name != NULL)
-        n++;
+    for (int p = 0; suite_table(s, p) != NULL; p++)
+        for (const struct ktest_case *c = suite_table(s, p); c->name != NULL; c++)
+            n++;
     return n;
 }
 
@@ -172,8 +181,10 @@ static void run_suite(const struct ktest_suite *s, int suite_index)
     kprintf("    1..%d\n", cases + (counter_count > 0 ? 1 : 0));
     for (int i = 0; i < counter_count; i++)
         before[i] = counters[i].read();
-    for (int i = 0; i < cases; i++)
-        run_case(&s->cases[i], i + 1);
+    int index = 0;
+    for (int p = 0; suite_table(s, p) != NULL; p++)
+        for (const struct ktest_case *c = suite_table(s, p); c->name != NULL; c++)
+            run_case(c, ++index);
     if (s->exit != NULL)
         s->exit();
     if (counter_count > 0)

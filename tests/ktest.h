@@ -25,6 +25,9 @@ struct ktest_case {
 struct ktest_suite {
     const char *name;
     const struct ktest_case *cases;  /* ends with { NULL, NULL } */
+    /* Or, for a suite spread over several files: their case tables, one
+     * after the other, ending with NULL (each table ends as cases does). */
+    const struct ktest_case *const *parts;
     int (*init)(void);               /* optional; non-zero skips the suite */
     void (*exit)(void);              /* optional */
     bool explicit_only;              /* not part of test=all (e.g. selftest) */

@@ -12,7 +12,11 @@ line
 
     process NAME: exit status 0xXXXXXXXX
 
-(the NTSTATUS or exit code, 8 hex digits).  This script's exit status:
+(the NTSTATUS or exit code, 8 hex digits), inside the one KTAP document
+the kernel makes of the boot: the program is its only subtest, with the
+kernel's exit_status and leak_check cases (kernel/programs.c; a test
+program's own KTAP sits under exit_status, tests/user/utest.h).  This
+script's exit status:
 
     0..255   the program's exit status, when it is 0..255 (main's return
              value or ExitProcess / exit argument)

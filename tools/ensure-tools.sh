@@ -3,6 +3,13 @@
 # "command-or-path:debian-package" pairs.  As root, installs the missing
 # packages with apt-get (update first); otherwise prints the one apt-get
 # line to run and fails.
+#
+# make runs in parallel, so several of these may start at once: they take
+# turns (apt-get refuses to run while another holds its lock), and the
+# ones after the first find the tools already there.
+if [ -z "$ENSURE_TOOLS_LOCKED" ] && command -v flock >/dev/null 2>&1; then
+    ENSURE_TOOLS_LOCKED=1 exec flock "${TMPDIR:-/tmp}/winmm-ensure-tools.lock" sh "$0" "$@"
+fi
 missing=""
 for pair in "$@"; do
     tool=${pair%%:*}

@@ -11,9 +11,9 @@ Two things are checked:
   * the layers: a module may depend only on modules of its own layer or
     of a lower one (LAYERS below, lowest first).
 
-A name declared in an interface header (a header with no .c of its own,
-such as mm/heap/heap_os.h, which each build implements differently)
-resolves to that header, not to the file that happens to define it: the
+A name declared in a header of one module and defined in another (such
+as mm/heap/heap_os.h, the page provider each build implements) resolves
+to the declaring header, not to the file that happens to define it: the
 caller depends on the interface, the implementer includes it.  That is
 how a lower layer calls up without depending on what is above it; the
 other way is a hook registered at run time.
@@ -41,6 +41,7 @@ LAYERS = [
     ("kernel", ("kernel/", "mm/kheap", "mm/heap_kernel")),
     ("crt", ("libc/crt_", "libc/user/")),
     ("console", ("kernel/console/",)),
+    ("init", ("kernel/main",)),     # kmain brings every layer up in order
 ]
 
 # The builds a module is compiled into; a name resolves only to modules
@@ -241,9 +242,6 @@ def resolve_include(src, kind, name, sources):
 
 def build_graph(sources):
     modules = {s.module for s in sources.values()}
-    has_c = {s.module for s in sources.values() if not s.path.endswith(".h")}
-    # Interface headers: headers without a .c/.asm of their own.
-    interface = {m for m in modules if m not in has_c}
 
     defined = {}        # name -> set of modules defining it
     for s in sources.values():
@@ -257,10 +255,12 @@ def build_graph(sources):
         for name in names:
             defined.setdefault(name, set()).add(s.module)
 
-    # Names an interface header declares (prototypes and extern data).
+    # Names a header declares (prototypes and extern data).  A module that
+    # declares a name another module defines is an interface implemented
+    # elsewhere (mm/heap/heap_os.h, each build's page provider).
     declared_by = {}
     for s in sources.values():
-        if s.path.endswith(".h") and s.module in interface:
+        if s.path.endswith(".h"):
             for name in c_declarations(s.text):
                 declared_by.setdefault(name, set()).add(s.module)
 

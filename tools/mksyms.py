@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds the kernel's symbol table blob (layout in kernel/ksyms.c) from
+"""Builds the kernel's symbol table blob (layout in kernel/base/ksyms.c) from
 `nm -n` output and pads it to the fixed size of the .ksyms section.
 
 usage: mksyms.py NM_OUTPUT SECTION_SIZE OUT.bin
@@ -32,7 +32,7 @@ def main():
     blob = table + names
     if len(blob) > size:
         sys.exit(f"mksyms: symbol table needs {len(blob)} bytes, the .ksyms "
-                 f"section has {size}: raise KSYMS_SIZE in kernel/ksyms.c and the Makefile")
+                 f"section has {size}: raise KSYMS_SIZE in kernel/base/ksyms.c and the Makefile")
     blob += bytes(size - len(blob))
     open(out, "wb").write(blob)
 

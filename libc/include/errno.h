@@ -20,5 +20,6 @@ extern int errno;
 #define ENOSPC 28
 #define EDOM 33
 #define ERANGE 34
+#define ENOSYS 40
 
 #endif

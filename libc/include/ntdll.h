@@ -44,6 +44,13 @@ NTSTATUS NTAPI NtSetExceptionDispatcher(PVOID Dispatcher);
 NTSTATUS NTAPI NtRaiseException(PEXCEPTION_RECORD ExceptionRecord, PCONTEXT ContextRecord,
                                 BOOLEAN FirstChance);
 NTSTATUS NTAPI NtQuerySystemCounters(SYSTEM_MEMORY_COUNTERS *Counters, ULONG Length);
+/* Write watches: the pages of a MEM_WRITE_WATCH region written since it
+ * was reserved or reset (*EntriesInUserAddressArray: in, the array's
+ * size; out, how many were stored). */
+NTSTATUS NTAPI NtGetWriteWatch(HANDLE ProcessHandle, ULONG Flags, PVOID BaseAddress, SIZE_T RegionSize,
+                               PVOID *UserAddressArray, PULONG_PTR EntriesInUserAddressArray,
+                               PULONG Granularity);
+NTSTATUS NTAPI NtResetWriteWatch(HANDLE ProcessHandle, PVOID BaseAddress, SIZE_T RegionSize);
 
 /* ---- DEP (issue 18) ----
  * ProcessExecuteFlags (<ntsvc.h>) is the one class: a ULONG of

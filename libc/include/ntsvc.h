@@ -38,12 +38,15 @@
 #define SVC_NtSetExceptionDispatcher 0x08   /* (void (*dispatcher)(EXCEPTION_RECORD *, CONTEXT *)) */
 #define SVC_NtRaiseException 0x09           /* (EXCEPTION_RECORD *, CONTEXT *, BOOLEAN first_chance) */
 #define SVC_NtQuerySystemCounters 0x0A      /* (SYSTEM_MEMORY_COUNTERS *out, ULONG length) */
+/* Write watches (issue 15, point 4). */
+#define SVC_NtGetWriteWatch 0x0B            /* (process, flags, base, size, *addresses, *count, *granularity) */
+#define SVC_NtResetWriteWatch 0x0C          /* (process, base, size) */
 /* ---- DEP (issue 18): the process's execute options and the system policy ---- */
-#define SVC_NtQueryInformationProcess 0x0B  /* (process, class, *info, length, *return_length) */
-#define SVC_NtSetInformationProcess 0x0C    /* (process, class, *info, length) */
-#define SVC_NtQuerySystemInformation 0x0D   /* (class, *info, length, *return_length) */
+#define SVC_NtQueryInformationProcess 0x0D  /* (process, class, *info, length, *return_length) */
+#define SVC_NtSetInformationProcess 0x0E    /* (process, class, *info, length) */
+#define SVC_NtQuerySystemInformation 0x0F   /* (class, *info, length, *return_length) */
 /* ---- end of the DEP services ---- */
-#define SVC_COUNT 0x0E
+#define SVC_COUNT 0x10
 
 /* NtCurrentProcess(): the only process handle this kernel knows. */
 #define NT_CURRENT_PROCESS ((void *)(long)-1)
@@ -51,7 +54,8 @@
 /* MEMORY_INFORMATION_CLASS for NtQueryVirtualMemory. */
 #define MemoryBasicInformation 0
 
-/* What NtQuerySystemCounters returns: the figures a leak check needs. */
+/* What NtQuerySystemCounters returns: the figures a leak check needs,
+ * and the machine's totals GlobalMemoryStatusEx reports. */
 typedef struct _SYSTEM_MEMORY_COUNTERS {
     unsigned long FreeFrames;           /* free frames, including the pre-zeroed pool */
     unsigned long CommitCharge;         /* pages */
@@ -59,10 +63,10 @@ typedef struct _SYSTEM_MEMORY_COUNTERS {
     unsigned long CommitLimit;
     unsigned long PageTablePages;
     unsigned long Allocations;          /* reservations in the caller's address space */
-    /* Physical memory as the frame allocator manages it (issue 18: with
-     * PAE, RAM above 4 GiB counts too). */
-    unsigned long TotalFrames;          /* frames of RAM below the page-table format's limit */
-    unsigned long TotalFramesAbove4G;   /* ... of which at or above 4 GiB */
+    unsigned long PhysicalPages;        /* frames of RAM the frame allocator manages (with PAE,
+                                           above 4 GiB too), GlobalMemoryStatusEx's ullTotalPhys */
+    /* Issue 18: the part of it at or above 4 GiB (PAE only). */
+    unsigned long TotalFramesAbove4G;
     unsigned long FreeFramesAbove4G;    /* free frames at or above 4 GiB */
 } SYSTEM_MEMORY_COUNTERS;
 

@@ -14,8 +14,10 @@
  * 4-byte cookie, as MSVC on x86).  Types aligned beyond 8 are allocated
  * with _aligned_malloc.
  *
+ * When memory runs out the new functions call the new handler (<new.h>)
+ * and try again while it returns non-zero, as operator new does.
  * Failures of the new functions return NULL with errno: ENOMEM (out of
- * memory, or n * size overflows), EINVAL (a bad descriptor), or the
+ * memory and no handler made room, or n * size overflows), EINVAL (a bad descriptor), or the
  * constructor's own non-zero return value when a constructor failed
  * (then the objects already built are destroyed in reverse and the
  * memory freed).

@@ -25,13 +25,18 @@ typedef const void *LPCVOID;
 typedef DWORD *PDWORD, *LPDWORD;
 typedef HANDLE *PHANDLE;
 typedef ULONG *PULONG;
+typedef ULONG_PTR *PULONG_PTR;
 typedef SIZE_T *PSIZE_T;
 typedef BYTE *PBYTE, *LPBYTE;
 typedef LONG NTSTATUS;
-typedef const char *LPCSTR;
-typedef char *LPSTR;
-typedef unsigned long long ULONGLONG, DWORD64;
+typedef const char *LPCSTR, *PCSTR;
+typedef char *LPSTR, *PSTR, *PCHAR;
+typedef unsigned long long ULONGLONG, DWORD64, DWORDLONG;
 typedef long long LONGLONG;
+typedef int INT_PTR;                    /* basetsd.h, x86 */
+typedef unsigned int UINT_PTR;
+typedef HANDLE HGLOBAL, HLOCAL;         /* minwindef.h */
+typedef INT_PTR (WINAPI *FARPROC)();
 
 #ifndef TRUE
 #define TRUE 1

@@ -1,15 +1,19 @@
 /* <windows.h> for user programs: the Windows types and memory-API
- * constants (windef.h, winnt.h, winerror.h) and the kernel32 functions
- * this SDK implements (libc/user/kernel32.c, libc/user/exception.c).
- * As on Windows, the NTSTATUS values are not here: include <ntstatus.h>
- * (or <ntdll.h> for the native calls).  Every function is WINAPI
- * (stdcall), as kernel32 exports them. */
+ * constants (windef.h, winnt.h, winerror.h), the older kernel32 memory
+ * functions (winbase.h: Local/Global, memory status, pointer probes) and
+ * the kernel32 functions this SDK implements (libc/user/kernel32.c,
+ * libc/user/exception.c).  winnt.h gives the exception codes as DWORDs
+ * (STATUS_ACCESS_VIOLATION, ...); the NTSTATUS values of the native API
+ * are in <ntstatus.h> (or <ntdll.h>), with the WIN32_NO_STATUS convention
+ * to take the exception codes from there instead.  Every function is
+ * WINAPI (stdcall), as kernel32 exports them. */
 #ifndef _WINDOWS_H
 #define _WINDOWS_H
 
 #include <windef.h>
 #include <winnt.h>
 #include <winerror.h>
+#include <winbase.h>
 
 /* Exception filter results (excpt.h). */
 #ifndef EXCEPTION_EXECUTE_HANDLER
@@ -25,6 +29,14 @@ LPVOID WINAPI VirtualAlloc(LPVOID lpAddress, SIZE_T dwSize, DWORD flAllocationTy
 BOOL WINAPI VirtualFree(LPVOID lpAddress, SIZE_T dwSize, DWORD dwFreeType);
 BOOL WINAPI VirtualProtect(LPVOID lpAddress, SIZE_T dwSize, DWORD flNewProtect, PDWORD lpflOldProtect);
 SIZE_T WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer, SIZE_T dwLength);
+
+/* Write watches: a region reserved with MEM_RESERVE | MEM_WRITE_WATCH
+ * tracks which of its pages are written (libc/user/writewatch.c).  Both
+ * return 0 on success. */
+#define WRITE_WATCH_FLAG_RESET 0x01
+UINT WINAPI GetWriteWatch(DWORD dwFlags, PVOID lpBaseAddress, SIZE_T dwRegionSize,
+                          PVOID *lpAddresses, ULONG_PTR *lpdwCount, LPDWORD lpdwGranularity);
+UINT WINAPI ResetWriteWatch(LPVOID lpBaseAddress, SIZE_T dwRegionSize);
 
 /* System and process (sysinfoapi.h, processthreadsapi.h, errhandlingapi.h). */
 void WINAPI GetSystemInfo(LPSYSTEM_INFO lpSystemInfo);
@@ -56,10 +68,13 @@ void WINAPI DebugBreak(void);
 /* Exceptions (errhandlingapi.h).  Vectored handlers run in order (First
  * != 0 puts a handler in front); the first one that returns
  * EXCEPTION_CONTINUE_EXECUTION resumes the program with the (possibly
- * changed) CONTEXT.  When all return EXCEPTION_CONTINUE_SEARCH the
- * unhandled-exception filter decides; without one (or when it returns
- * anything but EXCEPTION_CONTINUE_EXECUTION) the process ends with the
- * exception code as its exit status. */
+ * changed) CONTEXT, also for a non-continuable exception (as on NT, where
+ * the vectored handlers run before the frame-based ones).  When all return
+ * EXCEPTION_CONTINUE_SEARCH the unhandled-exception filter decides;
+ * without one (or when it returns anything but
+ * EXCEPTION_CONTINUE_EXECUTION) the process ends with the exception code
+ * as its exit status.  The filter cannot continue a non-continuable
+ * exception: the process then ends with STATUS_NONCONTINUABLE_EXCEPTION. */
 PVOID WINAPI AddVectoredExceptionHandler(ULONG First, PVECTORED_EXCEPTION_HANDLER Handler);
 ULONG WINAPI RemoveVectoredExceptionHandler(PVOID Handle);
 LPTOP_LEVEL_EXCEPTION_FILTER WINAPI

@@ -1,13 +1,26 @@
-/* Vectored exception handling and RaiseException.
+/* Vectored exception handling, RaiseException and the SDK's guarded
+ * regions.
  *
  * The kernel delivers every exception of the program (faults and
  * NtRaiseException) to sdk_dispatcher_entry (context.asm), registered by
  * sdk_init, which calls sdk_dispatch_exception below with the record and
- * context the kernel wrote on the stack (ntsvc.h).  The handlers run in
- * list order: the first EXCEPTION_CONTINUE_EXECUTION resumes the program
- * with the (possibly changed) context through NtContinue.  When all say
- * EXCEPTION_CONTINUE_SEARCH the unhandled-exception filter, if any, has
- * the last word; otherwise the process ends with the exception code. */
+ * context the kernel wrote on the stack (ntsvc.h).  The order is NT's
+ * (RtlDispatchException, then the thread's top-level filter):
+ *
+ *   1. the vectored handlers, in list order: the first that returns
+ *      EXCEPTION_CONTINUE_EXECUTION resumes the program with the (possibly
+ *      changed) context through NtContinue, whatever the exception's
+ *      flags.  NT does so too: a vectored handler may redirect even a
+ *      non-continuable exception (crash reporters, test harnesses).
+ *   2. the frame-based stage: the innermost SDK guarded region
+ *      (sdk_try_enter, the stand-in for __try/__except(EXCEPTION_EXECUTE_
+ *      HANDLER) that IsBadReadPtr and friends use) takes the exception and
+ *      resumes at its setjmp point, as an __except block unwinds to it.
+ *   3. the unhandled-exception filter, if any.  Asking to continue a
+ *      non-continuable exception here is the case NT refuses (a frame
+ *      asking to continue the raise itself): the process ends with
+ *      STATUS_NONCONTINUABLE_EXCEPTION.
+ *   4. otherwise the process ends with the exception code. */
 #include "sdk.h"
 #include <ntdll.h>
 #include <stdio.h>
@@ -29,6 +42,7 @@ struct veh_entry {
 };
 
 static struct veh_entry veh_pool[VEH_MAX];
+static struct sdk_try *try_top;                    /* innermost guarded region */
 static struct veh_entry *veh_order[VEH_MAX];       /* call order */
 static int veh_count;
 static LPTOP_LEVEL_EXCEPTION_FILTER unhandled_filter;
@@ -84,14 +98,48 @@ LPTOP_LEVEL_EXCEPTION_FILTER WINAPI SetUnhandledExceptionFilter(LPTOP_LEVEL_EXCE
     return previous;
 }
 
-/* Resumes at *ctx; a non-continuable exception cannot be continued and
- * ends the process with STATUS_NONCONTINUABLE_EXCEPTION. */
+/* Resumes at *ctx. */
+static __attribute__((noreturn)) void resume(CONTEXT *ctx)
+{
+    NTSTATUS st = NtContinue(ctx, FALSE);
+    sdk_terminate(st);                  /* NtContinue returns only when the context is unreadable */
+}
+
+/* The unhandled-exception filter asked to continue: allowed unless the
+ * exception is non-continuable, which ends the process with
+ * STATUS_NONCONTINUABLE_EXCEPTION. */
 static __attribute__((noreturn)) void continue_execution(EXCEPTION_RECORD *rec, CONTEXT *ctx)
 {
     if (rec->ExceptionFlags & EXCEPTION_NONCONTINUABLE)
         sdk_terminate(STATUS_NONCONTINUABLE_EXCEPTION);
-    NTSTATUS st = NtContinue(ctx, FALSE);
-    sdk_terminate(st);                  /* NtContinue returns only when the context is unreadable */
+    resume(ctx);
+}
+
+void sdk_try_enter(struct sdk_try *t)
+{
+    t->code = 0;
+    t->outer = try_top;
+    try_top = t;
+}
+
+void sdk_try_leave(struct sdk_try *t)
+{
+    if (try_top == t)
+        try_top = t->outer;
+}
+
+/* Stage 2: hands the exception to the innermost guarded region, which
+ * leaves the list (its code records what happened).  Returns only when
+ * there is none. */
+static void dispatch_to_try(const EXCEPTION_RECORD *rec)
+{
+    struct sdk_try *t = try_top;
+
+    if (t == NULL)
+        return;
+    try_top = t->outer;
+    t->code = rec->ExceptionCode;
+    longjmp(t->jb, 1);
 }
 
 /* Runs the handlers registered when the exception arrived.  A handler may
@@ -136,7 +184,8 @@ void sdk_dispatch_exception(EXCEPTION_RECORD *rec, CONTEXT *ctx)
     EXCEPTION_POINTERS ep = { rec, ctx };
 
     if (call_handlers(&ep))
-        continue_execution(rec, ctx);
+        resume(ctx);
+    dispatch_to_try(rec);
     if (unhandled_filter != NULL && unhandled_filter(&ep) == EXCEPTION_CONTINUE_EXECUTION)
         continue_execution(rec, ctx);
     report_unhandled(rec, ctx);

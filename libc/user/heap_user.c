@@ -1,8 +1,8 @@
-/* The heap engine's platform layer in user mode (mm/heap_os.h): pages
+/* The heap engine's platform layer in user mode (mm/heap/heap_os.h): pages
  * through the native memory services of the calling process, a recursive
  * user-mode lock, and RaiseException for HEAP_GENERATE_EXCEPTIONS and heap
  * corruption. */
-#include "mm/heap_os.h"
+#include "mm/heap/heap_os.h"
 #include <windows.h>
 #include <ntdll.h>
 #include <ntstatus.h>

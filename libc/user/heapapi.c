@@ -1,11 +1,11 @@
 /* The Win32 heap API in user mode: thin wrappers over the heap engine
- * (mm/heap.h) that turn its NTSTATUS results into last-error codes and
+ * (mm/heap/heap.h) that turn its NTSTATUS results into last-error codes and
  * exceptions as kernel32/ntdll do, the process default heap, and the list
  * of heaps for GetProcessHeaps. */
 #include <windows.h>
 #include <ntdll.h>
 #include <ntstatus.h>
-#include "mm/heap.h"
+#include "mm/heap/heap.h"
 #include "libc/user/sdk.h"
 
 #define HEAPS_MAX 64
@@ -124,10 +124,14 @@ LPVOID WINAPI HeapReAlloc(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem, SIZE_T dwBy
     return p;
 }
 
+/* Item 74: a NULL pointer is TRUE whatever the handle (Windows does not
+ * look at the heap for it; HeapFree(NULL, 0, NULL) must not fault). */
 BOOL WINAPI HeapFree(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem)
 {
     int32_t st = 0;
 
+    if (lpMem == NULL)
+        return TRUE;
     if (heap_free(hHeap, dwFlags, lpMem, &st))
         return TRUE;
     set_heap_error(st);

@@ -24,6 +24,7 @@
  * as such.  One thread per process: no lock. */
 #include <rtnew.h>
 #include <malloc.h>
+#include <new.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -171,9 +172,22 @@ static bool rt_overaligned(const rt_class *c)
     return c->align > RT_MALLOC_ALIGN;
 }
 
+/* operator new's loop (the UCRT's new_scalar.cpp): when the memory is not
+ * there, the new handler is called with the size and the allocation tried
+ * again for as long as it returns non-zero; without a handler, or when it
+ * gives up, new fails (here: NULL, errno ENOMEM, where C++ throws
+ * std::bad_alloc).  Unlike malloc this does not depend on the new mode. */
 static char *rt_alloc(const rt_class *c, size_t bytes)
 {
-    return rt_overaligned(c) ? _aligned_malloc(bytes, c->align) : malloc(bytes);
+    for (;;) {
+        char *p = rt_overaligned(c) ? _aligned_malloc(bytes, c->align) : malloc(bytes);
+        if (p != NULL)
+            return p;
+        if (!_callnewh(bytes)) {
+            errno = ENOMEM;
+            return NULL;
+        }
+    }
 }
 
 static void rt_release(const rt_class *c, char *block)

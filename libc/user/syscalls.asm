@@ -42,6 +42,8 @@ SERVICE NtYieldExecution, 0
 SERVICE NtSetExceptionDispatcher, 1    ; dispatcher
 SERVICE NtRaiseException, 3            ; record, context, first_chance
 SERVICE NtQuerySystemCounters, 2       ; counters, length
+SERVICE NtGetWriteWatch, 7             ; process, flags, base, size, addresses, *count, *granularity
+SERVICE NtResetWriteWatch, 3           ; process, base, size
 ; DEP (issue 18)
 SERVICE NtQueryInformationProcess, 5   ; process, class, info, length, *return_length
 SERVICE NtSetInformationProcess, 4     ; process, class, info, length

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <errno.h>
 #include "heapapi.h"
-#include "../../mm/heap.h"
+#include "../../mm/heap/heap.h"
 #include "crt_host.h"
 
 /* libc/crt_os.h's names, for the host (its own header is then skipped). */
@@ -33,5 +33,15 @@ static struct heap *crt_os_heap(void)
 #define _aligned_realloc crt__aligned_realloc
 #define _aligned_free crt__aligned_free
 #define _aligned_msize crt__aligned_msize
+#define _aligned_recalloc crt__aligned_recalloc
+#define _aligned_offset_malloc crt__aligned_offset_malloc
+#define _aligned_offset_realloc crt__aligned_offset_realloc
+#define _aligned_offset_recalloc crt__aligned_offset_recalloc
+#define _set_new_handler crt__set_new_handler
+#define _query_new_handler crt__query_new_handler
+#define _set_new_mode crt__set_new_mode
+#define _query_new_mode crt__query_new_mode
+#define _callnewh crt__callnewh
+typedef int (*_PNH)(size_t);            /* <new.h> */
 
 #include "../../libc/crt_malloc.c"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
-#include "../../mm/heap_os.h"
+#include "../../mm/heap/heap_os.h"
 #include "heapapi.h"
 
 _Static_assert(sizeof(pthread_mutex_t) <= sizeof(heap_os_lock), "lock storage");

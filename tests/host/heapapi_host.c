@@ -1,9 +1,9 @@
 /* The Win32 heap API on the host: thin wrappers over the engine
- * (mm/heap.h) that turn its NTSTATUS results into Windows last errors,
+ * (mm/heap/heap.h) that turn its NTSTATUS results into Windows last errors,
  * plus the process heap and the list of heaps (GetProcessHeaps). */
 #include <pthread.h>
 #include <stdlib.h>
-#include "../../mm/heap.h"
+#include "../../mm/heap/heap.h"
 #include "heapapi.h"
 
 _Static_assert(sizeof(PROCESS_HEAP_ENTRY) == sizeof(struct heap_walk_entry), "entry layout");

@@ -5,7 +5,7 @@
  * Bad pointers go only to _msize, which validates before it looks: free
  * or realloc of one panics (the kernel heap terminates on corruption). */
 #include "tests/ktest.h"
-#include "mm/heap.h"
+#include "mm/heap/heap.h"
 #include "mm/kheap.h"
 #include <malloc.h>
 #include <errno.h>

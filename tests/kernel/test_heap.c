@@ -2,7 +2,7 @@
  * objects, and a serialized heap stays consistent while four preemptible
  * threads hammer it (HeapLock semantics with a real, contended lock). */
 #include "tests/ktest.h"
-#include "mm/heap.h"
+#include "mm/heap/heap.h"
 #include "mm/kheap.h"
 #include "kernel/thread.h"
 #include <winnt.h>

@@ -334,17 +334,17 @@ static void security_no_user_page_executable_unless_asked(struct utest *t)
     EXPECT_TRUE(t, VirtualFree(fresh, 0, MEM_RELEASE));
 }
 
-/* NtQuerySystemCounters reports all the RAM the frame allocator manages,
- * and the part above 4 GiB (GlobalMemoryStatusEx is not in this SDK yet). */
+/* NtQuerySystemCounters reports all the RAM the frame allocator manages
+ * (GlobalMemoryStatusEx's total), and the part above 4 GiB. */
 static void counters_report_all_ram(struct utest *t)
 {
     SYSTEM_MEMORY_COUNTERS c = sys_counters();
 
     utest_log("%lu frames of RAM, %lu above 4 GiB (%lu free there), %lu free in all",
-              c.TotalFrames, c.TotalFramesAbove4G, c.FreeFramesAbove4G, c.FreeFrames);
-    EXPECT_GT(t, c.TotalFrames, c.FreeFrames);
-    EXPECT_GE(t, c.TotalFrames, 4096);                 /* at least 16 MiB */
-    EXPECT_LE(t, c.TotalFramesAbove4G, c.TotalFrames);
+              c.PhysicalPages, c.TotalFramesAbove4G, c.FreeFramesAbove4G, c.FreeFrames);
+    EXPECT_GT(t, c.PhysicalPages, c.FreeFrames);
+    EXPECT_GE(t, c.PhysicalPages, 4096);                 /* at least 16 MiB */
+    EXPECT_LE(t, c.TotalFramesAbove4G, c.PhysicalPages);
     EXPECT_LE(t, c.FreeFramesAbove4G, c.TotalFramesAbove4G);
     EXPECT_LE(t, c.FreeFramesAbove4G, c.FreeFrames);
 }

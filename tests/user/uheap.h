@@ -1,9 +1,10 @@
-/* Helpers shared by the ring-3 heap tests (uheap.c: spec items 62-93;
- * uheap_engine.c: the engine requirements of the heap issue and the
- * random-operation test): a per-case fixture that gives back leftover
- * heaps and checks that the case gave back what it took, content
- * patterns, VirtualQuery extents, and a HeapWalk checker that compares
- * the walk with the address space and with a list of expected blocks.
+/* Helpers shared by the ring-3 heap tests (uheap.c with tests/user/uheap/:
+ * spec items 62-93; uheap_engine.c: the engine requirements of the heap
+ * issue and the random-operation test): a per-case fixture that gives
+ * back leftover heaps and checks that the case gave back what it took,
+ * content patterns, VirtualQuery extents, and a HeapWalk checker that
+ * compares the walk with the address space and with a list of expected
+ * blocks.
  *
  * Counting: the process default heap commits pages on demand, keeps some
  * of them after a free (its decommit hysteresis) and may grow a segment,
@@ -21,7 +22,7 @@
 
 #include "utest.h"
 #include "uspace.h"
-#include "mm/heap.h"                    /* HEAP_X_TERMINATE_ON_CORRUPTION */
+#include "mm/heap/heap.h"                    /* HEAP_X_TERMINATE_ON_CORRUPTION */
 #include <stdio.h>
 
 #define BAD_ERROR 0xDEADBEEFu
@@ -29,6 +30,16 @@
 #define LARGE_MIN 0x7F000u              /* item 88: from about 508 KiB on x86 */
 #define FIXED_LIMIT 0x7FFF8u            /* item 86 */
 #define MAX_HEAPS 64
+
+/* The fixture's state below is defined once per program: by the file
+ * with main, which includes this header as it is.  The other files of a
+ * program in several files (tests/user/uheap/) define UHEAP_PART first
+ * and see declarations. */
+#ifdef UHEAP_PART
+#define UHEAP_STATE extern
+#else
+#define UHEAP_STATE
+#endif
 
 /* ---- memory outside the process heap -------------------------------------------- */
 
@@ -77,7 +88,7 @@ static inline bool range_state_is(const void *p, uint32_t n, DWORD state)
     return true;
 }
 
-static uint32_t page_tables_at_start;
+UHEAP_STATE uint32_t page_tables_at_start;
 
 /* The committed bytes of the process heap's regions (its segments), and
  * how many regions it has. */
@@ -155,10 +166,10 @@ static inline uint64_t counter_allocations_outside_process_heap(void)
 
 /* ---- the fixture ------------------------------------------------------------------ */
 
-static HANDLE fixture_heaps[MAX_HEAPS];
-static DWORD fixture_heap_count;
-static uint32_t fixture_charge, fixture_allocations;
-static struct alloc_set fixture_space;
+UHEAP_STATE HANDLE fixture_heaps[MAX_HEAPS];
+UHEAP_STATE DWORD fixture_heap_count;
+UHEAP_STATE uint32_t fixture_charge, fixture_allocations;
+UHEAP_STATE struct alloc_set fixture_space;
 
 /* In main, before utest_main: the heaps that exist for good. */
 static inline void fixture_baseline(void)

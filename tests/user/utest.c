@@ -7,6 +7,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+/* Where the document goes in the run's KTAP (utest.h): the program's
+ * document two levels deep, its suites three. */
+#define DOC "        "
+#define SUITE DOC "    "
+
 #define COUNTERS_MAX 8
 #define JUMP_LEAVE 1
 #define JUMP_SKIP 2
@@ -77,7 +82,7 @@ uint32_t utest_random(void)
 void utest_log(const char *fmt, ...)
 {
     va_list ap;
-    printf("    # ");
+    printf(SUITE "# ");
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
@@ -88,16 +93,16 @@ void utest_fail_cmp(struct utest *t, const char *file, int line, const char *wha
                     const char *a_text, const char *b_text, int64_t a, int64_t b)
 {
     t->failures++;
-    printf("    # %s:%d: %s(%s, %s) failed\n", file, line, what, a_text, b_text);
-    printf("    #   %s == %lld (0x%llx)\n", a_text, a, (uint64_t)a);
-    printf("    #   %s == %lld (0x%llx)\n", b_text, b, (uint64_t)b);
+    printf(SUITE "# %s:%d: %s(%s, %s) failed\n", file, line, what, a_text, b_text);
+    printf(SUITE "#   %s == %lld (0x%llx)\n", a_text, a, (uint64_t)a);
+    printf(SUITE "#   %s == %lld (0x%llx)\n", b_text, b, (uint64_t)b);
 }
 
 void utest_fail_msg(struct utest *t, const char *file, int line, const char *fmt, ...)
 {
     va_list ap;
     t->failures++;
-    printf("    # %s:%d: ", file, line);
+    printf(SUITE "# %s:%d: ", file, line);
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
@@ -205,13 +210,13 @@ static LONG WINAPI unexpected_exception(PEXCEPTION_POINTERS ep)
 static void report_case(int index, const char *name, int failures, const char *skip)
 {
     if (skip != NULL) {
-        printf("    ok %d %s # SKIP %s\n", index, name, skip);
+        printf(SUITE "ok %d %s # SKIP %s\n", index, name, skip);
         skipped++;
     } else if (failures == 0) {
-        printf("    ok %d %s\n", index, name);
+        printf(SUITE "ok %d %s\n", index, name);
         passed++;
     } else {
-        printf("    not ok %d %s\n", index, name);
+        printf(SUITE "not ok %d %s\n", index, name);
         failed++;
     }
 }
@@ -243,7 +248,7 @@ static void leak_check(int index, const uint64_t *before)
     for (int i = 0; i < counter_count; i++) {
         uint64_t now = counters[i].read();
         if (now != before[i]) {
-            printf("    # leak_check: %s was %llu before the suite, %llu after\n", counters[i].name,
+            printf(SUITE "# leak_check: %s was %llu before the suite, %llu after\n", counters[i].name,
                    before[i], now);
             bad++;
         }
@@ -257,12 +262,12 @@ static void run_suite(const struct utest_suite *s, int suite_index)
     int cases = count_cases(s);
     uint64_t before[COUNTERS_MAX];
 
-    printf("    KTAP version 1\n    # Subtest: %s\n", s->name);
+    printf(SUITE "KTAP version 1\n" SUITE "# Subtest: %s\n", s->name);
     if (s->init != NULL && s->init() != 0) {
-        printf("    1..0\nok %d %s # SKIP init failed\n", suite_index, s->name);
+        printf(SUITE "1..0\n" DOC "ok %d %s # SKIP init failed\n", suite_index, s->name);
         return;
     }
-    printf("    1..%d\n", cases + (counter_count > 0 ? 1 : 0));
+    printf(SUITE "1..%d\n", cases + (counter_count > 0 ? 1 : 0));
     for (int i = 0; i < counter_count; i++)
         before[i] = counters[i].read();
     for (int i = 0; i < cases; i++)
@@ -271,7 +276,7 @@ static void run_suite(const struct utest_suite *s, int suite_index)
         s->exit();
     if (counter_count > 0)
         leak_check(cases + 1, before);
-    printf("%s %d %s\n", failed == before_failed ? "ok" : "not ok", suite_index, s->name);
+    printf(DOC "%s %d %s\n", failed == before_failed ? "ok" : "not ok", suite_index, s->name);
 }
 
 int utest_main(const struct utest_suite *const *suites)
@@ -282,13 +287,13 @@ int utest_main(const struct utest_suite *const *suites)
     SetUnhandledExceptionFilter(unexpected_exception);
     while (suites[n] != NULL)
         n++;
-    printf("KTAP version 1\n1..%d\n# seed=%lu\n", n, (unsigned long)rng_seed);
+    printf(DOC "KTAP version 1\n" DOC "1..%d\n" DOC "# seed=%lu\n", n, (unsigned long)rng_seed);
     for (int i = 0; i < n; i++)
         run_suite(suites[i], i + 1);
     if (skipped > 0)
-        printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+        printf(DOC "# %d passed, %d failed, %d skipped\n", passed, failed, skipped);
     else
-        printf("%d passed, %d failed\n", passed, failed);
+        printf(DOC "# %d passed, %d failed\n", passed, failed);
     SetUnhandledExceptionFilter(NULL);
     return failed == 0 ? 0 : 1;
 }

@@ -1,20 +1,37 @@
 /* Tests for user programs, shaped like the kernel's tests/ktest.h: static
  * cases in a table ending with an empty entry, suites with optional
  * init/exit, EXPECT_* (record and carry on) and ASSERT_* (leave the case).
- * The output is KTAP version 1 on stdout, the same shape as the kernel's:
+ * The output is KTAP version 1 on stdout, the same shape as the kernel's,
+ * but nested: the kernel runs every program as one subtest of the boot's
+ * single KTAP document (kernel/programs.c), with two cases of its own,
+ * exit_status and leak_check, and the program's document is the subtest of
+ * exit_status (the exit status is the program's verdict on its suites), so
+ * it starts two levels (8 spaces) deep.  Programs run only from the
+ * kernel (run=, make run-user; the console's `run` prints the same lines
+ * without the kernel's part) and a process gets no command line, so the
+ * depth is fixed rather than passed in.  The boot's log for run=prog:
  *
- *     KTAP version 1
- *     1..<suites>
- *     # seed=<n>
+ *     KTAP version 1                              (the kernel)
+ *     1..1
  *         KTAP version 1
- *         # Subtest: <suite>
- *         1..<cases>
- *         ok 1 <case>
- *         not ok 2 <case>
- *         # <file>:<line>: EXPECT_EQ(a, b) failed     (both values in decimal and hex)
- *         ok 3 <case> # SKIP <reason>
- *     ok 1 <suite>
- *     <n> passed, <n> failed[, <n> skipped]
+ *         # Subtest: prog
+ *         1..2
+ *             KTAP version 1                      (the program, from here)
+ *             1..<suites>
+ *             # seed=<n>
+ *                 KTAP version 1
+ *                 # Subtest: <suite>
+ *                 1..<cases>
+ *                 ok 1 <case>
+ *                 not ok 2 <case>
+ *                 # <file>:<line>: EXPECT_EQ(a, b) failed     (both values in decimal and hex)
+ *                 ok 3 <case> # SKIP <reason>
+ *             ok 1 <suite>
+ *             # <n> passed, <n> failed[, <n> skipped]
+ *     process prog: exit status 0x00000000        (the kernel, from here)
+ *         ok 1 exit_status
+ *         ok 2 leak_check
+ *     ok 1 prog
  *
  * A program is a test when its main is
  *
@@ -72,7 +89,7 @@ uint64_t utest_counter_commit_charge(void);
 void utest_set_seed(uint32_t seed);
 uint32_t utest_seed(void);
 uint32_t utest_random(void);
-/* A diagnostic line inside the running case ("    # ..."). */
+/* A diagnostic line inside the running case ("# ..." at the case's depth). */
 void utest_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Implementation of the macros below. */

@@ -10,13 +10,14 @@
 # Both page-table formats (mm/paging.h): legacy 32-bit paging, and PAE
 # (CR4.PAE set) with 8-byte entries, the directories at 0xC0600000 and the
 # PDPT in the kernel image.  They read the kernel's variables by name
-# ('vm.c'::kernel_space, 'console_util.c'::scratch, 'kheap.c'::kernel_heap)
-# and its page tables: through the self-map (0xC0000000) when the address
-# space is the one in CR3, otherwise from physical memory through QEMU's
-# monitor (`monitor xp`).  The not-present entry format is read from the
-# kernel's own table, vm_soft_format (mm/vm_check.c).  The heap block
-# header layout is the one in mm/heap_impl.h (gdb cannot read C macros;
-# the numbers are repeated here).
+# ('vm.c'::kernel_space, 'kernel/console/util.c'::scratch,
+# 'kheap.c'::kernel_heap) and its page tables: through the self-map
+# (0xC0000000) when the address space is the one in CR3, otherwise from
+# physical memory through QEMU's monitor (`monitor xp`).  The not-present
+# entry format is read from the kernel's own table, vm_soft_format
+# (mm/vm_check.c).  The heap block header layout is the one in
+# mm/heap/heap_private.h (gdb cannot read C macros; the numbers are
+# repeated here).
 import re
 
 import gdb
@@ -38,7 +39,7 @@ PROTECTIONS = {0x01: "NOACCESS", 0x02: "READONLY", 0x04: "READWRITE", 0x08: "WRI
                0x80: "EXECUTE_WRITECOPY"}
 BASE_BY_INDEX = [0, 0x01, 0x02, 0x04, 0x10, 0x20, 0x40]   # mm/vm_pte.h vm_base_by_index
 
-# mm/heap_impl.h: block header w0 / w1, granule 8 bytes on x86.
+# mm/heap/heap_private.h: block header w0 / w1, granule 8 bytes on x86.
 HG_SHIFT = 3
 HHDR = 8
 W0_SIZE = 0x003FFFFF
@@ -262,7 +263,7 @@ class VmmapCommand(gdb.Command):
         if arg == "kernel":
             space = gdb.parse_and_eval("'vm.c'::kernel_space")
         elif arg == "scratch":
-            space = gdb.parse_and_eval("'console_util.c'::scratch")
+            space = gdb.parse_and_eval("'kernel/console/util.c'::scratch")
             if int(space) == 0:
                 print("no scratch process yet (the console has not started): vmmap kernel")
                 return

@@ -1,0 +1,353 @@
+/* The back end: free blocks in TLSF-style two-level segregated bins with
+ * bitmaps (O(1) good fit), split on allocation, coalesced with free
+ * neighbours on free; and the decommit policy that gives free pages back.
+ *
+ * Free blocks live in two bin sets: fully committed ones, always used
+ * first, and DECOMMIT ones, whose pages are committed on demand (64 KiB
+ * ahead).  The heap keeps free committed memory up to max(a floor, half
+ * its busy bytes) -- holes that come and go in steady churn cost no page
+ * faults -- and past that gives back the oldest big free blocks (bin
+ * tails) down to half the limit: a heap that shrank returns its pages.
+ * HeapCompact drains the quick lists and gives back down to the same
+ * mark over every segment. */
+#include "heap_private.h"
+
+/* A free block of set k (0 committed, 1 DECOMMIT) of at least g granules,
+ * or NULL: the head of g's own bin if it fits, else the first block of
+ * the next non-empty bin, which is certain to fit (TLSF good fit). */
+static struct fblk *bins_find(struct heap *h, unsigned k, uint32_t g)
+{
+    unsigned fl, sl;
+    bin_index(g, &fl, &sl);
+    struct fblk *b = h->bins[k][fl][sl];
+    if (b && blk_g(&b->h) >= g)
+        return b;
+    if (g >= SL_COUNT) {
+        g += (1u << (fls32(g) - SL_LOG2)) - 1;
+        bin_index(g, &fl, &sl);
+        if (fl >= FL_COUNT)
+            return NULL;
+    } else if (++sl == SL_COUNT) {
+        sl = 0;
+        fl++;
+    }
+    uint32_t sm = h->sl_map[k][fl] & (~0u << sl);
+    if (!sm) {
+        uint32_t fm = fl + 1 < 32 ? h->fl_map[k] & (~0u << (fl + 1)) : 0;
+        if (!fm)
+            return NULL;
+        fl = (unsigned)__builtin_ctz(fm);
+        sm = h->sl_map[k][fl];
+    }
+    return h->bins[k][fl][__builtin_ctz(sm)];
+}
+
+/* Put `to` where `from` is in its bin list (same bin). */
+static void bin_replace(struct heap *h, struct fblk *from, struct fblk *to, unsigned k, unsigned fl,
+                        unsigned sl)
+{
+    if (from->next == from) {
+        to->next = to->prev = to;
+    } else {
+        to->next = from->next;
+        to->prev = from->prev;
+        from->prev->next = to;
+        from->next->prev = to;
+    }
+    if (h->bins[k][fl][sl] == from)
+        h->bins[k][fl][sl] = to;
+}
+
+/* Take g granules from the start of the free block b of segment s:
+ * commit what the part and the remainder's header need (plus
+ * HEAP_COMMIT_AHEAD when pages are missing) and leave the remainder as a
+ * free block.  With in_bins, b is in the bins and leaves them (the
+ * remainder simply takes its place when it stays in the same bin, as
+ * when allocations nibble at a big block).  Returns the granules taken
+ * (g, or all of b when the rest would be too small), or 0 with b and the
+ * bins untouched when the pages cannot be committed.  The caller writes
+ * b's busy header. */
+uint32_t hblock_carve(struct heap *h, struct hseg *s, struct hblk *b, uint32_t g, int in_bins)
+{
+    uint32_t w0 = b->w0, gb = w0 & W0_SIZE, rem = gb - g, dec = 0;
+    uintptr_t a = (uintptr_t)b, end = a + ((size_t)gb << HG_SHIFT);
+    if (rem < HMIN_G) {
+        g = gb;
+        rem = 0;
+    }
+    if (w0 & W0_DECOMMIT) {
+        uintptr_t need = a + ((size_t)g << HG_SHIFT) + (rem ? HMETA : 0);
+        dec = rem ? W0_DECOMMIT : 0;
+        if (!seg_range_committed(s, a, need)) {
+            uintptr_t hi = need + HEAP_COMMIT_AHEAD;
+            if (hi > end)
+                hi = end;
+            if (hseg_commit(h, s, a, hi) && (hi == need || hseg_commit(h, s, a, need)))
+                return 0;
+            if (pg_up(hi) >= end)
+                dec = 0;
+        }
+    }
+    if (!rem) {
+        if (in_bins)
+            bin_unlink(h, (struct fblk *)b);
+        return g;
+    }
+    struct hblk *r = blk_at(a + ((size_t)g << HG_SHIFT));
+    hdr_set(h, r, rem | (w0 & W0_LAST) | dec, g);
+    if (!(w0 & W0_LAST))
+        blk_set_prev(h, blk_at(end), rem);
+    if (in_bins) {
+        unsigned fl, sl, rfl, rsl;
+        bin_index(gb, &fl, &sl);
+        bin_index(rem, &rfl, &rsl);
+        if (fl == rfl && sl == rsl && !(w0 & W0_DECOMMIT) == !dec) {
+            bin_replace(h, (struct fblk *)b, (struct fblk *)r, dec ? 1 : 0, fl, sl);
+            return g;
+        }
+        bin_unlink(h, (struct fblk *)b);
+    }
+    bin_insert(h, (struct fblk *)r);
+    return g;
+}
+
+/* ---- giving pages back ---- */
+
+/* How much free committed memory the heap keeps before it gives pages
+ * back (the hysteresis): HEAP_DECOMMIT_FREE_MIN or half the busy bytes,
+ * whichever is more.  Giving back goes down to half of that, so a heap
+ * in steady churn (whose holes come and go) pays no page faults, and one
+ * that shrank returns all but a bounded reserve. */
+static size_t decommit_high(const struct heap *h)
+{
+    size_t high = h->busy_bytes >> HEAP_DECOMMIT_SHIFT;
+    return high < HEAP_DECOMMIT_FREE_MIN ? HEAP_DECOMMIT_FREE_MIN : high;
+}
+
+/* Decommit the interior of the free block b (in the bins or not). */
+static void block_decommit(struct heap *h, struct hseg *s, struct fblk *b, int in_bins)
+{
+    uintptr_t a = (uintptr_t)b;
+    if (in_bins)
+        bin_unlink(h, b);
+    hseg_decommit(h, s, a + HMETA, a + ((size_t)blk_g(&b->h) << HG_SHIFT));
+    hdr_set(h, &b->h, b->h.w0 | W0_DECOMMIT, b->h.w1);
+    if (in_bins)
+        bin_insert(h, b);
+}
+
+/* Free committed memory went past the hysteresis: give back the oldest
+ * (bin tails: lists are LIFO) of the largest committed free blocks of
+ * HEAP_DECOMMIT_BLOCK and up, until it is down to `low`, looking at no
+ * more than a handful.  The block just freed is the likeliest to be
+ * reused, so it is the last one chosen. */
+static void decommit_trim(struct heap *h, size_t low)
+{
+    uint32_t fmap = h->fl_map[0];
+    for (int budget = 8; budget > 0 && fmap && h->committed - h->busy_bytes > low; budget--) {
+        unsigned fl = fls32(fmap);
+        uint32_t smap = h->sl_map[0][fl];
+        if (!smap) {
+            fmap &= ~(1u << fl);
+            continue;
+        }
+        struct fblk *head = h->bins[0][fl][fls32(smap)], *b = head->prev;
+        if (((size_t)blk_g(&b->h) << HG_SHIFT) < HEAP_DECOMMIT_BLOCK)
+            return;
+        struct hseg *s = hseg_find(h, (uintptr_t)b);
+        if (!s)
+            return;
+        block_decommit(h, s, b, 1);
+    }
+}
+
+/* ---- allocation and free in the bins ---- */
+
+/* The last resort before an allocation fails for lack of space (the heap
+ * cannot grow: a fixed-size heap at its maximum, or no address space or
+ * commit left): blocks parked on the quick lists may add up, with their
+ * free neighbours, to what is asked, so drain them all and look again.
+ * O(parked blocks), once: afterwards nothing is parked. */
+__attribute__((noinline)) static struct fblk *block_find_drained(struct heap *h, uint32_t g)
+{
+    hquick_drain(h);
+    size_t live = heap_live(h);
+    h->quick_budget = live > HEAP_QUICK_MIN ? live : HEAP_QUICK_MIN;
+    struct fblk *f = bins_find(h, 0, g);
+    return f ? f : bins_find(h, 1, g);
+}
+
+/* A busy back-end block of g granules for `size` requested bytes, or NULL
+ * with *st.  Committed free blocks first; then, after draining a batch of
+ * parked blocks, decommitted ones; then a new segment; failing that, all
+ * parked blocks drained. */
+struct hblk *hblock_alloc(struct heap *h, size_t size, uint32_t g, int32_t *st)
+{
+    struct fblk *f = bins_find(h, 0, g);
+    if (!f) {
+        if (h->quick_bytes > HEAP_QUICK_MIN) {
+            /* About to commit more while blocks sit parked: drain a
+             * bounded batch and restart the parking budget from today. */
+            hquick_flush(h, HEAP_QUICK_FLUSH_GROW, ((size_t)g << (HG_SHIFT + 1)) + 0x10000);
+            size_t live = heap_live(h);
+            h->quick_budget = live > HEAP_QUICK_MIN ? live : HEAP_QUICK_MIN;
+            f = bins_find(h, 0, g);
+        }
+        if (!f)
+            f = bins_find(h, 1, g);
+        if (!f) {
+            uint32_t gr = g >= SL_COUNT ? g + (1u << (fls32(g) - SL_LOG2)) : g;
+            if (hseg_grow(h, gr))
+                f = bins_find(h, 1, g);
+            else if (h->quick_bytes)
+                f = block_find_drained(h, g);
+            if (!f) {
+                *st = HST_NO_MEMORY;
+                return NULL;
+            }
+        }
+    }
+    struct hseg *s = f ? hseg_find(h, (uintptr_t)f) : NULL;
+    if (!s || !hdr_ok(h, f->h.w0, f->h.w1) || (f->h.w0 & W0_BUSY) || !bin_unlink_ok(h, f)) {
+        heap_corrupt(h);
+        *st = HST_HEAP_CORRUPTION;
+        return NULL;
+    }
+    uint32_t w0 = f->h.w0, w1 = f->h.w1;
+    if (h->flags & HEAP_FREE_CHECKING_ENABLED) {
+        uintptr_t a = (uintptr_t)f, take = (uintptr_t)g << HG_SHIFT;
+        if (hseg_check_fill(h, s, a + HMETA, a + take)) /* written after free */
+            heap_corrupt(h);
+    }
+    uint32_t got = hblock_carve(h, s, &f->h, g, 1);
+    if (!got) {
+        *st = HST_NO_MEMORY;
+        return NULL;
+    }
+    uint32_t last = got == (w0 & W0_SIZE) ? (w0 & W0_LAST) : 0;
+    size_t unused = ((size_t)got << HG_SHIFT) - HHDR - size;
+    hdr_set(h, &f->h, got | W0_BUSY | last | (uint32_t)(unused << W0_UNUSED_SHIFT), w1);
+    h->busy_bytes += (size_t)got << HG_SHIFT;
+    return &f->h;
+}
+
+/* Free the physically busy block b (not parked) into the bins, merging
+ * with free neighbours and giving pages back past the hysteresis.
+ * Checks the neighbours before changing anything; returns 0 or
+ * HST_HEAP_CORRUPTION (heap untouched). */
+int32_t hblock_free(struct heap *h, struct hseg *s, struct hblk *b)
+{
+    uint32_t w0 = b->w0, g = w0 & W0_SIZE, w1 = b->w1;
+    uint32_t pg = w1 & W1_PREV, flags = w0 & W0_LAST, dec = 0;
+    uintptr_t a = (uintptr_t)b, end = a + ((size_t)g << HG_SHIFT);
+    struct fblk *n = NULL, *p = NULL;
+
+    if (!(w0 & W0_LAST)) {
+        struct hblk *nb = blk_at(end);
+        uint32_t nw0 = nb->w0;
+        if (!hdr_ok(h, nw0, nb->w1) || (nb->w1 & W1_PREV) != g)
+            return HST_HEAP_CORRUPTION;
+        if (!(nw0 & W0_BUSY) && g + (nw0 & W0_SIZE) <= HMAX_G) {
+            n = (struct fblk *)nb;
+            if (!bin_unlink_ok(h, n))
+                return HST_HEAP_CORRUPTION;
+        }
+    }
+    if (pg) {
+        struct hblk *pb = blk_at(a - ((size_t)pg << HG_SHIFT));
+        if (!hdr_ok(h, pb->w0, pb->w1) || blk_g(pb) != pg)
+            return HST_HEAP_CORRUPTION;
+        if (!(pb->w0 & W0_BUSY) && pg + g + (n ? blk_g(&n->h) : 0) <= HMAX_G) {
+            p = (struct fblk *)pb;
+            if (!bin_unlink_ok(h, p))
+                return HST_HEAP_CORRUPTION;
+        }
+    }
+    h->busy_bytes -= (size_t)g << HG_SHIFT;
+    uintptr_t fill_lo = a + HMETA, fill_hi = end;
+    /* Absorbed headers are wiped, so that a stale pointer to them (a
+     * double free) never finds a busy header. */
+    if (n) {
+        bin_unlink(h, n);
+        g += blk_g(&n->h);
+        flags = n->h.w0 & W0_LAST;
+        dec |= n->h.w0 & W0_DECOMMIT;
+        n->h.w0 = n->h.w1 = 0;
+        fill_hi = end + HMETA;
+        end = a + ((size_t)g << HG_SHIFT);
+    }
+    if (p) {
+        bin_unlink(h, p);
+        g += pg;
+        dec |= p->h.w0 & W0_DECOMMIT;
+        w1 = p->h.w1;
+        b->w0 = b->w1 = 0;
+        fill_lo = a;
+        b = &p->h;
+        a = (uintptr_t)b;
+    }
+    /* Past the hysteresis, a block that joins decommitted space gives its
+     * pages back with it (it went to the DECOMMIT bins, where the trim
+     * below does not look); otherwise the oldest big blocks go. */
+    size_t high = decommit_high(h);
+    int over = h->committed - h->busy_bytes > high;
+    if (dec && over)
+        hseg_decommit(h, s, a + HMETA, end);
+    hdr_set(h, b, g | flags | dec, w1);
+    if (!flags)
+        blk_set_prev(h, blk_at(end), g);
+    if (h->flags & HEAP_FREE_CHECKING_ENABLED)
+        hseg_fill_free(h, s, fill_lo, fill_hi);
+    bin_insert(h, (struct fblk *)b);
+    if (over)
+        decommit_trim(h, high / 2);
+    return 0;
+}
+
+/* ---- HeapCompact ---- */
+
+/* Largest free run from a free block's payload start that is committed. */
+static size_t free_committed_run(struct hseg *s, struct hblk *b)
+{
+    uintptr_t a = (uintptr_t)b, end = a + ((size_t)blk_g(b) << HG_SHIFT);
+    if (!(b->w0 & W0_DECOMMIT))
+        return end - a - HHDR;
+    uint32_t i = (uint32_t)((a - s->base) >> HPAGE_SHIFT);
+    uint32_t last = (uint32_t)((end - 1 - s->base) >> HPAGE_SHIFT) + 1;
+    uint32_t j = bits_find(s->cmap, i, last, 0);
+    uintptr_t stop = s->base + ((uintptr_t)j << HPAGE_SHIFT);
+    return (stop > end ? end : stop) - a - HHDR;
+}
+
+/* HeapCompact: drain the quick lists, give back the interior pages of
+ * every free block of HEAP_DECOMMIT_BLOCK or more, and report the largest
+ * committed free run (item 93). */
+size_t heap_compact(struct heap *h, uint32_t flags)
+{
+    size_t best = 0;
+    flags |= h->flags;
+    hcall_lock(h, flags);
+    hquick_drain(h);
+    hlarge_drop_cache(h);
+    size_t live = heap_live(h);
+    h->quick_budget = live > HEAP_QUICK_MIN ? live : HEAP_QUICK_MIN;
+    size_t low = decommit_high(h) / 2;
+    for (uint32_t i = 0; i < h->nsegs; i++) {
+        struct hseg *s = h->segs[i];
+        for (uintptr_t a = s->lo; a < s->lo + s->len; a += (size_t)blk_g(blk_at(a)) << HG_SHIFT) {
+            struct hblk *b = blk_at(a);
+            if (!hdr_ok(h, b->w0, b->w1) || blk_g(b) < HMIN_G)
+                break; /* heap_check reports it */
+            if (b->w0 & W0_BUSY)
+                continue;
+            size_t bytes = (size_t)blk_g(b) << HG_SHIFT;
+            if (bytes >= HEAP_DECOMMIT_BLOCK && h->committed - h->busy_bytes > low)
+                block_decommit(h, s, (struct fblk *)b, 1);
+            size_t run = free_committed_run(s, b);
+            if (run > best)
+                best = run;
+        }
+    }
+    hcall_unlock(h, flags);
+    return best;
+}

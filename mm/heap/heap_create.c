@@ -1,0 +1,109 @@
+/* A heap's life: HeapCreate lays out its first segment (the heap
+ * structure sits at the base, so the handle is that region's base; spec
+ * item 65), HeapDestroy gives every page back, HeapLock/HeapUnlock hold
+ * its lock across calls. */
+#include "heap_private.h"
+
+static uint32_t heap_seq;
+
+static uint32_t mix32(uint32_t x)
+{
+    x ^= x >> 16;
+    x *= 0x7FEB352Du;
+    x ^= x >> 15;
+    x *= 0x846CA68Bu;
+    x ^= x >> 16;
+    return x;
+}
+
+static size_t round_gran(size_t n)
+{
+    return (n + HEAP_OS_GRANULARITY - 1) & ~(size_t)(HEAP_OS_GRANULARITY - 1);
+}
+
+/* HeapCreate (heap.h).  Reserves the whole first segment (a growable
+ * heap at least HEAP_DEFAULT_RESERVE, a fixed one its maximum rounded to
+ * the granularity), commits the heap structure, the bitmap and `initial`
+ * bytes, and lays the rest out as free blocks.  On failure nothing is
+ * left reserved or committed and NULL comes back (hcall_fail). */
+struct heap *heap_create(uint32_t options, size_t initial, size_t maximum, int32_t *status)
+{
+    int32_t st = HST_NO_MEMORY;
+    size_t init = pg_up(initial), max = maximum ? pg_up(maximum) : 0;
+    if ((initial && !init) || (maximum && !max) || init > HEAP_MAX_REQUEST || max > HEAP_MAX_REQUEST)
+        goto out;
+    if (max && init > max)
+        init = max;
+    /* A fixed-size heap reserves its maximum rounded to the reservation
+     * granularity, but its blocks stop at the maximum (page-rounded, and
+     * at least one page past the heap's own structures): items 64, 87. */
+    size_t usable = max ? max : round_gran(init);
+    if (!max && usable < HEAP_DEFAULT_RESERVE)
+        usable = HEAP_DEFAULT_RESERVE;
+    size_t hc = hseg_header_commit(round_gran(usable), sizeof(struct heap));
+    if (usable < hc + HPAGE)
+        usable = pg_up(hc + HPAGE);
+    size_t span = round_gran(usable);
+    hc = hseg_header_commit(span, sizeof(struct heap));
+    if (usable < hc + HPAGE) /* (a bigger bitmap for a bigger span) */
+        span = round_gran(usable = pg_up(hc + HPAGE));
+    unsigned osf = (options & HEAP_CREATE_ENABLE_EXECUTE) ? HEAP_OS_EXECUTE : 0;
+    void *base = heap_os_reserve(span, osf);
+    if (!base)
+        goto out;
+    if ((st = heap_os_commit(base, hc, osf)) != 0) {
+        heap_os_release(base, span);
+        goto out;
+    }
+    struct heap *h = base;
+    memset(h, 0, sizeof *h);
+    h->flags = options & (HEAP_NO_SERIALIZE | HEAP_GENERATE_EXCEPTIONS | HEAP_CHECKING |
+                          HEAP_X_TERMINATE_ON_CORRUPTION);
+    if (HEAP_DEFAULT_CHECKING || heap_os_default_checking())
+        h->flags |= HEAP_CHECKING;
+    h->os_flags = osf;
+    h->cookie = mix32((uint32_t)(uintptr_t)base ^ (++heap_seq * 0x9E3779B9u)) | 0x01000000u;
+    h->magic = HEAP_MAGIC;
+    h->maximum = max ? usable : 0;
+    h->quick_max_g = (h->flags & HEAP_CHECKING) ? 0 : HQUICK_MAX_G;
+    h->quick_budget = HEAP_QUICK_MIN;
+    h->flush_cls = HMIN_G;
+    h->seg_next = span * 2 > HEAP_SEG_MAX ? HEAP_SEG_MAX : span * 2;
+    heap_os_lock_init(&h->lock);
+    if ((st = hseg_init(h, &h->seg0, (uintptr_t)base, span, usable, sizeof(struct heap))) != 0 ||
+        (init > hc && (st = hseg_commit(h, &h->seg0, h->seg0.lo, (uintptr_t)base + init)) != 0)) {
+        heap_os_lock_destroy(&h->lock);
+        heap_os_release(base, span);
+        goto out;
+    }
+    return h;
+out:
+    hcall_fail(0, st ? st : HST_NO_MEMORY, status);
+    return NULL;
+}
+
+/* HeapDestroy (heap.h): large blocks and cached realloc regions first,
+ * then the segments newest first, the first one (holding the heap
+ * structure and its lock) last.  The handle is dead afterwards. */
+void heap_destroy(struct heap *h)
+{
+    while (h->large)
+        hlarge_free(h, h->large, 0);
+    hlarge_drop_cache(h);
+    for (uint32_t i = h->nsegs; i-- > 1;)
+        heap_os_release((void *)h->segs[i]->base, h->segs[i]->span);
+    size_t span = h->seg0.span;
+    h->magic = 0;
+    heap_os_lock_destroy(&h->lock);
+    heap_os_release(h, span);
+}
+
+void heap_lock(struct heap *h)
+{
+    heap_os_lock_acquire(&h->lock);
+}
+
+void heap_unlock(struct heap *h)
+{
+    heap_os_lock_release(&h->lock);
+}
