@@ -468,8 +468,8 @@ def paging_format_runs(build, suites):
     """Issue 18, both page-table formats: the selected kernel suites again
     with paging=legacy (the default boots use PAE with NX), the -m 6G boot
     whose suites use RAM above 4 GiB, and with the whole harness also the
-    QEMU page-walker cross-check, the DEP program and the console's pte
-    and SVG runs in the legacy format."""
+    QEMU page-walker cross-check, the user programs (DEP's udep among
+    them) and the console's pte, SVG and gdb runs in the legacy format."""
     legacy = "paging=legacy"
     kernel = [] if suites is None else [x for x in suites.split(",") if x != "user"]
     runs = []
@@ -482,8 +482,9 @@ def paging_format_runs(build, suites):
         q = qmp_page_table_check()
         q.name, q.append = q.name + "+legacy", q.append + " " + legacy
         runs.append(q)
-        udep = os.path.join(build, "user", "udep.elf")
-        runs.append(Run("udep+legacy", "run=udep mem_mb=128 " + legacy, initrd=[udep]))
+        for u in user_program_runs(build):      # DEP's udep among them, without NX
+            u.name, u.append = u.name + "+legacy", u.append + " " + legacy
+            runs.append(u)
         import console_checks
         runs.append(console_checks.pte_run(Run, qmp_human, pae=False))
         svg = console_checks.svg_run(Run, build)
