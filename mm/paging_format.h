@@ -6,7 +6,8 @@
  * functions here, chosen per call by paging_pae_on: a test and a branch.
  * Measured against calls through the ops table below (a release kernel
  * built with KDEFS="-DPMM_POISON=0 -DPAGING_DISPATCH_TABLE=1", then
- * tests/bench.py; guest instructions, legacy / PAE):
+ * tests/bench.py; guest instructions, legacy / PAE, measured at commit
+ * d76fb67, before the merge with main's write watches):
  *
  *                                   inline switch     ops table
  *   demand-zero fault (pre-zeroed)    339 / 352       379 / 398
