@@ -32,6 +32,15 @@ typedef const char *LPCSTR;
 typedef char *LPSTR;
 typedef unsigned long long ULONGLONG, DWORD64;
 typedef long long LONGLONG;
+typedef HANDLE *LPHANDLE;               /* threads and handles (issue 13) */
+typedef LONG *PLONG, *LPLONG;
+typedef union _LARGE_INTEGER {
+    struct {
+        DWORD LowPart;
+        LONG HighPart;
+    };
+    LONGLONG QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER;
 
 #ifndef TRUE
 #define TRUE 1
