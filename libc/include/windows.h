@@ -10,6 +10,10 @@
 #include <windef.h>
 #include <winnt.h>
 #include <winerror.h>
+/* Threads, waits, synchronization, handles (issue 13). */
+#include <processthreadsapi.h>
+#include <synchapi.h>
+#include <handleapi.h>
 
 /* Exception filter results (excpt.h). */
 #ifndef EXCEPTION_EXECUTE_HANDLER
