@@ -198,12 +198,23 @@ static uint32_t range_decommit(struct vad *v, uint32_t start, uint32_t end)
     uint32_t n = 0, tables = paging_user_tables();
 
     paging_batch_begin();
-    for (uint32_t va = start; va < end && v->committed > n; va += PGSIZE) {
-        if (!paging_has_table(va)) {
-            va = (va & ~(PDX_SPAN - 1)) + PDX_SPAN - PGSIZE;
-            continue;
+    /* Scans each page table's entries in place (a sparse range, such as
+     * a 1 MiB stack with two pages committed at its top, costs a few
+     * instructions per empty entry), re-reading the table pointer after
+     * each decommit, which may have freed the table. */
+    for (uint32_t va = start; va < end && v->committed > n;) {
+        uint32_t table_end = (va & ~(PDX_SPAN - 1)) + PDX_SPAN;
+        if (table_end > end || table_end == 0)
+            table_end = end;
+        const pte_t *pt = paging_table(va);
+        while (pt != NULL && va < table_end && v->committed > n) {
+            if (entry_committed(pt[PTX(va)])) {
+                n += page_decommit(va);
+                pt = paging_table(va);
+            }
+            va += PGSIZE;
         }
-        n += page_decommit(va);
+        va = table_end;
     }
     paging_batch_end();
     ASSERTF(v->committed >= n, "VAD %08x: %u committed, decommitted %u", v->start, v->committed, n);
