@@ -211,7 +211,8 @@ static NTSTATUS svc_yield(const uint32_t *a, struct trap_frame *tf)
 {
     (void)a;
     (void)tf;
-    thread_yield();
+    if (thread_others_ready())
+        thread_yield();
     return STATUS_SUCCESS;
 }
 

@@ -555,6 +555,14 @@ static NTSTATUS svc_query_process(const uint32_t *a, struct trap_frame *tf)
     return STATUS_SUCCESS;
 }
 
+/* NtGetTickCount(): the timer tick, 1 ms, as a ULONG (not a status). */
+static NTSTATUS svc_tick_count(const uint32_t *a, struct trap_frame *tf)
+{
+    (void)a;
+    (void)tf;
+    return (NTSTATUS)(uint32_t)sched_now();
+}
+
 #define SVC(name) (SVC_##name & 0xFFFu)
 
 const struct service object_services[] = {
@@ -580,6 +588,7 @@ const struct service object_services[] = {
     [SVC(NtSetInformationThread)] = { svc_set_thread, 4 },
     [SVC(NtSetThreadStartRoutine)] = { svc_set_thread_start, 1 },
     [SVC(NtQueryInformationProcess)] = { svc_query_process, 5 },
+    [SVC(NtGetTickCount)] = { svc_tick_count, 0 },
 };
 const uint32_t object_service_count = sizeof(object_services) / sizeof(object_services[0]);
 _Static_assert(sizeof(object_services) / sizeof(object_services[0]) == (SVC_TABLE2_END & 0xFFFu),

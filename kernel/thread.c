@@ -31,10 +31,11 @@
 
 static struct spinlock dispatcher_lock = SPINLOCK_INIT("dispatcher");
 static struct thread boot_thread, idle_thread;
-static struct thread *current;
-static struct thread *ready_head, *ready_tail;
+struct thread *sched_running;
+struct thread *sched_ready_head;
+static struct thread *ready_tail;
 static struct thread *all_threads;      /* newest first */
-static struct thread *zombies;
+struct thread *sched_zombies;         /* ended, kernel stacks not yet freed */
 static struct thread *timers;           /* earliest deadline first */
 static void (*timeout_hook)(struct thread *t);
 static uint32_t next_id;
@@ -45,11 +46,6 @@ void switch_context(uint32_t *save_esp, uint32_t new_esp);
 
 static void thread_destroy(struct object *o);
 const struct object_type thread_object_type = { "Thread", thread_destroy };
-
-struct thread *thread_current(void)
-{
-    return current;
-}
 
 uint32_t thread_id(const struct thread *t)
 {
@@ -100,16 +96,16 @@ static void ready_push(struct thread *t)
     if (ready_tail != NULL)
         ready_tail->ready_next = t;
     else
-        ready_head = t;
+        sched_ready_head = t;
     ready_tail = t;
 }
 
 static struct thread *ready_pop(void)
 {
-    struct thread *t = ready_head;
+    struct thread *t = sched_ready_head;
     if (t != NULL) {
-        ready_head = t->ready_next;
-        if (ready_head == NULL)
+        sched_ready_head = t->ready_next;
+        if (sched_ready_head == NULL)
             ready_tail = NULL;
         t->ready_next = NULL;
     }
@@ -117,12 +113,12 @@ static struct thread *ready_pop(void)
 }
 
 /* Switches to the next ready thread (the idle thread when there is none).
- * The current thread's state is already what it should be: queued as
+ * The running thread's state is already what it should be: queued as
  * ready, waiting, or terminated.  Lock held; returns when this thread
  * runs again. */
 static void switch_locked(void)
 {
-    struct thread *prev = current;
+    struct thread *prev = sched_running;
     struct thread *next = ready_pop();
 
     ASSERT(sched_locked());
@@ -139,7 +135,7 @@ static void switch_locked(void)
     if (!prev->user && prev->as != NULL)
         prev->as = vm_current();        /* the boot thread's console may have changed it */
     next->state = THREAD_RUNNING;
-    current = next;
+    sched_running = next;
     switches++;
     if (next->as != NULL && next->as != vm_current())
         vm_switch(next->as);
@@ -152,21 +148,21 @@ static void switch_locked(void)
 
 bool sched_yield_locked(void)
 {
-    if (ready_head == NULL)
+    if (sched_ready_head == NULL)
         return false;
-    if (current != &idle_thread)
-        ready_push(current);
+    if (sched_running != &idle_thread)
+        ready_push(sched_running);
     switch_locked();
     return true;
 }
 
 void sched_block_locked(enum thread_wait_reason reason)
 {
-    ASSERTF(current != &idle_thread, "the idle thread cannot block (reason %d)", reason);
-    current->state = THREAD_WAITING;
-    current->wait_reason = reason;
+    ASSERTF(sched_running != &idle_thread, "the idle thread cannot block (reason %d)", reason);
+    sched_running->state = THREAD_WAITING;
+    sched_running->wait_reason = reason;
     switch_locked();
-    current->wait_reason = WAIT_REASON_NONE;
+    sched_running->wait_reason = WAIT_REASON_NONE;
 }
 
 void sched_ready_locked(struct thread *t)
@@ -178,19 +174,23 @@ void sched_ready_locked(struct thread *t)
 
 void sched_exit_locked(void)
 {
-    struct thread *t = current;
+    struct thread *t = sched_running;
 
     ASSERTF(t->kstack_base != 0, "thread %u has a static stack and cannot end", t->id);
     ASSERTF(!t->timer_armed && t->wait_blocks == NULL, "thread %u ends while waiting", t->id);
     t->state = THREAD_TERMINATED;
-    t->ready_next = zombies;
-    zombies = t;
+    t->ready_next = sched_zombies;
+    sched_zombies = t;
     switch_locked();
     panic("thread %u ran again after it ended", t->id);
 }
 
 void thread_yield(void)
 {
+    /* Nothing else ready: nothing to do, and no lock to take (a yield is
+     * advisory; with one CPU and interrupts off the peek is exact). */
+    if (__atomic_load_n(&sched_ready_head, __ATOMIC_RELAXED) == NULL)
+        return;
     uint32_t flags = sched_lock();
     sched_yield_locked();
     sched_unlock(flags);
@@ -271,7 +271,7 @@ static void thread_preempt_point(void)
  * interrupts on, a user thread keeps them off until its IRET. */
 static void thread_trampoline(void)
 {
-    struct thread *t = current;
+    struct thread *t = sched_running;
     sched_unlock(t->user ? 0 : EFLAGS_IF);
     t->fn(t->arg);
     thread_exit();
@@ -405,13 +405,11 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg)
     return t;
 }
 
-void thread_reap(void)
+void thread_reap_all(void)
 {
-    if (__atomic_load_n(&zombies, __ATOMIC_RELAXED) == NULL)
-        return;
     uint32_t flags = sched_lock();
-    struct thread *list = zombies;
-    zombies = NULL;
+    struct thread *list = sched_zombies;
+    sched_zombies = NULL;
     sched_unlock(flags);
     while (list != NULL) {
         struct thread *t = list;
@@ -424,7 +422,7 @@ void thread_reap(void)
 
 void thread_join(struct thread *t)
 {
-    ASSERTF(t != current, "thread %u joining itself", t->id);
+    ASSERTF(t != sched_running, "thread %u joining itself", t->id);
     while (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != THREAD_TERMINATED)
         thread_yield();
     thread_reap();
@@ -433,13 +431,16 @@ void thread_join(struct thread *t)
 
 /* ---- the idle thread -------------------------------------------------------- */
 
-/* Runs when nothing else is ready: halts until the next interrupt, whose
- * exit (thread_preempt_point) switches to whatever became ready. */
+/* Runs when nothing else is ready: tops up the pool of zeroed frames (as
+ * NT's zero page thread does at idle priority), then halts until the next
+ * interrupt, whose exit (thread_preempt_point) switches to whatever
+ * became ready. */
 static void idle_loop(void *arg)
 {
     (void)arg;
     for (;;) {
         sti();
+        vm_zero_pool_refill();
         hlt();
     }
 }
@@ -465,7 +466,7 @@ void thread_init(void)
     boot_thread.state = THREAD_RUNNING;
     boot_thread.as = vm_current();
     boot_thread.kstack_top = (uint32_t)boot_stack_top;
-    current = &boot_thread;
+    sched_running = &boot_thread;
 
     static_thread_init(&idle_thread, "idle", thread_new_id());
     idle_thread.state = THREAD_READY;
@@ -543,8 +544,8 @@ void kmutex_lock(struct kmutex *m)
 {
     for (;;) {
         uint32_t flags = irq_save();
-        if (m->owner == NULL || m->owner == current) {
-            m->owner = current;
+        if (m->owner == NULL || m->owner == sched_running) {
+            m->owner = sched_running;
             m->depth++;
             irq_restore(flags);
             return;
@@ -558,8 +559,8 @@ void kmutex_lock(struct kmutex *m)
 void kmutex_unlock(struct kmutex *m)
 {
     uint32_t flags = irq_save();
-    ASSERTF(m->owner == current && m->depth > 0, "mutex %p unlocked by thread %u, owner %u",
-            (void *)m, current->id, m->owner ? m->owner->id : 0);
+    ASSERTF(m->owner == sched_running && m->depth > 0, "mutex %p unlocked by thread %u, owner %u",
+            (void *)m, sched_running->id, m->owner ? m->owner->id : 0);
     if (--m->depth == 0)
         m->owner = NULL;
     irq_restore(flags);

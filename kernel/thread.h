@@ -34,18 +34,39 @@ void thread_init(void);
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg);
 /* Waits until t has ended, then drops the creator's reference. */
 void thread_join(struct thread *t);
-/* Lets every other ready thread run first. */
+/* Lets every other ready thread run first (nothing when none is). */
 void thread_yield(void);
 void thread_exit(void) __attribute__((noreturn));
-struct thread *thread_current(void);
+/* The running thread.  This is the one accessor for it (with SMP it
+ * becomes per-CPU data, and only this changes); inline because every
+ * system service asks. */
+extern struct thread *sched_running;
+static inline struct thread *thread_current(void)
+{
+    return sched_running;
+}
 uint32_t thread_id(const struct thread *t);
 /* Context switches since boot (preemptions included), and preemptions. */
 uint32_t thread_switches(void);
 uint32_t thread_preemptions(void);
 /* Frees the kernel stacks of threads that have ended.  Call it only where
  * the caller holds no lock (a system-service entry, a join, a process
- * teardown): it frees memory. */
-void thread_reap(void);
+ * teardown): it frees memory.  Inline, as every system service asks:
+ * threads that ended wait on sched_zombies. */
+extern struct thread *sched_zombies;
+void thread_reap_all(void);
+static inline void thread_reap(void)
+{
+    if (__atomic_load_n(&sched_zombies, __ATOMIC_RELAXED) != NULL)
+        thread_reap_all();
+}
+/* Another thread is ready to run (the null service's test, lock-free:
+ * exact on one CPU with interrupts off, a hint otherwise). */
+extern struct thread *sched_ready_head;
+static inline bool thread_others_ready(void)
+{
+    return __atomic_load_n(&sched_ready_head, __ATOMIC_RELAXED) != NULL;
+}
 /* A new id for a thread or process (NT's client ids: multiples of 4). */
 uint32_t thread_new_id(void);
 

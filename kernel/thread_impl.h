@@ -53,6 +53,7 @@ struct thread {
     uint32_t stack_base, stack_end; /* its user stack reservation */
     uint32_t stack_limit;           /* lowest committed stack page (TEB StackLimit) */
     uint32_t suspend_count;         /* [D] */
+    bool attention;                 /* [D] suspend_count > 0 or terminating: checked at every return to ring 3 */
     bool terminating;               /* [D] TerminateThread / process exit asked it to end */
     NTSTATUS terminate_status;      /* [D] ... with this exit status */
     bool started;                   /* it has entered user mode once */

@@ -193,6 +193,7 @@ static void uthread_first_run(void *arg)
 {
     struct thread *t = thread_current();
     (void)arg;
+    thread_reap();
     uthread_user_return();
     t->started = true;
     struct trap_frame tf;
@@ -254,6 +255,7 @@ NTSTATUS uthread_create(struct process *p, const struct uthread_start *s, struct
     }
     uint32_t flags = sched_lock();
     t->suspend_count = s->suspended ? 1 : 0;
+    t->attention = s->suspended;
     t->proc_next = p->threads;
     p->threads = t;
     p->thread_count++;
@@ -269,6 +271,12 @@ void uthread_start(struct thread *t)
 }
 
 /* ---- the end ------------------------------------------------------------------- */
+
+/* Lock held: the one flag uthread_user_return tests. */
+static void update_attention_locked(struct thread *t)
+{
+    t->attention = t->suspend_count > 0 || t->terminating;
+}
 
 static void proc_unlink_locked(struct process *p, struct thread *t)
 {
@@ -328,6 +336,7 @@ static void mark_terminating_locked(struct thread *t, NTSTATUS status)
 {
     t->terminating = true;
     t->terminate_status = status;
+    update_attention_locked(t);
     wait_abort_locked(t, STATUS_KERNEL_APC);
 }
 
@@ -360,13 +369,9 @@ void uthread_terminate_process(struct process *p, NTSTATUS status)
     sched_unlock(flags);
 }
 
-void uthread_user_return(void)
+/* The rare part of uthread_user_return: suspend here, or end. */
+static __attribute__((noinline)) void user_return_slow(struct thread *t)
 {
-    struct thread *t = thread_current();
-
-    thread_reap();
-    if (!t->user || (t->suspend_count == 0 && !t->terminating))
-        return;
     uint32_t flags = sched_lock();
     wait_while_suspended_locked();
     bool ending = t->terminating;
@@ -375,9 +380,17 @@ void uthread_user_return(void)
         uthread_exit(t->terminate_status);
 }
 
+void uthread_user_return(void)
+{
+    struct thread *t = thread_current();
+    if (__builtin_expect(t->attention, 0))
+        user_return_slow(t);
+}
+
 static void user_return_hook(struct trap_frame *tf)
 {
     (void)tf;
+    thread_reap();
     uthread_user_return();
 }
 
@@ -395,6 +408,7 @@ NTSTATUS uthread_suspend(struct thread *t, uint32_t *previous)
         return STATUS_SUSPEND_COUNT_EXCEEDED;
     }
     *previous = t->suspend_count++;
+    update_attention_locked(t);
     /* A thread blocked in a wait stops waiting for its objects while it
      * is suspended (it must not take a signal meanwhile), and waits again
      * once resumed.  A ready one suspends at its next return to ring 3;
@@ -412,6 +426,7 @@ NTSTATUS uthread_resume(struct thread *t, uint32_t *previous)
     if (t->suspend_count > 0 && --t->suspend_count == 0 && t->state == THREAD_WAITING &&
         t->wait_reason == WAIT_REASON_SUSPENDED)
         sched_ready_locked(t);
+    update_attention_locked(t);
     sched_unlock(flags);
     return STATUS_SUCCESS;
 }

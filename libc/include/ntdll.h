@@ -97,6 +97,8 @@ NTSTATUS NTAPI NtSetThreadStartRoutine(PVOID Routine);
 NTSTATUS NTAPI NtQueryInformationProcess(HANDLE ProcessHandle, PROCESSINFOCLASS ProcessInformationClass,
                                          PVOID ProcessInformation, ULONG ProcessInformationLength,
                                          PULONG ReturnLength);
+/* Milliseconds since boot (the timer tick), wrapping after 49.7 days. */
+ULONG NTAPI NtGetTickCount(void);
 /* ---- end of the issue 13 block ---- */
 
 /* Fills *ContextRecord with the caller's registers as they will be after

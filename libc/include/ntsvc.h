@@ -71,7 +71,8 @@
 #define SVC_NtSetInformationThread 0x2013   /* (handle, ThreadZeroTlsCell, &index, 4) */
 #define SVC_NtSetThreadStartRoutine 0x2014  /* (routine): where new threads begin */
 #define SVC_NtQueryInformationProcess 0x2015 /* (process, class, buffer, length, *return length) */
-#define SVC_TABLE2_END 0x2016
+#define SVC_NtGetTickCount 0x2016          /* (): milliseconds since boot, as NT x86's service */
+#define SVC_TABLE2_END 0x2017
 /* ---- end of table 2 ---- */
 
 /* NtCurrentProcess() and NtCurrentThread(): the pseudo handles. */

@@ -27,6 +27,8 @@ DWORD WINAPI WaitForMultipleObjects(DWORD nCount, const HANDLE *lpHandles, BOOL 
                                     DWORD dwMilliseconds);
 /* 0 gives the rest of the time slice to any other ready thread. */
 void WINAPI Sleep(DWORD dwMilliseconds);
+/* Milliseconds since boot (sysinfoapi.h), 1 ms resolution here. */
+DWORD WINAPI GetTickCount(void);
 
 HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset, BOOL bInitialState,
                            LPCSTR lpName);

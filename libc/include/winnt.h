@@ -290,24 +290,32 @@ static __inline PVOID InterlockedCompareExchangePointer(PVOID volatile *Destinat
     __atomic_compare_exchange_n(Destination, &Comparand, Exchange, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
     return Comparand;
 }
-/* cmpxchg8b, which every i586 and later has. */
+/* 64-bit: lock cmpxchg8b, which every i586 and later has (GCC would
+ * call libatomic for __atomic on 8 bytes under -march=i686). */
 static __inline LONGLONG InterlockedCompareExchange64(LONGLONG volatile *Destination, LONGLONG Exchange,
                                                       LONGLONG Comparand)
 {
-    __atomic_compare_exchange_n(Destination, &Comparand, Exchange, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-    return Comparand;
-}
-static __inline LONGLONG InterlockedIncrement64(LONGLONG volatile *Addend)
-{
-    return __atomic_add_fetch(Addend, 1, __ATOMIC_SEQ_CST);
-}
-static __inline LONGLONG InterlockedDecrement64(LONGLONG volatile *Addend)
-{
-    return __atomic_sub_fetch(Addend, 1, __ATOMIC_SEQ_CST);
+    LONGLONG previous;
+    __asm__ volatile("lock cmpxchg8b %1"
+                     : "=A"(previous), "+m"(*Destination)
+                     : "b"((DWORD)Exchange), "c"((DWORD)((ULONGLONG)Exchange >> 32)), "0"(Comparand)
+                     : "memory", "cc");
+    return previous;
 }
 static __inline LONGLONG InterlockedExchangeAdd64(LONGLONG volatile *Addend, LONGLONG Value)
 {
-    return __atomic_fetch_add(Addend, Value, __ATOMIC_SEQ_CST);
+    LONGLONG old = *Addend, seen;
+    while ((seen = InterlockedCompareExchange64(Addend, old + Value, old)) != old)
+        old = seen;
+    return old;
+}
+static __inline LONGLONG InterlockedIncrement64(LONGLONG volatile *Addend)
+{
+    return InterlockedExchangeAdd64(Addend, 1) + 1;
+}
+static __inline LONGLONG InterlockedDecrement64(LONGLONG volatile *Addend)
+{
+    return InterlockedExchangeAdd64(Addend, -1) - 1;
 }
 static __inline void MemoryBarrier(void)
 {

@@ -13,8 +13,9 @@
  * (it is set at most once per release, so an early set is never lost:
  * the waiter finds the event set when it arrives).
  *
- * The owner's id comes from the TEB (fs:[0x24]), so neither path makes a
- * call beyond this file. */
+ * The owner's id comes from the TEB (fs:[0x24]).  EnterCriticalSection
+ * and LeaveCriticalSection are in critsec_fast.asm (their fast paths are
+ * a handful of instructions); their slow paths are here. */
 #include "sdk.h"
 #include <ntdll.h>
 #include <winternl.h>
@@ -71,9 +72,9 @@ static HANDLE lock_event(LPCRITICAL_SECTION cs)
     return ev;
 }
 
-/* Contended: the caller is counted in LockCount already; it owns the
- * section when the event lets it through. */
-__attribute__((noinline)) static void wait_for_owner(LPCRITICAL_SECTION cs, HANDLE me)
+/* Contended (critsec_fast.asm): the caller is counted in LockCount
+ * already; it owns the section when the event lets it through. */
+void sdk_cs_wait(LPCRITICAL_SECTION cs, HANDLE me)
 {
     NTSTATUS st = NtWaitForSingleObject(lock_event(cs), FALSE, NULL);
     if (st != STATUS_WAIT_0)
@@ -82,25 +83,10 @@ __attribute__((noinline)) static void wait_for_owner(LPCRITICAL_SECTION cs, HAND
     cs->RecursionCount = 1;
 }
 
-__attribute__((noinline)) static void wake_waiter(LPCRITICAL_SECTION cs)
+/* A leave found a waiter (critsec_fast.asm): hand it the section. */
+void sdk_cs_wake(LPCRITICAL_SECTION cs)
 {
     NtSetEvent(lock_event(cs), NULL);
-}
-
-void WINAPI EnterCriticalSection(LPCRITICAL_SECTION lpCriticalSection)
-{
-    HANDLE me = current_thread_id();
-
-    if (__atomic_add_fetch(&lpCriticalSection->LockCount, 1, __ATOMIC_ACQUIRE) == 0) {
-        lpCriticalSection->OwningThread = me;
-        lpCriticalSection->RecursionCount = 1;
-        return;
-    }
-    if (lpCriticalSection->OwningThread == me) {
-        lpCriticalSection->RecursionCount++;
-        return;
-    }
-    wait_for_owner(lpCriticalSection, me);
 }
 
 BOOL WINAPI TryEnterCriticalSection(LPCRITICAL_SECTION lpCriticalSection)
@@ -120,17 +106,6 @@ BOOL WINAPI TryEnterCriticalSection(LPCRITICAL_SECTION lpCriticalSection)
         return TRUE;
     }
     return FALSE;
-}
-
-void WINAPI LeaveCriticalSection(LPCRITICAL_SECTION lpCriticalSection)
-{
-    if (--lpCriticalSection->RecursionCount != 0) {
-        __atomic_sub_fetch(&lpCriticalSection->LockCount, 1, __ATOMIC_RELEASE);
-        return;
-    }
-    lpCriticalSection->OwningThread = NULL;
-    if (__atomic_sub_fetch(&lpCriticalSection->LockCount, 1, __ATOMIC_RELEASE) >= 0)
-        wake_waiter(lpCriticalSection);
 }
 
 void WINAPI DeleteCriticalSection(LPCRITICAL_SECTION lpCriticalSection)

@@ -34,6 +34,9 @@ __attribute__((noreturn)) void sdk_raise_exception(DWORD code, DWORD flags, DWOR
 /* thread.c: the TLS lock, the start routine of new threads, errno's TLS
  * slot; first thing in sdk_init. */
 void sdk_thread_init(void);
+/* critsec.c: the slow paths of critsec_fast.asm's Enter and Leave. */
+void sdk_cs_wait(LPCRITICAL_SECTION cs, HANDLE me);
+void sdk_cs_wake(LPCRITICAL_SECTION cs);
 /* errno lives in this TLS slot of every TEB (errno.c). */
 #define SDK_ERRNO_TLS_SLOT 0
 /* thread_start.asm: where every thread but the first begins, with EAX =

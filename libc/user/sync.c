@@ -92,6 +92,11 @@ void WINAPI Sleep(DWORD dwMilliseconds)
     NtDelayExecution(FALSE, &t);
 }
 
+DWORD WINAPI GetTickCount(void)
+{
+    return NtGetTickCount();
+}
+
 /* ---- events, mutexes, semaphores ------------------------------------------------- */
 
 /* Named objects need an object namespace this kernel does not have. */

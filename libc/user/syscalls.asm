@@ -66,5 +66,6 @@ SERVICE NtQueryInformationThread, 5    ; handle, class, buffer, length, *return 
 SERVICE NtSetInformationThread, 4      ; handle, class, buffer, length
 SERVICE NtSetThreadStartRoutine, 1     ; routine
 SERVICE NtQueryInformationProcess, 5   ; process, class, buffer, length, *return length
+SERVICE NtGetTickCount, 0
 
 section .note.GNU-stack noalloc noexec nowrite progbits
