@@ -47,7 +47,8 @@ KERNEL_OBJS := $(BASE_OBJS) $(ARCH_OBJS) \
 	kernel/usermode.o kernel/process.o kernel/elf.o kernel/syscall.o kernel/programs.o \
 	kernel/thread.o kernel/switch.o \
 	kernel/object.o kernel/wait.o kernel/sync.o kernel/uthread.o kernel/syscall_objects.o
-KERNEL_OBJS += kernel/console_util.o kernel/console_cmds_sys.o kernel/console_cmds_vm.o kernel/console_cmds_pte.o kernel/console_cmds_heap.o kernel/console_demo.o
+KERNEL_OBJS += kernel/console_util.o kernel/console_cmds_sys.o kernel/console_cmds_vm.o kernel/console_cmds_pte.o kernel/console_cmds_heap.o kernel/console_demo.o \
+	kernel/console_cmds_threads.o
 
 MM_OBJS := mm/pmm.o mm/paging.o mm/kpool.o mm/vad.o mm/vm.o mm/zero_pool.o mm/virtual.o \
 	mm/heap.o mm/heap_segment.o mm/heap_large.o mm/heap_walk.o mm/heap_check.o \
@@ -110,7 +111,7 @@ $(BUILD)/kernel.elf: $(OBJS) linker.ld tools/mksyms.py
 
 iso: $(BUILD)/kernel.iso
 # User programs the ISO carries as multiboot modules, for the console's `run`.
-ISO_PROGRAMS := $(patsubst tests/user/%.c,$(BUILD)/user/%.elf,$(wildcard $(addprefix tests/user/,hello.c demo_new.c ucrash_av.c)))
+ISO_PROGRAMS := $(patsubst tests/user/%.c,$(BUILD)/user/%.elf,$(wildcard $(addprefix tests/user/,hello.c demo_new.c ucrash_av.c demo_threads.c)))
 $(BUILD)/kernel.iso: $(BUILD)/kernel.elf iso/grub.cfg $(ISO_PROGRAMS) | tools-iso
 	rm -rf $(BUILD)/isodir
 	mkdir -p $(BUILD)/isodir/boot/grub $(BUILD)/isodir/boot/programs
@@ -167,8 +168,9 @@ clean:
 # vmmap -m / heap -m dumps it prints into $(BUILD)/vmmap.svg (tools/vmmap_svg.py).
 # DUMP=file draws a dump saved from a `make run` session instead.
 .PHONY: vmmap-svg
-vmmap-svg: $(if $(DUMP),,$(BUILD)/kernel.elf) | tools-run
+vmmap-svg: $(if $(DUMP),,$(BUILD)/kernel.elf $(BUILD)/user/demo_threads.elf) | tools-run
 	$(if $(DUMP),,$(PYTHON) tools/console_drive.py --kernel $(BUILD)/kernel.elf --from-prompt \
+		--initrd $(BUILD)/user/demo_threads.elf \
 		--script tools/vmmap-scene.txt --out $(BUILD)/vmmap-dump.txt)
 	$(PYTHON) tools/vmmap_svg.py $(or $(DUMP),$(BUILD)/vmmap-dump.txt) -o $(BUILD)/vmmap.svg
 

@@ -36,6 +36,8 @@
 static void process_destroy(struct object *o);
 const struct object_type process_object_type = { "Process", process_destroy };
 
+static struct process *processes;       /* [D] live processes, newest first */
+
 struct process *process_current(void)
 {
     return uthread_process();
@@ -237,16 +239,32 @@ void process_exit(NTSTATUS status)
 static void process_destroy(struct object *o)
 {
     struct process *p = (struct process *)o;
+    if (p->as != NULL)
+        vm_space_destroy(p->as);        /* the console held it past the teardown */
+    p->as = NULL;
     ASSERTF(p->threads == NULL && p->thread_count == 0, "process %u destroyed with %u threads", p->id,
             p->thread_count);
-    ASSERTF(p->as == NULL && p->handles == NULL, "process %u destroyed before its teardown", p->id);
+    ASSERTF(p->handles == NULL, "process %u destroyed before its teardown", p->id);
     kfree(p);
+}
+
+static void list_unlink(struct process *p)
+{
+    uint32_t flags = sched_lock();
+    for (struct process **at = &processes; *at != NULL; at = &(*at)->list_next) {
+        if (*at == p) {
+            *at = p->list_next;
+            break;
+        }
+    }
+    sched_unlock(flags);
 }
 
 /* After the last thread ended (or none ever started): every handle
  * closed, the address space destroyed, the creator's reference dropped. */
 static void process_teardown(struct process *p)
 {
+    list_unlink(p);
     thread_reap();                      /* the threads' kernel stacks */
     if (vm_current() == p->as)
         vm_switch(vm_kernel_space());
@@ -254,9 +272,10 @@ static void process_teardown(struct process *p)
         handle_table_destroy(p->handles);
     p->handles = NULL;
     thread_reap();                      /* threads whose last reference was a handle */
-    if (p->as != NULL)
-        vm_space_destroy(p->as);
-    p->as = NULL;
+    if (p->as != NULL && p->obj.refs == 1) {
+        vm_space_destroy(p->as);        /* else the console's last reference does it */
+        p->as = NULL;
+    }
     object_deref(&p->obj);
 }
 
@@ -294,6 +313,10 @@ static NTSTATUS process_create(const char *name, uint32_t image, uint32_t length
     if (!NT_SUCCESS(st))
         return st;
     vm_switch(p->as);
+    uint32_t flags = sched_lock();
+    p->list_next = processes;
+    processes = p;
+    sched_unlock(flags);
     return STATUS_SUCCESS;
 }
 
@@ -321,4 +344,57 @@ NTSTATUS process_run_image(const char *name, uint32_t image, uint32_t length, NT
     *exit_status = p->exit_status;
     process_teardown(p);
     return STATUS_SUCCESS;
+}
+
+/* ---- for the console ---------------------------------------------------------- */
+
+int process_snapshot(struct process_info *out, int max)
+{
+    int n = 0, total = 0;
+    uint32_t flags = sched_lock();
+    for (struct process *p = processes; p != NULL; p = p->list_next, total++) {
+        if (n >= max)
+            continue;
+        out[n].pid = p->id;
+        memcpy(out[n].name, p->name, sizeof(out[n].name));
+        out[n].threads = p->thread_count;
+        out[n].handles = p->handles != NULL ? handle_count(p->handles) : 0;
+        out[n].ending = p->terminating;
+        n++;
+    }
+    sched_unlock(flags);
+    return total;
+}
+
+struct process *process_find(uint32_t pid)
+{
+    struct process *found = NULL;
+    uint32_t flags = sched_lock();
+    for (struct process *p = processes; p != NULL && found == NULL; p = p->list_next)
+        if (p->id == pid)
+            found = p;
+    if (found != NULL)
+        object_ref(&found->obj);
+    sched_unlock(flags);
+    return found;
+}
+
+void process_release(struct process *p)
+{
+    object_deref(&p->obj);
+}
+
+struct vm_space *process_space(struct process *p)
+{
+    return p->as;
+}
+
+void process_suspend(struct process *p, bool suspend)
+{
+    uthread_suspend_all(p, suspend);
+}
+
+void process_terminate(struct process *p, NTSTATUS status)
+{
+    uthread_terminate_process(p, status);
 }

@@ -54,6 +54,26 @@ void context_to_frame(const CONTEXT *ctx, struct trap_frame *tf);
  * would.  False when addr is not in the stack or the stack is full. */
 bool process_stack_guard_hit(uint32_t addr);
 
+/* ---- for the console ---- */
+
+struct process_info {
+    uint32_t pid;
+    char name[32];
+    uint32_t threads, handles;
+    bool ending;
+};
+/* Up to max live processes (newest first); returns how many live. */
+int process_snapshot(struct process_info *out, int max);
+/* The live process with this id, referenced (process_release drops it),
+ * or NULL.  Its address space stays until process_release, even if it ends. */
+struct process *process_find(uint32_t pid);
+void process_release(struct process *p);
+struct vm_space *process_space(struct process *p);
+/* Suspends (or resumes) every thread of p once, as NtSuspendProcess. */
+void process_suspend(struct process *p, bool suspend);
+/* Ends every thread of p (from outside it), as TerminateProcess. */
+void process_terminate(struct process *p, NTSTATUS status);
+
 void process_init(void);
 
 #endif

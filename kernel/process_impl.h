@@ -33,6 +33,7 @@ struct process {
     uint32_t threads_created;
     bool terminating;               /* [D] ExitProcess / an unhandled exception: every thread ends */
     NTSTATUS exit_status;           /* [D] STATUS_PENDING until it ends */
+    struct process *list_next;      /* [D] every live process, for the console */
 };
 
 #endif

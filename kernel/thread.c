@@ -396,12 +396,16 @@ void thread_start(struct thread *t)
     sched_unlock(flags);
 }
 
+/* A kernel thread starts in the kernel's address space and keeps the one
+ * it last loaded (a kernel thread may run a process's setup). */
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg)
 {
     NTSTATUS st;
     struct thread *t = thread_alloc(name, fn, arg, &st);
-    if (t != NULL)
+    if (t != NULL) {
+        t->as = vm_kernel_space();
         thread_start(t);
+    }
     return t;
 }
 
@@ -427,6 +431,11 @@ void thread_join(struct thread *t)
         thread_yield();
     thread_reap();
     object_deref(&t->obj);              /* the creator's reference */
+}
+
+void thread_detach(struct thread *t)
+{
+    object_deref(&t->obj);
 }
 
 /* ---- the idle thread -------------------------------------------------------- */

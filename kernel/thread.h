@@ -34,6 +34,8 @@ void thread_init(void);
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg);
 /* Waits until t has ended, then drops the creator's reference. */
 void thread_join(struct thread *t);
+/* Drops the creator's reference without waiting: t ends on its own. */
+void thread_detach(struct thread *t);
 /* Lets every other ready thread run first (nothing when none is). */
 void thread_yield(void);
 void thread_exit(void) __attribute__((noreturn));

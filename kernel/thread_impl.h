@@ -33,9 +33,9 @@ struct thread {
     char name[16];
     void (*fn)(void *);
     void *arg;
-    /* The address space it runs in: a user thread's process space; NULL
-     * for a kernel thread that runs in whatever space is loaded; the boot
-     * thread's is saved at every switch (the console changes it). */
+    /* The address space it runs in: a user thread's process space; for a
+     * kernel thread the one it last loaded (saved at every switch); NULL
+     * for the idle thread, which runs in whatever space is loaded. */
     struct vm_space *as;
     bool user;                      /* a thread of a user process */
 

@@ -396,17 +396,13 @@ static void user_return_hook(struct trap_frame *tf)
 
 /* ---- suspend, resume, query ---------------------------------------------------- */
 
-NTSTATUS uthread_suspend(struct thread *t, uint32_t *previous)
+/* Lock held. */
+static NTSTATUS suspend_locked(struct thread *t, uint32_t *previous)
 {
-    uint32_t flags = sched_lock();
-    if (t->terminating || t->state == THREAD_TERMINATED) {
-        sched_unlock(flags);
+    if (t->terminating || t->state == THREAD_TERMINATED)
         return STATUS_THREAD_IS_TERMINATING;
-    }
-    if (t->suspend_count >= MAXIMUM_SUSPEND_COUNT) {
-        sched_unlock(flags);
+    if (t->suspend_count >= MAXIMUM_SUSPEND_COUNT)
         return STATUS_SUSPEND_COUNT_EXCEEDED;
-    }
     *previous = t->suspend_count++;
     update_attention_locked(t);
     /* A thread blocked in a wait stops waiting for its objects while it
@@ -415,20 +411,46 @@ NTSTATUS uthread_suspend(struct thread *t, uint32_t *previous)
      * the current one, when this service returns. */
     if (t != thread_current())
         wait_abort_locked(t, STATUS_KERNEL_APC);
-    sched_unlock(flags);
     return STATUS_SUCCESS;
 }
 
-NTSTATUS uthread_resume(struct thread *t, uint32_t *previous)
+/* Lock held. */
+static void resume_locked(struct thread *t, uint32_t *previous)
 {
-    uint32_t flags = sched_lock();
     *previous = t->suspend_count;
     if (t->suspend_count > 0 && --t->suspend_count == 0 && t->state == THREAD_WAITING &&
         t->wait_reason == WAIT_REASON_SUSPENDED)
         sched_ready_locked(t);
     update_attention_locked(t);
+}
+
+NTSTATUS uthread_suspend(struct thread *t, uint32_t *previous)
+{
+    uint32_t flags = sched_lock();
+    NTSTATUS st = suspend_locked(t, previous);
+    sched_unlock(flags);
+    return st;
+}
+
+NTSTATUS uthread_resume(struct thread *t, uint32_t *previous)
+{
+    uint32_t flags = sched_lock();
+    resume_locked(t, previous);
     sched_unlock(flags);
     return STATUS_SUCCESS;
+}
+
+void uthread_suspend_all(struct process *p, bool suspend)
+{
+    uint32_t previous;
+    uint32_t flags = sched_lock();
+    for (struct thread *t = p->threads; t != NULL; t = t->proc_next) {
+        if (suspend)
+            suspend_locked(t, &previous);
+        else
+            resume_locked(t, &previous);
+    }
+    sched_unlock(flags);
 }
 
 bool uthread_is_last(struct thread *t)

@@ -57,6 +57,8 @@ NTSTATUS uthread_terminate(struct thread *t, NTSTATUS status);
 /* Every thread of p but the caller is asked to end; p's exit status is
  * `status` (the first request wins).  The caller then ends itself. */
 void uthread_terminate_process(struct process *p, NTSTATUS status);
+/* Every thread of p suspended (or resumed) once (NtSuspendProcess). */
+void uthread_suspend_all(struct process *p, bool suspend);
 /* SuspendThread / ResumeThread: *previous gets the suspend count before.
  * Suspend fails with STATUS_SUSPEND_COUNT_EXCEEDED at MAXIMUM_SUSPEND_COUNT
  * and STATUS_THREAD_IS_TERMINATING for a thread that is ending. */

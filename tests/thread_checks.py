@@ -1,5 +1,13 @@
 """The thread tests that need boots of their own, for tests/harness.py.
 
+The console: `start demo_threads` runs tests/user/demo_threads.c in the
+background and suspends it after 50 ms; `threads` must list its four
+threads (waiting, suspended, with their user stacks and TEBs), `vmmap
+demo_threads -m` must show each stack as a region of type stack with its
+guard page, and the TEB pages; resumed, the program must end with status
+0 and leave the commit charge as it was.  (It drives the console with
+tests/console_checks.py's Session.)
+
 Determinism: tests/user/udeterminism.c logs the order in which 4 threads,
 preempted by the timer and blocking on a critical section, get a lock,
 and prints a digest of it.  Under -icount (shift=0, sleep=off) the timer
@@ -55,5 +63,74 @@ def determinism_run(build, Run, boot):
     return make("determinism-icount-1", expect)
 
 
+def console_threads_run(build, Run):
+    import console_checks as cc
+    user = os.path.join(build, "user")
+    progs = [os.path.join(user, p + ".elf") for p in ("demo_threads", "hello")]
+    v = {}
+
+    def started(s, out):
+        v["pid"] = cc.grab(out, r"demo_threads runs as process (\d+);")
+        cc.has(out, "every thread of it is suspended")
+
+    def threads(s, out):
+        rows = [l.split() for l in out if re.match(r"^\s*\d+\s+%s\s+demo_threads\s" % v["pid"], l)]
+        cc.need(len(rows) == 4, "%d threads of process %s listed, expected 4:\n      %s"
+                % (len(rows), v["pid"], "\n      ".join(out)))
+        for r in rows:
+            cc.need(r[3:6] == ["Waiting", "Suspended", "1"], "thread %s: %r" % (r[0], r[3:6]))
+            cc.need(re.match(r"^[0-9a-f]{8}$", r[-1]), "thread %s: TEB %r" % (r[0], r[-1]))
+        v["tids"] = [r[0] for r in rows]
+        cc.has(out, "(256K, 180K committed)", "(1024K, 100K committed)")
+
+    def vmmap(s, out):
+        rows = cc.vmmap_rows(out)
+        for tid in v["tids"]:
+            mine = [r for r in rows if r["details"] == "Thread %s stack" % tid]
+            cc.need(mine and all(r["type"] == "stack" for r in mine), "no Stack regions for thread %s" % tid)
+            cc.need(any(r["protect"] == "0x104" for r in mine), "thread %s: no guard page" % tid)
+            cc.need(len({r["allocbase"] for r in mine}) == 1, "thread %s: one reservation" % tid)
+        cc.need(any(r["details"].startswith("TEB of thread") for r in rows), "no TEB pages labelled")
+
+    def ended(s, out):
+        cc.need(not any(re.match(r"^\s*\d+\s+%s\s" % v["pid"], l) for l in out),
+                "threads of process %s still listed" % v["pid"])
+
+    def charge_kept(s, out):
+        cc.need(cc.mem_charge(out) == v["charge"], "commit charge %d after, %d before"
+                % (cc.mem_charge(out), v["charge"]))
+
+    def extra(s, run):
+        if not any(l.startswith("process demo_threads: exit status 0x00000000") for l in run.lines):
+            return ["demo_threads did not end with status 0"]
+        return []
+
+    steps = [
+        ("mem", lambda s, o: v.setdefault("charge", cc.mem_charge(o))),
+        ("start demo_threads", started),
+        ("threads", threads),
+        ("vmmap demo_threads -m", vmmap),
+        ("resume %s" % "{pid}", None),
+        ("start hello 500", lambda s, o: cc.has(o, "hello ended within 500 ms")),
+        ("threads", ended),
+        ("mem", charge_kept),
+    ]
+    # The pid is known only once the program runs: the resume step's keys
+    # are filled in when it is typed.
+    session = cc.Session(steps)
+    orig_next = session.next
+
+    def next_step(send):
+        if session.i + 1 < len(steps) and "{pid}" in steps[session.i + 1][0]:
+            keys, check = steps[session.i + 1]
+            steps[session.i + 1] = (keys.replace("{pid}", v.get("pid", "0")), check)
+        orig_next(send)
+    session.next = next_step
+
+    def expect(run):
+        return session.expect(run) + extra(session, run)
+    return Run("console-threads", interact=session.interact, expect=expect, timeout=90, initrd=progs)
+
+
 def runs(build, Run, boot):
-    return [determinism_run(build, Run, boot)]
+    return [determinism_run(build, Run, boot), console_threads_run(build, Run)]
