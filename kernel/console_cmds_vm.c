@@ -391,7 +391,8 @@ static void cmd_reset(int argc, char **argv)
 }
 
 const struct console_cmd console_cmds_vm[] = {
-    { "vmmap", "[kernel|PID|NAME] [-a] [-m]", "regions as VMMap shows them (-a free gaps, -m machine-readable)",
+    { "vmmap", "[kernel] [-a] [-m] [PID|NAME]",
+      "regions as VMMap shows them (-a free gaps, -m machine-readable)",
       cmd_vmmap },
     { "reserve", "SIZE [ADDR [PROT]]", "VirtualAlloc MEM_RESERVE", cmd_reserve },
     { "commit", "ADDR SIZE [PROT]", "VirtualAlloc MEM_COMMIT (default READWRITE)", cmd_commit },
