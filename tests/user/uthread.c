@@ -379,6 +379,29 @@ static void impossible_stacks_fail_and_leave_nothing(struct utest *t)
     }
 }
 
+/* A process has room for 64 threads (TEB pages, see kernel/process_impl.h):
+ * past that CreateThread fails with ERROR_NO_SYSTEM_RESOURCES and leaves
+ * nothing behind; the threads made before it are fine. */
+static void threads_run_out_cleanly(struct utest *t)
+{
+    HANDLE h[64];
+    int n = 0;
+    while (n < 64 && (h[n] = CreateThread(NULL, 0, return_arg, (LPVOID)(uintptr_t)n, CREATE_SUSPENDED, NULL)) != NULL)
+        n++;
+    utest_log("%d threads besides this one", n);
+    EXPECT_EQ(t, n, 63);
+    uint64_t allocs = utest_counter_allocations(), handles = counter_handles();
+    SetLastError(0);
+    EXPECT_PTR_EQ(t, CreateThread(NULL, 0, return_arg, NULL, 0, NULL), NULL);
+    EXPECT_LAST_ERROR(t, ERROR_NO_SYSTEM_RESOURCES);
+    EXPECT_EQ(t, utest_counter_allocations(), allocs);
+    EXPECT_EQ(t, counter_handles(), handles);
+    for (int i = 0; i < n; i++) {
+        ResumeThread(h[i]);
+        EXPECT_EQ(t, join_thread(h[i]), (DWORD)i);
+    }
+}
+
 /* A start address in kernel space or in unmapped memory: CreateThread
  * succeeds (as on Windows) and the thread faults in ring 3, in its own
  * context, with the usual access violation. */
@@ -418,6 +441,7 @@ static const struct utest_case stack_cases[] = {
     UTEST_CASE(stack_grows_in_a_second_thread),
     UTEST_CASE(overflow_in_a_second_thread),
     UTEST_CASE(impossible_stacks_fail_and_leave_nothing),
+    UTEST_CASE(threads_run_out_cleanly),
     UTEST_CASE(bad_start_addresses_fault_in_the_thread),
     UTEST_END,
 };
