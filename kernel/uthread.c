@@ -256,6 +256,13 @@ NTSTATUS uthread_create(struct process *p, const struct uthread_start *s, struct
     uint32_t flags = sched_lock();
     t->suspend_count = s->suspended ? 1 : 0;
     t->attention = s->suspended;
+    if (p->terminating) {
+        /* The process is ending (another CPU's ExitProcess, one day): the
+         * new thread ends before it runs, with the process's status. */
+        t->terminating = true;
+        t->terminate_status = p->exit_status;
+        t->attention = true;
+    }
     t->proc_next = p->threads;
     p->threads = t;
     p->thread_count++;
