@@ -75,7 +75,9 @@ static void contention_waits_on_an_event(struct utest *t)
     EnterCriticalSection(&cs);
     EXPECT_EQ(t, join_thread(start_thread(try_enter, NULL)), 0);    /* owned: TryEnter fails */
     HANDLE h = start_thread(enter_and_leave, NULL);
-    Sleep(20);
+    for (int i = 0; (cs.LockCount < 1 || cs.LockSemaphore == NULL) && i < 20000; i++)
+        Sleep(i < 100 ? 0 : 1);                                     /* until it has come in */
+    let_them_block(&cs.LockCount, 1);
     EXPECT_EQ(t, WaitForSingleObject(h, 0), WAIT_TIMEOUT);          /* blocked */
     EXPECT_EQ(t, cs.LockCount, 1);                                  /* owner + one waiter - 1 */
     EXPECT_PTR_NE(t, cs.LockSemaphore, NULL);                       /* made at the first contention */

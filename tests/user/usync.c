@@ -168,10 +168,11 @@ static void wrong_type_handles(struct utest *t)
 /* ---- events --------------------------------------------------------------------- */
 
 static HANDLE shared_event;
-static volatile LONG woken;
+static volatile LONG woken, arrived;
 
 static DWORD WINAPI wait_shared_event(LPVOID arg)
 {
+    InterlockedIncrement(&arrived);
     DWORD r = WaitForSingleObject(shared_event, (DWORD)(uintptr_t)arg);
     if (r == WAIT_OBJECT_0)
         InterlockedIncrement(&woken);
@@ -182,9 +183,10 @@ static DWORD WINAPI wait_shared_event(LPVOID arg)
 static void start_waiters(HANDLE *h, int n, DWORD timeout)
 {
     woken = 0;
+    arrived = 0;
     for (int i = 0; i < n; i++)
         h[i] = start_thread(wait_shared_event, (LPVOID)(uintptr_t)timeout);
-    Sleep(20);
+    let_them_block(&arrived, n);
 }
 
 static void manual_reset_events(struct utest *t)
@@ -219,13 +221,13 @@ static void auto_reset_events(struct utest *t)
     shared_event = event_now(FALSE, TRUE);
     EXPECT_TRUE(t, signalled(shared_event));        /* a satisfied wait resets it */
     EXPECT_FALSE(t, signalled(shared_event));
-    start_waiters(h, 3, 300);
+    start_waiters(h, 3, 500);
     EXPECT_TRUE(t, SetEvent(shared_event));         /* one waiter goes */
-    Sleep(20);
+    let_them_block(&woken, 1);
     EXPECT_EQ(t, woken, 1);
     EXPECT_FALSE(t, signalled(shared_event));
     EXPECT_TRUE(t, PulseEvent(shared_event));      /* one more */
-    Sleep(20);
+    let_them_block(&woken, 2);
     EXPECT_EQ(t, woken, 2);
     int timeouts = 0;
     for (int i = 0; i < 3; i++)

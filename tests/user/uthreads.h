@@ -51,6 +51,19 @@ static inline DWORD join_thread(HANDLE h)
     return code;
 }
 
+/* Lets threads that announced themselves (each adds 1 to *arrived just
+ * before it blocks) reach their waits: wall-clock sleeps are not enough
+ * when the host stalls QEMU, but yields are, since every ready thread
+ * runs before this one does again. */
+static inline void let_them_block(volatile LONG *arrived, LONG n)
+{
+    for (int i = 0; *arrived < n && i < 20000; i++)
+        Sleep(i < 100 ? 0 : 1);
+    for (int i = 0; i < 8; i++)
+        Sleep(0);
+    Sleep(2);
+}
+
 /* ---- an exception in one thread ------------------------------------------- */
 
 struct thread_catch {

@@ -15,10 +15,10 @@ static void timeouts(struct utest *t)
 {
     HANDLE e = event_now(TRUE, FALSE);
     ASSERT_PTR_NE(t, e, NULL);
-    /* 0: a test, at once. */
+    /* 0: a test, at once (the bound is loose: the host may stall QEMU). */
     DWORD t0 = GetTickCount();
     EXPECT_EQ(t, WaitForSingleObject(e, 0), WAIT_TIMEOUT);
-    EXPECT_LE(t, GetTickCount() - t0, 2);
+    EXPECT_LT(t, GetTickCount() - t0, 1000);
     /* A few milliseconds: at least that long. */
     static const DWORD ms[] = { 1, 5, 30 };
     for (unsigned i = 0; i < ARRAY_SIZE(ms); i++) {
@@ -26,7 +26,7 @@ static void timeouts(struct utest *t)
         EXPECT_EQ(t, WaitForSingleObject(e, ms[i]), WAIT_TIMEOUT);
         DWORD took = GetTickCount() - t0;
         EXPECT_GE(t, took, ms[i]);
-        EXPECT_LT(t, took, ms[i] + 200);
+        EXPECT_LT(t, took, ms[i] + 2000);
     }
     HANDLE two[2] = { e, e };
     t0 = GetTickCount();
@@ -82,10 +82,12 @@ static void wait_any_reports_the_first_signalled(struct utest *t)
 }
 
 static HANDLE quit_event;
+static volatile LONG quit_waiters;
 
 static DWORD WINAPI wait_for_quit(LPVOID arg)
 {
     (void)arg;
+    InterlockedIncrement(&quit_waiters);
     return WaitForSingleObject(quit_event, JOIN_MS);
 }
 
@@ -154,17 +156,21 @@ static void wait_all_with_an_abandoned_mutex(struct utest *t)
  * again and takes the next one. */
 static HANDLE shared;
 
+static volatile LONG shared_waiters;
+
 static DWORD WINAPI wait_shared(LPVOID arg)
 {
     (void)arg;
+    InterlockedIncrement(&shared_waiters);
     return WaitForSingleObject(shared, JOIN_MS);
 }
 
 static void suspended_waiter_takes_no_signal(struct utest *t)
 {
     shared = event_now(FALSE, FALSE);
+    shared_waiters = 0;
     HANDLE h = start_thread(wait_shared, NULL);
-    Sleep(10);
+    let_them_block(&shared_waiters, 1);
     EXPECT_EQ(t, SuspendThread(h), 0);
     Sleep(10);
     SetEvent(shared);
@@ -172,13 +178,14 @@ static void suspended_waiter_takes_no_signal(struct utest *t)
     EXPECT_EQ(t, WaitForSingleObject(shared, 0), WAIT_OBJECT_0);  /* still there for us */
     EXPECT_EQ(t, WaitForSingleObject(h, 20), WAIT_TIMEOUT);
     EXPECT_EQ(t, ResumeThread(h), 1);
-    Sleep(10);
+    let_them_block(&shared_waiters, 1);
     EXPECT_EQ(t, WaitForSingleObject(h, 0), WAIT_TIMEOUT);       /* waiting again */
     SetEvent(shared);
     EXPECT_EQ(t, join_thread(h), WAIT_OBJECT_0);
     /* A blocked waiter can be terminated. */
+    shared_waiters = 0;
     h = start_thread(wait_shared, NULL);
-    Sleep(10);
+    let_them_block(&shared_waiters, 1);
     EXPECT_TRUE(t, TerminateThread(h, 0x99));
     EXPECT_EQ(t, join_thread(h), 0x99);
     EXPECT_EQ(t, WaitForSingleObject(shared, 0), WAIT_TIMEOUT);
@@ -204,9 +211,10 @@ static LONG spins_with_waiters(int waiters, DWORD ms)
 {
     HANDLE w[8], counter;
     quit_event = event_now(TRUE, FALSE);
+    quit_waiters = 0;
     for (int i = 0; i < waiters; i++)
         w[i] = start_thread(wait_for_quit, NULL);
-    Sleep(5);
+    let_them_block(&quit_waiters, waiters);
     spins = 0;
     stop = 0;
     counter = start_thread(count_for_a_while, NULL);
@@ -222,8 +230,14 @@ static LONG spins_with_waiters(int waiters, DWORD ms)
 
 static void waiting_costs_no_cpu_time(struct utest *t)
 {
-    LONG alone = spins_with_waiters(0, 60);
-    LONG crowded = spins_with_waiters(8, 60);
+    /* The best of two windows each, interleaved, so that a host that
+     * slows QEMU down for one window does not decide the case. */
+    LONG alone = 0, crowded = 0;
+    for (int round = 0; round < 2; round++) {
+        LONG a = spins_with_waiters(0, 60), c = spins_with_waiters(8, 60);
+        alone = a > alone ? a : alone;
+        crowded = c > crowded ? c : crowded;
+    }
     utest_log("spins in 60 ms: %ld alone, %ld beside 8 blocked waiters", alone, crowded);
     /* Busy waiters would take 8/9 of the CPU; blocked ones take none. */
     EXPECT_GT(t, crowded, alone / 2);
