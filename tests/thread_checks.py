@@ -20,7 +20,8 @@ import os
 import re
 
 ICOUNT = ["-icount", "shift=0,sleep=off"]
-DIGEST_RE = re.compile(r"# determinism: seed=(\d+) digest=([0-9a-f]{8}) owner changes=(\d+)")
+DIGEST_RE = re.compile(r"# determinism: seed=(\d+) digest=([0-9a-f]{8}) owner changes=(\d+) contended=(\w+)")
+MIN_OWNER_CHANGES = 100                 # run in turn, the 4 threads would change owner 3 times
 
 
 def digest_of(run):
@@ -54,6 +55,9 @@ def determinism_run(build, Run, boot):
                 problems.append("%s: the program failed (%s, rc %s)" % (run.name, run.verdict, run.rc))
             if d is None:
                 problems.append("%s printed no digest" % run.name)
+            elif int(d[2]) < MIN_OWNER_CHANGES or d[3] != "yes":
+                problems.append("%s: the threads hardly interleaved (%s owner changes, contended %s): "
+                                "an equal digest would prove nothing" % (run.name, d[2], d[3]))
             digests.append(d)
         if not problems and digests[0] != digests[1]:
             problems.append("same seed under -icount, different results: %s vs %s (seed, digest, owner changes)"

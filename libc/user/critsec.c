@@ -47,6 +47,25 @@ void WINAPI InitializeCriticalSection(LPCRITICAL_SECTION lpCriticalSection)
     InitializeCriticalSectionAndSpinCount(lpCriticalSection, 0);
 }
 
+/* The runtime's own locks (stdout, the heaps', the handler list, TLS)
+ * make their event up front, so that how many handles a program holds
+ * does not depend on whether its threads ever met inside the runtime.
+ * Without a handle to spare it stays NULL and is made at the first
+ * contention, as any other section's. */
+void sdk_lock_prepare(LPCRITICAL_SECTION cs)
+{
+    HANDLE ev;
+    if (cs->LockSemaphore == NULL &&
+        NT_SUCCESS(NtCreateEvent(&ev, EVENT_ALL_ACCESS, NULL, SynchronizationEvent, FALSE)))
+        cs->LockSemaphore = ev;
+}
+
+void sdk_lock_init(LPCRITICAL_SECTION cs)
+{
+    InitializeCriticalSection(cs);
+    sdk_lock_prepare(cs);
+}
+
 DWORD WINAPI SetCriticalSectionSpinCount(LPCRITICAL_SECTION lpCriticalSection, DWORD dwSpinCount)
 {
     DWORD previous = lpCriticalSection->SpinCount;

@@ -36,6 +36,11 @@ static int veh_count;
 static CRITICAL_SECTION veh_lock = { (PRTL_CRITICAL_SECTION_DEBUG)(LONG_PTR)-1, -1, 0, NULL, NULL, 0 };
 static LPTOP_LEVEL_EXCEPTION_FILTER unhandled_filter;
 
+void sdk_exception_init(void)
+{
+    sdk_lock_prepare(&veh_lock);
+}
+
 /* Returns the handle (non-NULL), or NULL when VEH_MAX handlers are
  * registered already (or Handler is NULL). */
 PVOID WINAPI AddVectoredExceptionHandler(ULONG First, PVECTORED_EXCEPTION_HANDLER Handler)

@@ -3,6 +3,7 @@
  * section as the heap lock (as in NT, whose heap lock is one), and
  * RaiseException for HEAP_GENERATE_EXCEPTIONS and heap corruption. */
 #include "mm/heap_os.h"
+#include "libc/user/sdk.h"
 #include <windows.h>
 #include <ntdll.h>
 #include <ntstatus.h>
@@ -51,9 +52,11 @@ void heap_os_release(void *base, size_t size)
     NtFreeVirtualMemory(NtCurrentProcess(), &b, &zero, MEM_RELEASE);
 }
 
+/* A heap's lock makes its event with the heap (and HeapDestroy closes
+ * it), so a program's handle count does not depend on contention. */
 void heap_os_lock_init(heap_os_lock *l)
 {
-    InitializeCriticalSection((CRITICAL_SECTION *)l);
+    sdk_lock_init((CRITICAL_SECTION *)l);
 }
 
 void heap_os_lock_acquire(heap_os_lock *l)

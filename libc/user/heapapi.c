@@ -23,6 +23,7 @@ static CRITICAL_SECTION heaps_lock = { (PRTL_CRITICAL_SECTION_DEBUG)(LONG_PTR)-1
  * (as a PE image's default SizeOfHeapReserve), serialized, growable. */
 void sdk_heap_init(void)
 {
+    sdk_lock_prepare(&heaps_lock);
     process_heap = heap_create(HEAP_GROWABLE, 0, 0, NULL);
     if (process_heap == NULL)
         sdk_terminate(STATUS_NO_MEMORY);

@@ -34,6 +34,11 @@ __attribute__((noreturn)) void sdk_raise_exception(DWORD code, DWORD flags, DWOR
 /* thread.c: the TLS lock, the start routine of new threads, errno's TLS
  * slot; first thing in sdk_init. */
 void sdk_thread_init(void);
+/* critsec.c: a runtime lock (a critical section whose event is made now). */
+void sdk_lock_init(LPCRITICAL_SECTION cs);
+void sdk_lock_prepare(LPCRITICAL_SECTION cs);
+/* exception.c: makes the handler list's lock ready (sdk_init). */
+void sdk_exception_init(void);
 /* critsec.c: the slow paths of critsec_fast.asm's Enter and Leave. */
 void sdk_cs_wait(LPCRITICAL_SECTION cs, HANDLE me);
 void sdk_cs_wake(LPCRITICAL_SECTION cs);

@@ -18,7 +18,7 @@ static char out_last = '\n';              /* the last character written */
 
 void sdk_stdio_init(void)
 {
-    InitializeCriticalSection(&out_lock);
+    sdk_lock_init(&out_lock);
 }
 
 bool sdk_stdio_try_lock(void)

@@ -217,7 +217,7 @@ BOOL WINAPI TlsSetValue(DWORD dwTlsIndex, LPVOID lpTlsValue)
  * allocated: slot 0. */
 void sdk_thread_init(void)
 {
-    InitializeCriticalSection(&tls_lock);
+    sdk_lock_init(&tls_lock);
     NtSetThreadStartRoutine((PVOID)RtlUserThreadStart);
     if (TlsAlloc() != SDK_ERRNO_TLS_SLOT)
         sdk_terminate(STATUS_NO_MEMORY);

@@ -243,22 +243,8 @@ static const struct utest_case cs_cases[] = {
 static const struct utest_suite cs_suite = { .name = "critical_sections", .cases = cs_cases };
 static const struct utest_suite *const suites[] = { &cs_suite, NULL };
 
-/* The process heap's lock gets its event at its first contention and
- * keeps it as long as the heap lives (as NT's): contend once before the
- * leak counters take their baseline. */
-static void make_process_heap_lock_event(void)
-{
-    heap_under_test = GetProcessHeap();
-    HeapLock(heap_under_test);
-    HANDLE h = start_thread(alloc_from, NULL);
-    Sleep(10);
-    HeapUnlock(heap_under_test);
-    join_thread(h);
-}
-
 int main(void)
 {
-    make_process_heap_lock_event();
     utest_register_counter("allocations", utest_counter_allocations);
     utest_register_counter("commit_charge", utest_counter_commit_charge);
     utest_register_counter("handles", counter_handles);

@@ -8,8 +8,10 @@
  * twice more in boots of its own under -icount (tests/thread_checks.py),
  * where the same seed must give the same digest both times: the timer
  * then ticks at the same instruction counts, so the schedule repeats.
- * The case also checks that the threads really did interleave, so that
- * an equal digest means something. */
+ * That check also requires the threads to have interleaved (owner changes
+ * and a contended lock), so that an equal digest means something; here
+ * it is only logged, since without -icount a host that runs QEMU in long
+ * bursts may leave the threads nearly in turn. */
 #include "uthreads.h"
 #include <stdio.h>
 
@@ -68,9 +70,6 @@ static void interleaving_digest(struct utest *t)
     DeleteCriticalSection(&log_lock);
     utest_log("determinism: seed=%lu digest=%08lx owner changes=%lu contended=%s", (unsigned long)utest_seed(),
               (unsigned long)digest, (unsigned long)changes, met ? "yes" : "no");
-    /* Sequential runs would change owners 3 times: demand real interleaving. */
-    EXPECT_GT(t, changes, 20);
-    EXPECT_TRUE(t, met);
 }
 
 static const struct utest_case cases[] = {

@@ -294,23 +294,8 @@ static const struct utest_case stress_cases[] = {
 static const struct utest_suite stress_suite = { .name = "heap_threads", .cases = stress_cases };
 static const struct utest_suite *const suites[] = { &stress_suite, NULL };
 
-/* The process heap's lock makes its event at the first contention and
- * keeps it (kernel-side the handle stays open): contend once first, so
- * the leak check's baseline has it. */
-static DWORD WINAPI one_alloc(LPVOID arg)
-{
-    (void)arg;
-    free(malloc(8));
-    return 0;
-}
-
 int main(void)
 {
-    HeapLock(GetProcessHeap());
-    HANDLE h = start_thread(one_alloc, NULL);
-    Sleep(5);
-    HeapUnlock(GetProcessHeap());
-    join_thread(h);
     /* No commit-charge counter: the process heap keeps the pages it grew
      * by for its next blocks.  Lost blocks show in HeapWalk's count, and
      * the kernel checks everything after the program. */

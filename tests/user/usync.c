@@ -42,7 +42,7 @@ static void close_and_reuse(struct utest *t)
     HANDLE again = event_now(FALSE, FALSE);
     EXPECT_PTR_EQ(t, again, e);
     EXPECT_TRUE(t, CloseHandle(again));
-    static const uint32_t junk[] = { 0, 4, 0x1234, 0x7FFFFFFC, 0x80000000, 0xFFFFFFF0, 0xFFFFFFFD };
+    static const uint32_t junk[] = { 0, 0x1234, 0xFFFC, 0x7FFFFFFC, 0x80000000, 0xFFFFFFF0, 0xFFFFFFFD };
     for (unsigned i = 0; i < ARRAY_SIZE(junk); i++) {
         SetLastError(0);
         EXPECT_FALSE(t, CloseHandle(VA(junk[i])));

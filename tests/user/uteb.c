@@ -40,9 +40,16 @@ static void read_teb(struct teb_view *v)
     VirtualQuery(teb, &v->page, sizeof(v->page));
 }
 
+static volatile LONG reported, all_reported;
+
+/* Stays alive until every worker has reported, so that no two of them
+ * can have had the same TEB page one after the other. */
 static DWORD WINAPI report_teb(LPVOID arg)
 {
     read_teb(arg);
+    InterlockedIncrement(&reported);
+    while (!all_reported)
+        Sleep(1);
     return 0;
 }
 
@@ -70,8 +77,11 @@ static void every_thread_reaches_its_own_teb(struct utest *t)
     read_teb(&mine);
     check_teb_view(t, &mine);
     _Static_assert(sizeof(NT_TIB) == 0x1C, "NT_TIB");
+    reported = all_reported = 0;
     for (int i = 0; i < WORKERS; i++)
         h[i] = start_thread(report_teb, &theirs[i]);
+    let_them_block(&reported, WORKERS);
+    all_reported = 1;
     EXPECT_EQ(t, WaitForMultipleObjects(WORKERS, h, TRUE, JOIN_MS), WAIT_OBJECT_0);
     for (int i = 0; i < WORKERS; i++) {
         check_teb_view(t, &theirs[i]);
