@@ -51,11 +51,12 @@ KERNEL_OBJS := $(BASE_OBJS) $(ARCH_OBJS) \
 	kernel/main.o kernel/bootinfo.o \
 	kernel/cmdline.o kernel/usercopy.o kernel/usercopy_raw.o \
 	kernel/usermode.o kernel/process.o kernel/elf.o kernel/syscall.o kernel/programs.o \
-	kernel/thread.o kernel/switch.o kernel/syscall_info.o
+	kernel/thread.o kernel/switch.o kernel/syscall_info.o \
+	kernel/object.o kernel/wait.o kernel/sync.o kernel/uthread.o kernel/syscall_objects.o
 # The study console (kernel/console/).
 CONSOLE_OBJS := kernel/console/shell.o kernel/console/line_edit.o kernel/console/util.o \
 	kernel/console/cmds_sys.o kernel/console/cmds_vm.o kernel/console/cmds_pte.o \
-	kernel/console/cmds_heap.o kernel/console/demo.o
+	kernel/console/cmds_heap.o kernel/console/cmds_threads.o kernel/console/demo.o
 
 # The heap engine (mm/heap/): portable C compiled three times, into the
 # kernel (over mm/heap_kernel.c), the user SDK (over libc/user/heap_user.c)
@@ -138,7 +139,7 @@ $(BUILD)/kernel.elf: $(OBJS) linker.ld tools/mksyms.py
 
 iso: $(BUILD)/kernel.iso
 # User programs the ISO carries as multiboot modules, for the console's `run`.
-ISO_PROGRAMS := $(patsubst tests/user/%.c,$(BUILD)/user/%.elf,$(wildcard $(addprefix tests/user/,hello.c demo_new.c ucrash_av.c)))
+ISO_PROGRAMS := $(patsubst tests/user/%.c,$(BUILD)/user/%.elf,$(wildcard $(addprefix tests/user/,hello.c demo_new.c ucrash_av.c demo_threads.c)))
 $(BUILD)/kernel.iso: $(BUILD)/kernel.elf iso/grub.cfg $(ISO_PROGRAMS) | tools-iso
 	rm -rf $(BUILD)/isodir
 	mkdir -p $(BUILD)/isodir/boot/grub $(BUILD)/isodir/boot/programs
@@ -196,8 +197,9 @@ clean:
 # vmmap -m / heap -m dumps it prints into $(BUILD)/vmmap.svg (tools/vmmap_svg.py).
 # DUMP=file draws a dump saved from a `make run` session instead.
 .PHONY: vmmap-svg
-vmmap-svg: $(if $(DUMP),,$(BUILD)/kernel.elf) | tools-run
+vmmap-svg: $(if $(DUMP),,$(BUILD)/kernel.elf $(BUILD)/user/demo_threads.elf) | tools-run
 	$(if $(DUMP),,$(PYTHON) tools/console_drive.py --kernel $(BUILD)/kernel.elf --from-prompt \
+		--initrd $(BUILD)/user/demo_threads.elf \
 		--script tools/vmmap-scene.txt --out $(BUILD)/vmmap-dump.txt)
 	$(PYTHON) tools/vmmap_svg.py $(or $(DUMP),$(BUILD)/vmmap-dump.txt) -o $(BUILD)/vmmap.svg
 

@@ -1,18 +1,26 @@
-/* Processes, their entry into ring 3, user stacks that grow through a
- * guard page, and exception delivery to the program's dispatcher.
+/* Processes: an address space (private user half, shared kernel half), a
+ * handle table, and threads (kernel/uthread.c), and the delivery of a
+ * thread's exceptions to the program's dispatcher on that thread's own
+ * stack.
  *
- * There is no scheduler yet: the boot thread runs one process at a time.
- * process_run_image saves a jump buffer on the boot stack and enters
- * ring 3; system services and faults run on the process's own kernel
- * stack (TSS.ESP0); process_exit jumps back to the saved point. */
+ * process_run_image creates the process and its main thread, then the
+ * calling kernel thread (the boot thread) waits on the process object,
+ * which is signalled when its last thread has ended; it then tears the
+ * process down: the dead threads' kernel stacks, every handle still open
+ * (and with them the objects), the address space. */
 #include "kernel/process.h"
+#include "kernel/process_impl.h"
+#include "kernel/uthread.h"
+#include "kernel/thread.h"
+#include "kernel/thread_impl.h"
+#include "kernel/object.h"
+#include "kernel/wait.h"
 #include "kernel/elf.h"
 #include "kernel/arch/gdt.h"
 #include "kernel/arch/trap.h"
 #include "kernel/usercopy.h"
 #include "kernel/base/kprintf.h"
 #include "kernel/base/panic.h"
-#include "kernel/base/layout.h"
 #include "kernel/base/x86.h"
 #include "mm/vm.h"
 #include "mm/kheap.h"
@@ -21,94 +29,43 @@
 #include <ntstatus.h>
 #include <string.h>
 
-#define KERNEL_STACK_PAGES 4            /* plus one reserved guard page below */
 #define EFLAGS_USER_MASK 0x00000DD5u    /* CF PF AF ZF SF TF DF OF */
 #define EFLAGS_TF 0x00000100u
 #define EFLAGS_RESERVED1 0x00000002u
 
-struct process {
-    char name[32];
-    struct vm_space *as;
-    uint32_t kstack_base, kstack_top;
-    uint32_t stack_base, stack_end;     /* user stack reservation */
-    uint32_t dispatcher;
-    NTSTATUS exit_status;
-    struct kjmp exit_jmp;
-};
+static void process_destroy(struct object *o);
+const struct object_type process_object_type = { "Process", process_destroy };
 
-static struct process *current;
-
-void enter_user(uint32_t eip, uint32_t esp) __attribute__((noreturn));
+static struct process *processes;       /* [D] live processes, newest first */
 
 struct process *process_current(void)
 {
-    return current;
+    return uthread_process();
 }
 
 void process_set_dispatcher(uint32_t dispatcher)
 {
-    current->dispatcher = dispatcher;
+    process_current()->dispatcher = dispatcher;
 }
 
-/* ---- stacks ---------------------------------------------------------------- */
-
-/* The kernel stack: committed and touched up front (a fault while the CPU
- * pushes a trap frame could not be served), with an uncommitted page
- * below it so an overflow faults into the double-fault report. */
-static NTSTATUS kernel_stack_create(struct process *p)
+void process_set_thread_start(uint32_t routine)
 {
-    uint32_t base = 0, size = (KERNEL_STACK_PAGES + 1) * PGSIZE;
-    NTSTATUS st = vm_allocate(vm_kernel_space(), &base, &size, MEM_RESERVE, PAGE_READWRITE);
-    if (!NT_SUCCESS(st))
-        return st;
-    uint32_t commit = base + PGSIZE, csize = KERNEL_STACK_PAGES * PGSIZE;
-    st = vm_allocate(vm_kernel_space(), &commit, &csize, MEM_COMMIT, PAGE_READWRITE);
-    if (!NT_SUCCESS(st)) {
-        uint32_t zero = 0;
-        vm_free(vm_kernel_space(), &base, &zero, MEM_RELEASE);
-        return st;
-    }
-    for (uint32_t va = commit; va < commit + csize; va += PGSIZE)
-        *(volatile uint32_t *)va = 0;
-    p->kstack_base = base;
-    p->kstack_top = commit + csize;
-    return STATUS_SUCCESS;
+    process_current()->start_routine = routine;
 }
 
-/* The user stack as Windows sets up a thread's: 1 MiB reserved, the top
- * page committed, a guard page below it that moves down as it is hit. */
-static NTSTATUS user_stack_create(struct process *p)
+uint32_t process_id(const struct process *p)
 {
-    uint32_t base = 0, size = USER_STACK_RESERVE;
-    NTSTATUS st = vm_allocate(p->as, &base, &size, MEM_RESERVE | MEM_TOP_DOWN, PAGE_READWRITE);
-    if (!NT_SUCCESS(st))
-        return st;
-    uint32_t top = base + size - PGSIZE, one = PGSIZE;
-    st = vm_allocate(p->as, &top, &one, MEM_COMMIT, PAGE_READWRITE);
-    if (NT_SUCCESS(st)) {
-        uint32_t guard = base + size - 2 * PGSIZE;
-        one = PGSIZE;
-        st = vm_allocate(p->as, &guard, &one, MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD);
-    }
-    p->stack_base = base;
-    p->stack_end = base + size;
-    return st;
+    return p->id;
 }
 
-/* A guard page in the stack was hit (the VM layer already cleared it):
- * move the guard one page down, or report the overflow when the
- * reservation's last page is reached (spec item 61).  Returns true when
- * the access can simply be retried. */
-static bool user_stack_grow(struct process *p, uint32_t addr)
+const char *process_name(const struct process *p)
 {
-    uint32_t page = PGROUNDDOWN(addr);
+    return p->name;
+}
 
-    if (addr < p->stack_base || addr >= p->stack_end)
-        return false;
-    if (page < p->stack_base + 2 * PGSIZE)
-        return false;                   /* no room for another guard: overflow */
-    uint32_t guard = page - PGSIZE, one = PGSIZE;
-    return NT_SUCCESS(vm_allocate(p->as, &guard, &one, MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD));
+struct handle_table *process_handles(struct process *p)
+{
+    return p->handles;
 }
 
 /* ---- contexts and exception delivery ---------------------------------------- */
@@ -147,12 +104,14 @@ void context_to_frame(const CONTEXT *ctx, struct trap_frame *tf)
     tf->eip = ctx->Eip;
     tf->user_esp = ctx->Esp;
     /* Only the arithmetic flags, TF and DF come from the program; IF stays
-     * set and IOPL 0, and the selectors are always the ring-3 ones. */
+     * set and IOPL 0, and the selectors are always the ring-3 ones: fs is
+     * the TEB's, as NT's KeContextToKframes forces it for user mode. */
     tf->eflags = (ctx->EFlags & EFLAGS_USER_MASK) | EFLAGS_IF | EFLAGS_RESERVED1;
     tf->cs = SEL_UCODE;
     tf->user_ss = SEL_UDATA;
     tf->ds = tf->es = SEL_UDATA;
-    tf->fs = tf->gs = 0;
+    tf->fs = SEL_TEB;
+    tf->gs = 0;
 }
 
 /* Reserves size bytes below *sp (aligned) and copies the first `copy` of
@@ -168,9 +127,11 @@ static NTSTATUS push_user(uint32_t *sp, const void *data, uint32_t size, uint32_
     return st;
 }
 
+/* The record and context go on the stack of the thread that raised the
+ * exception, below its ESP: each thread dispatches its own exceptions. */
 void process_raise(struct trap_frame *tf, const EXCEPTION_RECORD *rec, const CONTEXT *ctx)
 {
-    struct process *p = current;
+    struct process *p = process_current();
     uint32_t sp = ctx->Esp;
     uint32_t ctx_at, rec_at;
 
@@ -233,20 +194,21 @@ static void record_for_trap(struct trap_frame *tf, EXCEPTION_RECORD *rec)
     }
 }
 
-/* trap.c calls this for every ring-3 exception nobody resolved. */
+/* trap.c calls this for every ring-3 exception nobody resolved.  A guard
+ * page of the thread's own stack moves down (spec item 61); the last one
+ * is a stack overflow. */
 static void user_exception(struct trap_frame *tf)
 {
     EXCEPTION_RECORD rec;
     CONTEXT ctx;
 
-    ASSERTF(current != NULL, "ring-3 trap %u with no process", tf->vector);
+    ASSERTF(process_current() != NULL, "ring-3 trap %u on a kernel thread", tf->vector);
     record_for_trap(tf, &rec);
     if (rec.ExceptionCode == (DWORD)STATUS_GUARD_PAGE_VIOLATION &&
-        user_stack_grow(current, rec.ExceptionInformation[1]))
+        uthread_stack_grow(rec.ExceptionInformation[1]))
         return;                                     /* the stack grew: retry */
     if (rec.ExceptionCode == (DWORD)STATUS_GUARD_PAGE_VIOLATION &&
-        rec.ExceptionInformation[1] >= current->stack_base &&
-        rec.ExceptionInformation[1] < current->stack_end)
+        uthread_in_stack(rec.ExceptionInformation[1]))
         rec.ExceptionCode = (DWORD)STATUS_STACK_OVERFLOW;
     context_from_frame(tf, &ctx);
     process_raise(tf, &rec, &ctx);
@@ -254,35 +216,67 @@ static void user_exception(struct trap_frame *tf)
 
 bool process_stack_guard_hit(uint32_t addr)
 {
-    return current != NULL && user_stack_grow(current, addr);
+    return process_current() != NULL && uthread_stack_grow(addr);
 }
 
 void process_init(void)
 {
     trap_set_user_exception_handler(user_exception);
     usercopy_set_stack_guard_hook(process_stack_guard_hit);
+    uthread_init();
 }
 
 /* ---- life cycle ------------------------------------------------------------- */
 
 void process_exit(NTSTATUS status)
 {
-    struct process *p = current;
+    struct process *p = process_current();
     ASSERT(p != NULL);
-    p->exit_status = status;
-    kjmp_go(&p->exit_jmp, 1);
+    uthread_terminate_process(p, status);
+    uthread_exit(status);
 }
 
+static void process_destroy(struct object *o)
+{
+    struct process *p = (struct process *)o;
+    if (p->as != NULL)
+        vm_space_destroy(p->as);        /* the console held it past the teardown */
+    p->as = NULL;
+    ASSERTF(p->threads == NULL && p->thread_count == 0, "process %u destroyed with %u threads", p->id,
+            p->thread_count);
+    ASSERTF(p->handles == NULL, "process %u destroyed before its teardown", p->id);
+    kfree(p);
+}
+
+static void list_unlink(struct process *p)
+{
+    uint32_t flags = sched_lock();
+    for (struct process **at = &processes; *at != NULL; at = &(*at)->list_next) {
+        if (*at == p) {
+            *at = p->list_next;
+            break;
+        }
+    }
+    sched_unlock(flags);
+}
+
+/* After the last thread ended (or none ever started): every handle
+ * closed, the address space destroyed, the creator's reference dropped. */
 static void process_teardown(struct process *p)
 {
-    uint32_t zero = 0;
-
-    vm_switch(vm_kernel_space());
-    if (p->kstack_base != 0)
-        vm_free(vm_kernel_space(), &p->kstack_base, &zero, MEM_RELEASE);
-    vm_space_destroy(p->as);
-    current = NULL;
-    kfree(p);
+    list_unlink(p);
+    thread_reap();                      /* the threads' kernel stacks */
+    if (vm_current() == p->as)
+        vm_switch(vm_kernel_space());
+    if (p->handles != NULL)
+        handle_table_destroy(p->handles);
+    p->handles = NULL;
+    thread_reap();                      /* threads whose last reference was a handle */
+    if (p->as != NULL && p->obj.refs == 1) {
+        vm_space_destroy(p->as);        /* else the console's last reference does it */
+        p->as = NULL;
+    }
+    object_deref(&p->obj);
 }
 
 static void copy_name(char *dst, const char *src, size_t cap)
@@ -294,38 +288,113 @@ static void copy_name(char *dst, const char *src, size_t cap)
     dst[n] = '\0';
 }
 
-NTSTATUS process_run_image(const char *name, uint32_t image, uint32_t length, NTSTATUS *exit_status)
+/* The process with its image loaded and the TEB area reserved; the
+ * address space is left loaded. */
+static NTSTATUS process_create(const char *name, uint32_t image, uint32_t length, struct process **out,
+                               uint32_t *entry)
 {
-    uint32_t entry;
-    NTSTATUS st;
-
-    ASSERTF(current == NULL, "process %s started while %s runs", name, current ? current->name : "");
     struct process *p = kzalloc(sizeof(*p));
     if (p == NULL)
         return STATUS_NO_MEMORY;
+    object_init(&p->obj, &process_object_type, OBJ_PROCESS, 0);
+    p->id = thread_new_id();
+    p->exit_status = STATUS_PENDING;
     copy_name(p->name, name, sizeof(p->name));
     p->as = vm_space_create();
-    if (p->as == NULL) {
-        kfree(p);
+    p->handles = handle_table_create();
+    *out = p;
+    if (p->as == NULL || p->handles == NULL)
         return STATUS_NO_MEMORY;
+    NTSTATUS st = elf_load(p->as, image, length, entry);
+    if (!NT_SUCCESS(st))
+        return st;
+    uint32_t base = PROCESS_TEB_AREA_BASE, size = PROCESS_TEB_AREA_SIZE;
+    st = vm_allocate(p->as, &base, &size, MEM_RESERVE, PAGE_READWRITE);
+    if (!NT_SUCCESS(st))
+        return st;
+    vm_switch(p->as);
+    uint32_t flags = sched_lock();
+    p->list_next = processes;
+    processes = p;
+    sched_unlock(flags);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS process_run_image(const char *name, uint32_t image, uint32_t length, NTSTATUS *exit_status)
+{
+    struct process *p = NULL;
+    struct thread *main_thread = NULL;
+    uint32_t entry = 0;
+
+    NTSTATUS st = process_create(name, image, length, &p, &entry);
+    if (NT_SUCCESS(st)) {
+        struct uthread_start s = { .start = entry };
+        st = uthread_create(p, &s, &main_thread);
     }
-    current = p;
-    st = elf_load(p->as, image, length, &entry);
-    if (NT_SUCCESS(st))
-        st = user_stack_create(p);
-    if (NT_SUCCESS(st))
-        st = kernel_stack_create(p);
     if (!NT_SUCCESS(st)) {
-        process_teardown(p);
+        if (p != NULL)
+            process_teardown(p);
         return st;
     }
-    vm_switch(p->as);
-    tss_set_kernel_stack(p->kstack_top);
-    if (kjmp_set(&p->exit_jmp) == 0)
-        enter_user(entry, p->stack_end - 16);
-    /* Back from process_exit, on the boot stack. */
-    tss_set_kernel_stack((uint32_t)boot_stack_top);
+    vm_zero_pool_refill();              /* every program starts with a full pool */
+    uthread_start(main_thread);
+    object_deref(&main_thread->obj);    /* the scheduler's reference keeps it until it ends */
+    struct object *o = &p->obj;
+    wait_for_objects(&o, 1, false, WAIT_FOREVER, WAIT_REASON_EXECUTIVE);
     *exit_status = p->exit_status;
     process_teardown(p);
     return STATUS_SUCCESS;
+}
+
+/* ---- for the console ---------------------------------------------------------- */
+
+int process_snapshot(struct process_info *out, int max)
+{
+    int n = 0, total = 0;
+    uint32_t flags = sched_lock();
+    for (struct process *p = processes; p != NULL; p = p->list_next, total++) {
+        if (n >= max)
+            continue;
+        out[n].pid = p->id;
+        memcpy(out[n].name, p->name, sizeof(out[n].name));
+        out[n].threads = p->thread_count;
+        out[n].handles = p->handles != NULL ? handle_count(p->handles) : 0;
+        out[n].ending = p->terminating;
+        n++;
+    }
+    sched_unlock(flags);
+    return total;
+}
+
+struct process *process_find(uint32_t pid)
+{
+    struct process *found = NULL;
+    uint32_t flags = sched_lock();
+    for (struct process *p = processes; p != NULL && found == NULL; p = p->list_next)
+        if (p->id == pid)
+            found = p;
+    if (found != NULL)
+        object_ref(&found->obj);
+    sched_unlock(flags);
+    return found;
+}
+
+void process_release(struct process *p)
+{
+    object_deref(&p->obj);
+}
+
+struct vm_space *process_space(struct process *p)
+{
+    return p->as;
+}
+
+void process_suspend(struct process *p, bool suspend)
+{
+    uthread_suspend_all(p, suspend);
+}
+
+void process_terminate(struct process *p, NTSTATUS status)
+{
+    uthread_terminate_process(p, status);
 }

@@ -1,5 +1,6 @@
-/* Processes: an address space (private user half, shared kernel half)
- * and one thread, run to completion from the kernel's boot thread. */
+/* Processes: an address space (private user half, shared kernel half), a
+ * handle table and the threads that run in it (kernel/uthread.h), run
+ * from the kernel's boot thread, which waits for the process to end. */
 #ifndef KERNEL_PROCESS_H
 #define KERNEL_PROCESS_H
 
@@ -10,34 +11,68 @@
 
 struct process;
 struct trap_frame;
+struct handle_table;
+struct object_type;
 
-#define USER_STACK_RESERVE (1024 * 1024)
+/* The object type of processes ("Process"), signalled once every thread
+ * of the process has ended. */
+extern const struct object_type process_object_type;
+
 /* The part of a CONTEXT the kernel reads and writes: everything up to
  * ExtendedRegisters (CONTEXT_FULL plus the debug and FPU areas, zeroed). */
 #define CONTEXT_REGISTERS_SIZE __builtin_offsetof(CONTEXT, ExtendedRegisters)
 
 /* Loads the ELF32 executable at physical [image, image + length) into a
- * new address space and runs it until it exits.  Returns STATUS_SUCCESS
- * and the exit status, or the reason it could not be started. */
+ * new address space, starts its main thread at the entry point and waits
+ * until every thread of it has ended.  Returns STATUS_SUCCESS and the
+ * exit status, or the reason it could not be started. */
 NTSTATUS process_run_image(const char *name, uint32_t image, uint32_t length, NTSTATUS *exit_status);
 
+/* The current thread's process, NULL on a kernel thread. */
 struct process *process_current(void);
-/* Ends the current process (from a system service or a fault): never returns. */
+uint32_t process_id(const struct process *p);
+const char *process_name(const struct process *p);
+struct handle_table *process_handles(struct process *p);
+/* Ends the current process (from a system service or a fault): every
+ * other thread is asked to end, then the current one ends; never returns. */
 void process_exit(NTSTATUS status) __attribute__((noreturn));
-/* Delivers an exception to the current process's dispatcher by rewriting
- * the trap frame (tf is the frame of the interrupted user code, or of
- * the system service raising it; ctx its register state). */
+/* Delivers an exception to the current process's dispatcher on the
+ * current thread's stack by rewriting the trap frame (tf is the frame of
+ * the interrupted user code, or of the system service raising it; ctx
+ * its register state). */
 void process_raise(struct trap_frame *tf, const EXCEPTION_RECORD *rec, const CONTEXT *ctx);
 void process_set_dispatcher(uint32_t dispatcher);
+/* The routine new threads start at (the SDK's RtlUserThreadStart). */
+void process_set_thread_start(uint32_t routine);
 /* The user-mode register state of a trap frame as a CONTEXT, and back
  * (segment selectors and EFLAGS sanitised so ring 3 cannot escalate). */
 void context_from_frame(const struct trap_frame *tf, CONTEXT *ctx);
 void context_to_frame(const CONTEXT *ctx, struct trap_frame *tf);
 
-/* A guard page of the current process's user stack was hit at addr (by
+/* A guard page of the current thread's user stack was hit at addr (by
  * the kernel, in a system service): move the guard down as a ring-3 hit
  * would.  False when addr is not in the stack or the stack is full. */
 bool process_stack_guard_hit(uint32_t addr);
+
+/* ---- for the console ---- */
+
+struct process_info {
+    uint32_t pid;
+    char name[32];
+    uint32_t threads, handles;
+    bool ending;
+};
+/* Up to max live processes (newest first); returns how many live. */
+int process_snapshot(struct process_info *out, int max);
+/* The live process with this id, referenced (process_release drops it),
+ * or NULL.  Its address space stays until process_release, even if it ends. */
+struct process *process_find(uint32_t pid);
+void process_release(struct process *p);
+struct vm_space *process_space(struct process *p);
+/* Suspends (or resumes) every thread of p once, as NtSuspendProcess. */
+void process_suspend(struct process *p, bool suspend);
+/* Ends every thread of p (from outside it), as TerminateProcess. */
+void process_terminate(struct process *p, NTSTATUS status);
 
 void process_init(void);
 

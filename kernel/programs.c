@@ -3,6 +3,9 @@
 #include "kernel/bootinfo.h"
 #include "kernel/base/kprintf.h"
 #include "kernel/cmdline.h"
+#include "kernel/object.h"
+#include "mm/kheap.h"
+#include "mm/heap/heap.h"
 #include "mm/vm.h"
 #include "mm/pmm.h"
 #include "mm/paging.h"
@@ -53,16 +56,26 @@ void programs_list(void)
 
 struct counters {
     uint32_t free_frames, commit_charge, page_tables;
+    /* What a process's threads, handles and objects hold in the kernel
+     * (issue 13): kernel-heap bytes (thread and object structures, handle
+     * tables), kernel VM reservations other than the heap's (kernel
+     * stacks), and live objects. */
+    uint32_t kheap_bytes, kernel_vm, objects;
 };
 
 static void read_counters(struct counters *c)
 {
     struct vm_leak_counters lc;
+    struct heap_stats hs;
 
     vm_get_leak_counters(&lc);
     c->free_frames = lc.available_frames;
     c->commit_charge = lc.user_commit_charge;
     c->page_tables = lc.page_tables;
+    heap_get_stats(kheap(), &hs);
+    c->kheap_bytes = kheap_in_use();
+    c->kernel_vm = vm_space_allocations(vm_kernel_space()) - hs.segments - hs.large_blocks;
+    c->objects = object_live_count();
 }
 
 bool programs_run_one(const char *name, unsigned long *exit_status)
@@ -119,15 +132,18 @@ static bool run_checked(const char *name, unsigned long expected, int index)
     read_counters(&after);
     bool leak_ok = before.free_frames == after.free_frames &&
                    before.commit_charge == after.commit_charge &&
-                   before.page_tables == after.page_tables;
+                   before.page_tables == after.page_tables && before.kheap_bytes == after.kheap_bytes &&
+                   before.kernel_vm == after.kernel_vm && before.objects == after.objects;
     bool status_ok = status == expected;
     if (!status_ok)
         kprintf("    # %s: exit status 0x%08lx, expected 0x%08lx\n", name, status, expected);
     kprintf("    %s 1 exit_status\n", status_ok ? "ok" : "not ok");
     if (!leak_ok)
-        kprintf("    # %s: free frames %u -> %u, commit charge %u -> %u, page tables %u -> %u\n",
+        kprintf("    # %s: free frames %u -> %u, commit charge %u -> %u, page tables %u -> %u, "
+                "kernel heap bytes %u -> %u, kernel VM reservations %u -> %u, objects %u -> %u\n",
                 name, before.free_frames, after.free_frames, before.commit_charge,
-                after.commit_charge, before.page_tables, after.page_tables);
+                after.commit_charge, before.page_tables, after.page_tables, before.kheap_bytes,
+                after.kheap_bytes, before.kernel_vm, after.kernel_vm, before.objects, after.objects);
     kprintf("    %s 2 leak_check\n", leak_ok ? "ok" : "not ok");
     kprintf("%s %d %s\n", status_ok && leak_ok ? "ok" : "not ok", index, name);
     return status_ok && leak_ok;

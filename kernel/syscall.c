@@ -6,8 +6,12 @@
  * call with STATUS_ACCESS_VIOLATION and no state changed. */
 #include "kernel/syscall.h"
 #include "kernel/syscall_info.h"
+#include "kernel/services.h"
 #include "kernel/arch/entry.h"
 #include "kernel/process.h"
+#include "kernel/object.h"
+#include "kernel/thread.h"
+#include "kernel/uthread.h"
 #include "kernel/arch/trap.h"
 #include "kernel/usercopy.h"
 #include "kernel/base/kprintf.h"
@@ -21,24 +25,28 @@
 #include <ntstatus.h>
 #include <string.h>
 
-#define MAX_ARGS 8
+#define TABLE_OBJECTS 0x2000u            /* table 2: NT chooses the table by bits 12-13 */
 #define DEBUG_PRINT_MAX 65536
 /* A service that loaded the whole trap frame itself (NtContinue, a raised
  * exception): EAX must not be overwritten with a status. */
 #define STATUS_FRAME_SET ((NTSTATUS)0x7FFFFFFF)
 
-typedef NTSTATUS (*service_fn)(const uint32_t *args, struct trap_frame *tf);
-
-struct service {
-    service_fn fn;
-    uint32_t argc;
-};
-
 static uint32_t service_calls;
 
+/* NtCurrentProcess(), or a handle to the current process (DuplicateHandle
+ * of the pseudo handle makes one). */
 static bool is_current_process(uint32_t handle)
 {
-    return handle == (uint32_t)NT_CURRENT_PROCESS;
+    struct object *o;
+    struct process *p = process_current();
+
+    if (handle == (uint32_t)NT_CURRENT_PROCESS)
+        return true;
+    if (!NT_SUCCESS(handle_reference(process_handles(p), handle, &process_object_type, &o)))
+        return false;
+    bool same = o == (struct object *)p;
+    object_deref(o);
+    return same;
 }
 
 /* Reads *user_ptr and proves it writable by writing the value back. */
@@ -196,10 +204,16 @@ static NTSTATUS svc_debug_print(const uint32_t *a, struct trap_frame *tf)
     return STATUS_SUCCESS;
 }
 
+/* NtYieldExecution: the other ready threads run first.  It stays this
+ * ABI's null service and returns STATUS_SUCCESS whether or not another
+ * thread ran (NT returns STATUS_NO_YIELD_PERFORMED when none was ready;
+ * NtSwitchToThread in table 2 reports that difference). */
 static NTSTATUS svc_yield(const uint32_t *a, struct trap_frame *tf)
 {
     (void)a;
     (void)tf;
+    if (thread_others_ready())
+        thread_yield();
     return STATUS_SUCCESS;
 }
 
@@ -331,27 +345,41 @@ static const struct service services[SVC_COUNT] = {
     [SVC_NtQuerySystemInformation] = { svc_query_system_information, 4 },
 };
 
-/* Called from kernel/arch/isr.asm for `int 0x2E` (kernel/arch/entry.h). */
+/* The service behind a number, or NULL. */
+static const struct service *service_of(uint32_t n)
+{
+    if (n < SVC_COUNT)
+        return services[n].fn != NULL ? &services[n] : NULL;
+    if ((n & ~0xFFFu) == TABLE_OBJECTS && (n & 0xFFFu) < object_service_count)
+        return &object_services[n & 0xFFFu];
+    return NULL;
+}
+
+/* Called from kernel/arch/isr.asm for `int 0x2E` (kernel/arch/entry.h).
+ * Threads that ended are reaped first (so a counter a program reads
+ * right after a wait is exact), and the service's return to ring 3 is
+ * where a suspend or terminate request takes effect. */
 void syscall_dispatch(struct trap_frame *tf)
 {
-    uint32_t args[MAX_ARGS];
-    uint32_t n = tf->eax;
+    uint32_t args[SERVICE_ARGS_MAX];
+    const struct service *s = service_of(tf->eax);
     NTSTATUS st;
 
     service_calls++;
-    if (n >= SVC_COUNT || services[n].fn == NULL || (tf->cs & 3) != 3) {
+    thread_reap();
+    if (s == NULL || (tf->cs & 3) != 3) {
         st = STATUS_INVALID_SYSTEM_SERVICE;     /* the kernel never calls itself this way */
     } else {
-        uint32_t argc = services[n].argc;
-        st = argc == 0 ? STATUS_SUCCESS
-                       : copy_from_user(args, (const void *)tf->edx, argc * sizeof(uint32_t));
+        st = s->argc == 0 ? STATUS_SUCCESS
+                          : copy_from_user(args, (const void *)tf->edx, s->argc * sizeof(uint32_t));
         if (NT_SUCCESS(st))
-            st = services[n].fn(args, tf);
+            st = s->fn(args, tf);
         else
             st = STATUS_ACCESS_VIOLATION;
     }
     if (st != STATUS_FRAME_SET)
         tf->eax = (uint32_t)st;
+    uthread_user_return();
 }
 
 uint32_t syscall_count(void)

@@ -3,6 +3,7 @@
  * written through the checked user copy, so a bad pointer gives
  * STATUS_ACCESS_VIOLATION. */
 #include "kernel/syscall_info.h"
+#include "kernel/services.h"
 #include "kernel/usercopy.h"
 #include "mm/vm.h"
 #include <ntsvc.h>
@@ -25,9 +26,8 @@ static NTSTATUS write_ulong(uint32_t info, uint32_t return_length, uint32_t valu
 /* NtQueryInformationProcess(process, class, *info, length, *return_length) */
 NTSTATUS svc_query_information_process(const uint32_t *a, struct trap_frame *tf)
 {
-    (void)tf;
     if (a[1] != ProcessExecuteFlags)
-        return STATUS_INVALID_INFO_CLASS;
+        return process_query_information(a, tf);    /* the object classes */
     if (a[3] != sizeof(uint32_t))
         return STATUS_INFO_LENGTH_MISMATCH;
     if (!is_current_process(a[0]))

@@ -1,43 +1,51 @@
-/* Threads and the scheduler.  Switches happen in schedule(), with
- * interrupts off; a timer tick asks for one (preemption) and trap.c calls
- * thread_preempt_point() after the interrupt's EOI, so the preempted thread
- * resumes later by returning through its own interrupt frame. */
+/* Threads and the scheduler (kernel/thread.h).
+ *
+ * Switches happen only in switch_locked(), with the dispatcher lock held;
+ * the lock stays held across switch_context and the thread that resumes
+ * releases it (a new thread in thread_trampoline).  A timer tick asks for
+ * a switch and trap.c calls thread_preempt_point() after the interrupt's
+ * EOI, so a preempted thread resumes later by returning through its own
+ * interrupt frame.  System services and faults run with interrupts off,
+ * so a user thread is only ever preempted in ring 3 or where it blocks.
+ *
+ * A thread that ends cannot free the stack it runs on: it goes on the
+ * zombie list, and thread_reap (at a system-service entry, a join or a
+ * process teardown) frees its kernel stack and drops the scheduler's
+ * reference on it. */
 #include "kernel/thread.h"
+#include "kernel/thread_impl.h"
+#include "kernel/arch/gdt.h"
 #include "kernel/arch/trap.h"
 #include "kernel/arch/timer.h"
+#include "kernel/base/lock.h"
 #include "kernel/base/panic.h"
+#include "kernel/base/layout.h"
 #include "kernel/base/x86.h"
+#include "mm/kheap.h"
 #include "mm/vm.h"
 #include "mm/mmu.h"
+#include <ntstatus.h>
 #include <string.h>
 
-#define THREADS_MAX 16
-#define THREAD_STACK_PAGES 4
+#define THREAD_STACK_PAGES 4            /* plus one reserved guard page below */
 
-enum thread_state { THREAD_UNUSED, THREAD_READY, THREAD_DEAD };
-
-struct thread {
-    uint32_t esp;
-    uint32_t stack_base;            /* kernel VM reservation, 0 for the boot thread */
-    enum thread_state state;
-    void (*fn)(void *);
-    void *arg;
-    uint32_t id;
-    char name[16];
-};
-
-static struct thread threads[THREADS_MAX];
-static struct thread *current;
+static struct spinlock dispatcher_lock = SPINLOCK_INIT("dispatcher");
+static struct thread boot_thread, idle_thread;
+struct thread *sched_running;
+struct thread *sched_ready_head;
+static struct thread *ready_tail;
+static struct thread *all_threads;      /* newest first */
+struct thread *sched_zombies;         /* ended, kernel stacks not yet freed */
+static struct thread *timers;           /* earliest deadline first */
+static void (*timeout_hook)(struct thread *t);
 static uint32_t next_id;
 static uint32_t switches, preemptions;
 static volatile bool resched_requested;
 
 void switch_context(uint32_t *save_esp, uint32_t new_esp);
 
-struct thread *thread_current(void)
-{
-    return current;
-}
+static void thread_destroy(struct object *o);
+const struct object_type thread_object_type = { "Thread", thread_destroy };
 
 uint32_t thread_id(const struct thread *t)
 {
@@ -54,139 +62,499 @@ uint32_t thread_preemptions(void)
     return preemptions;
 }
 
-/* Round robin over the thread table, starting after the current thread. */
-static struct thread *pick_next(void)
+uint32_t thread_new_id(void)
 {
-    int at = (int)(current - threads);
-
-    for (int i = 1; i <= THREADS_MAX; i++) {
-        struct thread *t = &threads[(at + i) % THREADS_MAX];
-        if (t->state == THREAD_READY)
-            return t;
-    }
-    return current;
+    return __atomic_add_fetch(&next_id, 4, __ATOMIC_RELAXED);
 }
 
-static void schedule(void)
+uint64_t sched_now(void)
 {
-    uint32_t flags = irq_save();
-    struct thread *next = pick_next();
+    return timer_ticks();
+}
 
-    resched_requested = false;
-    if (next != current) {
-        struct thread *prev = current;
-        current = next;
-        switches++;
-        switch_context(&prev->esp, next->esp);
+/* ---- the dispatcher lock and the ready queue ------------------------------ */
+
+uint32_t sched_lock(void)
+{
+    return spin_lock(&dispatcher_lock);
+}
+
+void sched_unlock(uint32_t flags)
+{
+    spin_unlock(&dispatcher_lock, flags);
+}
+
+bool sched_locked(void)
+{
+    return dispatcher_lock.locked != 0;
+}
+
+static void ready_push(struct thread *t)
+{
+    t->state = THREAD_READY;
+    t->ready_next = NULL;
+    if (ready_tail != NULL)
+        ready_tail->ready_next = t;
+    else
+        sched_ready_head = t;
+    ready_tail = t;
+}
+
+static struct thread *ready_pop(void)
+{
+    struct thread *t = sched_ready_head;
+    if (t != NULL) {
+        sched_ready_head = t->ready_next;
+        if (sched_ready_head == NULL)
+            ready_tail = NULL;
+        t->ready_next = NULL;
     }
-    irq_restore(flags);
+    return t;
+}
+
+/* Switches to the next ready thread (the idle thread when there is none).
+ * The running thread's state is already what it should be: queued as
+ * ready, waiting, or terminated.  Lock held; returns when this thread
+ * runs again. */
+static void switch_locked(void)
+{
+    struct thread *prev = sched_running;
+    struct thread *next = ready_pop();
+
+    ASSERT(sched_locked());
+    if (next == NULL)
+        next = &idle_thread;
+    if (next == prev) {
+        prev->state = THREAD_RUNNING;
+        return;
+    }
+    if (prev == &idle_thread)
+        prev->state = THREAD_READY;     /* idle is never queued: it runs when nothing else can */
+    ASSERTF(next->state == THREAD_READY || next == &idle_thread, "thread %u switched to in state %d",
+            next->id, next->state);
+    if (!prev->user && prev->as != NULL)
+        prev->as = vm_current();        /* the boot thread's console may have changed it */
+    next->state = THREAD_RUNNING;
+    sched_running = next;
+    switches++;
+    if (next->as != NULL && next->as != vm_current())
+        vm_switch(next->as);
+    if (next->kstack_top != 0)
+        tss_set_kernel_stack(next->kstack_top);
+    if (next->teb != 0)
+        gdt_set_teb(next->teb);
+    switch_context(&prev->esp, next->esp);
+}
+
+bool sched_yield_locked(void)
+{
+    if (sched_ready_head == NULL)
+        return false;
+    if (sched_running != &idle_thread)
+        ready_push(sched_running);
+    switch_locked();
+    return true;
+}
+
+void sched_block_locked(enum thread_wait_reason reason)
+{
+    ASSERTF(sched_running != &idle_thread, "the idle thread cannot block (reason %d)", reason);
+    sched_running->state = THREAD_WAITING;
+    sched_running->wait_reason = reason;
+    switch_locked();
+    sched_running->wait_reason = WAIT_REASON_NONE;
+}
+
+void sched_ready_locked(struct thread *t)
+{
+    ASSERTF(t->state == THREAD_WAITING, "thread %u made ready in state %d", t->id, t->state);
+    t->wait_reason = WAIT_REASON_NONE;
+    ready_push(t);
+}
+
+void sched_exit_locked(void)
+{
+    struct thread *t = sched_running;
+
+    ASSERTF(t->kstack_base != 0, "thread %u has a static stack and cannot end", t->id);
+    ASSERTF(!t->timer_armed && t->wait_blocks == NULL, "thread %u ends while waiting", t->id);
+    t->state = THREAD_TERMINATED;
+    t->ready_next = sched_zombies;
+    sched_zombies = t;
+    switch_locked();
+    panic("thread %u ran again after it ended", t->id);
 }
 
 void thread_yield(void)
 {
-    schedule();
+    /* Nothing else ready: nothing to do, and no lock to take (a yield is
+     * advisory; with one CPU and interrupts off the peek is exact). */
+    if (__atomic_load_n(&sched_ready_head, __ATOMIC_RELAXED) == NULL)
+        return;
+    uint32_t flags = sched_lock();
+    sched_yield_locked();
+    sched_unlock(flags);
 }
 
-/* The timer's request: switch at the end of the interrupt. */
-static void thread_preempt_point(void)
+/* ---- timed waits --------------------------------------------------------- */
+
+void sched_set_timeout_hook(void (*hook)(struct thread *t))
 {
-    if (resched_requested) {
-        preemptions++;
-        schedule();
-    }
+    timeout_hook = hook;
 }
 
+void sched_timer_arm_locked(struct thread *t, uint64_t deadline)
+{
+    struct thread **at = &timers;
+
+    ASSERT(!t->timer_armed);
+    while (*at != NULL && (*at)->deadline <= deadline)
+        at = &(*at)->timer_next;
+    t->deadline = deadline;
+    t->timer_next = *at;
+    *at = t;
+    t->timer_armed = true;
+}
+
+void sched_timer_cancel_locked(struct thread *t)
+{
+    if (!t->timer_armed)
+        return;
+    for (struct thread **at = &timers; *at != NULL; at = &(*at)->timer_next) {
+        if (*at == t) {
+            *at = t->timer_next;
+            break;
+        }
+    }
+    t->timer_next = NULL;
+    t->timer_armed = false;
+}
+
+/* Every tick (interrupt context): ends the timed waits that are due, and
+ * asks for a switch at the end of the interrupt. */
 static void thread_tick(void)
 {
     resched_requested = true;
+    if (timers == NULL || timers->deadline > timer_ticks())
+        return;
+    uint32_t flags = sched_lock();
+    uint64_t now = timer_ticks();
+    while (timers != NULL && timers->deadline <= now) {
+        struct thread *t = timers;
+        timers = t->timer_next;
+        t->timer_next = NULL;
+        t->timer_armed = false;
+        ASSERT(timeout_hook != NULL);
+        timeout_hook(t);
+    }
+    sched_unlock(flags);
+}
+
+/* After every interrupt's EOI.  Interrupts that arrive here came from
+ * ring 3 or from kernel code running with interrupts on, which holds no
+ * spinlock: a switch is safe. */
+static void thread_preempt_point(void)
+{
+    if (!resched_requested)
+        return;
+    resched_requested = false;
+    uint32_t flags = sched_lock();
+    if (sched_yield_locked())
+        preemptions++;
+    sched_unlock(flags);
+}
+
+/* ---- creation and the end ---------------------------------------------------- */
+
+/* Where a new thread starts (switch_context returns here): it owns the
+ * dispatcher lock its predecessor took.  A kernel thread runs with
+ * interrupts on, a user thread keeps them off until its IRET. */
+static void thread_trampoline(void)
+{
+    struct thread *t = sched_running;
+    sched_unlock(t->user ? 0 : EFLAGS_IF);
+    t->fn(t->arg);
+    thread_exit();
 }
 
 void thread_exit(void)
 {
-    cli();
-    ASSERTF(current->stack_base != 0, "the boot thread cannot exit (thread %u)", current->id);
-    current->state = THREAD_DEAD;
-    schedule();
-    panic("dead thread %u was scheduled again", current->id);
+    sched_lock();
+    sched_exit_locked();
 }
 
-static void thread_start(void)
-{
-    sti();
-    current->fn(current->arg);
-    thread_exit();
-}
-
-static bool stack_create(struct thread *t)
+/* The kernel stack: committed and touched up front (the CPU cannot take a
+ * demand-zero fault while it pushes an interrupt frame), an uncommitted
+ * guard page below it. */
+static NTSTATUS stack_create(struct thread *t)
 {
     uint32_t base = 0, size = (THREAD_STACK_PAGES + 1) * PGSIZE;
-    if (!NT_SUCCESS(vm_allocate(vm_kernel_space(), &base, &size, MEM_RESERVE, PAGE_READWRITE)))
-        return false;
+    NTSTATUS st = vm_allocate(vm_kernel_space(), &base, &size, MEM_RESERVE, PAGE_READWRITE);
+    if (!NT_SUCCESS(st))
+        return st;
     uint32_t commit = base + PGSIZE, csize = THREAD_STACK_PAGES * PGSIZE;
-    if (!NT_SUCCESS(vm_allocate(vm_kernel_space(), &commit, &csize, MEM_COMMIT, PAGE_READWRITE))) {
+    st = vm_allocate(vm_kernel_space(), &commit, &csize, MEM_COMMIT, PAGE_READWRITE);
+    if (!NT_SUCCESS(st)) {
         uint32_t zero = 0;
         vm_free(vm_kernel_space(), &base, &zero, MEM_RELEASE);
-        return false;
+        return st;
     }
-    /* Touch every page now: the CPU cannot take a demand-zero fault while
-     * it pushes an interrupt frame. */
     for (uint32_t va = commit; va < commit + csize; va += PGSIZE)
         *(volatile uint32_t *)va = 0;
-    t->stack_base = base;
+    t->kstack_base = base;
+    t->kstack_top = commit + csize;
     /* The frame switch_context pops: EFLAGS (IF clear), edi, esi, ebx,
      * ebp, then the return address. */
-    uint32_t *sp = (uint32_t *)(commit + csize);
-    *--sp = 0;                          /* fake return address of thread_start */
-    *--sp = (uint32_t)thread_start;
+    uint32_t *sp = (uint32_t *)t->kstack_top;
+    *--sp = 0;                          /* fake return address of the trampoline */
+    *--sp = (uint32_t)thread_trampoline;
     *--sp = 0;                          /* ebp: ends backtraces */
     *--sp = 0;
     *--sp = 0;
     *--sp = 0;
     *--sp = 0x2;                        /* EFLAGS */
     t->esp = (uint32_t)sp;
-    return true;
+    return STATUS_SUCCESS;
 }
 
-struct thread *thread_create(const char *name, void (*fn)(void *), void *arg)
+static void stack_free(struct thread *t)
 {
-    uint32_t flags = irq_save();
-    struct thread *t = NULL;
-    for (int i = 0; i < THREADS_MAX && t == NULL; i++)
-        if (threads[i].state == THREAD_UNUSED)
-            t = &threads[i];
-    if (t != NULL)
-        t->state = THREAD_DEAD;         /* claimed, not runnable yet */
-    irq_restore(flags);
-    if (t == NULL)
-        return NULL;
-    t->fn = fn;
-    t->arg = arg;
-    t->id = ++next_id;
-    strncpy(t->name, name, sizeof(t->name) - 1);
-    if (!stack_create(t)) {
-        t->state = THREAD_UNUSED;
+    uint32_t zero = 0;
+    if (t->kstack_base == 0)
+        return;
+    NTSTATUS st = vm_free(vm_kernel_space(), &t->kstack_base, &zero, MEM_RELEASE);
+    ASSERTF(NT_SUCCESS(st), "thread %u: kernel stack release failed (%08x)", t->id, (uint32_t)st);
+    t->kstack_base = 0;
+}
+
+static void all_unlink_locked(struct thread *t)
+{
+    for (struct thread **at = &all_threads; *at != NULL; at = &(*at)->all_next) {
+        if (*at == t) {
+            *at = t->all_next;
+            return;
+        }
+    }
+    panic("thread %u is not on the thread list", t->id);
+}
+
+/* The last reference is gone: the thread has ended (or never ran) and its
+ * stack is already free. */
+static void thread_destroy(struct object *o)
+{
+    struct thread *t = (struct thread *)o;
+    ASSERTF(t->state == THREAD_TERMINATED || t->state == THREAD_INITIALIZED,
+            "thread %u destroyed in state %d", t->id, t->state);
+    ASSERTF(t->kstack_base == 0, "thread %u destroyed with its kernel stack", t->id);
+    uint32_t flags = sched_lock();
+    all_unlink_locked(t);
+    sched_unlock(flags);
+    kfree(t);
+}
+
+struct thread *thread_alloc(const char *name, void (*fn)(void *), void *arg, NTSTATUS *st)
+{
+    struct thread *t = kzalloc(sizeof(*t));
+    if (t == NULL) {
+        *st = STATUS_NO_MEMORY;
         return NULL;
     }
-    t->state = THREAD_READY;
+    *st = stack_create(t);
+    if (!NT_SUCCESS(*st)) {
+        kfree(t);
+        return NULL;
+    }
+    object_init(&t->obj, &thread_object_type, OBJ_THREAD, 0);
+    object_ref(&t->obj);                /* the scheduler's, dropped by thread_reap */
+    t->state = THREAD_INITIALIZED;
+    t->fn = fn;
+    t->arg = arg;
+    t->id = thread_new_id();
+    t->exit_status = STATUS_PENDING;
+    strncpy(t->name, name, sizeof(t->name) - 1);
+    uint32_t flags = sched_lock();
+    t->all_next = all_threads;
+    all_threads = t;
+    sched_unlock(flags);
     return t;
+}
+
+void thread_discard(struct thread *t)
+{
+    ASSERTF(t->state == THREAD_INITIALIZED, "thread %u discarded after it ran", t->id);
+    stack_free(t);
+    ASSERTF(t->obj.refs == 2, "thread %u discarded with %u references", t->id, t->obj.refs);
+    object_deref(&t->obj);
+    object_deref(&t->obj);
+}
+
+void thread_start(struct thread *t)
+{
+    uint32_t flags = sched_lock();
+    ASSERTF(t->state == THREAD_INITIALIZED, "thread %u started twice", t->id);
+    ready_push(t);
+    sched_unlock(flags);
+}
+
+/* A kernel thread starts in the kernel's address space and keeps the one
+ * it last loaded (a kernel thread may run a process's setup). */
+struct thread *thread_create(const char *name, void (*fn)(void *), void *arg)
+{
+    NTSTATUS st;
+    struct thread *t = thread_alloc(name, fn, arg, &st);
+    if (t != NULL) {
+        t->as = vm_kernel_space();
+        thread_start(t);
+    }
+    return t;
+}
+
+void thread_reap_all(void)
+{
+    uint32_t flags = sched_lock();
+    struct thread *list = sched_zombies;
+    sched_zombies = NULL;
+    sched_unlock(flags);
+    while (list != NULL) {
+        struct thread *t = list;
+        list = t->ready_next;
+        t->ready_next = NULL;
+        stack_free(t);
+        object_deref(&t->obj);          /* the scheduler's reference */
+    }
 }
 
 void thread_join(struct thread *t)
 {
-    ASSERTF(t != current, "thread %u joining itself", t->id);
-    while (t->state != THREAD_DEAD)
+    ASSERTF(t != sched_running, "thread %u joining itself", t->id);
+    while (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != THREAD_TERMINATED)
         thread_yield();
-    uint32_t zero = 0;
-    vm_free(vm_kernel_space(), &t->stack_base, &zero, MEM_RELEASE);
-    t->state = THREAD_UNUSED;
+    thread_reap();
+    object_deref(&t->obj);              /* the creator's reference */
 }
+
+void thread_detach(struct thread *t)
+{
+    object_deref(&t->obj);
+}
+
+/* ---- the idle thread -------------------------------------------------------- */
+
+/* Runs when nothing else is ready: tops up the pool of zeroed frames (as
+ * NT's zero page thread does at idle priority), then halts until the next
+ * interrupt, whose exit (thread_preempt_point) switches to whatever
+ * became ready. */
+static void idle_loop(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        sti();
+        vm_zero_pool_refill();
+        hlt();
+    }
+}
+
+static void static_thread_init(struct thread *t, const char *name, uint32_t id)
+{
+    t->obj.type = &thread_object_type;
+    t->obj.kind = OBJ_THREAD;
+    t->obj.refs = 1;                    /* never destroyed */
+    t->id = id;
+    t->exit_status = STATUS_PENDING;
+    strncpy(t->name, name, sizeof(t->name) - 1);
+    t->all_next = all_threads;
+    all_threads = t;
+}
+
+/* The idle thread's stack: static, like the boot stack (it never ends). */
+static uint8_t idle_stack[4096] __attribute__((aligned(16)));
+
+void thread_init(void)
+{
+    static_thread_init(&boot_thread, "boot", 0);
+    boot_thread.state = THREAD_RUNNING;
+    boot_thread.as = vm_current();
+    boot_thread.kstack_top = (uint32_t)boot_stack_top;
+    sched_running = &boot_thread;
+
+    static_thread_init(&idle_thread, "idle", thread_new_id());
+    idle_thread.state = THREAD_READY;
+    idle_thread.fn = idle_loop;
+    uint32_t *sp = (uint32_t *)(idle_stack + sizeof(idle_stack));
+    *--sp = 0;
+    *--sp = (uint32_t)thread_trampoline;
+    *--sp = 0;
+    *--sp = 0;
+    *--sp = 0;
+    *--sp = 0;
+    *--sp = 0x2;
+    idle_thread.esp = (uint32_t)sp;
+
+    timer_set_tick_hook(thread_tick);
+    trap_set_irq_exit_hook(thread_preempt_point);
+}
+
+/* ---- the console's view ---------------------------------------------------- */
+
+static const char *const state_names[] = {
+    [THREAD_INITIALIZED] = "Initialized", [THREAD_READY] = "Ready", [THREAD_RUNNING] = "Running",
+    [THREAD_WAITING] = "Waiting", [THREAD_TERMINATED] = "Terminated",
+};
+static const char *const reason_names[] = {
+    [WAIT_REASON_NONE] = "-", [WAIT_REASON_EXECUTIVE] = "Executive",
+    [WAIT_REASON_USER_REQUEST] = "UserRequest", [WAIT_REASON_DELAY] = "DelayExecution",
+    [WAIT_REASON_SUSPENDED] = "Suspended",
+};
+
+const char *thread_state_name(enum thread_state s)
+{
+    return s <= THREAD_TERMINATED ? state_names[s] : "?";
+}
+
+const char *thread_wait_reason_name(enum thread_wait_reason r)
+{
+    return r <= WAIT_REASON_SUSPENDED ? reason_names[r] : "?";
+}
+
+int thread_snapshot(struct thread_info *out, int max)
+{
+    struct thread *order[64];
+    int n = 0, total = 0;
+    uint32_t flags = sched_lock();
+
+    for (struct thread *t = all_threads; t != NULL; t = t->all_next, total++)
+        if (n < (int)(sizeof(order) / sizeof(order[0])))
+            order[n++] = t;
+    /* Oldest first. */
+    int copied = 0;
+    for (int i = n - 1; i >= 0 && copied < max; i--) {
+        struct thread *t = order[i];
+        struct thread_info *x = &out[copied++];
+        x->id = t->id;
+        x->pid = t->pid;
+        memcpy(x->name, t->name, sizeof(x->name));
+        x->state = t->state;
+        x->wait_reason = t->wait_reason;
+        x->suspend_count = t->suspend_count;
+        x->kstack_base = t->kstack_base;
+        x->kstack_top = t->kstack_top;
+        x->stack_base = t->stack_base;
+        x->stack_end = t->stack_end;
+        x->stack_limit = t->stack_limit;
+        x->teb = t->teb;
+    }
+    sched_unlock(flags);
+    return total;
+}
+
+/* ---- kernel mutexes ------------------------------------------------------------ */
 
 void kmutex_lock(struct kmutex *m)
 {
     for (;;) {
         uint32_t flags = irq_save();
-        if (m->owner == NULL || m->owner == current) {
-            m->owner = current;
+        if (m->owner == NULL || m->owner == sched_running) {
+            m->owner = sched_running;
             m->depth++;
             irq_restore(flags);
             return;
@@ -200,19 +568,9 @@ void kmutex_lock(struct kmutex *m)
 void kmutex_unlock(struct kmutex *m)
 {
     uint32_t flags = irq_save();
-    ASSERTF(m->owner == current && m->depth > 0, "mutex %p unlocked by thread %u, owner %u",
-            (void *)m, current->id, m->owner ? m->owner->id : 0);
+    ASSERTF(m->owner == sched_running && m->depth > 0, "mutex %p unlocked by thread %u, owner %u",
+            (void *)m, sched_running->id, m->owner ? m->owner->id : 0);
     if (--m->depth == 0)
         m->owner = NULL;
     irq_restore(flags);
-}
-
-void thread_init(void)
-{
-    current = &threads[0];
-    current->state = THREAD_READY;
-    current->id = 0;
-    strncpy(current->name, "boot", sizeof(current->name) - 1);
-    timer_set_tick_hook(thread_tick);
-    trap_set_irq_exit_hook(thread_preempt_point);
 }

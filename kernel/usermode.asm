@@ -1,30 +1,14 @@
-; The first entry into ring 3 of a new process: an IRET frame with the
-; user code and stack selectors (Intel SDM Vol.3 6.12.1: IRET to a lower
-; privilege pops SS:ESP too).
+; The first entry of a user thread into ring 3: the thread's first kernel
+; code (kernel/uthread.c) builds a struct trap_frame with the ring-3
+; selectors, EIP and ESP, and leaves through the common trap exit, whose
+; IRET to a lower privilege pops SS:ESP too (Intel SDM Vol.3 6.12.1) and
+; whose `pop fs` loads the TEB segment.
 
 section .text
-global enter_user
+global uthread_enter
+extern trap_return
 
-; void enter_user(uint32_t eip, uint32_t esp) -- never returns
-enter_user:
-    mov ecx, [esp + 4]
-    mov edx, [esp + 8]
-    mov ax, 0x23                    ; user data selector, RPL 3
-    mov ds, ax
-    mov es, ax
-    xor ax, ax
-    mov fs, ax
-    mov gs, ax
-    push dword 0x23                 ; SS
-    push edx                        ; ESP
-    push dword 0x202                ; EFLAGS: IF set
-    push dword 0x1B                 ; CS: user code, RPL 3
-    push ecx                        ; EIP
-    xor eax, eax
-    xor ebx, ebx
-    xor ecx, ecx
-    xor edx, edx
-    xor esi, esi
-    xor edi, edi
-    xor ebp, ebp
-    iret
+; void uthread_enter(struct trap_frame *tf) -- never returns
+uthread_enter:
+    mov esp, [esp + 4]
+    jmp trap_return

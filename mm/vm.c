@@ -186,13 +186,11 @@ static struct vm_space *space_of(uint32_t va)
     return va < USER_END ? current_space : kernel_space;
 }
 
-/* Turns one page back into "not committed", giving its frame back.
- * Returns true if it was committed. */
-static bool page_decommit(uint32_t va)
+/* Turns one committed page (whose entry is e) back into "not
+ * committed", giving its frame back. */
+static void page_decommit(uint32_t va, pte_t e)
 {
-    pte_t e = paging_query(va);
-    if (!entry_committed(e))
-        return false;
+    ASSERTF(entry_committed(e), "decommit of %08x, which is not committed", va);
     paddr_t frame = entry_frame(e);
     paging_set_pte(va, 0);
     if (frame != PMM_NONE) {
@@ -200,7 +198,6 @@ static bool page_decommit(uint32_t va)
         stats.resident_pages--;
         space_of(va)->resident--;
     }
-    return true;
 }
 
 /* Decommits [start, end) of v; returns the pages that were committed.
@@ -218,7 +215,11 @@ static uint32_t range_decommit(struct vad *v, uint32_t start, uint32_t end)
             va = (va & ~(span - 1)) + span - PGSIZE;
             continue;
         }
-        n += page_decommit(va);
+        pte_t e = paging_query(va);
+        if (entry_committed(e)) {
+            page_decommit(va, e);
+            n++;
+        }
     }
     paging_batch_end();
     ASSERTF(v->committed >= n, "VAD %08x: %u committed, decommitted %u", v->start, v->committed, n);

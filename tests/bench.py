@@ -23,6 +23,13 @@ GOALS = {
     "user.virtualalloc_commit.1page": (1500, "<= 1,500 (Linux 6.1 mmap+mprotect: ~11,260)"),
     "user.av_to_handler_and_continue": (1000, "<= 1,000 (Linux 6.1 signal round trip: 6,225)"),
     "user.exception_roundtrip": (None, "int3 -> handler -> NtContinue, nothing else"),
+    # Threads (issue 13), each with the single-thread figure beside it.
+    "user.critsec_enter_leave.uncontended": (30, "<= 30, no system call"),
+    "user.interlocked_inc_dec.floor": (None, "single thread: the two locked instructions alone"),
+    "user.event_pingpong.roundtrip": (2500, "<= 2,500 (2 threads, SetEvent + Wait each way)"),
+    "user.event_set_wait_x2.one_thread": (None, "single thread: the same 4 calls, no switch"),
+    "user.createthread_exit_wait_close": (25000, "<= 25,000, stack reservation included"),
+    "user.stack_region_reserve_commit_free": (None, "single thread: a 1 MiB stack's VirtualAlloc/Free"),
 }
 LINE = re.compile(r"^bench (\S+) (\d+) instructions$")
 

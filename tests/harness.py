@@ -276,6 +276,7 @@ EXPECTED_EXIT = {
     "ucrash_av": "0xC0000005",          # STATUS_ACCESS_VIOLATION, no handler
     "ucrash_stack": "0xC00000FD",       # STATUS_STACK_OVERFLOW, no handler
     "ucrash_delete": "0xC0000374",      # STATUS_HEAP_CORRUPTION: delete of new[], no handler
+    "ucrash_thread": "0xC0000005",      # an access violation in a second thread ends the process
 }
 
 
@@ -442,6 +443,13 @@ def console_runs(build):
     return console_checks.runs(build, Run, qmp_human)
 
 
+def thread_runs(build):
+    """Thread checks that need boots of their own (tests/thread_checks.py):
+    the same seed under -icount gives the same interleaving twice."""
+    import thread_checks
+    return thread_checks.runs(build, Run, boot)
+
+
 def host_test_totals(build):
     """The heap engine's host tests (make host-test, run before the boots):
     their result line in BUILD/host/test-results.txt, failing names after it.
@@ -537,7 +545,7 @@ def main():
             runs += [selftest_check(), iso_smoke(args.build), qmp_page_table_check(),
                      double_fault_check()] + console_runs(args.build)
         if args.suites is None or "user" in args.suites.split(","):
-            runs += user_program_runs(args.build)
+            runs += user_program_runs(args.build) + thread_runs(args.build)
         if args.suites is not None and "console" in args.suites.split(","):
             runs += console_runs(args.build)
     start = time.monotonic()

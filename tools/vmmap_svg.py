@@ -37,6 +37,7 @@ COLOURS = {
     "commit": "#4caf50",
     "guard": "#e53935",
     "resident": "#1b5e20",
+    "stack": "#3949ab",             # a thread's stack (type=stack), marked beside the bar
     # heap block map
     "region": "#8d8d8d",
     "busy": "#1e88e5",
@@ -189,9 +190,11 @@ def draw_vmmap(svg, dump, x, y):
                                                   head.get("lo", "?"), head.get("hi", "?"))
     svg.text(x, y + 12, title, size=13, weight="bold")
     y0 = y + 24
-    y0 = draw_legend(svg, x, y0 + 10, [("free", "free"), ("reserved", "reserve"),
-                                        ("committed", "commit"), ("guard", "guard"),
-                                        ("has a frame", "resident")]) + 6
+    legend = [("free", "free"), ("reserved", "reserve"), ("committed", "commit"), ("guard", "guard"),
+              ("has a frame", "resident")]
+    if any(r["type"] == "stack" for r in dump["rows"]):
+        legend.append(("thread stack", "stack"))
+    y0 = draw_legend(svg, x, y0 + 10, legend) + 6
     svg.text(x, y0 + 8, "heights on a log axis: 14 px for a page, 4.5 px more for each doubling",
              size=9, fill="#555")
     y0 += 16
@@ -206,6 +209,9 @@ def draw_vmmap(svg, dump, x, y):
         svg.rect(bar_x, cy, bar_w, h, COLOURS[state], cls="region state-%s" % state,
                  extra={"data-base": "0x%08x" % row["base"], "data-size": "0x%x" % row["size"],
                         "data-state": state}, title=tip)
+        if row["type"] == "stack":
+            svg.rect(bar_x - 5, cy, 4, h, COLOURS["stack"], cls="stack", stroke="none",
+                     extra={"data-base": "0x%08x" % row["base"]}, title=row["details"])
         if row["state"] == "commit" and row["resident"] > 0:
             frac = min(1.0, row["resident"] / float(pages))
             svg.rect(bar_x + 2, cy + 2, max(1.0, (bar_w - 4) * frac), max(1.0, h - 4),

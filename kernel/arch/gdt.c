@@ -28,13 +28,14 @@ struct gdt_entry {
 } __attribute__((packed));
 _Static_assert(sizeof(struct gdt_entry) == 8, "descriptor size");
 
-#define GDT_ENTRIES 7
+#define GDT_ENTRIES 8
 #define ACC_KCODE 0x9A      /* present, ring 0, code, readable */
 #define ACC_KDATA 0x92      /* present, ring 0, data, writable */
 #define ACC_UCODE 0xFA
 #define ACC_UDATA 0xF2
 #define ACC_TSS 0x89        /* present, 32-bit available TSS */
 #define FLAGS_4K_32 0xC     /* granularity 4 KiB, 32-bit */
+#define FLAGS_BYTE_32 0x4   /* byte granularity, 32-bit */
 
 static struct gdt_entry gdt[GDT_ENTRIES];
 static struct tss main_tss;
@@ -125,6 +126,7 @@ void gdt_init(void)
     df_tss.cr3 = read_cr3();
     df_tss.iomap_base = sizeof(struct tss);
     gdt_set(6, (uint32_t)&df_tss, sizeof(df_tss) - 1, ACC_TSS, 0);
+    gdt_set(7, 0, 0xFFF, ACC_UDATA, FLAGS_BYTE_32);     /* SEL_TEB: no thread yet */
 
     gdt_load();
 }
@@ -132,6 +134,15 @@ void gdt_init(void)
 void tss_set_kernel_stack(uint32_t esp0)
 {
     main_tss.esp0 = esp0;
+}
+
+/* NT gives the TEB segment a limit of 0xFFF, one page (KiSwapContext
+ * rewrites only the base); the descriptor's type and DPL never change. */
+void gdt_set_teb(uint32_t teb)
+{
+    gdt[7].base_lo = teb & 0xFFFF;
+    gdt[7].base_mid = (teb >> 16) & 0xFF;
+    gdt[7].base_hi = (teb >> 24) & 0xFF;
 }
 
 void tss_set_double_fault_cr3(uint32_t cr3)

@@ -11,11 +11,19 @@
 #define SEL_UDATA 0x23      /* GDT index 4, RPL 3 */
 #define SEL_TSS 0x28        /* the TSS ring-3 -> ring-0 transitions use */
 #define SEL_DF_TSS 0x30     /* the double-fault task */
+/* The running user thread's TEB, reached through fs: as on NT x86
+ * (KGDT_R3_TEB = 0x38, used with RPL 3): a ring-3 data segment whose base
+ * the scheduler moves to the TEB of the thread it switches to. */
+#define SEL_TEB 0x3B
 
 void gdt_init(void);
 /* ESP0 of the main TSS: the stack the CPU switches to on entry from ring 3. */
 void tss_set_kernel_stack(uint32_t esp0);
 /* CR3 the double-fault task runs with (the kernel page directory). */
 void tss_set_double_fault_cr3(uint32_t cr3);
+/* Points the TEB segment (SEL_TEB) at a user thread's TEB (one page).
+ * The CPU reads the descriptor when fs is loaded, which every return to
+ * ring 3 does (trap_return pops fs). */
+void gdt_set_teb(uint32_t teb);
 
 #endif

@@ -25,6 +25,7 @@ static trap_handler handlers[256];
 static void (*user_exception_handler)(struct trap_frame *tf);
 static void (*irq_exit_hook)(void);
 static bool (*kernel_fixup)(struct trap_frame *tf);
+static void (*user_return_hook)(struct trap_frame *tf);
 
 static const char *const exception_names[32] = {
     "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -91,6 +92,11 @@ void trap_set_irq_exit_hook(void (*fn)(void))
 void trap_set_user_exception_handler(void (*fn)(struct trap_frame *tf))
 {
     user_exception_handler = fn;
+}
+
+void trap_set_user_return_hook(void (*fn)(struct trap_frame *tf))
+{
+    user_return_hook = fn;
 }
 
 void trap_set_kernel_fixup(bool (*fn)(struct trap_frame *tf))
@@ -172,13 +178,13 @@ void trap_dispatch(struct trap_frame *tf)
         pic_eoi(v - T_IRQ0);
         if (irq_exit_hook != NULL)
             irq_exit_hook();
-        return;
-    }
-    if (handlers[v] != NULL && handlers[v](tf))
-        return;
-    if (v < 32 && (tf->cs & 3) == 3 && user_exception_handler != NULL) {
+    } else if (handlers[v] != NULL && handlers[v](tf)) {
+        /* resolved (a demand-zero fault, say) */
+    } else if (v < 32 && (tf->cs & 3) == 3 && user_exception_handler != NULL) {
         user_exception_handler(tf);
-        return;
+    } else {
+        trap_unhandled(tf);
     }
-    trap_unhandled(tf);
+    if ((tf->cs & 3) == 3 && user_return_hook != NULL)
+        user_return_hook(tf);
 }

@@ -60,6 +60,10 @@ void trap_set_gate_dpl3(unsigned vector);
 /* Called for every exception from ring 3 that no handler resolved; it
  * either rewrites the frame (delivery to the program) or ends the process. */
 void trap_set_user_exception_handler(void (*fn)(struct trap_frame *tf));
+/* Called last before every return to ring 3 from an interrupt or an
+ * exception (the system-service path calls its own): where a thread that
+ * was asked to suspend or to end does so. */
+void trap_set_user_return_hook(void (*fn)(struct trap_frame *tf));
 const char *trap_name(unsigned vector);
 /* Prints the frame, control registers, #PF decoding and a backtrace. */
 void trap_report(const struct trap_frame *tf);

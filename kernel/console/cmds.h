@@ -6,6 +6,7 @@
  *                 release, protect, query, reset
  *   cmds_pte.c    pte, touch, peek, poke, tlb, stats
  *   cmds_heap.c   heap, heapcreate, heapalloc, heapfree, heapdestroy
+ *   cmds_threads.c  threads, start, suspend, resume, kill
  *   demo.c        demo
  *
  * and util.c holds what they share: the scratch process, number, size and
@@ -46,6 +47,7 @@ extern const struct console_cmd console_cmds_vm[];
 extern const struct console_cmd console_cmds_pte[];
 extern const struct console_cmd console_cmds_heap[];
 extern const struct console_cmd console_cmds_demo[];
+extern const struct console_cmd console_cmds_threads[];
 /* Every group, ending with a NULL title (shell.c). */
 extern const struct console_group console_groups[];
 const struct console_cmd *console_find(const char *name);
@@ -147,6 +149,17 @@ void console_heap_walk(struct heap *h, const char *name, int max_entries);
 /* ---- vmmap (cmds_vm.c) ---- */
 
 void console_vmmap(struct vm_space *as, bool all, bool machine);
+
+/* ---- processes and threads (cmds_threads.c) ---- */
+
+/* vmmap of a live process by id; false when there is none. */
+bool console_vmmap_process(uint32_t pid, bool all, bool machine);
+/* While vmmap shows a process: "Thread N stack" / "TEB of thread N, M"
+ * for a region its threads own (*stack set for a stack). */
+bool console_thread_label(uint32_t alloc_base, uint32_t base, uint32_t size, char *buf, size_t cap,
+                          bool *stack);
+/* The pid of the live process with this name, or 0. */
+uint32_t console_process_pid(const char *name);
 /* MEMORY_BASIC_INFORMATION of addr, printed field by field. */
 void console_query(uint32_t addr);
 

@@ -15,9 +15,9 @@
 
 /* ---- vmmap ------------------------------------------------------------------ */
 
-enum region_type { TYPE_PRIVATE, TYPE_HEAP, TYPE_FREE, TYPE_COUNT };
-static const char *const type_names[TYPE_COUNT] = { "Private Data", "Heap", "Free" };
-static const char *const type_keys[TYPE_COUNT] = { "private", "heap", "free" };
+enum region_type { TYPE_PRIVATE, TYPE_HEAP, TYPE_STACK, TYPE_FREE, TYPE_COUNT };
+static const char *const type_names[TYPE_COUNT] = { "Private Data", "Heap", "Stack", "Free" };
+static const char *const type_keys[TYPE_COUNT] = { "private", "heap", "stack", "free" };
 
 struct type_total {
     uint64_t size, committed, resident;
@@ -54,8 +54,12 @@ static enum region_type region_type(bool kernel, const MEMORY_BASIC_INFORMATION 
         return TYPE_PRIVATE;
     }
     const char *label = console_label(alloc);
+    bool stack = false;
     if (label != NULL)
         snprintf(details, cap, "%s", label);
+    else if (console_thread_label(alloc, (uint32_t)m->BaseAddress, m->RegionSize, details, cap, &stack) &&
+             stack)
+        return TYPE_STACK;
     return TYPE_PRIVATE;
 }
 
@@ -110,8 +114,9 @@ static void print_totals(const struct type_total *t, uint32_t allocations)
                 a, b, c, x->blocks);
     }
     kprintf("summary: %u allocation%s, %u region%s in use, %u free gap%s\n", allocations,
-            allocations == 1 ? "" : "s", t[TYPE_PRIVATE].blocks + t[TYPE_HEAP].blocks,
-            t[TYPE_PRIVATE].blocks + t[TYPE_HEAP].blocks == 1 ? "" : "s", t[TYPE_FREE].blocks,
+            allocations == 1 ? "" : "s", t[TYPE_PRIVATE].blocks + t[TYPE_HEAP].blocks + t[TYPE_STACK].blocks,
+            t[TYPE_PRIVATE].blocks + t[TYPE_HEAP].blocks + t[TYPE_STACK].blocks == 1 ? "" : "s",
+            t[TYPE_FREE].blocks,
             t[TYPE_FREE].blocks == 1 ? "" : "s");
 }
 
@@ -125,7 +130,8 @@ void console_vmmap(struct vm_space *as, bool all, bool machine)
 
     if (machine)
         kprintf("vmmap-begin space=%s cr3=0x%08x lo=0x%08x hi=0x%08x\n",
-                kernel ? "kernel" : "scratch", read_cr3(), lo, (uint32_t)(hi - 1));
+                kernel ? "kernel" : as == console_scratch() ? "scratch" : "process", read_cr3(), lo,
+                (uint32_t)(hi - 1));
     else
         kprintf("%s (CR3 0x%08x), 0x%08x-0x%08x%s\n"
                 "Address           Size  State    Protection            Alloc     "
@@ -162,6 +168,7 @@ static void cmd_vmmap(int argc, char **argv)
 {
     struct vm_space *as = console_scratch();
     bool all = false, machine = false;
+    uint32_t pid = 0;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-a") == 0)
@@ -172,10 +179,16 @@ static void cmd_vmmap(int argc, char **argv)
             as = vm_kernel_space();
         else if (strcmp(argv[i], "scratch") == 0 || strcmp(argv[i], "0") == 0)
             as = console_scratch();
-        else {
-            kprintf("usage: vmmap [scratch|kernel] [-a] [-m]\n");
+        else if ((!console_parse_uint(argv[i], &pid) || pid == 0) &&
+                 (pid = console_process_pid(argv[i])) == 0) {
+            kprintf("usage: vmmap [scratch|kernel|PID|NAME] [-a] [-m]\n");
             return;
         }
+    }
+    if (pid != 0) {
+        if (!console_vmmap_process(pid, all, machine))
+            kprintf("no process %u (threads lists them)\n", pid);
+        return;
     }
     console_vmmap(as, all, machine);
 }
@@ -378,7 +391,8 @@ static void cmd_reset(int argc, char **argv)
 }
 
 const struct console_cmd console_cmds_vm[] = {
-    { "vmmap", "[kernel] [-a] [-m]", "regions as VMMap shows them (-a free gaps, -m machine-readable)",
+    { "vmmap", "[kernel] [-a] [-m] [PID|NAME]",
+      "regions as VMMap shows them (-a free gaps, -m machine-readable)",
       cmd_vmmap },
     { "reserve", "SIZE [ADDR [PROT]]", "VirtualAlloc MEM_RESERVE", cmd_reserve },
     { "commit", "ADDR SIZE [PROT]", "VirtualAlloc MEM_COMMIT (default READWRITE)", cmd_commit },

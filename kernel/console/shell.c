@@ -109,6 +109,7 @@ const struct console_group console_groups[] = {
     { "The scratch process (VirtualAlloc family)", console_cmds_vm },
     { "Page tables and page faults", console_cmds_pte },
     { "Heaps", console_cmds_heap },
+    { "Processes and threads", console_cmds_threads },
     { "The story of the source material", console_cmds_demo },
     { NULL, NULL },
 };

@@ -50,7 +50,7 @@ struct vm_space *console_space_of(uint32_t addr)
 
 const char *console_space_name(const struct vm_space *as)
 {
-    return as == vm_kernel_space() ? "kernel space" : "scratch process";
+    return as == vm_kernel_space() ? "kernel space" : as == console_scratch() ? "scratch process" : "user process";
 }
 
 void console_label_set(uint32_t base, const char *label)

@@ -1,9 +1,11 @@
-/* <errno.h>: errno is a plain int (one thread per process).  The values
- * are the ones the Microsoft C runtime and POSIX share. */
+/* <errno.h>: errno is per thread, as in the Microsoft C runtime, where it
+ * is (*_errno()).  The values are the ones the Microsoft C runtime and
+ * POSIX share. */
 #ifndef _LIBC_ERRNO_H
 #define _LIBC_ERRNO_H
 
-extern int errno;
+int *_errno(void);
+#define errno (*_errno())
 
 #define EPERM 1
 #define ENOENT 2

@@ -10,6 +10,7 @@
 #include <winnt.h>
 #include <ntstatus.h>
 #include <ntsvc.h>
+#include <winternl.h>
 
 /* The pseudo-handle of the calling process (the only one the kernel knows). */
 #define NtCurrentProcess() ((HANDLE)(LONG_PTR)-1)
@@ -70,6 +71,60 @@ NTSTATUS NTAPI NtSetInformationProcess(HANDLE ProcessHandle, ULONG ProcessInform
 NTSTATUS NTAPI NtQuerySystemInformation(ULONG SystemInformationClass, PVOID SystemInformation,
                                         ULONG SystemInformationLength, PULONG ReturnLength);
 /* ---- end of DEP ---- */
+
+/* ---- threads, waits and objects (issue 13; table 2 of ntsvc.h) ---- */
+#define NtCurrentThread() ((HANDLE)(LONG_PTR)-2)
+typedef int THREADINFOCLASS;
+typedef int PROCESSINFOCLASS;
+typedef int EVENT_TYPE;
+typedef int WAIT_TYPE;
+typedef ULONG ACCESS_MASK;
+#define THREAD_CREATE_FLAGS_CREATE_SUSPENDED 0x00000001
+
+NTSTATUS NTAPI NtClose(HANDLE Handle);
+NTSTATUS NTAPI NtDuplicateObject(HANDLE SourceProcessHandle, HANDLE SourceHandle, HANDLE TargetProcessHandle,
+                                 PHANDLE TargetHandle, ACCESS_MASK DesiredAccess, ULONG HandleAttributes,
+                                 ULONG Options);
+NTSTATUS NTAPI NtWaitForSingleObject(HANDLE Handle, BOOLEAN Alertable, PLARGE_INTEGER Timeout);
+NTSTATUS NTAPI NtWaitForMultipleObjects(ULONG Count, const HANDLE *Handles, WAIT_TYPE WaitType,
+                                        BOOLEAN Alertable, PLARGE_INTEGER Timeout);
+NTSTATUS NTAPI NtDelayExecution(BOOLEAN Alertable, PLARGE_INTEGER DelayInterval);
+/* NT's NtYieldExecution statuses: STATUS_NO_YIELD_PERFORMED when no other
+ * thread was ready (NtYieldExecution itself is this ABI's null service). */
+NTSTATUS NTAPI NtSwitchToThread(void);
+NTSTATUS NTAPI NtCreateEvent(PHANDLE EventHandle, ACCESS_MASK DesiredAccess, PVOID ObjectAttributes,
+                             EVENT_TYPE EventType, BOOLEAN InitialState);
+NTSTATUS NTAPI NtSetEvent(HANDLE EventHandle, PLONG PreviousState);
+NTSTATUS NTAPI NtResetEvent(HANDLE EventHandle, PLONG PreviousState);
+NTSTATUS NTAPI NtPulseEvent(HANDLE EventHandle, PLONG PreviousState);
+NTSTATUS NTAPI NtCreateMutant(PHANDLE MutantHandle, ACCESS_MASK DesiredAccess, PVOID ObjectAttributes,
+                              BOOLEAN InitialOwner);
+NTSTATUS NTAPI NtReleaseMutant(HANDLE MutantHandle, PLONG PreviousCount);
+NTSTATUS NTAPI NtCreateSemaphore(PHANDLE SemaphoreHandle, ACCESS_MASK DesiredAccess, PVOID ObjectAttributes,
+                                 LONG InitialCount, LONG MaximumCount);
+NTSTATUS NTAPI NtReleaseSemaphore(HANDLE SemaphoreHandle, LONG ReleaseCount, PLONG PreviousCount);
+/* NT's signature except the last argument, which here receives the new
+ * thread's CLIENT_ID (NT: a PS_ATTRIBUTE_LIST that may ask for it). */
+NTSTATUS NTAPI NtCreateThreadEx(PHANDLE ThreadHandle, ACCESS_MASK DesiredAccess, PVOID ObjectAttributes,
+                                HANDLE ProcessHandle, PVOID StartRoutine, PVOID Argument, ULONG CreateFlags,
+                                SIZE_T ZeroBits, SIZE_T StackSize, SIZE_T MaximumStackSize,
+                                PCLIENT_ID ClientId);
+NTSTATUS NTAPI NtTerminateThread(HANDLE ThreadHandle, NTSTATUS ExitStatus);
+NTSTATUS NTAPI NtSuspendThread(HANDLE ThreadHandle, PULONG PreviousSuspendCount);
+NTSTATUS NTAPI NtResumeThread(HANDLE ThreadHandle, PULONG PreviousSuspendCount);
+NTSTATUS NTAPI NtQueryInformationThread(HANDLE ThreadHandle, THREADINFOCLASS ThreadInformationClass,
+                                        PVOID ThreadInformation, ULONG ThreadInformationLength,
+                                        PULONG ReturnLength);
+NTSTATUS NTAPI NtSetInformationThread(HANDLE ThreadHandle, THREADINFOCLASS ThreadInformationClass,
+                                      PVOID ThreadInformation, ULONG ThreadInformationLength);
+/* Where this process's new threads begin: EAX = start routine, EBX =
+ * argument, as NT x86 starts every thread at ntdll's RtlUserThreadStart. */
+NTSTATUS NTAPI NtSetThreadStartRoutine(PVOID Routine);
+/* NtQueryInformationProcess (above) also answers ProcessBasicInformation
+ * and ProcessHandleCount. */
+/* Milliseconds since boot (the timer tick), wrapping after 49.7 days. */
+ULONG NTAPI NtGetTickCount(void);
+/* ---- end of the issue 13 block ---- */
 
 /* Fills *ContextRecord with the caller's registers as they will be after
  * this call returns (Eip = the return address); libc/user/context.asm. */

@@ -34,7 +34,7 @@
 #define SVC_NtTerminateProcess 0x04
 #define SVC_NtContinue 0x05
 #define SVC_NtDebugPrint 0x06               /* (const char *text, ULONG length): to the serial console */
-#define SVC_NtYieldExecution 0x07           /* no arguments: the null service */
+#define SVC_NtYieldExecution 0x07           /* no arguments: the null service (lets ready threads run first) */
 #define SVC_NtSetExceptionDispatcher 0x08   /* (void (*dispatcher)(EXCEPTION_RECORD *, CONTEXT *)) */
 #define SVC_NtRaiseException 0x09           /* (EXCEPTION_RECORD *, CONTEXT *, BOOLEAN first_chance) */
 #define SVC_NtQuerySystemCounters 0x0A      /* (SYSTEM_MEMORY_COUNTERS *out, ULONG length) */
@@ -48,8 +48,45 @@
 /* ---- end of the DEP services ---- */
 #define SVC_COUNT 0x10
 
-/* NtCurrentProcess(): the only process handle this kernel knows. */
+/* ---- table 2: threads, waits and objects (issue 13) ----
+ * NT picks the service table by bits 12-13 of the number (0x1xxx is
+ * win32k's).  Table 0 above keeps the memory services this ABI began
+ * with; the thread and object services are table 2, with NT's native
+ * signatures, except where noted.  Handles are the process's (multiples
+ * of 4), or NtCurrentProcess() (-1) / NtCurrentThread() (-2).  Timeouts
+ * are NT's PLARGE_INTEGER: NULL forever, negative relative in 100 ns
+ * units, 0 only a test, positive absolute (counted from boot here). */
+#define SVC_TABLE2 0x2000
+#define SVC_NtClose 0x2000                  /* (handle) */
+#define SVC_NtDuplicateObject 0x2001        /* (src process, src handle, dst process, *handle, access, attributes, options) */
+#define SVC_NtWaitForSingleObject 0x2002    /* (handle, alertable, *timeout) */
+#define SVC_NtWaitForMultipleObjects 0x2003 /* (count, handles[], WaitAll/WaitAny, alertable, *timeout) */
+#define SVC_NtDelayExecution 0x2004         /* (alertable, *interval): 0 yields */
+#define SVC_NtSwitchToThread 0x2005         /* (): NT's NtYieldExecution with its statuses (see below) */
+#define SVC_NtCreateEvent 0x2006            /* (*handle, access, NULL, event type, initial state) */
+#define SVC_NtSetEvent 0x2007               /* (handle, *previous state) */
+#define SVC_NtResetEvent 0x2008             /* (handle, *previous state) */
+#define SVC_NtPulseEvent 0x2009             /* (handle, *previous state) */
+#define SVC_NtCreateMutant 0x200A           /* (*handle, access, NULL, initial owner) */
+#define SVC_NtReleaseMutant 0x200B          /* (handle, *previous count) */
+#define SVC_NtCreateSemaphore 0x200C        /* (*handle, access, NULL, initial, maximum) */
+#define SVC_NtReleaseSemaphore 0x200D       /* (handle, count, *previous count) */
+#define SVC_NtCreateThreadEx 0x200E         /* (*handle, access, NULL, process, start, arg, flags, 0, commit, reserve, *client id) */
+#define SVC_NtTerminateThread 0x200F        /* (handle, exit status) */
+#define SVC_NtSuspendThread 0x2010          /* (handle, *previous count) */
+#define SVC_NtResumeThread 0x2011           /* (handle, *previous count) */
+#define SVC_NtQueryInformationThread 0x2012 /* (handle, class, buffer, length, *return length) */
+#define SVC_NtSetInformationThread 0x2013   /* (handle, ThreadZeroTlsCell, &index, 4) */
+#define SVC_NtSetThreadStartRoutine 0x2014  /* (routine): where new threads begin */
+/* NtQueryInformationProcess is table 0's (0x0D): ProcessExecuteFlags there,
+ * ProcessBasicInformation and ProcessHandleCount handed on to the objects. */
+#define SVC_NtGetTickCount 0x2015          /* (): milliseconds since boot, as NT x86's service */
+#define SVC_TABLE2_END 0x2016
+/* ---- end of table 2 ---- */
+
+/* NtCurrentProcess() and NtCurrentThread(): the pseudo handles. */
 #define NT_CURRENT_PROCESS ((void *)(long)-1)
+#define NT_CURRENT_THREAD ((void *)(long)-2)
 
 /* MEMORY_INFORMATION_CLASS for NtQueryVirtualMemory. */
 #define MemoryBasicInformation 0

@@ -37,6 +37,15 @@ typedef int INT_PTR;                    /* basetsd.h, x86 */
 typedef unsigned int UINT_PTR;
 typedef HANDLE HGLOBAL, HLOCAL;         /* minwindef.h */
 typedef INT_PTR (WINAPI *FARPROC)();
+typedef HANDLE *LPHANDLE;               /* threads and handles (issue 13) */
+typedef LONG *PLONG, *LPLONG;
+typedef union _LARGE_INTEGER {
+    struct {
+        DWORD LowPart;
+        LONG HighPart;
+    };
+    LONGLONG QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER;
 
 #ifndef TRUE
 #define TRUE 1

@@ -14,6 +14,10 @@
 #include <winnt.h>
 #include <winerror.h>
 #include <winbase.h>
+/* Threads, waits, synchronization, handles (issue 13). */
+#include <processthreadsapi.h>
+#include <synchapi.h>
+#include <handleapi.h>
 
 /* Exception filter results (excpt.h). */
 #ifndef EXCEPTION_EXECUTE_HANDLER

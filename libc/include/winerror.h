@@ -24,5 +24,13 @@
 #define ERROR_NOT_SUPPORTED 50L
 #endif
 /* ---- end of DEP ---- */
+/* Threads, waits and handles (issue 13). */
+#define ERROR_ACCESS_DENIED 5L
+#define ERROR_NOT_SUPPORTED 50L
+#define ERROR_SIGNAL_REFUSED 156L
+#define ERROR_NOT_OWNER 288L
+#define ERROR_TOO_MANY_POSTS 298L
+#define ERROR_MUTANT_LIMIT_EXCEEDED 587L
+#define ERROR_NO_SYSTEM_RESOURCES 1450L
 
 #endif

@@ -290,4 +290,149 @@ typedef LONG (CALLBACK *PVECTORED_EXCEPTION_HANDLER)(PEXCEPTION_POINTERS Excepti
 #define EXCEPTION_INVALID_HANDLE ((DWORD)0xC0000008L)
 #define CONTROL_C_EXIT ((DWORD)0xC000013AL)
 
+/* ---- threads, synchronization, interlocked operations (issue 13) ---- */
+
+/* The head of every TEB (documented in winnt.h; x86 offsets). */
+typedef struct _NT_TIB {
+    struct _EXCEPTION_REGISTRATION_RECORD *ExceptionList;  /* 0x00: SEH chain, -1 = end */
+    PVOID StackBase;                /* 0x04: the top of the stack (highest address + 1) */
+    PVOID StackLimit;               /* 0x08: the lowest committed stack address */
+    PVOID SubSystemTib;             /* 0x0C */
+    PVOID FiberData;                /* 0x10 */
+    PVOID ArbitraryUserPointer;     /* 0x14 */
+    struct _NT_TIB *Self;           /* 0x18: the TEB's own address */
+} NT_TIB, *PNT_TIB;
+_Static_assert(sizeof(NT_TIB) == 0x1C && __builtin_offsetof(NT_TIB, Self) == 0x18, "x86 NT_TIB");
+
+struct _TEB;
+/* The calling thread's TEB: fs:[0x18] (NT_TIB.Self), as winnt.h's x86
+ * NtCurrentTeb reads it. */
+static __inline struct _TEB *NtCurrentTeb(void)
+{
+    struct _TEB *teb;
+    __asm__("movl %%fs:0x18, %0" : "=r"(teb));
+    return teb;
+}
+
+#define MAXIMUM_WAIT_OBJECTS 64
+#define MAXIMUM_SUSPEND_COUNT 0x7F
+
+/* Access rights (the kernel grants every handle full access). */
+#define DELETE 0x00010000L
+#define SYNCHRONIZE 0x00100000L
+#define STANDARD_RIGHTS_REQUIRED 0x000F0000L
+#define EVENT_MODIFY_STATE 0x0002
+#define EVENT_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3)
+#define MUTANT_QUERY_STATE 0x0001
+#define MUTANT_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | MUTANT_QUERY_STATE)
+#define SEMAPHORE_MODIFY_STATE 0x0002
+#define SEMAPHORE_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3)
+#define THREAD_TERMINATE 0x0001
+#define THREAD_SUSPEND_RESUME 0x0002
+#define THREAD_QUERY_INFORMATION 0x0040
+#define THREAD_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0xFFFF)
+#define PROCESS_ALL_ACCESS (STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0xFFFF)
+
+#define DUPLICATE_CLOSE_SOURCE 0x00000001
+#define DUPLICATE_SAME_ACCESS 0x00000002
+
+/* The critical section (RTL_CRITICAL_SECTION, x86 layout).  This SDK
+ * keeps the classic meaning of the fields (NT 4 to XP): LockCount is -1
+ * when free and counts the owner plus waiters minus one otherwise;
+ * RecursionCount the owner's depth; OwningThread the owner's thread id;
+ * LockSemaphore the auto-reset event a contended wait uses, made on the
+ * first contention; SpinCount 0 (one processor: see
+ * InitializeCriticalSectionAndSpinCount). */
+typedef struct _RTL_CRITICAL_SECTION_DEBUG *PRTL_CRITICAL_SECTION_DEBUG;
+typedef struct _RTL_CRITICAL_SECTION {
+    PRTL_CRITICAL_SECTION_DEBUG DebugInfo;
+    LONG LockCount;
+    LONG RecursionCount;
+    HANDLE OwningThread;
+    HANDLE LockSemaphore;
+    ULONG_PTR SpinCount;
+} RTL_CRITICAL_SECTION, *PRTL_CRITICAL_SECTION;
+_Static_assert(sizeof(RTL_CRITICAL_SECTION) == 24, "x86 RTL_CRITICAL_SECTION");
+
+/* Interlocked operations: full barriers, as the x86 `lock` instructions
+ * they compile to.  Each returns what the Windows function returns: the
+ * new value (Increment, Decrement) or the initial one (the others). */
+static __inline LONG InterlockedIncrement(LONG volatile *Addend)
+{
+    return __atomic_add_fetch(Addend, 1, __ATOMIC_SEQ_CST);
+}
+static __inline LONG InterlockedDecrement(LONG volatile *Addend)
+{
+    return __atomic_sub_fetch(Addend, 1, __ATOMIC_SEQ_CST);
+}
+static __inline LONG InterlockedExchange(LONG volatile *Target, LONG Value)
+{
+    return __atomic_exchange_n(Target, Value, __ATOMIC_SEQ_CST);
+}
+static __inline LONG InterlockedExchangeAdd(LONG volatile *Addend, LONG Value)
+{
+    return __atomic_fetch_add(Addend, Value, __ATOMIC_SEQ_CST);
+}
+static __inline LONG InterlockedCompareExchange(LONG volatile *Destination, LONG Exchange, LONG Comparand)
+{
+    __atomic_compare_exchange_n(Destination, &Comparand, Exchange, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return Comparand;
+}
+static __inline LONG InterlockedAnd(LONG volatile *Destination, LONG Value)
+{
+    return __atomic_fetch_and(Destination, Value, __ATOMIC_SEQ_CST);
+}
+static __inline LONG InterlockedOr(LONG volatile *Destination, LONG Value)
+{
+    return __atomic_fetch_or(Destination, Value, __ATOMIC_SEQ_CST);
+}
+static __inline LONG InterlockedXor(LONG volatile *Destination, LONG Value)
+{
+    return __atomic_fetch_xor(Destination, Value, __ATOMIC_SEQ_CST);
+}
+static __inline PVOID InterlockedExchangePointer(PVOID volatile *Target, PVOID Value)
+{
+    return __atomic_exchange_n(Target, Value, __ATOMIC_SEQ_CST);
+}
+static __inline PVOID InterlockedCompareExchangePointer(PVOID volatile *Destination, PVOID Exchange,
+                                                        PVOID Comparand)
+{
+    __atomic_compare_exchange_n(Destination, &Comparand, Exchange, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return Comparand;
+}
+/* 64-bit: lock cmpxchg8b, which every i586 and later has (GCC would
+ * call libatomic for __atomic on 8 bytes under -march=i686). */
+static __inline LONGLONG InterlockedCompareExchange64(LONGLONG volatile *Destination, LONGLONG Exchange,
+                                                      LONGLONG Comparand)
+{
+    LONGLONG previous;
+    __asm__ volatile("lock cmpxchg8b %1"
+                     : "=A"(previous), "+m"(*Destination)
+                     : "b"((DWORD)Exchange), "c"((DWORD)((ULONGLONG)Exchange >> 32)), "0"(Comparand)
+                     : "memory", "cc");
+    return previous;
+}
+static __inline LONGLONG InterlockedExchangeAdd64(LONGLONG volatile *Addend, LONGLONG Value)
+{
+    LONGLONG old = *Addend, seen;
+    while ((seen = InterlockedCompareExchange64(Addend, old + Value, old)) != old)
+        old = seen;
+    return old;
+}
+static __inline LONGLONG InterlockedIncrement64(LONGLONG volatile *Addend)
+{
+    return InterlockedExchangeAdd64(Addend, 1) + 1;
+}
+static __inline LONGLONG InterlockedDecrement64(LONGLONG volatile *Addend)
+{
+    return InterlockedExchangeAdd64(Addend, -1) - 1;
+}
+static __inline void MemoryBarrier(void)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+/* A spin-wait hint (x86 `pause`). */
+#define YieldProcessor() __asm__ volatile("pause")
+/* ---- end of the issue 13 block ---- */
+
 #endif

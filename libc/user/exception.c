@@ -45,7 +45,15 @@ static struct veh_entry veh_pool[VEH_MAX];
 static struct sdk_try *try_top;                    /* innermost guarded region */
 static struct veh_entry *veh_order[VEH_MAX];       /* call order */
 static int veh_count;
+/* The handler list is the process's: threads add, remove and dispatch
+ * under this lock (a section initialized statically: free, no event). */
+static CRITICAL_SECTION veh_lock = { (PRTL_CRITICAL_SECTION_DEBUG)(LONG_PTR)-1, -1, 0, NULL, NULL, 0 };
 static LPTOP_LEVEL_EXCEPTION_FILTER unhandled_filter;
+
+void sdk_exception_init(void)
+{
+    sdk_lock_prepare(&veh_lock);
+}
 
 /* Returns the handle (non-NULL), or NULL when VEH_MAX handlers are
  * registered already (or Handler is NULL). */
@@ -55,21 +63,23 @@ PVOID WINAPI AddVectoredExceptionHandler(ULONG First, PVECTORED_EXCEPTION_HANDLE
 
     if (Handler == NULL)
         return NULL;
+    EnterCriticalSection(&veh_lock);
     for (int i = 0; i < VEH_MAX && e == NULL; i++)
         if (!veh_pool[i].in_use)
             e = &veh_pool[i];
-    if (e == NULL)
-        return NULL;
-    e->handler = Handler;
-    e->in_use = TRUE;
-    if (First != 0) {
-        for (int i = veh_count; i > 0; i--)
-            veh_order[i] = veh_order[i - 1];
-        veh_order[0] = e;
-    } else {
-        veh_order[veh_count] = e;
+    if (e != NULL) {
+        e->handler = Handler;
+        e->in_use = TRUE;
+        if (First != 0) {
+            for (int i = veh_count; i > 0; i--)
+                veh_order[i] = veh_order[i - 1];
+            veh_order[0] = e;
+        } else {
+            veh_order[veh_count] = e;
+        }
+        veh_count++;
     }
-    veh_count++;
+    LeaveCriticalSection(&veh_lock);
     return e;
 }
 
@@ -77,7 +87,10 @@ PVOID WINAPI AddVectoredExceptionHandler(ULONG First, PVECTORED_EXCEPTION_HANDLE
  * unknown or already removed handle. */
 ULONG WINAPI RemoveVectoredExceptionHandler(PVOID Handle)
 {
-    for (int i = 0; i < veh_count; i++) {
+    ULONG removed = 0;
+
+    EnterCriticalSection(&veh_lock);
+    for (int i = 0; i < veh_count && !removed; i++) {
         if (veh_order[i] != Handle)
             continue;
         veh_order[i]->in_use = FALSE;
@@ -85,9 +98,10 @@ ULONG WINAPI RemoveVectoredExceptionHandler(PVOID Handle)
         for (int j = i; j + 1 < veh_count; j++)
             veh_order[j] = veh_order[j + 1];
         veh_count--;
-        return 1;
+        removed = 1;
     }
-    return 0;
+    LeaveCriticalSection(&veh_lock);
+    return removed;
 }
 
 LPTOP_LEVEL_EXCEPTION_FILTER WINAPI SetUnhandledExceptionFilter(LPTOP_LEVEL_EXCEPTION_FILTER filter)
@@ -142,19 +156,23 @@ static void dispatch_to_try(const EXCEPTION_RECORD *rec)
     longjmp(t->jb, 1);
 }
 
-/* Runs the handlers registered when the exception arrived.  A handler may
+/* Runs the handlers registered when the exception arrived, on the
+ * faulting thread (the kernel put the record and context on its stack).
+ * A handler may
  * add or remove handlers (or raise a nested exception, which dispatches
  * afresh on the stack below); one removed meanwhile is skipped. */
 static BOOL call_handlers(EXCEPTION_POINTERS *ep)
 {
     struct veh_entry *snapshot[VEH_MAX];
     PVECTORED_EXCEPTION_HANDLER handlers[VEH_MAX];
-    int n = veh_count;
 
+    EnterCriticalSection(&veh_lock);
+    int n = veh_count;
     for (int i = 0; i < n; i++) {
         snapshot[i] = veh_order[i];
         handlers[i] = veh_order[i]->handler;
     }
+    LeaveCriticalSection(&veh_lock);
     for (int i = 0; i < n; i++) {
         if (!snapshot[i]->in_use || snapshot[i]->handler != handlers[i])
             continue;

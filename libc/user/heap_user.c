@@ -1,22 +1,17 @@
 /* The heap engine's platform layer in user mode (mm/heap/heap_os.h): pages
- * through the native memory services of the calling process, a recursive
- * user-mode lock, and RaiseException for HEAP_GENERATE_EXCEPTIONS and heap
- * corruption. */
+ * through the native memory services of the calling process, a critical
+ * section as the heap lock (as in NT, whose heap lock is one), and
+ * RaiseException for HEAP_GENERATE_EXCEPTIONS and heap corruption. */
 #include "mm/heap/heap_os.h"
+#include "libc/user/sdk.h"
 #include <windows.h>
 #include <ntdll.h>
 #include <ntstatus.h>
 
-/* A recursive lock.  Programs have one thread today; the owner word makes
- * the lock correct for several, and a contended acquire yields the CPU
- * through the null service instead of spinning. */
-struct user_lock {
-    volatile long owner;            /* 0 free, else the owner's id */
-    unsigned long depth;
-};
-_Static_assert(sizeof(struct user_lock) <= sizeof(heap_os_lock), "user lock fits heap_os_lock");
-
-#define THIS_THREAD 1L              /* one thread per process */
+/* The lock is a CRITICAL_SECTION in the heap's heap_os_lock storage:
+ * uncontended, HeapAlloc makes no system call for it; HeapLock in one
+ * thread makes the others' calls on that heap wait in the kernel. */
+_Static_assert(sizeof(CRITICAL_SECTION) <= sizeof(heap_os_lock), "a critical section fits heap_os_lock");
 
 void *heap_os_reserve(size_t size, unsigned flags)
 {
@@ -57,37 +52,26 @@ void heap_os_release(void *base, size_t size)
     NtFreeVirtualMemory(NtCurrentProcess(), &b, &zero, MEM_RELEASE);
 }
 
+/* A heap's lock makes its event with the heap (and HeapDestroy closes
+ * it), so a program's handle count does not depend on contention. */
 void heap_os_lock_init(heap_os_lock *l)
 {
-    struct user_lock *u = (struct user_lock *)l;
-    u->owner = 0;
-    u->depth = 0;
+    sdk_lock_init((CRITICAL_SECTION *)l);
 }
 
 void heap_os_lock_acquire(heap_os_lock *l)
 {
-    struct user_lock *u = (struct user_lock *)l;
-
-    if (u->owner == THIS_THREAD) {
-        u->depth++;
-        return;
-    }
-    while (__sync_val_compare_and_swap(&u->owner, 0, THIS_THREAD) != 0)
-        NtYieldExecution();
-    u->depth = 1;
+    EnterCriticalSection((CRITICAL_SECTION *)l);
 }
 
 void heap_os_lock_release(heap_os_lock *l)
 {
-    struct user_lock *u = (struct user_lock *)l;
-
-    if (--u->depth == 0)
-        __sync_lock_release(&u->owner);
+    LeaveCriticalSection((CRITICAL_SECTION *)l);
 }
 
 void heap_os_lock_destroy(heap_os_lock *l)
 {
-    (void)l;
+    DeleteCriticalSection((CRITICAL_SECTION *)l);
 }
 
 /* STATUS_HEAP_CORRUPTION is not continuable (spec item 53); the others

@@ -16,17 +16,21 @@ _Static_assert(sizeof(PROCESS_HEAP_ENTRY) == sizeof(struct heap_walk_entry), "en
 static HANDLE heaps[HEAPS_MAX];
 static DWORD heap_count;
 static HANDLE process_heap;
+/* Guards heaps[] (NT keeps the list in the PEB under its loader lock). */
+static CRITICAL_SECTION heaps_lock = { (PRTL_CRITICAL_SECTION_DEBUG)(LONG_PTR)-1, -1, 0, NULL, NULL, 0 };
 
 /* Before main: the process heap, 1 MiB reserved and committed on demand
  * (as a PE image's default SizeOfHeapReserve), serialized, growable. */
 void sdk_heap_init(void)
 {
+    sdk_lock_prepare(&heaps_lock);
     process_heap = heap_create(HEAP_GROWABLE, 0, 0, NULL);
     if (process_heap == NULL)
         sdk_terminate(STATUS_NO_MEMORY);
     heaps[heap_count++] = process_heap;
 }
 
+/* heaps_lock held. */
 static int heap_index(HANDLE h)
 {
     for (DWORD i = 0; i < heap_count; i++)
@@ -66,40 +70,47 @@ HANDLE WINAPI GetProcessHeap(void)
 /* Item 63: the count, and as many handles as fit (also when too few). */
 DWORD WINAPI GetProcessHeaps(DWORD NumberOfHeaps, PHANDLE ProcessHeaps)
 {
-    for (DWORD i = 0; i < NumberOfHeaps && i < heap_count; i++)
+    EnterCriticalSection(&heaps_lock);
+    DWORD n = heap_count;
+    for (DWORD i = 0; i < NumberOfHeaps && i < n; i++)
         ProcessHeaps[i] = heaps[i];
-    return heap_count;
+    LeaveCriticalSection(&heaps_lock);
+    return n;
 }
 
 HANDLE WINAPI HeapCreate(DWORD flOptions, SIZE_T dwInitialSize, SIZE_T dwMaximumSize)
 {
     int32_t st = 0;
 
+    EnterCriticalSection(&heaps_lock);
+    struct heap *h = NULL;
     if (heap_count == HEAPS_MAX) {
         SetLastError(ERROR_NOT_ENOUGH_MEMORY);
-        return NULL;
+    } else {
+        h = heap_create(flOptions, dwInitialSize, dwMaximumSize, &st);
+        if (h == NULL)
+            set_heap_error(st ? st : STATUS_NO_MEMORY);
+        else
+            heaps[heap_count++] = h;
     }
-    struct heap *h = heap_create(flOptions, dwInitialSize, dwMaximumSize, &st);
-    if (h == NULL) {
-        set_heap_error(st ? st : STATUS_NO_MEMORY);
-        return NULL;
-    }
-    heaps[heap_count++] = h;
+    LeaveCriticalSection(&heaps_lock);
     return h;
 }
 
 /* Item 66: everything goes, large blocks included; the process heap stays. */
 BOOL WINAPI HeapDestroy(HANDLE hHeap)
 {
+    EnterCriticalSection(&heaps_lock);
     int i = heap_index(hHeap);
-
     if (hHeap == process_heap || i < 0) {
+        LeaveCriticalSection(&heaps_lock);
         SetLastError(i < 0 ? ERROR_INVALID_HANDLE : ERROR_INVALID_PARAMETER);
         return FALSE;
     }
     for (DWORD j = (DWORD)i; j + 1 < heap_count; j++)
         heaps[j] = heaps[j + 1];
     heap_count--;
+    LeaveCriticalSection(&heaps_lock);
     heap_destroy(hHeap);
     return TRUE;
 }

@@ -7,16 +7,15 @@
 #include <ntdll.h>
 #include <string.h>
 
-static DWORD last_error;
-
+/* The last error is per thread: TEB.LastErrorValue (fs:[0x34]). */
 DWORD WINAPI GetLastError(void)
 {
-    return last_error;
+    return ((PTEB)NtCurrentTeb())->LastErrorValue;
 }
 
 void WINAPI SetLastError(DWORD dwErrCode)
 {
-    last_error = dwErrCode;
+    ((PTEB)NtCurrentTeb())->LastErrorValue = dwErrCode;
 }
 
 static BOOL fail(NTSTATUS st)
@@ -107,9 +106,17 @@ void WINAPI GetSystemInfo(LPSYSTEM_INFO lpSystemInfo)
     };
 }
 
+/* Flushes stdout first.  Another thread may hold stdout's lock (and be
+ * suspended, or about to be ended with the process): then the buffer is
+ * written without it rather than waiting for ever. */
 void sdk_terminate(NTSTATUS status)
 {
-    sdk_stdio_flush();
+    if (sdk_stdio_try_lock()) {
+        sdk_stdio_flush();
+        sdk_stdio_unlock();
+    } else {
+        sdk_stdio_flush_unlocked();
+    }
     for (;;)
         NtTerminateProcess(NtCurrentProcess(), status);
 }

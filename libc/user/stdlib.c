@@ -19,6 +19,9 @@ extern void (*const __init_array_end[])(void);
 
 void sdk_init(void)
 {
+    sdk_thread_init();
+    sdk_stdio_init();
+    sdk_exception_init();
     NtSetExceptionDispatcher((PVOID)sdk_dispatcher_entry);
     sdk_heap_init();
     for (void (*const *fn)(void) = __init_array_start; fn < __init_array_end; fn++)

@@ -49,4 +49,28 @@ SERVICE NtQueryInformationProcess, 5   ; process, class, info, length, *return_l
 SERVICE NtSetInformationProcess, 4     ; process, class, info, length
 SERVICE NtQuerySystemInformation, 4    ; class, info, length, *return_length
 
+; Table 2: threads, waits and objects (issue 13).
+SERVICE NtClose, 1                     ; handle
+SERVICE NtDuplicateObject, 7           ; src process, src handle, dst process, *handle, access, attributes, options
+SERVICE NtWaitForSingleObject, 3       ; handle, alertable, *timeout
+SERVICE NtWaitForMultipleObjects, 5    ; count, handles, wait type, alertable, *timeout
+SERVICE NtDelayExecution, 2            ; alertable, *interval
+SERVICE NtSwitchToThread, 0
+SERVICE NtCreateEvent, 5               ; *handle, access, attributes, type, initial state
+SERVICE NtSetEvent, 2                  ; handle, *previous state
+SERVICE NtResetEvent, 2                ; handle, *previous state
+SERVICE NtPulseEvent, 2                ; handle, *previous state
+SERVICE NtCreateMutant, 4              ; *handle, access, attributes, initial owner
+SERVICE NtReleaseMutant, 2             ; handle, *previous count
+SERVICE NtCreateSemaphore, 5           ; *handle, access, attributes, initial, maximum
+SERVICE NtReleaseSemaphore, 3          ; handle, count, *previous count
+SERVICE NtCreateThreadEx, 11           ; *handle, access, attributes, process, start, arg, flags, zero bits, commit, reserve, *client id
+SERVICE NtTerminateThread, 2           ; handle, exit status
+SERVICE NtSuspendThread, 2             ; handle, *previous count
+SERVICE NtResumeThread, 2              ; handle, *previous count
+SERVICE NtQueryInformationThread, 5    ; handle, class, buffer, length, *return length
+SERVICE NtSetInformationThread, 4      ; handle, class, buffer, length
+SERVICE NtSetThreadStartRoutine, 1     ; routine
+SERVICE NtGetTickCount, 0
+
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -227,7 +227,7 @@ static void dep_services_reject_bad_input(struct utest *t)
 
     EXPECT_EQ(t, NtQueryInformationProcess(self, ProcessExecuteFlags, &v, sizeof(v), &len), STATUS_SUCCESS);
     EXPECT_EQ(t, len, sizeof(v));
-    EXPECT_EQ(t, NtQueryInformationProcess(self, 0, &v, sizeof(v), NULL), STATUS_INVALID_INFO_CLASS);
+    EXPECT_EQ(t, NtQueryInformationProcess(self, 0x7F, &v, sizeof(v), NULL), STATUS_INVALID_INFO_CLASS);
     EXPECT_EQ(t, NtQueryInformationProcess(self, ProcessExecuteFlags, &v, 8, NULL), STATUS_INFO_LENGTH_MISMATCH);
     EXPECT_EQ(t, NtQueryInformationProcess((HANDLE)0x44, ProcessExecuteFlags, &v, 4, NULL), STATUS_INVALID_HANDLE);
     EXPECT_EQ(t, NtQueryInformationProcess(self, ProcessExecuteFlags, NULL, 4, NULL), STATUS_ACCESS_VIOLATION);

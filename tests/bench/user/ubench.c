@@ -139,6 +139,110 @@ static void bench_exception_roundtrip(void)
     RemoveVectoredExceptionHandler(h);
 }
 
+/* ---- threads (issue 13) ----------------------------------------------------- */
+
+#define THREAD_ROUNDS 20
+
+/* Uncontended EnterCriticalSection + LeaveCriticalSection: no system
+ * call.  Beside it, the floor: the two locked instructions alone. */
+static void bench_critical_section(void)
+{
+    CRITICAL_SECTION cs;
+    volatile LONG word = -1;
+    unsigned long best = ~0ul, floor = ~0ul;
+
+    InitializeCriticalSection(&cs);
+    for (int r = 0; r < THREAD_ROUNDS; r++) {
+        unsigned long long t = tsc();
+        EnterCriticalSection(&cs);
+        LeaveCriticalSection(&cs);
+        best = min_of(best, measured(t));
+        t = tsc();
+        InterlockedIncrement(&word);
+        InterlockedDecrement(&word);
+        floor = min_of(floor, measured(t));
+    }
+    report("user.critsec_enter_leave.uncontended", best);
+    report("user.interlocked_inc_dec.floor", floor);
+    DeleteCriticalSection(&cs);
+}
+
+static HANDLE ping, pong;
+
+static DWORD WINAPI ponger(LPVOID arg)
+{
+    (void)arg;
+    for (;;) {
+        if (WaitForSingleObject(ping, INFINITE) != WAIT_OBJECT_0)
+            return 1;
+        SetEvent(pong);
+    }
+}
+
+/* One round trip between two threads of the process: SetEvent +
+ * WaitForSingleObject each way, two context switches.  Beside it, the
+ * same four calls in one thread on events that are already set (no
+ * switch, no blocking). */
+static void bench_event_pingpong(void)
+{
+    unsigned long best = ~0ul, alone = ~0ul;
+
+    ping = CreateEvent(NULL, FALSE, FALSE, NULL);
+    pong = CreateEvent(NULL, FALSE, FALSE, NULL);
+    HANDLE h = CreateThread(NULL, 0, ponger, NULL, 0, NULL);
+    for (int r = 0; r < THREAD_ROUNDS; r++) {
+        unsigned long long t = tsc();
+        SetEvent(ping);
+        WaitForSingleObject(pong, INFINITE);
+        best = min_of(best, measured(t));
+    }
+    TerminateThread(h, 0);
+    WaitForSingleObject(h, INFINITE);
+    CloseHandle(h);
+    for (int r = 0; r < THREAD_ROUNDS; r++) {
+        unsigned long long t = tsc();
+        SetEvent(ping);
+        WaitForSingleObject(ping, INFINITE);
+        SetEvent(pong);
+        WaitForSingleObject(pong, INFINITE);
+        alone = min_of(alone, measured(t));
+    }
+    report("user.event_pingpong.roundtrip", best);
+    report("user.event_set_wait_x2.one_thread", alone);
+    CloseHandle(ping);
+    CloseHandle(pong);
+}
+
+static DWORD WINAPI nothing(LPVOID arg)
+{
+    return (DWORD)(uintptr_t)arg;
+}
+
+/* CreateThread + the thread's run and exit + WaitForSingleObject +
+ * CloseHandle: the stack (1 MiB reserved, a page and a guard committed),
+ * the TEB, the kernel stack, the handle, two switches, and all of it
+ * freed.  Beside it, VirtualAlloc reserve + commit + free of a 1 MiB
+ * region, the single-thread part of a stack's cost. */
+static void bench_thread_lifecycle(void)
+{
+    unsigned long best = ~0ul, region = ~0ul;
+
+    for (int r = 0; r < THREAD_ROUNDS; r++) {
+        unsigned long long t = tsc();
+        HANDLE h = CreateThread(NULL, 0, nothing, NULL, 0, NULL);
+        WaitForSingleObject(h, INFINITE);
+        CloseHandle(h);
+        best = min_of(best, measured(t));
+        t = tsc();
+        char *p = VirtualAlloc(NULL, 0x100000, MEM_RESERVE, PAGE_READWRITE);
+        VirtualAlloc(p + 0x100000 - 0x2000, 0x2000, MEM_COMMIT, PAGE_READWRITE);
+        VirtualFree(p, 0, MEM_RELEASE);
+        region = min_of(region, measured(t));
+    }
+    report("user.createthread_exit_wait_close", best);
+    report("user.stack_region_reserve_commit_free", region);
+}
+
 int main(void)
 {
     prefault_stack();
@@ -149,5 +253,8 @@ int main(void)
     bench_virtualalloc_commit();
     bench_av_to_handler();
     bench_exception_roundtrip();
+    bench_critical_section();
+    bench_event_pingpong();
+    bench_thread_lifecycle();
     return 0;
 }

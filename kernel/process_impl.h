@@ -1,0 +1,39 @@
+/* Private to the process and user-thread code (kernel/process.c,
+ * kernel/uthread.c, kernel/syscall_objects.c): the process structure.
+ * Data only.  Fields marked [D] change only under the dispatcher lock. */
+#ifndef KERNEL_PROCESS_IMPL_H
+#define KERNEL_PROCESS_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "kernel/object.h"
+
+struct vm_space;
+struct handle_table;
+struct thread;
+
+/* The TEBs of a process: one page each, packed at the top of user space
+ * as NT x86 packs them under the PEB, in one reservation made with the
+ * process.  At most PROCESS_TEB_SLOTS threads live at once. */
+#define PROCESS_TEB_SLOTS 64
+#define PROCESS_TEB_AREA_SIZE (PROCESS_TEB_SLOTS * 0x1000)
+#define PROCESS_TEB_AREA_BASE (0x7FFF0000u - PROCESS_TEB_AREA_SIZE)
+
+struct process {
+    struct object obj;              /* "Process": signalled once every thread has ended */
+    uint32_t id;
+    char name[32];
+    struct vm_space *as;
+    struct handle_table *handles;
+    uint32_t dispatcher;            /* the exception dispatcher (NtSetExceptionDispatcher) */
+    uint32_t start_routine;         /* where new threads begin: the SDK's RtlUserThreadStart, or 0 */
+    uint32_t teb_used[PROCESS_TEB_SLOTS / 32];  /* [D] which TEB slots are taken */
+    struct thread *threads;         /* [D] live threads, newest first (thread.proc_next) */
+    uint32_t thread_count;          /* [D] threads that have not ended */
+    uint32_t threads_created;
+    bool terminating;               /* [D] ExitProcess / an unhandled exception: every thread ends */
+    NTSTATUS exit_status;           /* [D] STATUS_PENDING until it ends */
+    struct process *list_next;      /* [D] every live process, for the console */
+};
+
+#endif

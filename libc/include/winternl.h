@@ -1,0 +1,77 @@
+/* The thread environment block and the native thread structures (the
+ * parts of winternl.h / ntddk.h that threads need), x86 layouts.
+ *
+ * The TEB is one page per thread, in the process's address space, made
+ * by the kernel when it creates the thread and reached through fs: (fs:0
+ * is the TEB itself; NtCurrentTeb() reads fs:[0x18], the Self field).
+ * The offsets of every field named here are those of 32-bit Windows
+ * (NT_TIB as documented in winnt.h; TlsSlots at 0xE10 and
+ * ProcessEnvironmentBlock at 0x30 as winternl.h lays out its reserved
+ * arrays; ClientId 0x20, LastErrorValue 0x34, LastStatusValue 0xBF4,
+ * DeallocationStack 0xE0C from the public symbols of ntdll).  This kernel
+ * has no PEB yet: ProcessEnvironmentBlock is NULL. */
+#ifndef _WINTERNL_H
+#define _WINTERNL_H
+
+#include <windef.h>
+#include <winnt.h>
+
+typedef struct _CLIENT_ID {
+    HANDLE UniqueProcess;           /* the process id */
+    HANDLE UniqueThread;            /* the thread id */
+} CLIENT_ID, *PCLIENT_ID;
+
+#define TLS_MINIMUM_AVAILABLE 64    /* TlsSlots in every TEB */
+
+typedef struct _TEB {
+    NT_TIB NtTib;                           /* 0x000 */
+    PVOID EnvironmentPointer;               /* 0x01C */
+    CLIENT_ID ClientId;                     /* 0x020 */
+    PVOID ActiveRpcHandle;                  /* 0x028 */
+    PVOID ThreadLocalStoragePointer;        /* 0x02C */
+    PVOID ProcessEnvironmentBlock;          /* 0x030 */
+    ULONG LastErrorValue;                   /* 0x034 */
+    ULONG CountOfOwnedCriticalSections;     /* 0x038 */
+    BYTE Reserved1[0xBF4 - 0x03C];
+    LONG LastStatusValue;                   /* 0xBF4 */
+    BYTE Reserved2[0xE0C - 0xBF8];
+    PVOID DeallocationStack;                /* 0xE0C: the stack reservation's base */
+    PVOID TlsSlots[TLS_MINIMUM_AVAILABLE];  /* 0xE10 */
+    BYTE Reserved3[0xF94 - 0xF10];
+    PVOID TlsExpansionSlots;                /* 0xF94 */
+    BYTE Reserved4[0x1000 - 0xF98];
+} TEB, *PTEB;
+_Static_assert(__builtin_offsetof(TEB, ClientId) == 0x20 && __builtin_offsetof(TEB, LastErrorValue) == 0x34 &&
+                   __builtin_offsetof(TEB, ProcessEnvironmentBlock) == 0x30 &&
+                   __builtin_offsetof(TEB, LastStatusValue) == 0xBF4 &&
+                   __builtin_offsetof(TEB, DeallocationStack) == 0xE0C &&
+                   __builtin_offsetof(TEB, TlsSlots) == 0xE10 &&
+                   __builtin_offsetof(TEB, TlsExpansionSlots) == 0xF94 && sizeof(TEB) == 0x1000,
+               "x86 TEB layout");
+
+/* NtQueryInformationThread(ThreadBasicInformation). */
+typedef struct _THREAD_BASIC_INFORMATION {
+    NTSTATUS ExitStatus;            /* STATUS_PENDING (STILL_ACTIVE) while it runs */
+    PVOID TebBaseAddress;
+    CLIENT_ID ClientId;
+    ULONG_PTR AffinityMask;
+    LONG Priority;
+    LONG BasePriority;
+} THREAD_BASIC_INFORMATION, *PTHREAD_BASIC_INFORMATION;
+
+/* THREADINFOCLASS and PROCESSINFOCLASS values (NT's numbering). */
+#define ThreadBasicInformation 0
+#define ThreadZeroTlsCell 10
+#define ThreadAmILastThread 12              /* ULONG: 1 when no other thread of the process runs */
+#define ProcessBasicInformation 0
+#define ProcessHandleCount 20               /* ULONG: open handles */
+
+/* The event types of NtCreateEvent (EVENT_TYPE). */
+#define NotificationEvent 0         /* manual reset */
+#define SynchronizationEvent 1      /* auto reset */
+
+/* WAIT_TYPE of NtWaitForMultipleObjects. */
+#define WaitAll 0
+#define WaitAny 1
+
+#endif
