@@ -596,6 +596,32 @@ paddr_t paging_unmap(uint32_t va)
     return (old & PTE_P) ? PTE_ADDR(old) : PMM_NONE;
 }
 
+uint32_t paging_next_entry(uint32_t va, uint32_t end)
+{
+    uint32_t span = paging_table_span();
+
+    ASSERTF(va % PGSIZE == 0 && end % PGSIZE == 0, "next entry in %08x-%08x: not page aligned", va, end);
+    while (va < end) {
+        uint32_t table_end = (va | (span - 1)) + 1;       /* 0 at the top of memory */
+        uint32_t stop = table_end != 0 && table_end < end ? table_end : end;
+        if (!pde_present(va)) {
+            va = stop;
+            continue;
+        }
+        /* The table's entries in place through the self-map, as words:
+         * an entry is empty when all of its words are 0 (both of a PAE
+         * entry's: a soft entry may keep a frame above 4 GiB). */
+        uint32_t words = paging_pae_on ? 2 : 1;
+        const volatile uint32_t *w = (const volatile uint32_t *)(PT_WINDOW + (va >> 12) * 4 * words);
+        uint32_t pages = (stop - va) / PGSIZE;
+        for (uint32_t i = 0; i < pages; i++, w += words)
+            if (w[0] != 0 || (words == 2 && w[1] != 0))
+                return va + i * PGSIZE;
+        va = stop;
+    }
+    return end;
+}
+
 pte_t paging_query(uint32_t va)
 {
     if (!pde_present(va))

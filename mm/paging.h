@@ -76,6 +76,10 @@ bool paging_map(uint32_t va, paddr_t frame, pte_t flags);
 paddr_t paging_unmap(uint32_t va);
 /* The entry for va (0 when its page table does not exist). */
 pte_t paging_query(uint32_t va);
+/* The first page of [va, end) whose entry is not empty (0), or end: a
+ * tight scan of each table in place, skipping absent tables, for walks
+ * over sparse ranges (a released stack with two pages committed). */
+uint32_t paging_next_entry(uint32_t va, uint32_t end);
 /* Replaces the permission bits of a present mapping (ASSERT present). */
 void paging_protect(uint32_t va, pte_t flags);
 /* Writes a not-present entry's software bits (bit 0 clear; the VM layer

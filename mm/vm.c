@@ -207,14 +207,13 @@ static uint32_t range_decommit(struct vad *v, uint32_t start, uint32_t end)
 {
     uint32_t n = 0, tables = paging_user_tables();
 
-    uint32_t span = paging_table_span();
-
+    if (v->committed == 0)
+        return 0;                       /* a reservation alone: no entry to look at */
     paging_batch_begin();
-    for (uint32_t va = start; va < end && v->committed > n; va += PGSIZE) {
-        if (!paging_has_table(va)) {
-            va = (va & ~(span - 1)) + span - PGSIZE;
-            continue;
-        }
+    /* Only the non-empty entries: a 1 MiB stack released with a few pages
+     * committed at its top costs a tight scan, not 256 look-ups. */
+    for (uint32_t va = paging_next_entry(start, end); va < end && v->committed > n;
+         va = va + PGSIZE < end ? paging_next_entry(va + PGSIZE, end) : end) {
         pte_t e = paging_query(va);
         if (entry_committed(e)) {
             page_decommit(va, e);

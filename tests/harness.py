@@ -479,7 +479,7 @@ def paging_format_runs(build, suites):
     QEMU page-walker cross-check, the user programs (DEP's udep among
     them) and the console's pte, SVG and gdb runs in the legacy format."""
     legacy = "paging=legacy"
-    kernel = [] if suites is None else [x for x in suites.split(",") if x != "user"]
+    kernel = [] if suites is None else [x for x in suites.split(",") if x not in ("user", "console")]
     runs = []
     if suites is None or "highmem" in kernel:
         runs.append(Run("highmem+pae@6G", "test=highmem,pae,paging,multiboot mem_mb=6144",

@@ -100,6 +100,27 @@ static void sleep_ms(uint32_t ms)
     wait_for_objects(NULL, 0, false, ms, WAIT_REASON_DELAY);
 }
 
+/* A suspend takes effect when a thread next returns to ring 3 or waits;
+ * one still Ready or Running has not got there yet.  Gives them the CPU,
+ * 1 ms at a time, for at most `ms` more, so that what `threads` shows next
+ * is the suspension, not the moment before it (a loaded host may have
+ * left a thread Ready when the suspend was asked for). */
+static void settle_suspend(uint32_t pid, uint32_t ms)
+{
+    static struct thread_info list[THREADS_SHOWN];
+
+    for (uint32_t waited = 0; waited < ms; waited++) {
+        bool pending = false;
+        int n = thread_snapshot(list, THREADS_SHOWN);
+        for (int i = 0; i < n && i < THREADS_SHOWN; i++)
+            if (list[i].pid == pid && list[i].state != THREAD_WAITING)
+                pending = true;
+        if (!pending)
+            return;
+        sleep_ms(1);
+    }
+}
+
 static void cmd_start(int argc, char **argv)
 {
     uint32_t ms = START_RUN_MS;
@@ -128,6 +149,7 @@ static void cmd_start(int argc, char **argv)
     }
     process_suspend(p, true);
     process_release(p);
+    settle_suspend(pid, 1000);
     kprintf("%s runs as process %u; after %u ms every thread of it is suspended "
             "(threads, vmmap %u; resume %u, kill %u)\n", argv[1], pid, ms, pid, pid, pid);
 }
