@@ -336,7 +336,7 @@ NTSTATUS process_run_image(const char *name, uint32_t image, uint32_t length, NT
             process_teardown(p);
         return st;
     }
-    vm_zero_pool_refill();              /* every program starts with a full pool */
+    pfn_zero_until(PFN_ZEROED_TARGET);  /* every program starts with a full zeroed list */
     uthread_start(main_thread);
     object_deref(&main_thread->obj);    /* the scheduler's reference keeps it until it ends */
     struct object *o = &p->obj;

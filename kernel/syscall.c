@@ -258,7 +258,7 @@ static NTSTATUS svc_counters(const uint32_t *a, struct trap_frame *tf)
     paging_get_stats(&ps);
     pmm_get_stats(&fs);
     c = (SYSTEM_MEMORY_COUNTERS){
-        .FreeFrames = pmm_free_count() + vm_pool_frames(),
+        .FreeFrames = pmm_free_count() + pfn_list_frames(),
         .CommitCharge = vs.commit_charge,
         .CommitPeak = vs.commit_peak,
         .CommitLimit = vs.commit_limit,

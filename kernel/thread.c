@@ -39,7 +39,7 @@ struct thread *sched_zombies;         /* ended, kernel stacks not yet freed */
 static struct thread *timers;           /* earliest deadline first */
 static void (*timeout_hook)(struct thread *t);
 static uint32_t next_id;
-static uint32_t switches, preemptions;
+static uint32_t switches, preemptions, idle_turns;
 static volatile bool resched_requested;
 
 void switch_context(uint32_t *save_esp, uint32_t new_esp);
@@ -55,6 +55,11 @@ uint32_t thread_id(const struct thread *t)
 uint32_t thread_switches(void)
 {
     return switches;
+}
+
+uint32_t thread_idle_turns(void)
+{
+    return idle_turns;
 }
 
 uint32_t thread_preemptions(void)
@@ -137,6 +142,8 @@ static void switch_locked(void)
     next->state = THREAD_RUNNING;
     sched_running = next;
     switches++;
+    if (next == &idle_thread)
+        idle_turns++;
     if (next->as != NULL && next->as != vm_current())
         vm_switch(next->as);
     if (next->kstack_top != 0)
@@ -440,16 +447,19 @@ void thread_detach(struct thread *t)
 
 /* ---- the idle thread -------------------------------------------------------- */
 
-/* Runs when nothing else is ready: tops up the pool of zeroed frames (as
- * NT's zero page thread does at idle priority), then halts until the next
- * interrupt, whose exit (thread_preempt_point) switches to whatever
- * became ready. */
+/* The idle thread is also the zero page thread (NT's runs at priority 0,
+ * below every other): it runs only when no other thread is ready, and
+ * clears free-list frames one page at a time (mm/pfn.c) with interrupts
+ * on, so a timer tick preempts it mid-page like any thread; it stops as
+ * soon as another thread is ready, then halts until the next interrupt,
+ * whose exit (thread_preempt_point) switches to whatever became ready. */
 static void idle_loop(void *arg)
 {
     (void)arg;
     for (;;) {
         sti();
-        vm_zero_pool_refill();
+        while (!thread_others_ready() && pfn_zero_step())
+            ;
         hlt();
     }
 }

@@ -50,6 +50,9 @@ static inline struct thread *thread_current(void)
 uint32_t thread_id(const struct thread *t);
 /* Context switches since boot (preemptions included), and preemptions. */
 uint32_t thread_switches(void);
+/* Switches to the idle (zero page) thread since boot: it gets a turn
+ * only when no other thread is ready (issue 16's test counts them). */
+uint32_t thread_idle_turns(void);
 uint32_t thread_preemptions(void);
 /* Frees the kernel stacks of threads that have ended.  Call it only where
  * the caller holds no lock (a system-service entry, a join, a process

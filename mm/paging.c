@@ -51,7 +51,9 @@ static struct pgdir *kernel_pgdir;
 static struct pgdir *current_pgdir;
 static struct spinlock paging_lock = SPINLOCK_INIT("paging");
 static struct spinlock tempmap_lock = SPINLOCK_INIT("tempmap");
-static uint32_t tempmap_used;               /* bitmap of TEMPMAP_SLOTS slots */
+#define TEMPMAP_ZERO_SLOT (TEMPMAP_SLOTS - 1)   /* paging_zero_frame_irqoff's own */
+#define TEMPMAP_ZERO_BIT (1u << TEMPMAP_ZERO_SLOT)
+static uint32_t tempmap_used = TEMPMAP_ZERO_BIT;    /* bitmap of TEMPMAP_SLOTS slots */
 /* The window's page table in each format: the legacy one also serves the
  * boot tables until paging_init switches. */
 static legacy_pte_t tempmap_legacy[LEGACY_ENTRIES] __attribute__((aligned(PGSIZE)));
@@ -293,7 +295,8 @@ void *paging_temp_map(paddr_t frame)
 {
     ASSERTF(frame % PGSIZE == 0, "frame %08llx not page aligned", frame);
     uint32_t flags = spin_lock(&tempmap_lock);
-    ASSERTF(tempmap_used != 0xFFFFFFFFu, "all %d temporary mappings in use", TEMPMAP_SLOTS);
+    ASSERTF(tempmap_used != ~TEMPMAP_ZERO_BIT, "all %d temporary mappings in use",
+            TEMPMAP_SLOTS - 1);
     unsigned slot = (unsigned)__builtin_ctz(~tempmap_used);
     tempmap_used |= 1u << slot;
     spin_unlock(&tempmap_lock, flags);
@@ -319,6 +322,24 @@ void paging_temp_unmap(void *p)
     spin_unlock(&tempmap_lock, flags);
     /* Left to the next paging_temp_map of this slot: a not-present
      * entry cannot be used, and reuse invalidates before handing out. */
+}
+
+/* The demand-zero fault's clear, with interrupts off: the last slot is
+ * kept out of the bitmap for it, so it needs no lock and no unmap: the
+ * entry stays until the next use rewrites and invalidates it (NT's
+ * hyperspace page does the same).  Nothing but this function uses the
+ * slot's address, so the kernel-only alias is never written through.
+ * With SMP this becomes one slot per CPU. */
+void paging_zero_frame_irqoff(paddr_t frame)
+{
+    ASSERTF(!(read_eflags() & EFLAGS_IF), "paging_zero_frame_irqoff of %08llx with interrupts on",
+            frame);
+    uint32_t va = TEMPMAP_BASE + TEMPMAP_ZERO_SLOT * PGSIZE;
+    tempmap_write(TEMPMAP_ZERO_SLOT, frame | PTE_P | PTE_W | (paging_pae_on ? nx_bit : 0));
+    tlb_invalidate(va);
+    void *d = (void *)va;
+    uint32_t words = PGSIZE / 4;
+    __asm__ volatile("rep stosl" : "+D"(d), "+c"(words) : "a"(0) : "memory");
 }
 
 void paging_zero_frame(paddr_t frame)
@@ -410,7 +431,8 @@ void paging_init(void)
     kernel_pgdir = &kernel_pgdir_storage;
     fmt->build_kernel(kernel_pgdir, &b);
     map_kernel_image(&b);
-    ASSERTF(tempmap_used == 0, "temporary mappings %08x live across the switch", tempmap_used);
+    ASSERTF(tempmap_used == TEMPMAP_ZERO_BIT, "temporary mappings %08x live across the switch",
+            tempmap_used & ~TEMPMAP_ZERO_BIT);
     fmt->enter(kernel_pgdir, &b);
     paging_pae_on = pae;
     stats.pae = pae;

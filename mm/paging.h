@@ -128,6 +128,9 @@ void *paging_temp_map(paddr_t frame);
 void paging_temp_unmap(void *va);
 /* Zeroes a frame through the temporary window. */
 void paging_zero_frame(paddr_t frame);
+/* The same with interrupts off (ASSERTed), through a slot of its own:
+ * cheaper, for the demand-zero fault path. */
+void paging_zero_frame_irqoff(paddr_t frame);
 
 /* ---- TLB ------------------------------------------------------------------ */
 

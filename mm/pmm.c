@@ -49,6 +49,7 @@
  * back into the allocator. */
 #include "mm/pmm.h"
 #include "mm/memlayout.h"
+#include "mm/pfn_record.h"
 #include "kernel/base/kprintf.h"
 #include "kernel/base/layout.h"
 #include "kernel/base/lock.h"
@@ -63,26 +64,8 @@
 #define LIST_END 0u                     /* frame 0 is never free (below 1 MiB) */
 #define POISON_BASE 0xDEADF4EEu         /* ^ frame number: the top 12 bits stay 0xDEA */
 
-enum frame_state {
-    FRAME_ABSENT = 0,       /* not RAM: a hole in the memory map, or beyond it */
-    FRAME_RESERVED,         /* RAM kept back at init (< 1 MiB, kernel, boot data, metadata) */
-    FRAME_TAIL,             /* inside a block whose head is a lower frame (in pmm_init:
-                               usable RAM not yet in a block) */
-    FRAME_FREE,             /* head of a free block of 2^order frames, on free_lists[order] */
-    FRAME_USED,             /* head of an allocated run of 2^order frames */
-};
-
-#define FRAME_POISONED 0x01     /* filled with the poison pattern when freed */
-
-struct frame {
-    uint32_t next, prev;        /* free-list links (frame numbers), FRAME_FREE heads only */
-    uint8_t order;              /* FRAME_FREE and FRAME_USED heads */
-    uint8_t state;              /* enum frame_state */
-    uint8_t flags;              /* FRAME_POISONED */
-};
-/* 12 MiB for 4 GiB of frames: the boot window (1 GiB) holds it for 80 GiB. */
-_Static_assert(sizeof(struct frame) <= 12, "frame metadata must stay at most 12 bytes");
-
+/* struct frame, the per-frame record, is in mm/pfn_record.h: mm/pfn.c
+ * threads its page lists through the same record. */
 /* The ranges pmm_init was given, passed around while it runs. */
 struct init_map {
     const struct pmm_range *avail, *busy;
@@ -90,8 +73,13 @@ struct init_map {
 };
 
 static struct spinlock pmm_lock = SPINLOCK_INIT("pmm");
-static struct frame *frames;            /* frames[0 .. frame_count), at KERNEL_VBASE + meta_start */
-static uint32_t frame_count;            /* one past the highest available frame below the limit */
+/* frames[0 .. frame_count), at KERNEL_VBASE + meta_start; frame_count is
+ * one past the highest available frame below the limit.  Not static:
+ * mm/pfn_record.h reads them (pfn_rec). */
+#define frames pmm_frame_table
+#define frame_count pmm_frame_table_count
+struct frame *pmm_frame_table;
+uint32_t pmm_frame_table_count;
 static uint64_t ram_limit;              /* physical address limit (pmm_init) */
 /* free_lists[zone][order]: zone 0 below 4 GiB, zone 1 above. */
 #define ZONE_LOW 0
@@ -102,6 +90,7 @@ static struct pmm_stats stats;
 static paddr_t meta_start, meta_end;
 static void *(*access_map)(paddr_t frame);
 static void (*access_unmap)(void *va);
+static uint32_t (*reclaim_hook)(void);     /* mm/pfn: give listed frames back */
 
 static uint64_t round_up(uint64_t v) { return (v + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1); }
 static paddr_t frame_addr(uint32_t f) { return (paddr_t)f << PAGE_SHIFT; }
@@ -456,11 +445,8 @@ void pmm_init(const struct pmm_range *available, int available_count,
 /* ---- allocation ---- */
 
 /* From the high zone first unless low_only. */
-static paddr_t alloc_from(unsigned order, bool low_only)
+static uint32_t alloc_locked(unsigned order, bool low_only)
 {
-    if (order > PMM_MAX_ORDER)
-        return PMM_NONE;
-    uint32_t flags = spin_lock(&pmm_lock);
     uint32_t f = low_only ? LIST_END : buddy_take(order, ZONE_HIGH);
     if (f == LIST_END)
         f = buddy_take(order, ZONE_LOW);
@@ -470,7 +456,25 @@ static paddr_t alloc_from(unsigned order, bool low_only)
             stats.free_high -= 1u << order;
         poison_verify_run(f, order);
     }
+    return f;
+}
+
+/* When the buddy lists cannot serve a request, the page lists of mm/pfn
+ * (free and zeroed frames waiting for user pages) give their frames back
+ * through the reclaim hook, outside the lock (it frees through
+ * pmm_free), and the request is tried once more. */
+static paddr_t alloc_from(unsigned order, bool low_only)
+{
+    if (order > PMM_MAX_ORDER)
+        return PMM_NONE;
+    uint32_t flags = spin_lock(&pmm_lock);
+    uint32_t f = alloc_locked(order, low_only);
     spin_unlock(&pmm_lock, flags);
+    if (f == LIST_END && reclaim_hook != NULL && reclaim_hook() > 0) {
+        flags = spin_lock(&pmm_lock);
+        f = alloc_locked(order, low_only);
+        spin_unlock(&pmm_lock, flags);
+    }
     return f == LIST_END ? PMM_NONE : frame_addr(f);
 }
 
@@ -528,6 +532,8 @@ static uint32_t free_validate(paddr_t frame, unsigned order)
         free_inside_block(frame);
     ASSERTF(m->order == order, "pmm_free of %08llx: allocated as order %u, freed as order %u",
             frame, m->order, order);
+    ASSERTF(m->list == 0, "pmm_free of %08llx: the frame is on page list %u (mm/pfn.c)", frame,
+            m->list);
     return f;
 }
 
@@ -547,6 +553,31 @@ void pmm_free_order(paddr_t frame, unsigned order)
 void pmm_free(paddr_t frame)
 {
     pmm_free_order(frame, 0);
+}
+
+/* ---- the per-frame record, for mm/pfn.c ---- */
+
+void pmm_set_reclaim(uint32_t (*fn)(void))
+{
+    reclaim_hook = fn;
+}
+
+void pmm_frame_poison(paddr_t frame)
+{
+    if (!PMM_POISON)
+        return;
+    uint32_t flags = spin_lock(&pmm_lock);
+    poison_run((uint32_t)(frame >> PAGE_SHIFT), 0);
+    spin_unlock(&pmm_lock, flags);
+}
+
+void pmm_frame_unpoison(paddr_t frame)
+{
+    if (!PMM_POISON)
+        return;
+    uint32_t flags = spin_lock(&pmm_lock);
+    poison_verify_run((uint32_t)(frame >> PAGE_SHIFT), 0);
+    spin_unlock(&pmm_lock, flags);
 }
 
 /* ---- queries ---- */

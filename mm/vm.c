@@ -38,7 +38,7 @@
 #include "mm/vad.h"
 #include "mm/vm_pte.h"
 #include "mm/vm_private.h"
-#include "mm/zero_pool.h"
+#include "mm/pfn.h"
 #include "mm/kpool.h"
 #include "mm/paging.h"
 #include "mm/memlayout.h"
@@ -65,7 +65,8 @@ static struct vm_exception last_exception;
 
 void vm_init(void)
 {
-    uint32_t free_frames = pmm_free_count();
+    pfn_init();
+    uint32_t free_frames = pmm_free_count() + pfn_list_frames();
     /* The kernel reserve: page tables, pool pages, directories. */
     uint32_t reserve = 256 + free_frames / 16;
 
@@ -78,7 +79,7 @@ void vm_init(void)
     vad_tree_init(&kernel_space->vads, KVM_BASE, KVM_END);
     current_space = kernel_space;
     paging_set_fault_hook(vm_page_fault);
-    vm_zero_pool_refill();
+    pfn_zero_until(PFN_ZEROED_TARGET);
 }
 
 struct vm_space *vm_kernel_space(void)
@@ -170,11 +171,12 @@ static void uncharge(uint32_t pages)
     stats.commit_charge -= pages;
 }
 
-/* A zeroed frame for a demand-zero fault.  Cannot fail: the commit
+/* A zeroed frame for a demand-zero fault: the zeroed list first, a frame
+ * cleared here only when it is empty (mm/pfn.c).  Cannot fail: the commit
  * charge guarantees frames for every committed page. */
 static paddr_t take_zeroed_frame(void)
 {
-    paddr_t f = vm_zero_pool_take();
+    paddr_t f = pfn_take_zeroed();
     ASSERTF(f != PMM_NONE, "no frame for a committed page (charge %u of %u)",
             stats.commit_charge, stats.commit_limit);
     return f;
@@ -194,7 +196,7 @@ static void page_decommit(uint32_t va, pte_t e)
     paddr_t frame = entry_frame(e);
     paging_set_pte(va, 0);
     if (frame != PMM_NONE) {
-        pmm_free(frame);
+        pfn_release(frame);             /* to the free list: the zero thread clears it */
         stats.resident_pages--;
         space_of(va)->resident--;
     }
@@ -286,6 +288,8 @@ static NTSTATUS range_commit(struct vm_space *as, struct vad *v, uint32_t start,
     /* Interrupts are off under vm_lock, so nothing else takes frames
      * between this check and the page-table allocations below.  Tables
      * come from below 4 GiB (mm/paging.c), committed pages from anywhere. */
+    if (tables > 0 && pmm_free_low_count() < tables)
+        pfn_flush();                    /* the page lists' frames back to the buddy */
     if (tables > 0 && pmm_free_low_count() < tables) {
         uncharge(fresh + tables);
         return STATUS_NO_MEMORY;
@@ -727,7 +731,7 @@ void vm_get_leak_counters(struct vm_leak_counters *out)
     struct paging_stats ps;
 
     paging_get_stats(&ps);
-    out->available_frames = pmm_free_count() + vm_pool_frames() + kernel_space->resident;
+    out->available_frames = pmm_free_count() + pfn_list_frames() + kernel_space->resident;
     out->user_commit_charge = stats.commit_charge - kernel_space->committed;
     out->page_tables = ps.page_tables;
 }
@@ -746,5 +750,8 @@ uint32_t vm_space_allocations(const struct vm_space *as)
 void vm_get_stats(struct vm_stats *out)
 {
     *out = stats;
-    out->zero_pool = vm_pool_frames();
+    struct pfn_stats ps;
+    pfn_get_stats(&ps);
+    out->zeroed_frames = ps.zeroed;
+    out->free_list_frames = ps.free;
 }

@@ -13,7 +13,7 @@
 #include <ntsvc.h>            /* MEM_EXECUTE_OPTION_* */
 #include "mm/mmu.h"
 #include "mm/pmm.h"
-#include "mm/zero_pool.h"     /* vm_pool_frames, the zeroed-frame pool */
+#include "mm/pfn.h"           /* the page lists: pfn_list_frames, pfn_zero_until */
 
 #define VM_GRANULARITY 0x10000u             /* dwAllocationGranularity */
 
@@ -75,7 +75,8 @@ struct vm_stats {
     uint32_t reserved_bytes;        /* bytes reserved in all address spaces */
     uint32_t allocations;           /* live reservations (VADs) */
     uint32_t resident_pages;        /* committed pages with a frame */
-    uint32_t zero_pool;             /* pre-zeroed frames waiting for faults */
+    uint32_t zeroed_frames;         /* on the zeroed list, waiting for faults */
+    uint32_t free_list_frames;      /* on the free list, waiting for the zero thread */
     uint32_t faults_demand_zero;
     uint32_t faults_guard;
     uint32_t faults_access_violation;

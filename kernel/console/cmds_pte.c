@@ -460,7 +460,7 @@ void console_touch(uint32_t va, bool write)
         if (after.faults_demand_zero > before.faults_demand_zero)
             kprintf("  handled: demand-zero fault: frame 0x%08llx %s, entry made present, the "
                     "instruction ran again\n", info.frame,
-                    after.zero_pool < before.zero_pool ? "taken from the pool of zeroed frames"
+                    after.zeroed_frames < before.zeroed_frames ? "taken from the zeroed list"
                                                        : "taken and zeroed now");
         else
             kprintf("  handled: the page kept its frame 0x%08llx and became present again\n",
@@ -604,7 +604,8 @@ static void cmd_stats(int argc, char **argv)
     kprintf("  resolved by the VM layer in all                 %8u\n", ps.faults_hooked);
     kprintf("  guard page (STATUS_GUARD_PAGE_VIOLATION)        %8u\n", vs.faults_guard);
     kprintf("  access violation (STATUS_ACCESS_VIOLATION)      %8u\n", vs.faults_access_violation);
-    kprintf("  zeroed frames waiting in the pool               %8u\n", vs.zero_pool);
+    kprintf("  frames on the zeroed list                       %8u\n", vs.zeroed_frames);
+    kprintf("  frames on the free list (to be zeroed)          %8u\n", vs.free_list_frames);
     if (x->code != 0) {
         kprintf("last unresolved fault: ");
         console_print_status(x->code);

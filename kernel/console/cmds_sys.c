@@ -70,10 +70,18 @@ static void cmd_mem(int argc, char **argv)
     heap_get_stats(kheap(), &hs);
     kprintf("physical memory (page frames of 4 KiB):\n");
     print_frames("total", ps.total);
-    print_frames("free", ps.free);
+    struct pfn_stats fs;
+    pfn_get_stats(&fs);
+    print_frames("free in the buddy allocator", ps.free);
     print_frames("reserved (never handed out)", ps.reserved);
-    print_frames("in use", ps.total - ps.free - ps.reserved);
-    print_frames("zeroed, waiting for faults", vs.zero_pool);
+    print_frames("in use (page lists included)", ps.total - ps.free - ps.reserved);
+    kprintf("page lists (mm/pfn.c, NT style):\n");
+    print_frames("free list (old contents, to be zeroed)", fs.free);
+    print_frames("zeroed list, waiting for faults", fs.zeroed);
+    print_frames("being zeroed now", fs.zeroing);
+    kprintf("  zero thread: %u pages cleared since boot; demand-zero faults served %u from the\n"
+            "  zeroed list, %u cleared in the fault; %u frames taken back by the buddy allocator\n",
+            fs.zeroed_by_thread, fs.taken_zeroed, fs.taken_cleared, fs.reclaimed);
     print_frames("above 4 GiB (of total)", ps.total_high);
     print_frames("above 4 GiB, free", ps.free_high);
     kprintf("  %s%s, physical limit %llu GiB; DEP policy %s\n", paging_format_name(),

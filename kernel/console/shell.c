@@ -19,7 +19,7 @@ static struct line_history history;
  * a debugger to stop with the console idle (make debug DEBUG_BATCH=1). */
 void __attribute__((noinline)) shell_wait_input(void)
 {
-    vm_zero_pool_refill();
+    pfn_zero_until(PFN_ZEROED_TARGET);
 }
 
 /* Waits for a byte with the CPU halted between timer ticks (1 ms), so an

@@ -82,37 +82,47 @@ KBENCH(b_rcr256, "vm.reserve_commit_release.256pages", bench_rcr_256);
 
 /* First touch of a committed page: the whole round trip (exception entry,
  * the VM fault path, a frame, the retried store). */
-static void demand_zero(const char *name, bool pool)
+enum dz_lists { DZ_ZEROED, DZ_FREE_ONLY, DZ_NONE };
+
+static void demand_zero(const char *name, enum dz_lists lists)
 {
     struct bench_space b;
     space_enter(&b);
     volatile uint32_t *p = VirtualAlloc(NULL, 2 * PGSIZE, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     ASSERT(p != NULL);
     p[1024] = 1;                    /* the page table exists before the measurement */
-    if (pool)
-        vm_zero_pool_refill();
-    else
-        vm_zero_pool_drain();
+    pfn_flush();
+    if (lists == DZ_ZEROED) {
+        pfn_zero_until(PFN_ZEROED_TARGET);  /* a zeroed frame is waiting */
+    } else if (lists == DZ_FREE_ONLY) {
+        pfn_release(pmm_alloc());       /* zeroed list empty, a freed frame on the free list */
+    }                                   /* DZ_NONE: both empty, a frame from the buddy allocator */
     uint32_t t = kbench_begin();
     p[0] = 1;
     uint32_t n = kbench_end(t);
     kbench_report(name, n);
     VirtualFree((void *)p, 0, MEM_RELEASE);
-    vm_zero_pool_refill();
+    pfn_zero_until(PFN_ZEROED_TARGET);
     space_leave(&b);
 }
 
 static void bench_dz(void)
 {
-    demand_zero("vm.fault.demand_zero", false);
+    demand_zero("vm.fault.demand_zero.list_empty", DZ_FREE_ONLY);
 }
-KBENCH(b_dz, "vm.fault.demand_zero", bench_dz);
+KBENCH(b_dz, "vm.fault.demand_zero.list_empty", bench_dz);
+
+static void bench_dz_buddy(void)
+{
+    demand_zero("vm.fault.demand_zero.lists_empty_buddy", DZ_NONE);
+}
+KBENCH(b_dz_buddy, "vm.fault.demand_zero.lists_empty_buddy", bench_dz_buddy);
 
 static void bench_dz_excl(void)
 {
-    demand_zero("vm.fault.demand_zero.excl_zeroing", true);
+    demand_zero("vm.fault.demand_zero.zeroed_list", DZ_ZEROED);
 }
-KBENCH(b_dz_excl, "vm.fault.demand_zero.excl_zeroing", bench_dz_excl);
+KBENCH(b_dz_excl, "vm.fault.demand_zero.zeroed_list", bench_dz_excl);
 
 static void query_with(const char *name, uint32_t allocations)
 {

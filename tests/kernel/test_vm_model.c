@@ -94,7 +94,7 @@ static void model_run_one(uint32_t kind, uint32_t charge0)
         op.name = "probe";
         op.addr = op.size = op.type = op.prot = 0;
         if (rnd(4) == 0)
-            vm_zero_pool_refill();      /* later demand-zero faults take pool frames */
+            pfn_zero_until(PFN_ZEROED_TARGET); /* later demand-zero faults take zeroed frames */
         break;
     }
     if (op.n >= MODEL_TRACE_FROM)

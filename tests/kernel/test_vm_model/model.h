@@ -168,7 +168,7 @@ void check_stats_charge(uint32_t charge0, uint32_t extra);
 
 static inline uint32_t frames_now(void)
 {
-    return pmm_free_count() + vm_pool_frames();
+    return pmm_free_count() + pfn_list_frames();
 }
 
 static inline uint32_t page_tables_now(void)

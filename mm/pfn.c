@@ -1,0 +1,264 @@
+/* NT's page lists (mm/pfn.h): free and zeroed frames waiting for user
+ * pages, threaded through the per-frame records (mm/pfn_record.h).
+ *
+ * Each list is doubly linked by frame number (0 ends it: frame 0 is never
+ * managed RAM) with a count; a frame's record says which list holds it, so
+ * a frame on two lists, or freed to the buddy while listed, is caught.
+ *
+ * Poisoning: a frame released to the free list is poisoned like one
+ * freed to the buddy allocator (test builds); whoever clears it checks the
+ * poison first, so a write through a stale pointer is still caught.  In
+ * test builds (PMM_POISON) every frame handed out from the zeroed list is
+ * also read back word by word, so a frame that is not all zero, or that
+ * was written while listed, panics at once.
+ *
+ * Locking: one spinlock around list changes.  Frames are cleared and
+ * checked outside it (the zero thread with interrupts on), and pmm is
+ * called outside it: pmm's reclaim hook (pfn_flush) takes it. */
+#include "mm/pfn.h"
+#include "mm/pfn_record.h"
+#include "mm/paging.h"
+#include "kernel/base/kprintf.h"
+#include "kernel/base/lock.h"
+#include "kernel/base/panic.h"
+#include "kernel/base/x86.h"
+
+#ifndef PMM_POISON
+#define PMM_POISON 1                    /* same default as mm/pmm.c */
+#endif
+
+#define LIST_END 0u
+
+struct page_list {
+    uint32_t head, count;
+};
+
+static struct spinlock pfn_lock = SPINLOCK_INIT("pfn");
+static struct page_list lists[PFN_LIST_COUNT];
+static struct pfn_stats stats;
+static const char *const list_names[PFN_LIST_COUNT] = {
+    [PFN_LIST_NONE] = "none", [PFN_LIST_FREE] = "free", [PFN_LIST_ZEROED] = "zeroed",
+    [PFN_LIST_ZEROING] = "zeroing",
+};
+
+static uint32_t frame_no(paddr_t p) { return (uint32_t)(p >> PAGE_SHIFT); }
+static paddr_t frame_addr(uint32_t f) { return (paddr_t)f << PAGE_SHIFT; }
+
+/* ---- lists (lock held) ---- */
+
+static void list_push(enum pfn_list l, paddr_t frame)
+{
+    uint32_t f = frame_no(frame);
+    struct frame *m = pfn_rec(f);
+
+    ASSERTF(m->state == FRAME_USED && m->order == 0, "frame %08llx put on the %s list: not an "
+            "allocated single frame (state %u, order %u)", frame, list_names[l], m->state, m->order);
+    ASSERTF(m->list == PFN_LIST_NONE, "frame %08llx put on the %s list while on the %s list",
+            frame, list_names[l], list_names[m->list]);
+    m->list = (uint8_t)l;
+    m->prev = LIST_END;
+    m->next = lists[l].head;
+    if (m->next != LIST_END)
+        pfn_rec(m->next)->prev = f;
+    lists[l].head = f;
+    lists[l].count++;
+}
+
+/* The head of a list (the fast path of a demand-zero fault): links were
+ * checked when the frame was pushed. */
+static paddr_t list_pop(enum pfn_list l)
+{
+    uint32_t f = lists[l].head;
+    if (f == LIST_END)
+        return PMM_NONE;
+    struct frame *m = &pmm_frame_table[f];
+    ASSERTF(m->list == l && m->prev == LIST_END, "frame %08llx at the head of the %s list: "
+            "tagged %u, prev %u", frame_addr(f), list_names[l], m->list, m->prev);
+    lists[l].head = m->next;
+    if (m->next != LIST_END)
+        pmm_frame_table[m->next].prev = LIST_END;
+    m->next = LIST_END;
+    m->list = PFN_LIST_NONE;
+    lists[l].count--;
+    return frame_addr(f);
+}
+
+/* ---- checks ---- */
+
+/* Test builds: a frame about to be handed out as zeroed must be. */
+static void verify_zero(paddr_t frame)
+{
+#if PMM_POISON
+    const uint32_t *p = paging_temp_map(frame);
+    uint32_t any = 0;
+#pragma GCC unroll 16
+    for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
+        any |= p[i];
+    for (uint32_t i = 0; any != 0 && i < PAGE_SIZE / 4; i++)
+        ASSERTF(p[i] == 0, "zeroed-list frame %08llx: offset %03x holds %08x", frame, i * 4, p[i]);
+    paging_temp_unmap((void *)p);
+#else
+    (void)frame;
+#endif
+}
+
+/* ---- taking and giving ---- */
+
+paddr_t pfn_take_zeroed(void)
+{
+    uint32_t flags = spin_lock(&pfn_lock);
+    paddr_t f = list_pop(PFN_LIST_ZEROED);
+    if (f != PMM_NONE) {
+        stats.taken_zeroed++;
+        spin_unlock(&pfn_lock, flags);
+        verify_zero(f);
+        return f;
+    }
+    f = list_pop(PFN_LIST_FREE);
+    stats.taken_cleared++;
+    spin_unlock(&pfn_lock, flags);
+    if (f == PMM_NONE)
+        f = pmm_alloc();
+#if PMM_POISON
+    else
+        pmm_frame_unpoison(f);          /* written while free? */
+#endif
+    if (f != PMM_NONE && !(read_eflags() & EFLAGS_IF))
+        paging_zero_frame_irqoff(f);    /* the fault path: interrupts are off */
+    else if (f != PMM_NONE)
+        paging_zero_frame(f);
+    return f;
+}
+
+void pfn_release(paddr_t frame)
+{
+    pmm_frame_poison(frame);
+    uint32_t flags = spin_lock(&pfn_lock);
+    list_push(PFN_LIST_FREE, frame);
+    stats.released++;
+    spin_unlock(&pfn_lock, flags);
+}
+
+/* The zero thread's work.  The frame being cleared sits on no list (its
+ * record says PFN_LIST_ZEROING), so nothing else takes it meanwhile. */
+bool pfn_zero_step(void)
+{
+    /* Interrupts stay masked from taking the frame to counting it as
+     * being zeroed, so a leak check never sees it on no list. */
+    uint32_t irq = irq_save();
+    uint32_t flags = spin_lock(&pfn_lock);
+    paddr_t f = list_pop(PFN_LIST_FREE);
+    bool fresh = false;
+    if (f == PMM_NONE && lists[PFN_LIST_ZEROED].count < PFN_ZEROED_TARGET) {
+        /* Top up from the buddy allocator, outside the lock (pmm may call
+         * pfn_flush), but never take its last frames: an empty buddy would
+         * make pmm reclaim the lists. */
+        spin_unlock(&pfn_lock, flags);
+        if (pmm_free_count() > 2 * PFN_ZEROED_TARGET)
+            f = pmm_alloc();
+        fresh = true;
+        flags = spin_lock(&pfn_lock);
+    }
+    if (f != PMM_NONE) {
+        pfn_rec(frame_no(f))->list = PFN_LIST_ZEROING;
+        lists[PFN_LIST_ZEROING].count++;
+    }
+    spin_unlock(&pfn_lock, flags);
+    irq_restore(irq);
+    if (f == PMM_NONE)
+        return false;
+
+    if (!fresh)
+        pmm_frame_unpoison(f);
+    paging_zero_frame(f);               /* preemptible here when the caller is */
+
+    flags = spin_lock(&pfn_lock);
+    pfn_rec(frame_no(f))->list = PFN_LIST_NONE;
+    lists[PFN_LIST_ZEROING].count--;
+    list_push(PFN_LIST_ZEROED, f);
+    stats.zeroed_by_thread++;
+    spin_unlock(&pfn_lock, flags);
+    return true;
+}
+
+void pfn_zero_until(uint32_t zeroed)
+{
+    while (lists[PFN_LIST_ZEROED].count < zeroed && pfn_zero_step())
+        ;
+}
+
+/* Also pmm's reclaim hook: called without pmm's lock. */
+uint32_t pfn_flush(void)
+{
+    uint32_t n = 0;
+    for (;;) {
+        uint32_t flags = spin_lock(&pfn_lock);
+        paddr_t f = list_pop(PFN_LIST_FREE);
+        bool stale = f != PMM_NONE;
+        if (f == PMM_NONE)
+            f = list_pop(PFN_LIST_ZEROED);
+        if (f != PMM_NONE)
+            stats.reclaimed++;
+        spin_unlock(&pfn_lock, flags);
+        if (f == PMM_NONE)
+            return n;
+        if (stale)
+            pmm_frame_unpoison(f);      /* pmm_free poisons it again */
+        pmm_free(f);
+        n++;
+    }
+}
+
+void pfn_init(void)
+{
+    pmm_set_reclaim(pfn_flush);
+}
+
+/* ---- queries ---- */
+
+uint32_t pfn_list_frames(void)
+{
+    return lists[PFN_LIST_FREE].count + lists[PFN_LIST_ZEROED].count +
+           lists[PFN_LIST_ZEROING].count;
+}
+
+void pfn_get_stats(struct pfn_stats *out)
+{
+    uint32_t flags = spin_lock(&pfn_lock);
+    *out = stats;
+    out->free = lists[PFN_LIST_FREE].count;
+    out->zeroed = lists[PFN_LIST_ZEROED].count;
+    out->zeroing = lists[PFN_LIST_ZEROING].count;
+    spin_unlock(&pfn_lock, flags);
+}
+
+static uint32_t validate_list(enum pfn_list l)
+{
+    uint32_t bad = 0, n = 0, prev = LIST_END;
+    for (uint32_t f = lists[l].head; f != LIST_END && n <= lists[l].count; n++) {
+        const struct frame *m = pfn_rec(f);
+        bad += m->list != l || m->state != FRAME_USED || m->order != 0 || m->prev != prev;
+        prev = f;
+        f = m->next;
+    }
+    return bad + (n != lists[l].count);
+}
+
+uint32_t pfn_validate(void)
+{
+    uint32_t flags = spin_lock(&pfn_lock);
+    uint32_t bad = validate_list(PFN_LIST_FREE) + validate_list(PFN_LIST_ZEROED);
+    spin_unlock(&pfn_lock, flags);
+    return bad;
+}
+
+void pfn_print_report(void)
+{
+    struct pfn_stats s;
+    pfn_get_stats(&s);
+    kprintf("page lists: free %u, zeroed %u (target %u), being zeroed %u\n", s.free, s.zeroed,
+            PFN_ZEROED_TARGET, s.zeroing);
+    kprintf("zero thread: %u pages cleared; demand-zero takes: %u zeroed, %u cleared in the "
+            "fault; %u released, %u reclaimed by the buddy allocator\n", s.zeroed_by_thread,
+            s.taken_zeroed, s.taken_cleared, s.released, s.reclaimed);
+}

@@ -1,0 +1,63 @@
+/* NT's page lists over the frame allocator (DESIGN.md section 10).
+ *
+ * Frames that held user pages do not go straight back to the buddy
+ * allocator: they go to the free list (their old contents poisoned in
+ * test builds).  The zero thread (the kernel's idle thread, kernel/thread.c,
+ * which runs only when no other thread is ready) clears them one at a time
+ * and moves them to the zeroed list, topping that list up from the buddy
+ * allocator when nothing is waiting.  Demand-zero faults take from the
+ * zeroed list first and clear a frame themselves only when it is empty.
+ * The buddy allocator stays underneath for kernel frames and contiguous
+ * runs: when it runs dry it takes the listed frames back (pmm's reclaim
+ * hook).  Standby and modified (issue 19) are reserved names. */
+#ifndef MM_PFN_H
+#define MM_PFN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "mm/pmm.h"
+
+enum pfn_list {
+    PFN_LIST_NONE = 0,      /* in use, or in the buddy allocator */
+    PFN_LIST_FREE,          /* old contents (poisoned in test builds) */
+    PFN_LIST_ZEROED,        /* every byte 0 */
+    PFN_LIST_ZEROING,       /* taken by the zero thread, being cleared (on no list) */
+    PFN_LIST_COUNT,
+};
+
+#define PFN_ZEROED_TARGET 64u   /* the zero thread tops the zeroed list up to this from the buddy */
+
+struct pfn_stats {
+    uint32_t free, zeroed, zeroing;         /* frames on each list now */
+    uint32_t zeroed_by_thread;              /* pages the zero thread cleared, since boot */
+    uint32_t taken_zeroed;                  /* pfn_take_zeroed served from the zeroed list */
+    uint32_t taken_cleared;                 /* ... that had to clear a frame itself */
+    uint32_t released;                      /* frames put on the free list */
+    uint32_t reclaimed;                     /* listed frames given back to the buddy allocator */
+};
+
+/* Registers the buddy allocator's reclaim hook.  Once, after pmm_init. */
+void pfn_init(void);
+/* A frame whose every byte is 0: from the zeroed list, else the free list
+ * or the buddy allocator and cleared here.  PMM_NONE when no frame is left. */
+paddr_t pfn_take_zeroed(void);
+/* Puts an allocated single frame, contents no longer wanted, on the free list. */
+void pfn_release(paddr_t frame);
+/* The zero thread's unit of work: clears one free-list frame (or one from
+ * the buddy allocator while the zeroed list is below its target) with
+ * interrupts enabled, so it can be preempted.  False when there was none. */
+bool pfn_zero_step(void);
+/* Runs zero steps until the zeroed list holds `zeroed` frames or there is
+ * nothing left to clear (process start, the console, benchmarks). */
+void pfn_zero_until(uint32_t zeroed);
+/* Gives every free and zeroed frame back to the buddy allocator; returns how many. */
+uint32_t pfn_flush(void);
+/* Frames on the lists (what a leak check counts as available). */
+uint32_t pfn_list_frames(void);
+void pfn_get_stats(struct pfn_stats *out);
+/* Walks every list: counts broken invariants (wrong list tag or state,
+ * bad links, a count that differs from the walk).  0 when sound. */
+uint32_t pfn_validate(void);
+void pfn_print_report(void);
+
+#endif
