@@ -76,6 +76,8 @@ bool paging_map(uint32_t va, paddr_t frame, pte_t flags);
 paddr_t paging_unmap(uint32_t va);
 /* The entry for va (0 when its page table does not exist). */
 pte_t paging_query(uint32_t va);
+/* The directory entry that maps va's page table (0 when absent). */
+pte_t paging_query_pde(uint32_t va);
 /* The first page of [va, end) whose entry is not empty (0), or end: a
  * tight scan of each table in place, skipping absent tables, for walks
  * over sparse ranges (a released stack with two pages committed). */
