@@ -44,15 +44,17 @@ BOOT_OBJS := boot/entry.o
 
 # kernel/base: what every other file may use (panic, kprintf, locks, x86).
 BASE_OBJS := kernel/base/serial.o kernel/base/kprintf.o kernel/base/qemu.o kernel/base/panic.o \
-	kernel/base/ksyms.o kernel/base/kjmp.o
+	kernel/base/ksyms.o kernel/base/kjmp.o kernel/base/percpu.o kernel/base/lock.o
 # kernel/arch: descriptor tables, interrupt entry, the PIC and the timer.
-ARCH_OBJS := kernel/arch/gdt.o kernel/arch/trap.o kernel/arch/isr.o kernel/arch/pic.o kernel/arch/timer.o
+ARCH_OBJS := kernel/arch/gdt.o kernel/arch/trap.o kernel/arch/isr.o kernel/arch/pic.o kernel/arch/timer.o \
+	kernel/arch/acpi.o kernel/arch/apic.o kernel/arch/ap_boot.o
 KERNEL_OBJS := $(BASE_OBJS) $(ARCH_OBJS) \
 	kernel/main.o kernel/bootinfo.o \
 	kernel/cmdline.o kernel/usercopy.o kernel/usercopy_raw.o \
 	kernel/usermode.o kernel/process.o kernel/elf.o kernel/syscall.o kernel/programs.o \
 	kernel/thread.o kernel/switch.o kernel/syscall_info.o \
-	kernel/object.o kernel/wait.o kernel/sync.o kernel/uthread.o kernel/syscall_objects.o
+	kernel/object.o kernel/wait.o kernel/sync.o kernel/uthread.o kernel/syscall_objects.o \
+	kernel/smp.o
 # The study console (kernel/console/).
 CONSOLE_OBJS := kernel/console/shell.o kernel/console/line_edit.o kernel/console/util.o \
 	kernel/console/cmds_sys.o kernel/console/cmds_vm.o kernel/console/cmds_pte.o \
@@ -76,7 +78,7 @@ TEST_OBJS := tests/bench/kbench.o tests/bench/bench_vm.o \
 	tests/kernel/test_multiboot.o tests/kernel/test_ksyms.o tests/kernel/test_selftest.o \
 	tests/kernel/test_paging.o tests/kernel/test_stackoverflow.o tests/kernel/test_vm_model.o tests/kernel/test_vm.o \
 	tests/kernel/test_threads.o tests/kernel/test_pmm.o tests/kernel/test_heap.o \
-	tests/kernel/test_pae.o tests/kernel/test_highmem.o
+	tests/kernel/test_pae.o tests/kernel/test_highmem.o tests/kernel/test_smp.o
 
 TEST_OBJS += tests/kernel/test_crt.o
 

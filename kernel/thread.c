@@ -86,7 +86,7 @@ void sched_unlock(uint32_t flags)
 
 bool sched_locked(void)
 {
-    return dispatcher_lock.locked != 0;
+    return spin_held_here(&dispatcher_lock);
 }
 
 static void ready_push(struct thread *t)
