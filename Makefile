@@ -67,7 +67,7 @@ HEAP_ENGINE_SRCS := mm/heap/heap_create.c mm/heap/heap_front.c mm/heap/heap_bins
 	mm/heap/heap_realloc.c mm/heap/heap_segment.c mm/heap/heap_large.c \
 	mm/heap/heap_walk.c mm/heap/heap_check.c
 
-MM_OBJS := mm/pmm.o mm/paging.o mm/pte_legacy.o mm/pte_pae.o mm/kpool.o mm/vad.o mm/vm.o \
+MM_OBJS := mm/pmm.o mm/paging.o mm/tlb.o mm/tlb_shootdown.o mm/pte_legacy.o mm/pte_pae.o mm/kpool.o mm/vad.o mm/vm.o \
 	mm/vm_check.o mm/vm_watch.o mm/vm_dep.o mm/zero_pool.o mm/virtual.o \
 	$(HEAP_ENGINE_SRCS:.c=.o) mm/heap_kernel.o mm/kheap.o
 

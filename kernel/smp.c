@@ -25,6 +25,7 @@
 #include "kernel/base/percpu.h"
 #include "kernel/base/x86.h"
 #include "mm/paging.h"
+#include "mm/tlb_shootdown.h"
 #include <stddef.h>
 #include <string.h>
 
@@ -56,8 +57,10 @@ static bool ipi_call(struct trap_frame *tf)
 {
     (void)tf;
     this_cpu()->ipis_received++;
-    call.fn(call.arg);
+    /* EOI first: the function may enable interrupts and take a TLB
+     * shootdown, whose vector shares this one's priority class (SDM 11.8.3). */
     apic_eoi();
+    call.fn(call.arg);
     __atomic_store_n(&call.done, 1, __ATOMIC_RELEASE);
     return true;
 }
@@ -79,8 +82,10 @@ bool smp_call_start(uint32_t index, void (*fn)(void *), void *arg, uint32_t *fla
 void smp_call_wait(uint32_t flags)
 {
     ASSERT(spin_held_here(&call_lock));
-    while (!__atomic_load_n(&call.done, __ATOMIC_ACQUIRE))
+    while (!__atomic_load_n(&call.done, __ATOMIC_ACQUIRE)) {
         __builtin_ia32_pause();
+        tlb_shootdown_poll();       /* the other CPU may be shooting at us */
+    }
     spin_unlock(&call_lock, flags);
 }
 
@@ -143,10 +148,14 @@ static void __attribute__((noreturn)) ap_main(uint32_t index)
     ASSERTF(c->index == index && c->apic_id == apic_read_id(), "cpu %u: per-CPU data of %u, APIC %u/%u",
             index, c->index, c->apic_id, apic_read_id());
     __atomic_store_n(&c->online, 1, __ATOMIC_RELEASE);
+    __atomic_or_fetch(&cpus_online_mask, 1u << index, __ATOMIC_SEQ_CST);
     __atomic_add_fetch(&cpus_online, 1, __ATOMIC_RELEASE);
     while (!__atomic_load_n(&identity_gone, __ATOMIC_ACQUIRE))
         __builtin_ia32_pause();
-    write_cr3(read_cr3());          /* forget the start-up page's identity translation */
+    /* Into the kernel space's CPU set; the CR3 load forgets the start-up
+     * page's identity translation. */
+    struct pgdir *kpd = paging_kernel_pgdir();
+    tlb_load_cr3(kpd->cr3, &kpd->cpus_active, &kpd->cpus_active);
     for (;;) {
         sti();
         hlt();
@@ -193,6 +202,7 @@ uint32_t smp_start(uint32_t max_cpus)
     trap_set_handler(T_NMI, nmi);
     trap_set_handler(T_IPI_CALL, ipi_call);
     panic_set_stop_others_hook(apic_send_nmi_others);
+    tlb_shootdown_init();
     uint32_t want = max_cpus != 0 && max_cpus < cpu_count ? max_cpus : cpu_count;
     if (want <= 1)
         return cpus_online;
@@ -240,6 +250,11 @@ void smp_print_cpus(void)
     kprintf("cpus: %u found (%s; MADT lists %u, MP table %u), %u online, local APIC %s%08x, "
             "start-up %u ms\n", cpu_count, disc.source, disc.madt_cpus, disc.mp_cpus, cpus_online,
             disc.lapic_phys ? "at " : "none ", disc.lapic_phys, start_ticks);
+    struct tlb_shootdown_stats st;
+    tlb_shootdown_get_stats(&st);
+    kprintf("TLB shootdowns: %u requests, %u IPIs sent, %u CPUs interrupted, %u pages listed, "
+            "%u full flushes; %u invalidations needed no other CPU\n", st.requests, st.ipis,
+            st.cpus_interrupted, st.pages, st.full_flushes, st.skipped_local_only);
     for (uint32_t i = 0; i < cpu_count; i++) {
         const struct cpu *c = &cpu_table[i];
         kprintf("  cpu %u  APIC %-3u %-8s IPIs in %-6u shootdowns served %-6u pages %u\n", i,

@@ -18,6 +18,12 @@
 static const char *volatile class_names[LOCK_CLASSES];
 static volatile uint32_t edges[LOCK_CLASSES][LOCK_CLASSES / 32];   /* [a] bit b: a held, then b */
 static uint32_t order_checks;
+static void (*wait_hook)(void);
+
+void spin_set_wait_hook(void (*fn)(void))
+{
+    wait_hook = fn;
+}
 
 void spin_lock_contended(struct spinlock *l, uint32_t me)
 {
@@ -35,6 +41,8 @@ void spin_lock_contended(struct spinlock *l, uint32_t me)
                 return;
         }
         __builtin_ia32_pause();
+        if (wait_hook != NULL)
+            wait_hook();
         if (++spins == SPIN_LIMIT)
             panic("spinlock '%s': cpu %u spun %u times, held by cpu %u (deadlock?)",
                   l->name, me - 1, spins, owner - 1);

@@ -36,6 +36,9 @@ struct spinlock {
 void spin_lock_contended(struct spinlock *l, uint32_t me);
 void lock_order_acquired(const struct spinlock *l);
 void lock_order_released(const struct spinlock *l);
+/* Called on every turn of a contended spin, interrupts off: where a CPU
+ * serves requests other CPUs wait for (mm/tlb_shootdown.c registers it). */
+void spin_set_wait_hook(void (*fn)(void));
 
 /* Returns the EFLAGS to hand back to spin_unlock. */
 static inline uint32_t spin_lock(struct spinlock *l)

@@ -32,6 +32,8 @@ struct cpu {
     /* mm/paging: TLB shootdown work done on this CPU for others */
     uint32_t tlb_shootdowns_served;
     uint32_t tlb_pages_flushed_remote;
+    /* mm/tlb.c: the active-CPU set of the address space in this CPU's CR3 */
+    volatile uint32_t *space_cpus;
     /* kernel/thread.c: the thread running here (opaque below it) */
     void *thread;
 };
@@ -40,6 +42,7 @@ extern struct cpu cpu_table[MAX_CPUS];
 /* CPUs found (1 until discovery says more); CPUs started so far. */
 extern uint32_t cpu_count;
 extern volatile uint32_t cpus_online;
+extern volatile uint32_t cpus_online_mask;  /* bit i: CPU i is online */
 /* True once GS holds a per-CPU segment (gdt_init on the boot CPU). */
 extern bool percpu_ready;
 

@@ -10,6 +10,11 @@
 #include "kernel/base/lock.h"
 #include "kernel/base/percpu.h"
 #include "kernel/base/x86.h"
+#include "mm/vm.h"
+#include "mm/tlb.h"
+#include "mm/tlb_shootdown.h"
+#include "mm/mmu.h"
+#include <ntstatus.h>
 
 static int smp_init(void)
 {
@@ -112,10 +117,125 @@ static void smp_spinlock_no_lost_update(struct ktest *t)
     ktest_log("%u of %u acquisitions spun\n", hammer_lock.contended - contended, 2 * HAMMER_ROUNDS);
 }
 
+/* ---- the shootdown proof ------------------------------------------------ */
+
+#define PROOF_ROUNDS 10000
+#define PROOF_STOP 0xFFFFFFFFu
+static volatile uint32_t proof_gen, proof_ack, proof_misses, proof_page;
+static volatile uint32_t proof_expect;
+
+/* CPU 1, interrupts on: for each new generation, read the page once.  Its
+ * TLB keeps the translation from the last read, so without a shootdown
+ * the read would still go to the frame the decommit gave back. */
+static void proof_reader(void *arg)
+{
+    (void)arg;
+    uint32_t seen = 0;
+    sti();
+    for (;;) {
+        uint32_t g = __atomic_load_n(&proof_gen, __ATOMIC_ACQUIRE);
+        if (g == PROOF_STOP)
+            break;
+        if (g == seen) {
+            __builtin_ia32_pause();
+            continue;
+        }
+        if (*(volatile uint32_t *)proof_page != proof_expect)
+            proof_misses = proof_misses + 1;
+        seen = g;
+        __atomic_store_n(&proof_ack, g, __ATOMIC_RELEASE);
+    }
+    cli();
+}
+
+/* CPU 0 decommits the page CPU 1 reads (a present entry removed: the
+ * frame goes back, poisoned), commits it again (a fresh frame on the
+ * first touch) and writes a new value; after vm_free returned, CPU 1's
+ * next read must see the new frame, 10,000 times out of 10,000. */
+static void smp_shootdown_proof_decommit(struct ktest *t)
+{
+    need_cpus(t, 2);
+    struct vm_space *ks = vm_kernel_space();
+    uint32_t base = 0, size = PGSIZE;
+    ASSERT_EQ(t, vm_allocate(ks, &base, &size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE),
+              STATUS_SUCCESS);
+    struct tlb_shootdown_stats before, after;
+    tlb_shootdown_get_stats(&before);
+    uint32_t served = cpu_table[1].tlb_shootdowns_served;
+    proof_page = base;
+    proof_expect = 1;
+    *(volatile uint32_t *)base = 1;
+    proof_gen = 0;
+    proof_ack = 0;
+    proof_misses = 0;
+    uint32_t flags;
+    ASSERT_TRUE(t, smp_call_start(1, proof_reader, NULL, &flags));
+    uint32_t failures = 0;
+    for (uint32_t i = 1; i <= PROOF_ROUNDS; i++) {
+        uint32_t b = base, sz = PGSIZE;
+        failures += vm_free(ks, &b, &sz, MEM_DECOMMIT) != STATUS_SUCCESS;
+        b = base;
+        sz = PGSIZE;
+        failures += vm_allocate(ks, &b, &sz, MEM_COMMIT, PAGE_READWRITE) != STATUS_SUCCESS;
+        proof_expect = 0xA5000000u | i;
+        *(volatile uint32_t *)base = proof_expect;
+        __atomic_store_n(&proof_gen, i, __ATOMIC_RELEASE);
+        while (__atomic_load_n(&proof_ack, __ATOMIC_ACQUIRE) != i)
+            tlb_shootdown_poll();
+    }
+    __atomic_store_n(&proof_gen, PROOF_STOP, __ATOMIC_RELEASE);
+    smp_call_wait(flags);
+    tlb_shootdown_get_stats(&after);
+    ktest_log("%u rounds: %u stale reads; %u shootdowns sent, %u IPIs, %u pages, cpu 1 served %u\n",
+              PROOF_ROUNDS, proof_misses, after.requests - before.requests, after.ipis - before.ipis,
+              after.pages - before.pages, cpu_table[1].tlb_shootdowns_served - served);
+    EXPECT_EQ(t, failures, 0);
+    EXPECT_EQ(t, proof_misses, 0);
+    EXPECT_GE(t, after.requests - before.requests, PROOF_ROUNDS);
+    uint32_t zero = 0;
+    EXPECT_EQ(t, vm_free(ks, &base, &zero, MEM_RELEASE), STATUS_SUCCESS);
+}
+
+/* The cost of one page's invalidation: this CPU alone (INVLPG) and with
+ * one other CPU interrupted and waited for.  Under MTTCG the TSC is host
+ * time, so these are figures for this machine, not instruction counts. */
+static void smp_shootdown_cost(struct ktest *t)
+{
+    need_cpus(t, 2);
+    enum { N = 201 };
+    static uint32_t local[N], remote[N];
+    uint32_t va = (uint32_t)&hammer_count & ~(PGSIZE - 1);
+    for (int i = 0; i < N; i++) {
+        uint32_t f = irq_save();
+        uint64_t t0 = rdtsc();
+        tlb_invalidate_local(va);
+        uint64_t t1 = rdtsc();
+        tlb_shootdown(1u << 1, &va, 1, false, true);
+        uint64_t t2 = rdtsc();
+        irq_restore(f);
+        local[i] = (uint32_t)(t1 - t0);
+        remote[i] = (uint32_t)(t2 - t1);
+    }
+    /* medians */
+    for (int i = 1; i < N; i++)
+        for (int j = i; j > 0 && local[j] < local[j - 1]; j--) {
+            uint32_t x = local[j]; local[j] = local[j - 1]; local[j - 1] = x;
+        }
+    for (int i = 1; i < N; i++)
+        for (int j = i; j > 0 && remote[j] < remote[j - 1]; j--) {
+            uint32_t x = remote[j]; remote[j] = remote[j - 1]; remote[j - 1] = x;
+        }
+    ktest_log("one page: local INVLPG median %u TSC ticks; shootdown to 1 other CPU median %u "
+              "(%d runs)\n", local[N / 2], remote[N / 2], N);
+    EXPECT_GT(t, remote[N / 2], 0);
+}
+
 static const struct ktest_case smp_cases[] = {
     KTEST_CASE(smp_every_cpu_online),
     KTEST_CASE(smp_call_sees_own_cpu),
     KTEST_CASE(smp_spinlock_no_lost_update),
+    KTEST_CASE(smp_shootdown_proof_decommit),
+    KTEST_CASE(smp_shootdown_cost),
     KTEST_END,
 };
 
