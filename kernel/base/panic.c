@@ -17,10 +17,10 @@
 #include <stddef.h>
 
 #define BACKTRACE_MAX 24
-#define CATCH_DEPTH 8
-
-static struct fault_catch *catch_stack[CATCH_DEPTH];
-static int catch_depth;
+/* The catches are per CPU: a fault is delivered to the innermost catch
+ * of the CPU it happened on. */
+#define catch_stack (this_cpu()->catch_stack)
+#define catch_depth (this_cpu()->catch_depth)
 
 void fault_catch_push(struct fault_catch *c)
 {

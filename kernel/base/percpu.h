@@ -17,6 +17,8 @@
 #define LOCK_HELD_MAX 8             /* spinlocks one CPU may hold at once */
 
 struct spinlock;
+struct fault_catch;
+#define CATCH_DEPTH 8               /* fault catches one CPU may nest */
 
 struct cpu {
     struct cpu *self;               /* must stay first: this_cpu() reads %gs:0 */
@@ -26,6 +28,9 @@ struct cpu {
     /* kernel/base/lock.c: the spinlocks held here, in order */
     const struct spinlock *held[LOCK_HELD_MAX];
     uint32_t held_count;
+    /* kernel/base/panic.c: this CPU's fault catches, innermost last */
+    struct fault_catch *catch_stack[CATCH_DEPTH];
+    int catch_depth;
     /* kernel/arch: interrupt counts */
     uint32_t local_ticks;
     uint32_t ipis_received;
