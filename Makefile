@@ -44,15 +44,17 @@ BOOT_OBJS := boot/entry.o
 
 # kernel/base: what every other file may use (panic, kprintf, locks, x86).
 BASE_OBJS := kernel/base/serial.o kernel/base/kprintf.o kernel/base/qemu.o kernel/base/panic.o \
-	kernel/base/ksyms.o kernel/base/kjmp.o
+	kernel/base/ksyms.o kernel/base/kjmp.o kernel/base/percpu.o kernel/base/lock.o
 # kernel/arch: descriptor tables, interrupt entry, the PIC and the timer.
-ARCH_OBJS := kernel/arch/gdt.o kernel/arch/trap.o kernel/arch/isr.o kernel/arch/pic.o kernel/arch/timer.o
+ARCH_OBJS := kernel/arch/gdt.o kernel/arch/trap.o kernel/arch/isr.o kernel/arch/pic.o kernel/arch/timer.o \
+	kernel/arch/acpi.o kernel/arch/apic.o kernel/arch/ap_boot.o
 KERNEL_OBJS := $(BASE_OBJS) $(ARCH_OBJS) \
 	kernel/main.o kernel/bootinfo.o \
 	kernel/cmdline.o kernel/usercopy.o kernel/usercopy_raw.o \
 	kernel/usermode.o kernel/process.o kernel/elf.o kernel/syscall.o kernel/programs.o \
 	kernel/thread.o kernel/switch.o kernel/syscall_info.o \
-	kernel/object.o kernel/wait.o kernel/sync.o kernel/uthread.o kernel/syscall_objects.o
+	kernel/object.o kernel/wait.o kernel/sync.o kernel/uthread.o kernel/syscall_objects.o \
+	kernel/smp.o
 # The study console (kernel/console/).
 CONSOLE_OBJS := kernel/console/shell.o kernel/console/line_edit.o kernel/console/util.o \
 	kernel/console/cmds_sys.o kernel/console/cmds_vm.o kernel/console/cmds_pte.o \
@@ -65,8 +67,8 @@ HEAP_ENGINE_SRCS := mm/heap/heap_create.c mm/heap/heap_front.c mm/heap/heap_bins
 	mm/heap/heap_realloc.c mm/heap/heap_segment.c mm/heap/heap_large.c \
 	mm/heap/heap_walk.c mm/heap/heap_check.c
 
-MM_OBJS := mm/pmm.o mm/paging.o mm/paging_dump.o mm/pte_legacy.o mm/pte_pae.o mm/kpool.o mm/vad.o mm/vm.o \
-	mm/vm_check.o mm/vm_watch.o mm/vm_dep.o mm/pfn.o mm/virtual.o \
+MM_OBJS := mm/pmm.o mm/paging.o mm/paging_dump.o mm/tlb.o mm/tlb_shootdown.o mm/pte_legacy.o mm/pte_pae.o \
+	mm/kpool.o mm/vad.o mm/vm.o mm/vm_check.o mm/vm_watch.o mm/vm_dep.o mm/pfn.o mm/virtual.o \
 	$(HEAP_ENGINE_SRCS:.c=.o) mm/heap_kernel.o mm/kheap.o
 
 LIBC_OBJS := libc/format.o libc/string.o libc/ntstatus_map.o libc/crt_malloc.o libc/crt_kernel.o
@@ -76,7 +78,7 @@ TEST_OBJS := tests/bench/kbench.o tests/bench/bench_vm.o \
 	tests/kernel/test_multiboot.o tests/kernel/test_ksyms.o tests/kernel/test_selftest.o \
 	tests/kernel/test_paging.o tests/kernel/test_stackoverflow.o tests/kernel/test_vm_model.o tests/kernel/test_vm.o \
 	tests/kernel/test_threads.o tests/kernel/test_pfn.o tests/kernel/test_pmm.o tests/kernel/test_heap.o \
-	tests/kernel/test_pae.o tests/kernel/test_highmem.o
+	tests/kernel/test_pae.o tests/kernel/test_highmem.o tests/kernel/test_smp.o
 
 TEST_OBJS += tests/kernel/test_crt.o
 
@@ -173,7 +175,7 @@ test: check-layers host-test $(BUILD)/kernel.elf $(BUILD)/kernel.iso user-progra
 # the host heap benchmark (bench-host: the engine and its CRT against
 # glibc, jemalloc and mimalloc).
 bench: $(BUILD)/user/bench/ubench.elf | tools-run
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/release KDEFS=-DPMM_POISON=0 $(BUILD)/release/kernel.elf
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/release KDEFS="-DPMM_POISON=0 -DLOCK_CHECK=0" $(BUILD)/release/kernel.elf
 	$(PYTHON) tests/bench.py --kernel $(BUILD)/release/kernel.elf --logs $(BUILD)/logs \
 		--user $(BUILD)/user/bench/ubench.elf
 	@$(MAKE) --no-print-directory bench-host

@@ -18,6 +18,8 @@ static const struct {
     { "run", "run=prog,prog:STATUS: run those user programs (multiboot modules) and exit; :STATUS expects that exit status" },
     { "bench", "bench=all or bench=prefix,prefix: run benchmarks (under -icount shift=0) and exit" },
     { "paging", "paging=legacy: classic 32-bit page tables (no NX, RAM up to 4 GiB); default PAE with NX when the CPU has them" },
+    { "cpus", "cpus=N: start at most N CPUs (default: every CPU the firmware lists)" },
+    { "acpi", "acpi=off: find the CPUs from the MP table, not the ACPI MADT" },
     { "nx", "nx=OptIn|OptOut|AlwaysOn|AlwaysOff: the system DEP policy (default OptOut; AlwaysOff without NX)" },
 };
 

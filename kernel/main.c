@@ -16,6 +16,8 @@
 #include "kernel/thread.h"
 #include "kernel/syscall.h"
 #include "kernel/programs.h"
+#include "kernel/smp.h"
+#include "kernel/base/percpu.h"
 #include <stddef.h>
 #include <string.h>
 #include "kernel/base/x86.h"
@@ -47,7 +49,7 @@ static void print_banner(void)
 static void memory_init(void)
 {
     const struct boot_info *bi = bootinfo();
-    struct pmm_range avail[BOOT_MMAP_MAX], busy[BOOT_RESERVED_MAX + 1];
+    struct pmm_range avail[BOOT_MMAP_MAX], busy[BOOT_RESERVED_MAX + 2];
     int na = 0, nb = 0;
 
     for (int i = 0; i < bi->mmap_count; i++)
@@ -56,6 +58,8 @@ static void memory_init(void)
                                               bi->mmap[i].base + bi->mmap[i].length, "ram" };
     busy[nb++] = (struct pmm_range){ (uint32_t)__kernel_start - KERNEL_VBASE,
                                      (uint32_t)__kernel_end - KERNEL_VBASE, "kernel image" };
+    /* The application processors' start-up page (kernel/smp.c). */
+    busy[nb++] = (struct pmm_range){ 0x7000, 0x8000, "AP start-up page" };
     for (int i = 0; i < bi->reserved_count; i++)
         busy[nb++] = (struct pmm_range){ bi->reserved[i].start, bi->reserved[i].end,
                                          bi->reserved[i].what };
@@ -110,9 +114,9 @@ static uint64_t counter_kernel_heap(void)
 
 void kmain(uint32_t magic, uint32_t mbi_phys)
 {
+    gdt_init();                 /* first: per-CPU data (and the spinlocks' checks) need it */
     serial_init();
     bootinfo_init(magic, mbi_phys);
-    gdt_init();
     trap_init();
     pic_init(T_IRQ0);
     usercopy_init();
@@ -120,11 +124,19 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     print_banner();
     bootinfo_print();
     int unknown = cmdline_init(bootinfo()->cmdline);
+    const char *acpi = cmdline_get("acpi");
+    smp_discover(acpi != NULL && strcmp(acpi, "off") == 0);
     memory_init();
     process_init();
     thread_init();
     syscall_init();
     sti();
+    const char *max_cpus = cmdline_get("cpus");
+    uint32_t limit = 0;
+    for (const char *p = max_cpus; p != NULL && *p >= '0' && *p <= '9'; p++)
+        limit = limit * 10 + (uint32_t)(*p - '0');
+    smp_start(limit);
+    smp_print_cpus();
 
     const char *tests = cmdline_get("test");
     if (tests != NULL) {

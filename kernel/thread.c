@@ -91,7 +91,7 @@ void sched_unlock(uint32_t flags)
 
 bool sched_locked(void)
 {
-    return dispatcher_lock.locked != 0;
+    return spin_held_here(&dispatcher_lock);
 }
 
 static void ready_push(struct thread *t)
@@ -559,28 +559,32 @@ int thread_snapshot(struct thread_info *out, int max)
 
 /* ---- kernel mutexes ------------------------------------------------------------ */
 
+/* The owner field is the lock word: taken by compare-and-swap, so two CPUs
+ * cannot both take a free mutex; the owner alone touches depth.  A waiter
+ * yields its CPU rather than spinning (the holder may need it). */
 void kmutex_lock(struct kmutex *m)
 {
+    struct thread *me = sched_running;
     for (;;) {
-        uint32_t flags = irq_save();
-        if (m->owner == NULL || m->owner == sched_running) {
-            m->owner = sched_running;
+        struct thread *owner = __atomic_load_n(&m->owner, __ATOMIC_ACQUIRE);
+        if (owner == me) {
             m->depth++;
-            irq_restore(flags);
             return;
         }
-        m->contended++;
-        irq_restore(flags);
+        if (owner == NULL && __atomic_compare_exchange_n(&m->owner, &owner, me, false,
+                                                         __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+            m->depth = 1;
+            return;
+        }
+        __atomic_fetch_add(&m->contended, 1, __ATOMIC_RELAXED);
         thread_yield();
     }
 }
 
 void kmutex_unlock(struct kmutex *m)
 {
-    uint32_t flags = irq_save();
     ASSERTF(m->owner == sched_running && m->depth > 0, "mutex %p unlocked by thread %u, owner %u",
             (void *)m, sched_running->id, m->owner ? m->owner->id : 0);
     if (--m->depth == 0)
-        m->owner = NULL;
-    irq_restore(flags);
+        __atomic_store_n(&m->owner, NULL, __ATOMIC_RELEASE);
 }

@@ -17,6 +17,7 @@
  *                          layout puts it; legacy PDE 0x302, PAE PDE 0x604)
  *   0xC0C00000-0xC47FFFFF  kernel pool: fixed-size kernel objects (VADs)
  *   0xC4800000-0xFFBFFFFF  kernel virtual memory through mm/vm (kernel heap, stacks)
+ *   0xFFC00000             the local APIC's registers (kernel/smp.c), uncached
  */
 #ifndef MM_MEMLAYOUT_H
 #define MM_MEMLAYOUT_H
@@ -41,6 +42,7 @@
 #define POOL_END 0xC4800000u
 #define KVM_BASE 0xC4800000u                /* kernel virtual memory for mm/vm */
 #define KVM_END 0xFFC00000u
+#define LAPIC_VA 0xFFC00000u                /* one page: the local APIC (kernel/smp.c) */
 
 #define KERNEL_PDX_FIRST (KERNEL_BASE >> 22) /* 0x200: the legacy kernel half */
 

@@ -25,6 +25,7 @@
 #include "mm/memlayout.h"
 #include "kernel/base/layout.h"
 #include "kernel/base/lock.h"
+#include "kernel/base/percpu.h"
 #include "kernel/arch/gdt.h"
 #include "kernel/arch/trap.h"
 #include "kernel/base/kprintf.h"
@@ -190,92 +191,6 @@ uint32_t paging_entry_size(void)
     return entry_size;
 }
 
-/* ---- TLB ------------------------------------------------------------- */
-
-void tlb_invalidate(uint32_t va)
-{
-    invlpg(va);
-    stats.invlpg++;
-}
-
-/* Past this many pages one CR3 reload (and refilling the TLB) is cheaper
- * than a run of INVLPGs.  Measured with `make bench` (tlb.range_walltime,
- * TSC ticks without -icount, medians of 15, QEMU TCG on this project's
- * machines): 8 pages 7,402 vs 10,362; 16 pages 14,492 vs 12,864; so the
- * crossover lies between 8 and 16.  Kernel pages are global and survive a
- * CR3 load (SDM Vol.3 4.10.4.1), so a range that touches the kernel half
- * flushes everything by toggling CR4.PGE instead. */
-#define TLB_RANGE_RELOAD_THRESHOLD 12
-
-static void tlb_flush_all(bool kernel_too)
-{
-    if (kernel_too && global_bit) {
-        uint32_t cr4 = read_cr4();
-        write_cr4(cr4 & ~CR4_PGE);
-        write_cr4(cr4);
-    } else {
-        write_cr3(read_cr3());
-    }
-    stats.cr3_reloads++;
-}
-
-void tlb_invalidate_range(uint32_t va, uint32_t pages)
-{
-    if (pages > TLB_RANGE_RELOAD_THRESHOLD) {
-        tlb_flush_all(va + pages * PGSIZE > USER_END || va + pages * PGSIZE < va);
-        return;
-    }
-    for (uint32_t i = 0; i < pages; i++)
-        tlb_invalidate(va + i * PGSIZE);
-}
-
-/* Batched invalidation: while a batch is open, changed present entries
- * are remembered instead of flushed one by one; paging_batch_end flushes
- * them, or everything when there were more than the threshold.  The
- * caller must not touch the affected pages until the batch ends. */
-static struct {
-    int depth;
-    uint32_t count;
-    bool kernel;
-    uint32_t va[TLB_RANGE_RELOAD_THRESHOLD];
-} batch;
-
-static void invalidate_changed(uint32_t va)
-{
-    if (batch.depth == 0) {
-        tlb_invalidate(va);
-        return;
-    }
-    if (batch.count < TLB_RANGE_RELOAD_THRESHOLD)
-        batch.va[batch.count] = va;
-    batch.count++;
-    batch.kernel |= va >= USER_END;
-}
-
-void paging_batch_begin(void)
-{
-    uint32_t flags = irq_save();
-    batch.depth++;
-    irq_restore(flags);
-}
-
-void paging_batch_end(void)
-{
-    uint32_t flags = irq_save();
-    ASSERT(batch.depth > 0);
-    if (--batch.depth == 0) {
-        if (batch.count > TLB_RANGE_RELOAD_THRESHOLD) {
-            tlb_flush_all(batch.kernel);
-        } else {
-            for (uint32_t i = 0; i < batch.count; i++)
-                tlb_invalidate(batch.va[i]);
-        }
-        batch.count = 0;
-        batch.kernel = false;
-    }
-    irq_restore(flags);
-}
-
 /* ---- temporary mappings ---------------------------------------------- */
 
 /* Writes the window's entry for slot in the format the CPU uses now. */
@@ -303,8 +218,9 @@ void *paging_temp_map(paddr_t frame)
 
     uint32_t va = TEMPMAP_BASE + slot * PGSIZE;
     tempmap_write(slot, frame | PTE_P | PTE_W | (paging_pae_on ? nx_bit : 0));
-    /* The slot's previous translation may still be cached. */
-    tlb_invalidate(va);
+    /* The slot's previous translation may still be cached (here: no
+     * other CPU uses a slot it did not map itself). */
+    tlb_invalidate_local(va);
     return (void *)va;
 }
 
@@ -439,6 +355,8 @@ void paging_init(void)
     stats.cr3_reloads++;
     tss_set_double_fault_cr3(kernel_pgdir->cr3);
     current_pgdir = kernel_pgdir;
+    kernel_pgdir->cpus_active = 1u << cpu_index();  /* the boot CPU */
+    tlb_space_switched(&kernel_pgdir->cpus_active);
     trap_set_handler(T_PF, paging_page_fault);
     pmm_set_frame_access(paging_temp_map, paging_temp_unmap);
 }
@@ -514,7 +432,7 @@ static bool set_entry(uint32_t va, pte_t value)
     /* Not-present entries are never cached (SDM Vol.3 4.10.2.3); a
      * present one may be, so every change to it is flushed. */
     if ((uint32_t)old & PTE_P)
-        invalidate_changed(va);
+        tlb_invalidate_changed(va);
     if (is_user(va)) {
         if (old == 0 && value != 0)
             current_pgdir->pt_use[va >> table_shift]++;
@@ -727,6 +645,7 @@ bool pgdir_init(struct pgdir *pd)
     if (ok) {
         memset(pd->pt_use, 0, sizeof(pd->pt_use));
         pd->user_tables = 0;
+        pd->cpus_active = 0;
     }
     return ok;
 }
@@ -734,6 +653,8 @@ bool pgdir_init(struct pgdir *pd)
 void pgdir_fini(struct pgdir *pd)
 {
     ASSERTF(pd != kernel_pgdir && pd != current_pgdir, "destroying the active directory %08x", pd->cr3);
+    ASSERTF(pd->cpus_active == 0, "directory %08x destroyed while cpus %x use it", pd->cr3,
+            pd->cpus_active);
     ASSERTF(pd->user_tables == 0, "directory %08x destroyed with %u user page tables left",
             pd->cr3, pd->user_tables);
     for (uint32_t i = 0; i < PGDIR_USER_TABLES; i++)
@@ -748,13 +669,18 @@ void pgdir_fini(struct pgdir *pd)
 void paging_switch(struct pgdir *pd)
 {
     uint32_t lock = spin_lock(&paging_lock);
+    struct pgdir *old = current_pgdir;
     current_pgdir = pd;
-    write_cr3(pd->cr3);
+    tlb_load_cr3(pd->cr3, &pd->cpus_active, &old->cpus_active);
     stats.cr3_reloads++;
     spin_unlock(&paging_lock, lock);
 }
 
 void paging_get_stats(struct paging_stats *out)
 {
+    uint32_t invlpg, flushes;
+    tlb_get_counts(&invlpg, &flushes);
     *out = stats;
+    out->invlpg = invlpg;
+    out->cr3_reloads += flushes;
 }

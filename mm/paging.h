@@ -14,6 +14,7 @@
 #include "mm/mmu.h"
 #include "mm/pmm.h"
 #include "mm/memlayout.h"
+#include "mm/tlb.h"
 
 struct trap_frame;
 
@@ -134,16 +135,7 @@ void paging_zero_frame(paddr_t frame);
  * cheaper, for the demand-zero fault path. */
 void paging_zero_frame_irqoff(paddr_t frame);
 
-/* ---- TLB ------------------------------------------------------------------ */
-
-/* TLB invalidation: every change to a present entry goes through here. */
-void tlb_invalidate(uint32_t va);
-void tlb_invalidate_range(uint32_t va, uint32_t pages);
-/* Defers the invalidations of entry changes until the matching end (one
- * flush for a large range).  Nothing may access the changed pages in
- * between.  Nests. */
-void paging_batch_begin(void);
-void paging_batch_end(void);
+/* ---- TLB: mm/tlb.h (tlb_invalidate, tlb_invalidate_range, paging_batch_*) ---- */
 
 /* Page-fault hook for the VM layer: return true when the fault was
  * resolved and the instruction can be retried. */
@@ -167,6 +159,7 @@ struct pgdir {
     int32_t pdpt_slot;                   /* PAE: which PDPT slot (mm/pte_pae.c), else -1 */
     uint16_t pt_use[PGDIR_USER_TABLES];  /* non-zero entries per user page table */
     uint32_t user_tables;                /* user page tables that exist */
+    volatile uint32_t cpus_active;       /* CPUs that loaded cr3 and have not left (TLB shootdown) */
 };
 struct pgdir *paging_kernel_pgdir(void);
 struct pgdir *paging_current(void);

@@ -45,8 +45,10 @@ class Run:
     """One QEMU boot and what came of it."""
 
     def __init__(self, name, append=None, mem="128M", timeout=120, iso=None,
-                 interact=None, expect=None, qmp=False, extra=(), initrd=(), deliberate=False):
+                 interact=None, expect=None, qmp=False, extra=(), initrd=(), deliberate=False,
+                 smp=None):
         self.name = name
+        self.smp = smp                # "-smp" value: several CPUs under multi-threaded TCG
         self.append = append
         self.mem = mem
         self.timeout = timeout
@@ -71,7 +73,10 @@ class Run:
 
 def qemu_command(run, build):
     logs = os.path.join(build, "logs")
-    cmd = [QEMU, "-nodefaults", "-no-user-config", "-machine", "pc", "-accel", "tcg",
+    # One CPU unless the run asks for more; several CPUs run in parallel
+    # host threads (MTTCG), which -icount cannot (qemu-method.md 7).
+    accel = ["-accel", "tcg,thread=multi", "-smp", run.smp] if run.smp else ["-accel", "tcg", "-smp", "1"]
+    cmd = [QEMU, "-nodefaults", "-no-user-config", "-machine", "pc"] + accel + [
            "-cpu", "max", "-m", run.mem, "-display", "none", "-no-reboot",
            "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
            "-d", "cpu_reset,guest_errors", "-D", os.path.join(logs, run.name + ".qemu.log")]
@@ -420,6 +425,47 @@ def qmp_page_table_check():
                interact=interact)
 
 
+def smp_runs():
+    """The SMP boots (tests/kernel/test_smp.c): the smp suite on 2 CPUs
+    found through the ACPI MADT and on 4 found through the MP table
+    (acpi=off; one socket per CPU, as SeaBIOS lists one MP entry per
+    package); a panic on CPU 1 that must stop CPU 0 and exit; and the
+    lock-order check catching a deliberate inversion."""
+    def banner(n, source):
+        def expect(run):
+            problems = []
+            want = "cpus: %d found (%s;" % (n, source)
+            line = next((l for l in run.lines if l.startswith("cpus: ")), None)
+            if line is None or not line.startswith(want) or (" %d online" % n) not in line:
+                problems.append("banner %r, expected %r with %d online" % (line, want, n))
+            got = count(run)
+            if run.verdict != "pass" or got[0] == 0 or got[1] != 0 or got[2] != 0:
+                problems.append("smp suite: verdict %s, %d passed, %d failed, %d skipped"
+                                % ((run.verdict,) + got))
+            return problems
+        return expect
+
+    def panic_on(needles):
+        def expect(run):
+            text = "\n".join(run.lines)
+            problems = [] if run.verdict == "panic" else ["verdict '%s', expected 'panic'" % run.verdict]
+            problems += ["the report lacks %r" % n for n in needles if n not in text]
+            return problems
+        return expect
+
+    return [
+        Run("smp@2", "test=smp", smp="2", timeout=60, expect=banner(2, "ACPI MADT")),
+        Run("smp@4-mptable", "test=smp acpi=off", smp="4,sockets=4,cores=1", timeout=60,
+            expect=banner(4, "MP table")),
+        Run("smp-panic-on-cpu1", "test=smp_panic", smp="2", timeout=60, deliberate=True,
+            expect=panic_on(["(cpu 1): smp_panic: deliberate panic on cpu 1", "backtrace:",
+                             "do_panic_here", "KERNEL PANIC: exiting with failure status"])),
+        Run("lock-order-check", "test=lockorder", timeout=60, deliberate=True,
+            expect=panic_on(["lock order inversion", "'selftest order A' while holding "
+                             "'selftest order B'", "lockorder_inversion_panics"])),
+    ]
+
+
 def double_fault_check():
     """A kernel stack overflow must be reported by the #DF task, not end
     in a triple fault."""
@@ -543,7 +589,7 @@ def main():
         runs = paging_format_runs(args.build, args.suites) + suite_runs(args.suites)
         if args.suites is None:
             runs += [selftest_check(), iso_smoke(args.build), qmp_page_table_check(),
-                     double_fault_check()] + console_runs(args.build)
+                     double_fault_check()] + smp_runs() + console_runs(args.build)
         if args.suites is None or "user" in args.suites.split(","):
             runs += user_program_runs(args.build) + thread_runs(args.build)
         if args.suites is not None and "console" in args.suites.split(","):

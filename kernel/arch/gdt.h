@@ -15,9 +15,15 @@
  * (KGDT_R3_TEB = 0x38, used with RPL 3): a ring-3 data segment whose base
  * the scheduler moves to the TEB of the thread it switches to. */
 #define SEL_TEB 0x3B
+/* This CPU's struct cpu (kernel/base/percpu.h): the kernel keeps it in GS. */
+#define SEL_PERCPU 0x40
 
+/* The boot CPU's tables; per-CPU data works from here on. */
 void gdt_init(void);
-/* ESP0 of the main TSS: the stack the CPU switches to on entry from ring 3. */
+/* An application processor's own GDT, TSS and double-fault TSS, loaded on
+ * that CPU with GS on its struct cpu; esp0 is its ring-0 stack. */
+void gdt_init_ap(uint32_t index, uint32_t esp0);
+/* ESP0 of this CPU's main TSS: the stack the CPU switches to on entry from ring 3. */
 void tss_set_kernel_stack(uint32_t esp0);
 /* CR3 the double-fault task runs with (the kernel page directory). */
 void tss_set_double_fault_cr3(uint32_t cr3);

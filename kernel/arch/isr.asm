@@ -32,6 +32,8 @@ trap_common:
     mov ax, 0x10                    ; kernel data selector
     mov ds, ax
     mov es, ax
+    mov ax, 0x40                    ; SEL_PERCPU: this CPU's struct cpu (kernel/base/percpu.h)
+    mov gs, ax
     push esp                        ; struct trap_frame *
     call trap_dispatch
     add esp, 4
@@ -57,6 +59,8 @@ syscall_common:
     mov ax, 0x10
     mov ds, ax
     mov es, ax
+    mov ax, 0x40                    ; SEL_PERCPU
+    mov gs, ax
     push esp
     call syscall_dispatch
     add esp, 4

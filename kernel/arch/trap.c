@@ -65,6 +65,11 @@ void trap_init(void)
     /* #DF switches to its own TSS (and stack) through a task gate. */
     idt_set(T_DF, 0, SEL_DF_TSS, GATE_TASK);
 
+    trap_load_idt();
+}
+
+void trap_load_idt(void)
+{
     struct {
         uint16_t limit;
         uint32_t base;

@@ -51,6 +51,8 @@ struct trap_frame {
 typedef bool (*trap_handler)(struct trap_frame *tf);
 
 void trap_init(void);
+/* Loads the one IDT on this CPU (an application processor's start). */
+void trap_load_idt(void);
 void trap_set_handler(unsigned vector, trap_handler h);
 /* Called after the EOI of every hardware interrupt (the scheduler's
  * preemption point). */

@@ -12,14 +12,15 @@
 #include "kernel/base/qemu.h"
 #include "kernel/base/layout.h"
 #include "kernel/base/x86.h"
+#include "kernel/base/percpu.h"
 #include <stdarg.h>
 #include <stddef.h>
 
 #define BACKTRACE_MAX 24
-#define CATCH_DEPTH 8
-
-static struct fault_catch *catch_stack[CATCH_DEPTH];
-static int catch_depth;
+/* The catches are per CPU: a fault is delivered to the innermost catch
+ * of the CPU it happened on. */
+#define catch_stack (this_cpu()->catch_stack)
+#define catch_depth (this_cpu()->catch_depth)
 
 void fault_catch_push(struct fault_catch *c)
 {
@@ -57,21 +58,43 @@ void fault_catch_deliver(struct fault_catch *c, const struct fault_record *seen)
 /* ---- the report ---------------------------------------------------------- */
 
 
-static int panic_depth;
+static volatile uint32_t panic_cpu;     /* index + 1 of the CPU reporting, 0: none */
 static void (*panic_hook)(void);
+static void (*stop_others)(void);
+
+void panic_set_stop_others_hook(void (*fn)(void))
+{
+    stop_others = fn;
+}
+
+bool panic_in_progress(void)
+{
+    return __atomic_load_n(&panic_cpu, __ATOMIC_ACQUIRE) != 0;
+}
 
 void panic_set_hook(void (*hook)(void))
 {
     panic_hook = hook;
 }
 
+/* The first CPU to panic reports; it stops the others by NMI (their
+ * handler halts them) so nothing else prints or changes memory.  A
+ * second CPU that panics meanwhile halts itself: the first one exits QEMU.
+ * A panic inside the report exits at once. */
 void panic_begin(void)
 {
     cli();
-    if (++panic_depth > 1) {
+    uint32_t me = cpu_index() + 1, expected = 0;
+    if (!__atomic_compare_exchange_n(&panic_cpu, &expected, me, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        if (expected != me)
+            for (;;)
+                hlt();
         kprintf("\nKERNEL PANIC while panicking; giving up\n");
         qemu_exit(QEMU_EXIT_FAIL);
     }
+    if (stop_others != NULL)
+        stop_others();
     fault_catch_reset();
 }
 
@@ -137,7 +160,7 @@ void panic_at(const char *file, int line, const char *fmt, ...)
     va_list ap;
 
     panic_begin();
-    kprintf("\nKERNEL PANIC at %s:%d: ", file, line);
+    kprintf("\nKERNEL PANIC at %s:%d (cpu %u): ", file, line, cpu_index());
     va_start(ap, fmt);
     kvprintf(fmt, ap);
     va_end(ap);

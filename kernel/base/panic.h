@@ -3,6 +3,7 @@
 #ifndef KERNEL_BASE_PANIC_H
 #define KERNEL_BASE_PANIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 void panic_at(const char *file, int line, const char *fmt, ...)
@@ -36,3 +37,7 @@ void panic_end(void) __attribute__((noreturn));
 /* Called at the end of every panic report (the test runner uses it to
  * mark the running test as failed in KTAP). */
 void panic_set_hook(void (*hook)(void));
+/* Called once by the CPU that panics first, to stop every other CPU. */
+void panic_set_stop_others_hook(void (*fn)(void));
+/* True from the first panic_begin on (the other CPUs' NMI handler asks). */
+bool panic_in_progress(void);

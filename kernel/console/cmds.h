@@ -1,7 +1,7 @@
 /* The study console's commands (kernel/console/).  shell.c reads lines
  * and dispatches; each group of commands is one file:
  *
- *   cmds_sys.c    help, mem, memmap, ticks, run, halt
+ *   cmds_sys.c    help, mem, memmap, ticks, cpus, run, halt
  *   cmds_vm.c     the scratch process: vmmap, reserve, commit, decommit,
  *                 release, protect, query, reset
  *   cmds_pte.c    pte, touch, peek, poke, tlb, stats

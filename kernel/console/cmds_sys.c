@@ -1,5 +1,5 @@
 /* Console commands about the machine as a whole: help, mem, memmap,
- * ticks, run, halt. */
+ * ticks, cpus, run, halt. */
 #include "kernel/console/cmds.h"
 #include "kernel/base/kprintf.h"
 #include "libc/format.h"
@@ -7,6 +7,7 @@
 #include "kernel/arch/timer.h"
 #include "kernel/base/qemu.h"
 #include "kernel/programs.h"
+#include "kernel/smp.h"
 #include "mm/pmm.h"
 #include "mm/paging.h"
 #include "mm/vm.h"
@@ -161,11 +162,19 @@ static void cmd_halt(int argc, char **argv)
     qemu_exit(QEMU_EXIT_PASS);
 }
 
+static void cmd_cpus(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    smp_print_cpus();
+}
+
 const struct console_cmd console_cmds_sys[] = {
     { "help", "[CMD]", "list the commands, or one command's arguments", cmd_help },
     { "mem", "", "frames, commit charge/peak/limit, kernel heap, page-table pages", cmd_mem },
     { "memmap", "", "the physical memory map the boot loader gave", cmd_memmap },
     { "ticks", "", "timer ticks since boot", cmd_ticks },
+    { "cpus", "", "the CPUs: how they were found, APIC ids, IPIs, TLB shootdowns", cmd_cpus },
     { "run", "[NAME]", "run a loaded user program (no NAME: list them)", cmd_run },
     { "halt", "", "leave QEMU (exit status 33)", cmd_halt },
     { NULL, NULL, NULL, NULL },

@@ -1,0 +1,67 @@
+/* Per-CPU data, reached through one accessor: this_cpu().
+ *
+ * Each CPU has its own GDT (kernel/arch/gdt.c) whose SEL_PERCPU descriptor
+ * has that CPU's struct cpu as its base, and the kernel keeps GS loaded
+ * with SEL_PERCPU (the entry stubs reload it on every trap from ring 3),
+ * so %gs:0 is the CPU's own self pointer: one load, no APIC read, as NT
+ * reaches its KPCR through a segment.  Fields are owned by the layer
+ * named beside them; only the owner writes them, and only on its CPU
+ * unless it says otherwise. */
+#ifndef KERNEL_BASE_PERCPU_H
+#define KERNEL_BASE_PERCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MAX_CPUS 8
+#define LOCK_HELD_MAX 8             /* spinlocks one CPU may hold at once */
+
+struct spinlock;
+struct fault_catch;
+#define CATCH_DEPTH 8               /* fault catches one CPU may nest */
+
+struct cpu {
+    struct cpu *self;               /* must stay first: this_cpu() reads %gs:0 */
+    uint32_t index;                 /* 0 = the boot CPU */
+    uint32_t apic_id;
+    volatile uint32_t online;       /* set by the CPU itself when it is up */
+    /* kernel/base/lock.c: the spinlocks held here, in order */
+    const struct spinlock *held[LOCK_HELD_MAX];
+    uint32_t held_count;
+    /* kernel/base/panic.c: this CPU's fault catches, innermost last */
+    struct fault_catch *catch_stack[CATCH_DEPTH];
+    int catch_depth;
+    /* kernel/arch: interrupt counts */
+    uint32_t local_ticks;
+    uint32_t ipis_received;
+    /* mm/paging: TLB shootdown work done on this CPU for others */
+    uint32_t tlb_shootdowns_served;
+    uint32_t tlb_pages_flushed_remote;
+    /* mm/tlb.c: the active-CPU set of the address space in this CPU's CR3 */
+    volatile uint32_t *space_cpus;
+    /* kernel/thread.c: the thread running here (opaque below it) */
+    void *thread;
+};
+
+extern struct cpu cpu_table[MAX_CPUS];
+/* CPUs found (1 until discovery says more); CPUs started so far. */
+extern uint32_t cpu_count;
+extern volatile uint32_t cpus_online;
+extern volatile uint32_t cpus_online_mask;  /* bit i: CPU i is online */
+/* True once GS holds a per-CPU segment (gdt_init on the boot CPU). */
+extern bool percpu_ready;
+
+static inline struct cpu *this_cpu(void)
+{
+    struct cpu *c;
+    __asm__ volatile("movl %%gs:0, %0" : "=r"(c));
+    return c;
+}
+
+/* The CPU index, 0 before per-CPU data exists (early boot is CPU 0). */
+static inline uint32_t cpu_index(void)
+{
+    return percpu_ready ? this_cpu()->index : 0;
+}
+
+#endif

@@ -1,0 +1,276 @@
+/* The smp suite: booted by the harness with -smp 2 (ACPI MADT) and
+ * -smp 4 (MP table, acpi=off) under multi-threaded TCG; on one CPU every
+ * case skips.  What the CPUs' start-up must leave: each CPU online with
+ * its own APIC id, struct cpu, GDT and TSS; a function run on each CPU by
+ * IPI sees its own per-CPU data; a spinlock hammered from two CPUs at once
+ * loses no update. */
+#include "tests/ktest.h"
+#include "kernel/smp.h"
+#include "kernel/arch/apic.h"
+#include "kernel/base/lock.h"
+#include "kernel/base/percpu.h"
+#include "kernel/base/x86.h"
+#include "mm/vm.h"
+#include "mm/tlb.h"
+#include "mm/tlb_shootdown.h"
+#include "mm/mmu.h"
+#include <ntstatus.h>
+
+static int smp_init(void)
+{
+    return 0;
+}
+
+static void need_cpus(struct ktest *t, uint32_t n)
+{
+    if (cpus_online < n)
+        ktest_skip(t, "fewer CPUs online than the case needs");
+}
+
+static void smp_every_cpu_online(struct ktest *t)
+{
+    struct smp_info info;
+    smp_get_info(&info);
+    ktest_log("%u CPUs found from %s, %u online\n", info.found, info.source, info.online);
+    need_cpus(t, 2);
+    EXPECT_EQ(t, info.online, info.found);
+    EXPECT_NE(t, info.lapic_phys, 0);
+    for (uint32_t i = 0; i < cpu_count; i++) {
+        EXPECT_EQ(t, cpu_table[i].online, 1);
+        EXPECT_EQ(t, cpu_table[i].index, i);
+        EXPECT_TRUE(t, cpu_table[i].self == &cpu_table[i]);
+        for (uint32_t j = 0; j < i; j++)
+            EXPECT_NE(t, cpu_table[i].apic_id, cpu_table[j].apic_id);
+    }
+    EXPECT_TRUE(t, this_cpu() == &cpu_table[0]);
+}
+
+struct seen {
+    uint32_t index, apic, gs_self, gdt_base, tr, if_on;
+};
+
+static void look_around(void *arg)
+{
+    struct seen *s = arg;
+    struct {
+        uint16_t limit;
+        uint32_t base;
+    } __attribute__((packed)) gdtr;
+    uint16_t tr;
+    __asm__ volatile("sgdt %0; str %1" : "=m"(gdtr), "=r"(tr));
+    s->index = this_cpu()->index;
+    s->apic = apic_read_id();
+    s->gs_self = (uint32_t)this_cpu()->self;
+    s->gdt_base = gdtr.base;
+    s->tr = tr;
+    s->if_on = (read_eflags() & EFLAGS_IF) != 0;
+}
+
+/* Each CPU, reached by IPI, reports its own per-CPU data, APIC and GDT. */
+static void smp_call_sees_own_cpu(struct ktest *t)
+{
+    need_cpus(t, 2);
+    struct seen s[MAX_CPUS];
+    for (uint32_t i = 0; i < cpus_online; i++) {
+        ASSERT_TRUE(t, smp_call(i, look_around, &s[i]));
+        EXPECT_EQ(t, s[i].index, i);
+        EXPECT_EQ(t, s[i].apic, cpu_table[i].apic_id);
+        EXPECT_EQ(t, s[i].gs_self, (uint32_t)&cpu_table[i]);
+        EXPECT_EQ(t, s[i].tr, 0x28);
+        if (i != 0)
+            EXPECT_EQ(t, s[i].if_on, 0);    /* an IPI handler runs with interrupts off */
+        for (uint32_t j = 0; j < i; j++)
+            EXPECT_NE(t, s[i].gdt_base, s[j].gdt_base);
+    }
+}
+
+#define HAMMER_ROUNDS 200000
+static struct spinlock hammer_lock = SPINLOCK_INIT("smp test hammer");
+static volatile uint32_t hammer_count;
+static volatile uint32_t hammer_go;
+
+static void hammer(void *arg)
+{
+    (void)arg;
+    while (!hammer_go)
+        __builtin_ia32_pause();
+    for (int i = 0; i < HAMMER_ROUNDS; i++) {
+        uint32_t f = spin_lock(&hammer_lock);
+        hammer_count = hammer_count + 1;        /* a plain read-modify-write: the lock must protect it */
+        spin_unlock(&hammer_lock, f);
+    }
+}
+
+/* Two CPUs take one spinlock 200,000 times each at the same time. */
+static void smp_spinlock_no_lost_update(struct ktest *t)
+{
+    need_cpus(t, 2);
+    uint32_t flags;
+    hammer_count = 0;
+    hammer_go = 0;
+    uint32_t contended = hammer_lock.contended;
+    ASSERT_TRUE(t, smp_call_start(1, hammer, NULL, &flags));
+    hammer_go = 1;
+    hammer(NULL);
+    smp_call_wait(flags);
+    EXPECT_EQ(t, hammer_count, 2u * HAMMER_ROUNDS);
+    ktest_log("%u of %u acquisitions spun\n", hammer_lock.contended - contended, 2 * HAMMER_ROUNDS);
+}
+
+/* ---- the shootdown proof ------------------------------------------------ */
+
+#define PROOF_ROUNDS 10000
+#define PROOF_STOP 0xFFFFFFFFu
+static volatile uint32_t proof_gen, proof_ack, proof_misses, proof_page;
+static volatile uint32_t proof_expect;
+
+/* CPU 1, interrupts on: for each new generation, read the page once.  Its
+ * TLB keeps the translation from the last read, so without a shootdown
+ * the read would still go to the frame the decommit gave back. */
+static void proof_reader(void *arg)
+{
+    (void)arg;
+    uint32_t seen = 0;
+    sti();
+    for (;;) {
+        uint32_t g = __atomic_load_n(&proof_gen, __ATOMIC_ACQUIRE);
+        if (g == PROOF_STOP)
+            break;
+        if (g == seen) {
+            __builtin_ia32_pause();
+            continue;
+        }
+        if (*(volatile uint32_t *)proof_page != proof_expect)
+            proof_misses = proof_misses + 1;
+        seen = g;
+        __atomic_store_n(&proof_ack, g, __ATOMIC_RELEASE);
+    }
+    cli();
+}
+
+/* CPU 0 decommits the page CPU 1 reads (a present entry removed: the
+ * frame goes back, poisoned), commits it again (a fresh frame on the
+ * first touch) and writes a new value; after vm_free returned, CPU 1's
+ * next read must see the new frame, 10,000 times out of 10,000. */
+static void smp_shootdown_proof_decommit(struct ktest *t)
+{
+    need_cpus(t, 2);
+    struct vm_space *ks = vm_kernel_space();
+    uint32_t base = 0, size = PGSIZE;
+    ASSERT_EQ(t, vm_allocate(ks, &base, &size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE),
+              STATUS_SUCCESS);
+    struct tlb_shootdown_stats before, after;
+    tlb_shootdown_get_stats(&before);
+    uint32_t served = cpu_table[1].tlb_shootdowns_served;
+    proof_page = base;
+    proof_expect = 1;
+    *(volatile uint32_t *)base = 1;
+    proof_gen = 0;
+    proof_ack = 0;
+    proof_misses = 0;
+    uint32_t flags;
+    ASSERT_TRUE(t, smp_call_start(1, proof_reader, NULL, &flags));
+    uint32_t failures = 0;
+    for (uint32_t i = 1; i <= PROOF_ROUNDS; i++) {
+        uint32_t b = base, sz = PGSIZE;
+        failures += vm_free(ks, &b, &sz, MEM_DECOMMIT) != STATUS_SUCCESS;
+        b = base;
+        sz = PGSIZE;
+        failures += vm_allocate(ks, &b, &sz, MEM_COMMIT, PAGE_READWRITE) != STATUS_SUCCESS;
+        proof_expect = 0xA5000000u | i;
+        *(volatile uint32_t *)base = proof_expect;
+        __atomic_store_n(&proof_gen, i, __ATOMIC_RELEASE);
+        while (__atomic_load_n(&proof_ack, __ATOMIC_ACQUIRE) != i)
+            tlb_shootdown_poll();
+    }
+    __atomic_store_n(&proof_gen, PROOF_STOP, __ATOMIC_RELEASE);
+    smp_call_wait(flags);
+    tlb_shootdown_get_stats(&after);
+    ktest_log("%u rounds: %u stale reads; %u shootdowns sent, %u IPIs, %u pages, cpu 1 served %u\n",
+              PROOF_ROUNDS, proof_misses, after.requests - before.requests, after.ipis - before.ipis,
+              after.pages - before.pages, cpu_table[1].tlb_shootdowns_served - served);
+    EXPECT_EQ(t, failures, 0);
+    EXPECT_EQ(t, proof_misses, 0);
+    EXPECT_GE(t, after.requests - before.requests, PROOF_ROUNDS);
+    uint32_t zero = 0;
+    EXPECT_EQ(t, vm_free(ks, &base, &zero, MEM_RELEASE), STATUS_SUCCESS);
+}
+
+/* The cost of one page's invalidation: this CPU alone (INVLPG) and with
+ * one other CPU interrupted and waited for.  Under MTTCG the TSC is host
+ * time, so these are figures for this machine, not instruction counts. */
+static void smp_shootdown_cost(struct ktest *t)
+{
+    need_cpus(t, 2);
+    enum { N = 201 };
+    static uint32_t local[N], remote[N];
+    uint32_t va = (uint32_t)&hammer_count & ~(PGSIZE - 1);
+    for (int i = 0; i < N; i++) {
+        uint32_t f = irq_save();
+        uint64_t t0 = rdtsc();
+        tlb_invalidate_local(va);
+        uint64_t t1 = rdtsc();
+        tlb_shootdown(1u << 1, &va, 1, false, true);
+        uint64_t t2 = rdtsc();
+        irq_restore(f);
+        local[i] = (uint32_t)(t1 - t0);
+        remote[i] = (uint32_t)(t2 - t1);
+    }
+    /* medians */
+    for (int i = 1; i < N; i++)
+        for (int j = i; j > 0 && local[j] < local[j - 1]; j--) {
+            uint32_t x = local[j]; local[j] = local[j - 1]; local[j - 1] = x;
+        }
+    for (int i = 1; i < N; i++)
+        for (int j = i; j > 0 && remote[j] < remote[j - 1]; j--) {
+            uint32_t x = remote[j]; remote[j] = remote[j - 1]; remote[j - 1] = x;
+        }
+    ktest_log("one page: local INVLPG median %u TSC ticks; shootdown to 1 other CPU median %u "
+              "(%d runs)\n", local[N / 2], remote[N / 2], N);
+    EXPECT_GT(t, remote[N / 2], 0);
+}
+
+static const struct ktest_case smp_cases[] = {
+    KTEST_CASE(smp_every_cpu_online),
+    KTEST_CASE(smp_call_sees_own_cpu),
+    KTEST_CASE(smp_spinlock_no_lost_update),
+    KTEST_CASE(smp_shootdown_proof_decommit),
+    KTEST_CASE(smp_shootdown_cost),
+    KTEST_END,
+};
+
+static const struct ktest_suite smp_suite = {
+    .name = "smp",
+    .cases = smp_cases,
+    .init = smp_init,
+};
+KTEST_SUITE(smp_suite);
+
+/* ---- deliberate failures, each booted on its own by the harness ---------- */
+
+static void do_panic_here(void *arg)
+{
+    (void)arg;
+    panic("smp_panic: deliberate panic on cpu %u", this_cpu()->index);
+}
+
+/* A panic on an application processor must stop the boot CPU (spinning
+ * in smp_call_wait, interrupts off: only the NMI reaches it), print the
+ * report and exit QEMU with the failure status. */
+static void smp_panic_on_other_cpu(struct ktest *t)
+{
+    need_cpus(t, 2);
+    smp_call(1, do_panic_here, NULL);
+}
+
+static const struct ktest_case smp_panic_cases[] = {
+    KTEST_CASE(smp_panic_on_other_cpu),
+    KTEST_END,
+};
+
+static const struct ktest_suite smp_panic_suite = {
+    .name = "smp_panic",
+    .cases = smp_panic_cases,
+    .explicit_only = true,
+};
+KTEST_SUITE(smp_panic_suite);
