@@ -190,13 +190,35 @@ static struct vm_space *space_of(uint32_t va)
 
 /* Turns one committed page (whose entry is e) back into "not
  * committed", giving its frame back. */
-static void page_decommit(uint32_t va, pte_t e)
+/* Frames of decommitted pages wait here until the batch's TLB
+ * invalidation has gone out to every CPU: freed before it, a frame could
+ * be handed out again while another CPU's stale entry still writes into
+ * it (Intel SDM Vol.3 4.10.5). */
+#define DECOMMIT_BATCH 16
+
+struct decommit_batch {
+    paddr_t frames[DECOMMIT_BATCH];
+    uint32_t count;
+};
+
+static void batch_release(struct decommit_batch *b)
+{
+    paging_batch_end();                 /* every CPU has forgotten the entries */
+    for (uint32_t i = 0; i < b->count; i++)
+        pfn_release(b->frames[i]);      /* to the free list: the zero thread clears it */
+    b->count = 0;
+    paging_batch_begin();
+}
+
+static void page_decommit(struct decommit_batch *b, uint32_t va, pte_t e)
 {
     ASSERTF(entry_committed(e), "decommit of %08x, which is not committed", va);
     paddr_t frame = entry_frame(e);
     paging_set_pte(va, 0);
     if (frame != PMM_NONE) {
-        pfn_release(frame);             /* to the free list: the zero thread clears it */
+        if (b->count == DECOMMIT_BATCH)
+            batch_release(b);
+        b->frames[b->count++] = frame;
         stats.resident_pages--;
         space_of(va)->resident--;
     }
@@ -204,13 +226,16 @@ static void page_decommit(uint32_t va, pte_t e)
 
 /* Decommits [start, end) of v; returns the pages that were committed.
  * Page tables that empty out are freed by mm/paging; their charge (taken
- * when range_commit created them) is given back here. */
+ * when range_commit created them) is given back here.  Not called inside
+ * a caller's TLB batch: its frames are freed after the invalidations it
+ * sends itself (batch_release). */
 static uint32_t range_decommit(struct vad *v, uint32_t start, uint32_t end)
 {
     uint32_t n = 0, tables = paging_user_tables();
 
     if (v->committed == 0)
         return 0;                       /* a reservation alone: no entry to look at */
+    struct decommit_batch b = { .count = 0 };
     paging_batch_begin();
     /* Only the non-empty entries: a 1 MiB stack released with a few pages
      * committed at its top costs a tight scan, not 256 look-ups. */
@@ -218,10 +243,11 @@ static uint32_t range_decommit(struct vad *v, uint32_t start, uint32_t end)
          va = va + PGSIZE < end ? paging_next_entry(va + PGSIZE, end) : end) {
         pte_t e = paging_query(va);
         if (entry_committed(e)) {
-            page_decommit(va, e);
+            page_decommit(&b, va, e);
             n++;
         }
     }
+    batch_release(&b);
     paging_batch_end();
     ASSERTF(v->committed >= n, "VAD %08x: %u committed, decommitted %u", v->start, v->committed, n);
     v->committed -= n;
