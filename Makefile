@@ -3,6 +3,7 @@
 #   make            build build/kernel.elf (+ kernel.sym, kernel.asm)
 #   make iso        build/kernel.iso, bootable through GRUB
 #   make run        boot the ISO in QEMU, serial console on this terminal
+#                   (PAGEFILE_MB=N: the page file's disk image, default 64)
 #   make test       every test suite; last line "N passed, N failed"
 #                   (SUITES=pmm,vm selects kernel suites; SUITES=console, user:
 #                   only the console's boots, the ring-3 programs)
@@ -48,7 +49,9 @@ BASE_OBJS := kernel/base/serial.o kernel/base/kprintf.o kernel/base/qemu.o kerne
 # kernel/arch: descriptor tables, interrupt entry, the PIC and the timer.
 ARCH_OBJS := kernel/arch/gdt.o kernel/arch/trap.o kernel/arch/isr.o kernel/arch/pic.o kernel/arch/timer.o \
 	kernel/arch/acpi.o kernel/arch/apic.o kernel/arch/ap_boot.o
-KERNEL_OBJS := $(BASE_OBJS) $(ARCH_OBJS) \
+# drivers/: devices below the memory manager (the page file's disk).
+DRIVER_OBJS := drivers/ata.o
+KERNEL_OBJS := $(BASE_OBJS) $(ARCH_OBJS) $(DRIVER_OBJS) \
 	kernel/main.o kernel/bootinfo.o \
 	kernel/cmdline.o kernel/usercopy.o kernel/usercopy_raw.o \
 	kernel/usermode.o kernel/process.o kernel/elf.o kernel/syscall.o kernel/programs.o \
@@ -68,7 +71,7 @@ HEAP_ENGINE_SRCS := mm/heap/heap_create.c mm/heap/heap_front.c mm/heap/heap_bins
 	mm/heap/heap_walk.c mm/heap/heap_check.c
 
 MM_OBJS := mm/pmm.o mm/paging.o mm/paging_dump.o mm/tlb.o mm/tlb_shootdown.o mm/pte_legacy.o mm/pte_pae.o \
-	mm/kpool.o mm/vad.o mm/vm.o mm/vm_check.o mm/vm_watch.o mm/vm_dep.o mm/pfn.o mm/virtual.o \
+	mm/kpool.o mm/vad.o mm/vm.o mm/vm_check.o mm/vm_watch.o mm/vm_dep.o mm/pfn.o mm/pagefile.o mm/virtual.o \
 	$(HEAP_ENGINE_SRCS:.c=.o) mm/heap_kernel.o mm/kheap.o
 
 LIBC_OBJS := libc/format.o libc/string.o libc/ntstatus_map.o libc/crt_malloc.o libc/crt_kernel.o
@@ -77,8 +80,8 @@ TEST_OBJS := tests/bench/kbench.o tests/bench/bench_vm.o \
 	tests/ktest.o tests/kernel/test_kprintf.o tests/kernel/test_exceptions.o \
 	tests/kernel/test_multiboot.o tests/kernel/test_ksyms.o tests/kernel/test_selftest.o \
 	tests/kernel/test_paging.o tests/kernel/test_stackoverflow.o tests/kernel/test_vm_model.o tests/kernel/test_vm.o \
-	tests/kernel/test_threads.o tests/kernel/test_pfn.o tests/kernel/test_pmm.o tests/kernel/test_heap.o \
-	tests/kernel/test_pae.o tests/kernel/test_highmem.o tests/kernel/test_smp.o
+	tests/kernel/test_threads.o tests/kernel/test_pfn.o tests/kernel/test_pagefile.o tests/kernel/test_pmm.o \
+	tests/kernel/test_heap.o tests/kernel/test_pae.o tests/kernel/test_highmem.o tests/kernel/test_smp.o
 
 TEST_OBJS += tests/kernel/test_crt.o
 
@@ -154,9 +157,22 @@ $(BUILD)/kernel.iso: $(BUILD)/kernel.elf iso/grub.cfg $(ISO_PROGRAMS) | tools-is
 QEMU_BASE := -nodefaults -no-user-config -machine pc -accel tcg -cpu max -m 128M \
              -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
-run: $(BUILD)/kernel.iso | tools-run
-	@echo "booting $(BUILD)/kernel.iso; the serial console is this terminal ('halt' or Ctrl-C leaves)"
-	$(QEMU) $(QEMU_BASE) -serial stdio -cdrom $(BUILD)/kernel.iso; \
+# The page file: a raw disk image on the primary IDE channel (drivers/ata.h),
+# made here (sparse) and resized to PAGEFILE_MB on every run/test
+# (make run PAGEFILE_MB=128).  Its contents need not survive a boot, so
+# QEMU may ignore the guest's cache flushes (cache=unsafe): no host fsync
+# per page written.  tests/harness.py gives each boot an image of its own.
+PAGEFILE_MB ?= 64
+PAGEFILE_IMG := $(BUILD)/pagefile.img
+PAGEFILE_DRIVE = -drive file=$(PAGEFILE_IMG),format=raw,if=ide,index=0,cache=unsafe
+.PHONY: pagefile-img
+pagefile-img:
+	@mkdir -p $(BUILD)
+	@truncate -s $(PAGEFILE_MB)M $(PAGEFILE_IMG)
+
+run: $(BUILD)/kernel.iso pagefile-img | tools-run
+	@echo "booting $(BUILD)/kernel.iso with a $(PAGEFILE_MB) MiB page file; the serial console is this terminal ('halt' or Ctrl-C leaves)"
+	$(QEMU) $(QEMU_BASE) -serial stdio $(PAGEFILE_DRIVE) -cdrom $(BUILD)/kernel.iso; \
 		rc=$$?; [ $$rc -eq 33 ] || [ $$rc -eq 0 ] || exit $$rc
 
 # The include/call graph has no circle and keeps its layers, and no
@@ -168,7 +184,7 @@ check-layers:
 
 SUITES ?=
 test: check-layers host-test $(BUILD)/kernel.elf $(BUILD)/kernel.iso user-programs | tools-test
-	$(PYTHON) tests/harness.py --build $(BUILD) $(if $(SUITES),--suites $(SUITES))
+	$(PYTHON) tests/harness.py --build $(BUILD) --pagefile-mb $(PAGEFILE_MB) $(if $(SUITES),--suites $(SUITES))
 
 # Benchmarks: a release build (no frame poisoning) booted under
 # -icount shift=0, where the TSC counts retired guest instructions; then

@@ -25,6 +25,7 @@
 #include "mm/pmm.h"
 #include "mm/paging.h"
 #include "mm/vm.h"
+#include "mm/pagefile.h"
 #include "mm/kpool.h"
 #include "mm/kheap.h"
 #include "mm/heap/heap.h"
@@ -70,6 +71,7 @@ static void memory_init(void)
     pmm_init(avail, na, busy, nb, limit);
     paging_init();
     vm_init();
+    pagefile_init();
     vm_dep_init(cmdline_get("nx"));
     kheap_init();
     pmm_print_report();

@@ -17,6 +17,7 @@
 #include "kernel/base/kprintf.h"
 #include "kernel/base/serial.h"
 #include "kernel/arch/gdt.h"
+#include "mm/pagefile.h"
 #include "mm/vm.h"
 #include "mm/pmm.h"
 #include "mm/paging.h"
@@ -250,6 +251,7 @@ static NTSTATUS svc_counters(const uint32_t *a, struct trap_frame *tf)
     struct vm_stats vs;
     struct paging_stats ps;
     struct pmm_stats fs;
+    struct pagefile_stats pf;
 
     (void)tf;
     if (a[1] != sizeof(c))
@@ -257,6 +259,7 @@ static NTSTATUS svc_counters(const uint32_t *a, struct trap_frame *tf)
     vm_get_stats(&vs);
     paging_get_stats(&ps);
     pmm_get_stats(&fs);
+    pagefile_get_stats(&pf);
     c = (SYSTEM_MEMORY_COUNTERS){
         .FreeFrames = pmm_free_count() + pfn_list_frames(),
         .CommitCharge = vs.commit_charge,
@@ -267,6 +270,9 @@ static NTSTATUS svc_counters(const uint32_t *a, struct trap_frame *tf)
         .PhysicalPages = fs.total,
         .TotalFramesAbove4G = fs.total_high,
         .FreeFramesAbove4G = fs.free_high,
+        .PageFilePages = pf.slots,
+        .PageFileInUse = pf.in_use,
+        .CommitLimitPageFile = vs.commit_limit_pagefile,
     };
     return copy_to_user((void *)a[0], &c, sizeof(c));
 }

@@ -60,6 +60,9 @@ static struct kcache space_cache = KCACHE_INIT("address space", sizeof(struct vm
 static struct spinlock vm_lock = SPINLOCK_INIT("vm");
 static struct vm_stats stats;
 static struct vm_exception last_exception;
+/* The commit limit's RAM part (RAM less the kernel's reserve); the page
+ * file's part is stats.commit_limit_pagefile. */
+static uint32_t commit_limit_ram;
 
 /* ---- address spaces ---------------------------------------------------- */
 
@@ -70,7 +73,8 @@ void vm_init(void)
     /* The kernel reserve: page tables, pool pages, directories. */
     uint32_t reserve = 256 + free_frames / 16;
 
-    stats.commit_limit = free_frames > reserve ? free_frames - reserve : 0;
+    commit_limit_ram = free_frames > reserve ? free_frames - reserve : 0;
+    stats.commit_limit = commit_limit_ram;
     kernel_space = &kernel_space_storage;
     kernel_space->pgdir = paging_kernel_pgdir();
     kernel_space->user = false;
@@ -165,6 +169,20 @@ static bool charge(uint32_t pages)
     return true;
 }
 
+NTSTATUS vm_set_pagefile_commit(uint32_t pages)
+{
+    NTSTATUS st = STATUS_SUCCESS;
+    uint32_t flags = spin_lock(&vm_lock);
+    if (pages > UINT32_MAX - commit_limit_ram || commit_limit_ram + pages < stats.commit_charge) {
+        st = STATUS_COMMITMENT_LIMIT;       /* the charge already taken must stay backed */
+    } else {
+        stats.commit_limit_pagefile = pages;
+        stats.commit_limit = commit_limit_ram + pages;
+    }
+    spin_unlock(&vm_lock, flags);
+    return st;
+}
+
 static void uncharge(uint32_t pages)
 {
     ASSERTF(stats.commit_charge >= pages, "commit charge %u, giving back %u", stats.commit_charge, pages);
@@ -190,10 +208,9 @@ static struct vm_space *space_of(uint32_t va)
 
 /* Turns one committed page (whose entry is e) back into "not
  * committed", giving its frame back. */
-/* Frames of decommitted pages wait here until the batch's TLB
- * invalidation has gone out to every CPU: freed before it, a frame could
- * be handed out again while another CPU's stale entry still writes into
- * it (Intel SDM Vol.3 4.10.5). */
+/* Decommitted frames wait here until the batch's TLB invalidation reached
+ * every CPU: freed earlier, one could be handed out again while another
+ * CPU's stale entry still writes into it (Intel SDM Vol.3 4.10.5). */
 #define DECOMMIT_BATCH 16
 
 struct decommit_batch {
@@ -203,7 +220,7 @@ struct decommit_batch {
 
 static void batch_release(struct decommit_batch *b)
 {
-    paging_batch_end();                 /* every CPU has forgotten the entries */
+    paging_batch_end();                 /* every CPU forgot the entries */
     for (uint32_t i = 0; i < b->count; i++)
         pfn_release(b->frames[i]);      /* to the free list: the zero thread clears it */
     b->count = 0;

@@ -71,7 +71,8 @@ struct vm_stats {
                                        the user page tables created to hold them */
     uint32_t committed_pages;       /* committed pages alone */
     uint32_t commit_peak;
-    uint32_t commit_limit;
+    uint32_t commit_limit;          /* RAM less the kernel's reserve, + commit_limit_pagefile */
+    uint32_t commit_limit_pagefile; /* page-file slots counted in it (vm_set_pagefile_commit) */
     uint32_t reserved_bytes;        /* bytes reserved in all address spaces */
     uint32_t allocations;           /* live reservations (VADs) */
     uint32_t resident_pages;        /* committed pages with a frame */
@@ -82,6 +83,12 @@ struct vm_stats {
     uint32_t faults_access_violation;
 };
 void vm_get_stats(struct vm_stats *out);
+/* Counts `pages` page-file slots in the commit limit (issue 19: the limit
+ * is RAM + page file, less what the kernel keeps), replacing the count
+ * set before.  Only a pager that can write pages out may count them
+ * (mm/pagefile.h).  STATUS_COMMITMENT_LIMIT, nothing changed, when the
+ * new limit would be below the charge already taken. */
+NTSTATUS vm_set_pagefile_commit(uint32_t pages);
 /* What a leak check compares: frames not in use (free, pre-zeroed, or
  * held by kernel virtual memory, whose kernel-heap pages may stay
  * committed for reuse), the commit charge outside the kernel space, and

@@ -28,7 +28,7 @@ import os
 import re
 import sys
 
-ROOTS = ("boot", "kernel", "mm", "libc")
+ROOTS = ("boot", "kernel", "drivers", "mm", "libc")
 EXTS = (".c", ".h", ".asm")
 
 # Lowest first.  A module's layer is that of the first prefix it matches.
@@ -36,6 +36,9 @@ LAYERS = [
     ("lib", ("libc/include/", "libc/string", "libc/format", "libc/ntstatus_map")),
     ("base", ("kernel/base/", "boot/")),
     ("arch", ("kernel/arch/",)),
+    # Device drivers: hardware below the memory manager (the page file
+    # reads and writes the disk), above the port and lock helpers of base.
+    ("drivers", ("drivers/",)),
     ("heap engine", ("mm/heap/",)),
     ("mm", ("mm/",)),
     ("kernel", ("kernel/", "mm/kheap", "mm/heap_kernel")),

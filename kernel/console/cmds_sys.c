@@ -8,6 +8,7 @@
 #include "kernel/base/qemu.h"
 #include "kernel/programs.h"
 #include "kernel/smp.h"
+#include "mm/pagefile.h"
 #include "mm/pmm.h"
 #include "mm/paging.h"
 #include "mm/vm.h"
@@ -92,8 +93,11 @@ static void cmd_mem(int argc, char **argv)
     print_frames("commit charge", vs.commit_charge);
     print_frames("commit peak", vs.commit_peak);
     print_frames("commit limit", vs.commit_limit);
+    print_frames("  of it from the page file", vs.commit_limit_pagefile);
     print_frames("committed pages", vs.committed_pages);
     print_frames("resident (have a frame)", vs.resident_pages);
+    kprintf("page file (mm/pagefile.c, over drivers/ata.c):\n");
+    pagefile_print_report();
     kprintf("address space:\n");
     char r[24];
     console_num_str(vs.reserved_bytes / 1024, r, sizeof(r));

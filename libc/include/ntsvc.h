@@ -105,6 +105,11 @@ typedef struct _SYSTEM_MEMORY_COUNTERS {
     /* Issue 18: the part of it at or above 4 GiB (PAE only). */
     unsigned long TotalFramesAbove4G;
     unsigned long FreeFramesAbove4G;    /* free frames at or above 4 GiB */
+    /* Issue 19: the page file, in 4 KiB slots (0 without one: no disk, or
+     * a disk below the minimum), and the part of CommitLimit it adds. */
+    unsigned long PageFilePages;
+    unsigned long PageFileInUse;
+    unsigned long CommitLimitPageFile;
 } SYSTEM_MEMORY_COUNTERS;
 
 /* ---- DEP (issue 18) ----------------------------------------------------------

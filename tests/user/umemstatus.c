@@ -74,6 +74,12 @@ static void figures_are_the_kernels(struct utest *t)
     EXPECT_LE(t, ms.ullTotalPhys, 128ull << 20);
     EXPECT_LE(t, ms.ullAvailPhys, ms.ullTotalPhys);
     EXPECT_LE(t, ms.ullAvailPageFile, ms.ullTotalPageFile);
+    /* Issue 19: the harness gives every boot a page-file disk (64 MiB by
+     * default, at least the 4 MiB minimum); nothing is paged out yet, and
+     * its part of the commit limit is at most its size. */
+    EXPECT_GE(t, after.PageFilePages, 1024);
+    EXPECT_EQ(t, after.PageFileInUse, 0);
+    EXPECT_LE(t, after.CommitLimitPageFile, after.PageFilePages);
 }
 
 /* The sum of VirtualQuery's free regions, walked here independently. */
