@@ -20,6 +20,7 @@
 struct handle_table {
     struct spinlock lock;
     uintptr_t *slots;               /* object pointer, or a free-chain link */
+    uint32_t *access;               /* the access each open handle grants (issue 15) */
     uint32_t capacity;
     uint32_t free_head;             /* first free index, 0 = none */
     uint32_t open;
@@ -84,7 +85,10 @@ struct handle_table *handle_table_create(void)
     if (t == NULL)
         return NULL;
     t->slots = kmalloc(HANDLE_INITIAL * sizeof(uintptr_t));
-    if (t->slots == NULL) {
+    t->access = kmalloc(HANDLE_INITIAL * sizeof(uint32_t));
+    if (t->slots == NULL || t->access == NULL) {
+        kfree(t->slots);
+        kfree(t->access);
         kfree(t);
         return NULL;
     }
@@ -107,6 +111,7 @@ void handle_table_destroy(struct handle_table *t)
     }
     ASSERTF(t->open == 0, "handle table %p: %u handles left after closing all", (void *)t, t->open);
     kfree(t->slots);
+    kfree(t->access);
     kfree(t);
 }
 
@@ -117,25 +122,40 @@ static bool table_grow(struct handle_table *t)
     if (old >= HANDLE_MAX)
         return false;
     uintptr_t *bigger = kmalloc(2 * old * sizeof(uintptr_t));
-    if (bigger == NULL)
+    uint32_t *bigger_access = kmalloc(2 * old * sizeof(uint32_t));
+    if (bigger == NULL || bigger_access == NULL) {
+        kfree(bigger);
+        kfree(bigger_access);
         return false;
+    }
     uint32_t flags = spin_lock(&t->lock);
     if (t->capacity != old || t->free_head != 0) {
         spin_unlock(&t->lock, flags);       /* someone else made room meanwhile */
         kfree(bigger);
+        kfree(bigger_access);
         return true;
     }
     memcpy(bigger, t->slots, old * sizeof(uintptr_t));
+    memcpy(bigger_access, t->access, old * sizeof(uint32_t));
     uintptr_t *was = t->slots;
+    uint32_t *was_access = t->access;
     t->slots = bigger;
+    t->access = bigger_access;
     t->capacity = 2 * old;
     chain_free(t, old, 2 * old);
     spin_unlock(&t->lock, flags);
     kfree(was);
+    kfree(was_access);
     return true;
 }
 
 NTSTATUS handle_insert(struct handle_table *t, struct object *o, uint32_t *handle)
+{
+    return handle_insert_access(t, o, HANDLE_ACCESS_ALL, handle);
+}
+
+NTSTATUS handle_insert_access(struct handle_table *t, struct object *o, uint32_t access,
+                              uint32_t *handle)
 {
     for (;;) {
         uint32_t flags = spin_lock(&t->lock);
@@ -146,6 +166,7 @@ NTSTATUS handle_insert(struct handle_table *t, struct object *o, uint32_t *handl
             t->free_head = (uint32_t)(t->slots[i] >> 1);
             object_ref(o);
             t->slots[i] = (uintptr_t)o;
+            t->access[i] = access;
             t->open++;
             spin_unlock(&t->lock, flags);
             *handle = i * 4;
@@ -167,6 +188,13 @@ static uint32_t handle_index(const struct handle_table *t, uint32_t handle)
 NTSTATUS handle_reference(struct handle_table *t, uint32_t handle, const struct object_type *type,
                           struct object **out)
 {
+    return handle_reference_access(t, handle, type, 0, out, NULL);
+}
+
+NTSTATUS handle_reference_access(struct handle_table *t, uint32_t handle,
+                                 const struct object_type *type, uint32_t desired,
+                                 struct object **out, uint32_t *granted)
+{
     uint32_t flags = spin_lock(&t->lock);
     uint32_t i = handle_index(t, handle);
     uintptr_t e = i != 0 ? t->slots[i] : 0;
@@ -180,6 +208,12 @@ NTSTATUS handle_reference(struct handle_table *t, uint32_t handle, const struct 
         spin_unlock(&t->lock, flags);
         return STATUS_OBJECT_TYPE_MISMATCH;
     }
+    if ((t->access[i] & desired) != desired) {
+        spin_unlock(&t->lock, flags);
+        return STATUS_ACCESS_DENIED;
+    }
+    if (granted != NULL)
+        *granted = t->access[i];
     object_ref(o);
     spin_unlock(&t->lock, flags);
     *out = o;

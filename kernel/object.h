@@ -78,6 +78,18 @@ NTSTATUS handle_insert(struct handle_table *t, struct object *o, uint32_t *handl
  * STATUS_OBJECT_TYPE_MISMATCH when type is not NULL and differs. */
 NTSTATUS handle_reference(struct handle_table *t, uint32_t handle, const struct object_type *type,
                           struct object **out);
+/* Issue 15: each handle also records the access it grants (an ACCESS_MASK
+ * of the object's type).  handle_insert grants HANDLE_ACCESS_ALL, as every
+ * handle did before access checks existed; handle_insert_access grants
+ * `access`.  handle_reference_access fails with STATUS_ACCESS_DENIED
+ * (nothing referenced) unless the handle grants every bit of `desired`,
+ * and gives the granted mask in *granted (optional). */
+#define HANDLE_ACCESS_ALL 0xFFFFFFFFu
+NTSTATUS handle_insert_access(struct handle_table *t, struct object *o, uint32_t access,
+                              uint32_t *handle);
+NTSTATUS handle_reference_access(struct handle_table *t, uint32_t handle,
+                                 const struct object_type *type, uint32_t desired,
+                                 struct object **out, uint32_t *granted);
 /* Closes a handle: STATUS_SUCCESS or STATUS_INVALID_HANDLE. */
 NTSTATUS handle_close(struct handle_table *t, uint32_t handle);
 /* Open handles in the table. */

@@ -15,6 +15,7 @@
 #include "kernel/thread_impl.h"
 #include "kernel/object.h"
 #include "kernel/wait.h"
+#include "kernel/sync.h"
 #include "kernel/elf.h"
 #include "kernel/arch/gdt.h"
 #include "kernel/arch/trap.h"
@@ -37,6 +38,7 @@ static void process_destroy(struct object *o);
 const struct object_type process_object_type = { "Process", process_destroy };
 
 static struct process *processes;       /* [D] live processes, newest first */
+static void process_ended_locked(struct process *p);
 
 struct process *process_current(void)
 {
@@ -216,7 +218,10 @@ static void user_exception(struct trap_frame *tf)
 
 bool process_stack_guard_hit(uint32_t addr)
 {
-    return process_current() != NULL && uthread_stack_grow(addr);
+    /* Only in the caller's own space: a cross-process copy (issue 15) has
+     * another space loaded, and a guard page there is not this stack's. */
+    struct process *p = process_current();
+    return p != NULL && vm_current() == p->as && uthread_stack_grow(addr);
 }
 
 void process_init(void)
@@ -224,6 +229,7 @@ void process_init(void)
     trap_set_user_exception_handler(user_exception);
     usercopy_set_stack_guard_hook(process_stack_guard_hit);
     uthread_init();
+    uthread_set_process_end_hook(process_ended_locked);
 }
 
 /* ---- life cycle ------------------------------------------------------------- */
@@ -245,6 +251,9 @@ static void process_destroy(struct object *o)
     ASSERTF(p->threads == NULL && p->thread_count == 0, "process %u destroyed with %u threads", p->id,
             p->thread_count);
     ASSERTF(p->handles == NULL, "process %u destroyed before its teardown", p->id);
+    kfree(p->cmdline);
+    if (p->run_event != NULL)
+        object_deref(p->run_event);
     kfree(p);
 }
 
@@ -272,10 +281,13 @@ static void process_teardown(struct process *p)
         handle_table_destroy(p->handles);
     p->handles = NULL;
     thread_reap();                      /* threads whose last reference was a handle */
-    if (p->as != NULL && p->obj.refs == 1) {
-        vm_space_destroy(p->as);        /* else the console's last reference does it */
+    uint32_t flags = sched_lock();
+    struct vm_space *as = p->space_users == 0 ? p->as : NULL;
+    if (as != NULL)
         p->as = NULL;
-    }
+    sched_unlock(flags);
+    if (as != NULL)
+        vm_space_destroy(as);           /* else the last pin's holder's deref does it */
     object_deref(&p->obj);
 }
 
@@ -327,6 +339,12 @@ NTSTATUS process_run_image(const char *name, uint32_t image, uint32_t length, NT
     uint32_t entry = 0;
 
     NTSTATUS st = process_create(name, image, length, &p, &entry);
+    if (p != NULL)
+        p->run = p->id;
+    if (NT_SUCCESS(st))
+        st = event_create(false, false, &p->run_event);
+    if (NT_SUCCESS(st))
+        st = process_set_cmdline(p, name, strlen(name));
     if (NT_SUCCESS(st)) {
         struct uthread_start s = { .start = entry };
         st = uthread_create(p, &s, &main_thread);
@@ -339,10 +357,10 @@ NTSTATUS process_run_image(const char *name, uint32_t image, uint32_t length, NT
     pfn_zero_until(PFN_ZEROED_TARGET);  /* every program starts with a full zeroed list */
     uthread_start(main_thread);
     object_deref(&main_thread->obj);    /* the scheduler's reference keeps it until it ends */
-    struct object *o = &p->obj;
-    wait_for_objects(&o, 1, false, WAIT_FOREVER, WAIT_REASON_EXECUTIVE);
+    object_ref(&p->obj);                /* for its exit status, past the teardown */
+    process_reap_run(p->run, p->run_event);
     *exit_status = p->exit_status;
-    process_teardown(p);
+    object_deref(&p->obj);
     return STATUS_SUCCESS;
 }
 
@@ -373,15 +391,20 @@ struct process *process_find(uint32_t pid)
     for (struct process *p = processes; p != NULL && found == NULL; p = p->list_next)
         if (p->id == pid)
             found = p;
-    if (found != NULL)
+    if (found != NULL) {
         object_ref(&found->obj);
+        found->space_users++;           /* its space stays for process_space */
+    }
     sched_unlock(flags);
     return found;
 }
 
 void process_release(struct process *p)
 {
-    object_deref(&p->obj);
+    uint32_t flags = sched_lock();
+    p->space_users--;
+    sched_unlock(flags);
+    object_deref(&p->obj);              /* the last reference destroys a space left behind */
 }
 
 struct vm_space *process_space(struct process *p)
@@ -397,4 +420,143 @@ void process_suspend(struct process *p, bool suspend)
 void process_terminate(struct process *p, NTSTATUS status)
 {
     uthread_terminate_process(p, status);
+}
+
+/* ---- issue 15: processes created by processes --------------------------------
+ *
+ * Several processes live at once.  Each belongs to the run of the program
+ * a runner (the boot thread, a console thread) started, and children
+ * inherit their creator's run and its event.  The runner tears each
+ * process of its run down as soon as its last thread has ended (the
+ * run's auto-reset event says one did), and returns once nothing of its
+ * run is left: a child that outlives its parent is waited for, as
+ * Windows lets it live on.  Only a run's own runner tears its processes
+ * down, so a kernel thread never finds the address space it last loaded
+ * destroyed by another (the scheduler reloads it at each switch). */
+
+/* The last thread of p has ended (dispatcher lock held). */
+static void process_ended_locked(struct process *p)
+{
+    if (p->run_event == NULL)
+        return;                         /* failed before it had one: torn down by its creator */
+    p->run_event->signal_state = 1;
+    wait_signal_locked(p->run_event);
+}
+
+/* An ended process not yet torn down, unlinked from the list (so only
+ * one caller takes it), or NULL. */
+static struct process *take_ended(uint32_t run)
+{
+    uint32_t flags = sched_lock();
+    struct process **at = &processes;
+    while (*at != NULL && ((*at)->run != run || (*at)->obj.signal_state == 0))
+        at = &(*at)->list_next;
+    struct process *p = *at;
+    if (p != NULL)
+        *at = p->list_next;
+    sched_unlock(flags);
+    return p;
+}
+
+static bool run_alive(uint32_t run)
+{
+    bool alive = false;
+    uint32_t flags = sched_lock();
+    for (struct process *p = processes; p != NULL && !alive; p = p->list_next)
+        alive = p->run == run;
+    sched_unlock(flags);
+    return alive;
+}
+
+void process_reap_run(uint32_t run, struct object *event)
+{
+    for (;;) {
+        struct process *dead;
+        while ((dead = take_ended(run)) != NULL)
+            process_teardown(dead);
+        if (!run_alive(run))
+            return;
+        wait_for_objects(&event, 1, false, WAIT_FOREVER, WAIT_REASON_EXECUTIVE);
+    }
+}
+
+NTSTATUS process_set_cmdline(struct process *p, const char *text, uint32_t len)
+{
+    char *copy = kmalloc(len + 1);
+    if (copy == NULL)
+        return STATUS_NO_MEMORY;
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    kfree(p->cmdline);
+    p->cmdline = copy;
+    p->cmdline_len = len;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS process_spawn(const char *name, uint32_t image, uint32_t length, const char *cmdline,
+                       uint32_t cmdline_len, bool suspended, struct process **out_p,
+                       struct thread **out_t)
+{
+    struct process *parent = process_current(), *p = NULL;
+    struct vm_space *back = vm_current();
+    struct thread *t = NULL;
+    uint32_t entry = 0;
+
+    NTSTATUS st = process_create(name, image, length, &p, &entry);
+    if (p != NULL) {
+        p->run = parent->run;
+        p->parent_id = parent->id;
+        p->run_event = parent->run_event;
+        if (p->run_event != NULL)
+            object_ref(p->run_event);
+    }
+    if (NT_SUCCESS(st))
+        st = process_set_cmdline(p, cmdline, cmdline_len);
+    if (NT_SUCCESS(st)) {
+        struct uthread_start s = { .start = entry, .suspended = suspended };
+        st = uthread_create(p, &s, &t);
+    }
+    vm_switch(back);
+    if (!NT_SUCCESS(st)) {
+        if (p != NULL)
+            process_teardown(p);
+        return st;
+    }
+    object_ref(&p->obj);                /* the caller's; the first is the process list's */
+    *out_p = p;
+    *out_t = t;
+    return STATUS_SUCCESS;
+}
+
+struct process *process_lookup(uint32_t pid)
+{
+    struct process *found = NULL;
+    uint32_t flags = sched_lock();
+    for (struct process *p = processes; p != NULL && found == NULL; p = p->list_next)
+        if (p->id == pid && p->obj.signal_state == 0)
+            found = p;
+    if (found != NULL)
+        object_ref(&found->obj);
+    sched_unlock(flags);
+    return found;
+}
+
+struct vm_space *process_pin_space(struct process *p)
+{
+    struct vm_space *as = NULL;
+    uint32_t flags = sched_lock();
+    if (p->obj.signal_state == 0 && p->as != NULL) {
+        as = p->as;
+        p->space_users++;
+    }
+    sched_unlock(flags);
+    return as;
+}
+
+void process_unpin_space(struct process *p)
+{
+    uint32_t flags = sched_lock();
+    ASSERTF(p->space_users > 0, "process %u: space unpinned more than pinned", p->id);
+    p->space_users--;
+    sched_unlock(flags);
 }

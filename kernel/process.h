@@ -74,6 +74,31 @@ void process_suspend(struct process *p, bool suspend);
 /* Ends every thread of p (from outside it), as TerminateProcess. */
 void process_terminate(struct process *p, NTSTATUS status);
 
+/* ---- issue 15: processes created by processes (kernel/syscall_process.c) ---- */
+
+struct thread;
+/* Tears down each process of run `run` as it ends (woken by the run's
+ * event), until none is left (the runner's loop). */
+struct object;
+void process_reap_run(uint32_t run, struct object *event);
+/* A new process of the caller's run running the image at physical
+ * [image, image + length), with its command line, its main thread
+ * created (suspended if asked) but not started: the caller publishes the
+ * handles, then uthread_start(*out_t).  *out_p and *out_t carry the
+ * creation references.  The caller's address space is loaded again on
+ * return.  On failure nothing is left. */
+NTSTATUS process_spawn(const char *name, uint32_t image, uint32_t length, const char *cmdline,
+                       uint32_t cmdline_len, bool suspended, struct process **out_p,
+                       struct thread **out_t);
+/* Replaces p's command line with a copy of text[0..len). */
+NTSTATUS process_set_cmdline(struct process *p, const char *text, uint32_t len);
+/* The live (not ended) process with this id, referenced, or NULL. */
+struct process *process_lookup(uint32_t pid);
+/* p's address space, pinned until process_unpin_space (so a teardown
+ * meanwhile leaves it to the pin's holder), or NULL once p has ended. */
+struct vm_space *process_pin_space(struct process *p);
+void process_unpin_space(struct process *p);
+
 void process_init(void);
 
 #endif

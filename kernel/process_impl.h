@@ -34,6 +34,18 @@ struct process {
     bool terminating;               /* [D] ExitProcess / an unhandled exception: every thread ends */
     NTSTATUS exit_status;           /* [D] STATUS_PENDING until it ends */
     struct process *list_next;      /* [D] every live process, for the console */
+    /* ---- issue 15: processes created by processes ---- */
+    uint32_t run;                   /* the id of the root process of the run it belongs to
+                                       (the program the runner started; children inherit it) */
+    struct object *run_event;       /* the run's auto-reset event, set when one of its
+                                       processes ends (referenced) */
+    uint32_t parent_id;             /* InheritedFromUniqueProcessId: the creator, or 0 */
+    char *cmdline;                  /* kmalloc'd, NUL-terminated; GetCommandLineA's text */
+    uint32_t cmdline_len;           /* bytes, without the NUL */
+    uint32_t space_users;           /* [D] pins on `as` (console, cross-process services):
+                                       the teardown leaves the space to the last one */
+    uint32_t peak_resident;         /* working-set and commit peaks, in pages (see */
+    uint32_t peak_committed;        /* kernel/process_query.c for how they are sampled) */
 };
 
 #endif

@@ -43,6 +43,16 @@ static const struct boot_module *find_module(const char *name)
     return NULL;
 }
 
+bool programs_find_image(const char *name, uint32_t *start, uint32_t *length)
+{
+    const struct boot_module *m = find_module(name);
+    if (m == NULL)
+        return false;
+    *start = m->start;
+    *length = m->end - m->start;
+    return true;
+}
+
 void programs_list(void)
 {
     const struct boot_info *bi = bootinfo();

@@ -6,6 +6,7 @@
  * call with STATUS_ACCESS_VIOLATION and no state changed. */
 #include "kernel/syscall.h"
 #include "kernel/syscall_info.h"
+#include "kernel/syscall_process.h"
 #include "kernel/services.h"
 #include "kernel/arch/entry.h"
 #include "kernel/process.h"
@@ -62,20 +63,35 @@ static NTSTATUS write_u32(uint32_t user_ptr, uint32_t value)
     return put_user_u32((void *)user_ptr, value);
 }
 
+/* Issue 15: the memory services work on any process a handle names with
+ * the access the call needs (VirtualAllocEx & co.: PROCESS_VM_OPERATION;
+ * VirtualQueryEx: PROCESS_QUERY_INFORMATION).  The handle is checked
+ * first, as it always was; fn runs with the process's address space,
+ * pinned. */
+static NTSTATUS on_process(const uint32_t *a, uint32_t access,
+                           NTSTATUS (*fn)(const uint32_t *a, struct vm_space *as))
+{
+    struct process *p;
+    struct vm_space *as;
+    NTSTATUS st = process_handle_space(a[0], access, &p, &as);
+    if (!NT_SUCCESS(st))
+        return st;
+    st = fn(a, as);
+    process_handle_space_done(p);
+    return st;
+}
+
 /* NtAllocateVirtualMemory(process, *base, zero_bits, *size, type, protect) */
-static NTSTATUS svc_allocate(const uint32_t *a, struct trap_frame *tf)
+static NTSTATUS allocate_in(const uint32_t *a, struct vm_space *as)
 {
     uint32_t base, size;
     NTSTATUS st;
 
-    (void)tf;
-    if (!is_current_process(a[0]))
-        return STATUS_INVALID_HANDLE;
     if (a[2] != 0)
         return STATUS_INVALID_PARAMETER_3;      /* ZeroBits is not supported */
     if (!NT_SUCCESS(st = probe_u32(a[1], &base)) || !NT_SUCCESS(st = probe_u32(a[3], &size)))
         return st;
-    st = vm_allocate(vm_current(), &base, &size, a[4], a[5]);
+    st = vm_allocate(as, &base, &size, a[4], a[5]);
     if (NT_SUCCESS(st)) {
         write_u32(a[1], base);
         write_u32(a[3], size);
@@ -84,17 +100,14 @@ static NTSTATUS svc_allocate(const uint32_t *a, struct trap_frame *tf)
 }
 
 /* NtFreeVirtualMemory(process, *base, *size, type) */
-static NTSTATUS svc_free(const uint32_t *a, struct trap_frame *tf)
+static NTSTATUS free_in(const uint32_t *a, struct vm_space *as)
 {
     uint32_t base, size;
     NTSTATUS st;
 
-    (void)tf;
-    if (!is_current_process(a[0]))
-        return STATUS_INVALID_HANDLE;
     if (!NT_SUCCESS(st = probe_u32(a[1], &base)) || !NT_SUCCESS(st = probe_u32(a[2], &size)))
         return st;
-    st = vm_free(vm_current(), &base, &size, a[3]);
+    st = vm_free(as, &base, &size, a[3]);
     if (NT_SUCCESS(st)) {
         write_u32(a[1], base);
         write_u32(a[2], size);
@@ -103,18 +116,15 @@ static NTSTATUS svc_free(const uint32_t *a, struct trap_frame *tf)
 }
 
 /* NtProtectVirtualMemory(process, *base, *size, new, *old) */
-static NTSTATUS svc_protect(const uint32_t *a, struct trap_frame *tf)
+static NTSTATUS protect_in(const uint32_t *a, struct vm_space *as)
 {
     uint32_t base, size, old;
     NTSTATUS st;
 
-    (void)tf;
-    if (!is_current_process(a[0]))
-        return STATUS_INVALID_HANDLE;
     if (!NT_SUCCESS(st = probe_u32(a[1], &base)) || !NT_SUCCESS(st = probe_u32(a[2], &size)) ||
         !NT_SUCCESS(st = probe_u32(a[4], &old)))
         return st;
-    st = vm_protect(vm_current(), &base, &size, a[3], &old);
+    st = vm_protect(as, &base, &size, a[3], &old);
     if (NT_SUCCESS(st)) {
         write_u32(a[1], base);
         write_u32(a[2], size);
@@ -124,22 +134,19 @@ static NTSTATUS svc_protect(const uint32_t *a, struct trap_frame *tf)
 }
 
 /* NtQueryVirtualMemory(process, address, class, buffer, length, *result_length) */
-static NTSTATUS svc_query(const uint32_t *a, struct trap_frame *tf)
+static NTSTATUS query_in(const uint32_t *a, struct vm_space *as)
 {
     MEMORY_BASIC_INFORMATION info;
     uint32_t result;
     NTSTATUS st;
 
-    (void)tf;
-    if (!is_current_process(a[0]))
-        return STATUS_INVALID_HANDLE;
     if (a[2] != MemoryBasicInformation)
         return STATUS_INVALID_INFO_CLASS;
     if (a[4] < sizeof(info))
         return STATUS_INFO_LENGTH_MISMATCH;
     if (a[5] != 0 && !NT_SUCCESS(st = probe_u32(a[5], &result)))
         return st;
-    st = vm_query(vm_current(), a[1], &info);
+    st = vm_query(as, a[1], &info);
     if (!NT_SUCCESS(st))
         return st;
     if (!NT_SUCCESS(st = copy_to_user((void *)a[3], &info, sizeof(info))))
@@ -149,12 +156,36 @@ static NTSTATUS svc_query(const uint32_t *a, struct trap_frame *tf)
     return STATUS_SUCCESS;
 }
 
+static NTSTATUS svc_allocate(const uint32_t *a, struct trap_frame *tf)
+{
+    (void)tf;
+    return on_process(a, PROCESS_VM_OPERATION, allocate_in);
+}
+
+static NTSTATUS svc_free(const uint32_t *a, struct trap_frame *tf)
+{
+    (void)tf;
+    return on_process(a, PROCESS_VM_OPERATION, free_in);
+}
+
+static NTSTATUS svc_protect(const uint32_t *a, struct trap_frame *tf)
+{
+    (void)tf;
+    return on_process(a, PROCESS_VM_OPERATION, protect_in);
+}
+
+static NTSTATUS svc_query(const uint32_t *a, struct trap_frame *tf)
+{
+    (void)tf;
+    return on_process(a, PROCESS_QUERY_INFORMATION, query_in);
+}
+
 /* NtTerminateProcess(process, status) */
 static NTSTATUS svc_terminate(const uint32_t *a, struct trap_frame *tf)
 {
     (void)tf;
-    if (!is_current_process(a[0]))
-        return STATUS_INVALID_HANDLE;
+    if (a[0] != (uint32_t)NT_CURRENT_PROCESS)
+        return process_terminate_handle(a[0], (NTSTATUS)a[1]);     /* issue 15 */
     process_exit((NTSTATUS)a[1]);
 }
 

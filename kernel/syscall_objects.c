@@ -17,6 +17,7 @@
 #include "kernel/sync.h"
 #include "kernel/wait.h"
 #include "kernel/usercopy.h"
+#include "kernel/syscall_process.h"
 #include "mm/memlayout.h"
 #include <ntstatus.h>
 #include <ntsvc.h>
@@ -34,9 +35,11 @@ static struct handle_table *handles(void)
     return process_handles(process_current());
 }
 
-/* The object a handle names, referenced.  Pseudo handles name the
- * caller's thread and process. */
-static NTSTATUS reference(uint32_t h, const struct object_type *type, struct object **out)
+/* The object a handle names, referenced, if the handle grants `access`
+ * (issue 15; *granted optional).  Pseudo handles name the caller's thread
+ * and process, with every right. */
+static NTSTATUS reference_access(uint32_t h, const struct object_type *type, uint32_t access,
+                                 struct object **out, uint32_t *granted)
 {
     struct object *o;
 
@@ -45,12 +48,35 @@ static NTSTATUS reference(uint32_t h, const struct object_type *type, struct obj
     else if (h == CURRENT_PROCESS)
         o = &process_current()->obj;
     else
-        return handle_reference(handles(), h, type, out);
+        return handle_reference_access(handles(), h, type, access, out, granted);
+    if (granted != NULL)
+        *granted = HANDLE_ACCESS_ALL;
     if (type != NULL && o->type != type)
         return STATUS_OBJECT_TYPE_MISMATCH;
     object_ref(o);
     *out = o;
     return STATUS_SUCCESS;
+}
+
+static NTSTATUS reference(uint32_t h, const struct object_type *type, struct object **out)
+{
+    return reference_access(h, type, 0, out, NULL);
+}
+
+/* Issue 15: the access a duplicate of a handle granting `granted` gets.
+ * Process handles carry real rights: DUPLICATE_SAME_ACCESS keeps them,
+ * a specific request is cut to them (no security descriptor here to
+ * re-check a wider one against, so a duplicate never grants more than
+ * its source); a generic request keeps the source's.  Other objects'
+ * handles grant everything, as before access rights existed. */
+static uint32_t duplicate_access(const struct object *o, uint32_t granted, uint32_t desired,
+                                 uint32_t options)
+{
+    if (o->type != &process_object_type)
+        return HANDLE_ACCESS_ALL;
+    if ((options & DUPLICATE_SAME_ACCESS) || (desired & 0xF3000000u))  /* GENERIC_*, MAXIMUM_ALLOWED */
+        return granted;
+    return desired & granted;
 }
 
 /* Reads *user_ptr and proves it writable by writing the value back. */
@@ -147,10 +173,11 @@ static NTSTATUS svc_duplicate(const uint32_t *a, struct trap_frame *tf)
     if (a[6] & ~(uint32_t)(DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS))
         return STATUS_INVALID_PARAMETER;
     st = a[3] != 0 ? probe_u32(a[3]) : STATUS_SUCCESS;
+    uint32_t granted = 0;
     if (NT_SUCCESS(st))
-        st = reference(a[1], NULL, &o);
+        st = reference_access(a[1], NULL, 0, &o, &granted);
     if (NT_SUCCESS(st)) {
-        st = handle_insert(handles(), o, &h);
+        st = handle_insert_access(handles(), o, duplicate_access(o, granted, a[4], a[6]), &h);
         object_deref(o);
         if (NT_SUCCESS(st))
             write_optional(a[3], h);
@@ -171,7 +198,8 @@ static NTSTATUS svc_wait_single(const uint32_t *a, struct trap_frame *tf)
     NTSTATUS st;
 
     (void)tf;
-    if (!NT_SUCCESS(st = read_timeout(a[2], &ticks)) || !NT_SUCCESS(st = reference(a[0], NULL, &o)))
+    if (!NT_SUCCESS(st = read_timeout(a[2], &ticks)) ||
+        !NT_SUCCESS(st = reference_access(a[0], NULL, SYNCHRONIZE, &o, NULL)))
         return st;
     st = wait_for_objects(&o, 1, false, ticks, WAIT_REASON_USER_REQUEST);
     object_deref(o);
@@ -196,7 +224,7 @@ static NTSTATUS svc_wait_multiple(const uint32_t *a, struct trap_frame *tf)
         !NT_SUCCESS(st = read_timeout(a[4], &ticks)))
         return st;
     for (; got < n && NT_SUCCESS(st); got++)
-        st = reference(hs[got], NULL, &objs[got]);
+        st = reference_access(hs[got], NULL, SYNCHRONIZE, &objs[got], NULL);
     if (NT_SUCCESS(st))
         st = wait_for_objects(objs, n, a[2] == WaitAll, ticks, WAIT_REASON_USER_REQUEST);
     else
@@ -523,38 +551,6 @@ static NTSTATUS svc_set_thread_start(const uint32_t *a, struct trap_frame *tf)
     return STATUS_SUCCESS;
 }
 
-/* NtQueryInformationProcess(handle, class, buffer, length, *return length):
- * ProcessBasicInformation and ProcessHandleCount. */
-NTSTATUS process_query_information(const uint32_t *a, struct trap_frame *tf)
-{
-    uint32_t info[6];
-    uint32_t size;
-    NTSTATUS st;
-
-    (void)tf;
-    if (!current_process_handle(a[0]))
-        return STATUS_INVALID_HANDLE;
-    struct process *p = process_current();
-    if (a[1] == ProcessBasicInformation) {
-        /* ExitStatus, PebBaseAddress, AffinityMask, BasePriority,
-         * UniqueProcessId, InheritedFromUniqueProcessId */
-        uint32_t basic[6] = { (uint32_t)STATUS_PENDING, 0, 1, 8, p->id, 0 };
-        memcpy(info, basic, sizeof(basic));
-        size = sizeof(basic);
-    } else if (a[1] == ProcessHandleCount) {
-        info[0] = handle_count(p->handles);
-        size = sizeof(uint32_t);
-    } else {
-        return STATUS_INVALID_INFO_CLASS;
-    }
-    if (a[3] != size)
-        return STATUS_INFO_LENGTH_MISMATCH;
-    if (!NT_SUCCESS(st = probe_optional(a[4])) || !NT_SUCCESS(st = copy_to_user((void *)a[2], info, size)))
-        return st;
-    write_optional(a[4], size);
-    return STATUS_SUCCESS;
-}
-
 /* NtGetTickCount(): the timer tick, 1 ms, as a ULONG (not a status). */
 static NTSTATUS svc_tick_count(const uint32_t *a, struct trap_frame *tf)
 {
@@ -588,6 +584,11 @@ const struct service object_services[] = {
     [SVC(NtSetInformationThread)] = { svc_set_thread, 4 },
     [SVC(NtSetThreadStartRoutine)] = { svc_set_thread_start, 1 },
     [SVC(NtGetTickCount)] = { svc_tick_count, 0 },
+    /* issue 15 (kernel/syscall_process.c) */
+    [SVC(NtCreateUserProcess)] = { svc_create_user_process, 8 },
+    [SVC(NtOpenProcess)] = { svc_open_process, 4 },
+    [SVC(NtReadVirtualMemory)] = { svc_read_virtual_memory, 5 },
+    [SVC(NtWriteVirtualMemory)] = { svc_write_virtual_memory, 5 },
 };
 const uint32_t object_service_count = sizeof(object_services) / sizeof(object_services[0]);
 _Static_assert(sizeof(object_services) / sizeof(object_services[0]) == (SVC_TABLE2_END & 0xFFFu),

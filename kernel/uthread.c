@@ -309,6 +309,14 @@ void uthread_discard(struct thread *t)
     thread_discard(t);
 }
 
+/* Issue 15: told (dispatcher lock held) when a process's last thread ends. */
+static void (*process_end_hook)(struct process *p);
+
+void uthread_set_process_end_hook(void (*hook)(struct process *p))
+{
+    process_end_hook = hook;
+}
+
 void uthread_exit(NTSTATUS status)
 {
     struct thread *t = thread_current();
@@ -334,6 +342,8 @@ void uthread_exit(NTSTATUS status)
         }
         p->obj.signal_state = 1;
         wait_signal_locked(&p->obj);
+        if (process_end_hook != NULL)
+            process_end_hook(p);        /* issue 15: the runner tears it down */
     }
     sched_exit_locked();
 }

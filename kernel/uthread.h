@@ -83,6 +83,10 @@ bool uthread_in_stack(uint32_t addr);
 /* The current thread's process (NULL on a kernel thread). */
 struct process *uthread_process(void);
 
+/* Issue 15: hook called with the dispatcher lock held when the last
+ * thread of a process has ended (the process layer registers it). */
+void uthread_set_process_end_hook(void (*hook)(struct process *p));
+
 void uthread_init(void);
 
 #endif

@@ -126,6 +126,26 @@ NTSTATUS NTAPI NtSetThreadStartRoutine(PVOID Routine);
 ULONG NTAPI NtGetTickCount(void);
 /* ---- end of the issue 13 block ---- */
 
+/* ---- issue 15: processes and the *Ex calls (ntsvc.h has the shapes) ---- */
+/* This kernel's own shape (NT's takes RTL_USER_PROCESS_PARAMETERS): the
+ * image is the boot-image program named by ImageName (ImageNameLength
+ * bytes), CommandLine (CommandLineLength bytes, at most 32767) is what
+ * the child's GetCommandLineA returns.  Flags: NT_CREATE_PROCESS_SUSPENDED.
+ * The handles grant PROCESS_ALL_ACCESS and THREAD_ALL_ACCESS. */
+NTSTATUS NTAPI NtCreateUserProcess(PHANDLE ProcessHandle, PHANDLE ThreadHandle, PCSTR ImageName,
+                                   ULONG ImageNameLength, PCSTR CommandLine, ULONG CommandLineLength,
+                                   ULONG Flags, PCLIENT_ID ClientId);
+/* ObjectAttributes must be NULL here; ClientId->UniqueProcess names the process. */
+NTSTATUS NTAPI NtOpenProcess(PHANDLE ProcessHandle, ACCESS_MASK DesiredAccess, PVOID ObjectAttributes,
+                             PCLIENT_ID ClientId);
+/* STATUS_PARTIAL_COPY with *NumberOfBytes{Read,Written} = what was copied
+ * when a page of either side could not be accessed. */
+NTSTATUS NTAPI NtReadVirtualMemory(HANDLE ProcessHandle, PVOID BaseAddress, PVOID Buffer,
+                                   SIZE_T NumberOfBytesToRead, PSIZE_T NumberOfBytesRead);
+NTSTATUS NTAPI NtWriteVirtualMemory(HANDLE ProcessHandle, PVOID BaseAddress, const void *Buffer,
+                                    SIZE_T NumberOfBytesToWrite, PSIZE_T NumberOfBytesWritten);
+/* ---- end of issue 15 ---- */
+
 /* Fills *ContextRecord with the caller's registers as they will be after
  * this call returns (Eip = the return address); libc/user/context.asm. */
 void NTAPI RtlCaptureContext(PCONTEXT ContextRecord);

@@ -81,7 +81,21 @@
 /* NtQueryInformationProcess is table 0's (0x0D): ProcessExecuteFlags there,
  * ProcessBasicInformation and ProcessHandleCount handed on to the objects. */
 #define SVC_NtGetTickCount 0x2015          /* (): milliseconds since boot, as NT x86's service */
-#define SVC_TABLE2_END 0x2016
+/* ---- issue 15: processes created by processes, and the *Ex calls ----
+ * NtReadVirtualMemory / NtWriteVirtualMemory and NtOpenProcess have NT's
+ * signatures (the object attributes must be NULL); NtCreateUserProcess
+ * is this kernel's own shape: the image is a program of the boot image,
+ * named by (name, length), and the command line is passed as (text,
+ * length) instead of NT's RTL_USER_PROCESS_PARAMETERS.  flags: 1 = the
+ * main thread starts suspended.  *client id gets the new process and
+ * main-thread ids. */
+#define SVC_NtCreateUserProcess 0x2016      /* (*process, *thread, name, name length, command line, length, flags, *client id) */
+#define SVC_NtOpenProcess 0x2017            /* (*handle, access, NULL, *client id) */
+#define SVC_NtReadVirtualMemory 0x2018      /* (process, base, buffer, size, *bytes read) */
+#define SVC_NtWriteVirtualMemory 0x2019     /* (process, base, buffer, size, *bytes written) */
+#define NT_CREATE_PROCESS_SUSPENDED 0x1
+/* ---- end of issue 15 ---- */
+#define SVC_TABLE2_END 0x201A
 /* ---- end of table 2 ---- */
 
 /* NtCurrentProcess() and NtCurrentThread(): the pseudo handles. */

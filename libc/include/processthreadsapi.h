@@ -64,4 +64,67 @@ BOOL WINAPI TlsFree(DWORD dwTlsIndex);
 LPVOID WINAPI TlsGetValue(DWORD dwTlsIndex);
 BOOL WINAPI TlsSetValue(DWORD dwTlsIndex, LPVOID lpTlsValue);
 
+/* ---- issue 15: processes (libc/user/process.c) ----
+ * Programs are the user programs of the boot image: lpApplicationName (or,
+ * when it is NULL, the first token of lpCommandLine, quotes allowed) names
+ * one, with or without a ".exe" or ".elf" ending and directories.
+ * Not found: ERROR_FILE_NOT_FOUND.  The child's GetCommandLineA returns
+ * lpCommandLine (or lpApplicationName when that is NULL).  dwCreationFlags:
+ * CREATE_SUSPENDED, plus the priority-class and console flags, which
+ * change nothing here; anything else is ERROR_INVALID_PARAMETER.
+ * Security attributes, handle inheritance, the environment, the current
+ * directory and STARTUPINFO are accepted and ignored. */
+typedef struct _PROCESS_INFORMATION {
+    HANDLE hProcess;
+    HANDLE hThread;
+    DWORD dwProcessId;
+    DWORD dwThreadId;
+} PROCESS_INFORMATION, *PPROCESS_INFORMATION, *LPPROCESS_INFORMATION;
+
+typedef struct _STARTUPINFOA {
+    DWORD cb;
+    LPSTR lpReserved;
+    LPSTR lpDesktop;
+    LPSTR lpTitle;
+    DWORD dwX, dwY, dwXSize, dwYSize, dwXCountChars, dwYCountChars, dwFillAttribute, dwFlags;
+    WORD wShowWindow;
+    WORD cbReserved2;
+    LPBYTE lpReserved2;
+    HANDLE hStdInput, hStdOutput, hStdError;
+} STARTUPINFOA, *LPSTARTUPINFOA;
+_Static_assert(sizeof(STARTUPINFOA) == 68, "x86 STARTUPINFOA");
+
+#define DEBUG_PROCESS 0x00000001
+#define DEBUG_ONLY_THIS_PROCESS 0x00000002
+#define DETACHED_PROCESS 0x00000008
+#define CREATE_NEW_CONSOLE 0x00000010
+#define NORMAL_PRIORITY_CLASS 0x00000020
+#define IDLE_PRIORITY_CLASS 0x00000040
+#define HIGH_PRIORITY_CLASS 0x00000080
+#define REALTIME_PRIORITY_CLASS 0x00000100
+#define CREATE_NEW_PROCESS_GROUP 0x00000200
+#define CREATE_UNICODE_ENVIRONMENT 0x00000400
+#define BELOW_NORMAL_PRIORITY_CLASS 0x00004000
+#define ABOVE_NORMAL_PRIORITY_CLASS 0x00008000
+#define CREATE_NO_WINDOW 0x08000000
+
+BOOL WINAPI CreateProcessA(LPCSTR lpApplicationName, LPSTR lpCommandLine,
+                           LPSECURITY_ATTRIBUTES lpProcessAttributes, LPSECURITY_ATTRIBUTES lpThreadAttributes,
+                           BOOL bInheritHandles, DWORD dwCreationFlags, LPVOID lpEnvironment,
+                           LPCSTR lpCurrentDirectory, LPSTARTUPINFOA lpStartupInfo,
+                           LPPROCESS_INFORMATION lpProcessInformation);
+/* The process with that id (ERROR_INVALID_PARAMETER when there is none,
+ * or for 0), with the rights asked for (winnt.h PROCESS_*; GENERIC_* and
+ * MAXIMUM_ALLOWED map as Windows maps them).  bInheritHandle is ignored. */
+HANDLE WINAPI OpenProcess(DWORD dwDesiredAccess, BOOL bInheritHandle, DWORD dwProcessId);
+/* PROCESS_TERMINATE; asynchronous (wait on the handle for the end).
+ * ERROR_ACCESS_DENIED when it is already ending or has ended. */
+BOOL WINAPI TerminateProcess(HANDLE hProcess, UINT uExitCode);
+/* STILL_ACTIVE while it runs; PROCESS_QUERY_(LIMITED_)INFORMATION. */
+BOOL WINAPI GetExitCodeProcess(HANDLE hProcess, LPDWORD lpExitCode);
+DWORD WINAPI GetProcessId(HANDLE Process);
+/* This process's command line, as its creator gave it. */
+LPSTR WINAPI GetCommandLineA(void);
+/* ---- end of issue 15 ---- */
+
 #endif

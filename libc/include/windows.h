@@ -33,6 +33,24 @@ LPVOID WINAPI VirtualAlloc(LPVOID lpAddress, SIZE_T dwSize, DWORD flAllocationTy
 BOOL WINAPI VirtualFree(LPVOID lpAddress, SIZE_T dwSize, DWORD dwFreeType);
 BOOL WINAPI VirtualProtect(LPVOID lpAddress, SIZE_T dwSize, DWORD flNewProtect, PDWORD lpflOldProtect);
 SIZE_T WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer, SIZE_T dwLength);
+/* ---- issue 15: the same on any process a handle names (libc/user/process.c):
+ * Alloc/Free/Protect need PROCESS_VM_OPERATION, Query PROCESS_QUERY_INFORMATION,
+ * Read PROCESS_VM_READ, Write PROCESS_VM_WRITE (else ERROR_ACCESS_DENIED).
+ * Read/WriteProcessMemory stop at the first page that cannot be read or
+ * written: FALSE, ERROR_PARTIAL_COPY, and *lpNumberOfBytes... says how
+ * many bytes were copied. ---- */
+LPVOID WINAPI VirtualAllocEx(HANDLE hProcess, LPVOID lpAddress, SIZE_T dwSize, DWORD flAllocationType,
+                             DWORD flProtect);
+BOOL WINAPI VirtualFreeEx(HANDLE hProcess, LPVOID lpAddress, SIZE_T dwSize, DWORD dwFreeType);
+BOOL WINAPI VirtualProtectEx(HANDLE hProcess, LPVOID lpAddress, SIZE_T dwSize, DWORD flNewProtect,
+                             PDWORD lpflOldProtect);
+SIZE_T WINAPI VirtualQueryEx(HANDLE hProcess, LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer,
+                             SIZE_T dwLength);
+BOOL WINAPI ReadProcessMemory(HANDLE hProcess, LPCVOID lpBaseAddress, LPVOID lpBuffer, SIZE_T nSize,
+                              SIZE_T *lpNumberOfBytesRead);
+BOOL WINAPI WriteProcessMemory(HANDLE hProcess, LPVOID lpBaseAddress, LPCVOID lpBuffer, SIZE_T nSize,
+                               SIZE_T *lpNumberOfBytesWritten);
+/* ---- end of issue 15 ---- */
 
 /* Write watches: a region reserved with MEM_RESERVE | MEM_WRITE_WATCH
  * tracks which of its pages are written (libc/user/writewatch.c).  Both

@@ -33,4 +33,12 @@
 #define ERROR_MUTANT_LIMIT_EXCEEDED 587L
 #define ERROR_NO_SYSTEM_RESOURCES 1450L
 
+/* ---- issue 15: processes ---- */
+#define ERROR_FILE_NOT_FOUND 2L
+#define ERROR_INSUFFICIENT_BUFFER 122L
+#define ERROR_INVALID_NAME 123L
+#define ERROR_FILENAME_EXCED_RANGE 206L
+#define ERROR_PARTIAL_COPY 299L
+/* ---- end of issue 15 ---- */
+
 #endif

@@ -65,6 +65,39 @@ typedef struct _THREAD_BASIC_INFORMATION {
 #define ThreadAmILastThread 12              /* ULONG: 1 when no other thread of the process runs */
 #define ProcessBasicInformation 0
 #define ProcessHandleCount 20               /* ULONG: open handles */
+/* ---- issue 15 ---- */
+#define ProcessVmCounters 3                 /* VM_COUNTERS or VM_COUNTERS_EX */
+#define ProcessCommandLineInformation 60    /* UNICODE_STRING, then its characters */
+
+/* NtQueryInformationProcess(ProcessVmCounters): bytes, as NT x86 gives
+ * them (the _EX form adds PrivateUsage, which psapi passes on). */
+typedef struct _VM_COUNTERS_EX {
+    SIZE_T PeakVirtualSize;
+    SIZE_T VirtualSize;
+    ULONG PageFaultCount;
+    SIZE_T PeakWorkingSetSize;
+    SIZE_T WorkingSetSize;
+    SIZE_T QuotaPeakPagedPoolUsage;
+    SIZE_T QuotaPagedPoolUsage;
+    SIZE_T QuotaPeakNonPagedPoolUsage;
+    SIZE_T QuotaNonPagedPoolUsage;
+    SIZE_T PagefileUsage;
+    SIZE_T PeakPagefileUsage;
+    SIZE_T PrivateUsage;
+} VM_COUNTERS_EX, *PVM_COUNTERS_EX;
+_Static_assert(sizeof(VM_COUNTERS_EX) == 48, "x86 VM_COUNTERS_EX");
+#define VM_COUNTERS_SIZE 44                 /* VM_COUNTERS: without PrivateUsage */
+
+/* The counted strings of NT (UNICODE_STRING, x86 layout). */
+#ifndef _UNICODE_STRING_DEFINED
+#define _UNICODE_STRING_DEFINED
+typedef struct _UNICODE_STRING {
+    USHORT Length;                          /* bytes, without a terminator */
+    USHORT MaximumLength;
+    unsigned short *Buffer;         /* PWSTR */
+} UNICODE_STRING, *PUNICODE_STRING;
+#endif
+/* ---- end of issue 15 ---- */
 
 /* The event types of NtCreateEvent (EVENT_TYPE). */
 #define NotificationEvent 0         /* manual reset */

@@ -72,5 +72,10 @@ SERVICE NtQueryInformationThread, 5    ; handle, class, buffer, length, *return 
 SERVICE NtSetInformationThread, 4      ; handle, class, buffer, length
 SERVICE NtSetThreadStartRoutine, 1     ; routine
 SERVICE NtGetTickCount, 0
+; issue 15: processes and the *Ex calls
+SERVICE NtCreateUserProcess, 8         ; *process, *thread, name, name length, command line, length, flags, *client id
+SERVICE NtOpenProcess, 4               ; *handle, access, attributes, *client id
+SERVICE NtReadVirtualMemory, 5         ; process, base, buffer, size, *bytes read
+SERVICE NtWriteVirtualMemory, 5        ; process, base, buffer, size, *bytes written
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -137,6 +137,9 @@ static bool known_status(NTSTATUS st)
         STATUS_INFO_LENGTH_MISMATCH, STATUS_MUTANT_NOT_OWNED, STATUS_SEMAPHORE_LIMIT_EXCEEDED,
         STATUS_SUSPEND_COUNT_EXCEEDED, STATUS_THREAD_IS_TERMINATING, STATUS_NO_MEMORY,
         STATUS_INSUFFICIENT_RESOURCES, STATUS_MUTANT_LIMIT_EXCEEDED, STATUS_GUARD_PAGE_VIOLATION,
+        /* issue 15: processes */
+        STATUS_ACCESS_DENIED, STATUS_PARTIAL_COPY, STATUS_INVALID_CID, STATUS_OBJECT_NAME_INVALID,
+        STATUS_OBJECT_NAME_NOT_FOUND, STATUS_NAME_TOO_LONG, STATUS_PROCESS_IS_TERMINATING,
     };
     if ((uint32_t)st < MAXIMUM_WAIT_OBJECTS ||
         ((uint32_t)st >= STATUS_ABANDONED_WAIT_0 && (uint32_t)st < STATUS_ABANDONED_WAIT_0 + MAXIMUM_WAIT_OBJECTS))
@@ -246,6 +249,37 @@ static NTSTATUS one_call(void)
     case SVC_NtSetThreadStartRoutine:
         a[0] = 0x80000000u | rnd();             /* must be refused */
         break;
+    /* Issue 15.  Never a program that exists (no prefix of the name is
+     * one), and memory is written only in the scratch buffer. */
+    case SVC_NtCreateUserProcess:
+        a[0] = out_pointer();
+        a[1] = out_pointer();
+        a[2] = pick(3) == 0 ? bad_pointer() : U32("no_such_program");
+        a[3] = pick(4) == 0 ? rnd() : pick(20);
+        a[4] = pick(3) == 0 ? bad_pointer() : U32(buffer);
+        a[5] = pick(4) == 0 ? rnd() : pick(sizeof(buffer));
+        a[6] = pick(4) == 0 ? rnd() : pick(2);
+        a[7] = pick(2) ? 0 : out_pointer();
+        break;
+    case SVC_NtOpenProcess:
+        a[0] = out_pointer();
+        a[1] = pick(3) == 0 ? rnd() : 0x00100000u;      /* SYNCHRONIZE: no harm done with it */
+        a[2] = pick(6) == 0 ? rnd() : 0;
+        buffer[41] = pick(3) == 0 ? rnd() : pick(300);
+        a[3] = pick(5) == 0 ? bad_pointer() : U32(&buffer[41]);
+        break;
+    case SVC_NtReadVirtualMemory:
+    case SVC_NtWriteVirtualMemory: {
+        bool bad = pick(5) == 0;
+        uint32_t scratch = bad ? bad_pointer() : U32(&buffer[48]) + pick(16);
+        uint32_t other = pick(3) == 0 ? rnd() : U32(buffer) + pick(128);
+        a[0] = pick(3) ? 0xFFFFFFFF : any_handle();
+        a[1] = n == SVC_NtWriteVirtualMemory ? scratch : other;    /* where it writes: scratch */
+        a[2] = n == SVC_NtWriteVirtualMemory ? other : scratch;
+        a[3] = bad && pick(2) ? rnd() : pick(48);  /* never more than the scratch holds */
+        a[4] = pick(2) ? 0 : out_pointer();
+        break;
+    }
     default:
         break;
     }
@@ -254,7 +288,7 @@ static NTSTATUS one_call(void)
         return STATUS_SUCCESS;                  /* a tick count, not a status */
     calls++;
     if (n == SVC_NtCreateEvent || n == SVC_NtCreateMutant || n == SVC_NtCreateSemaphore ||
-        n == SVC_NtCreateThreadEx || n == SVC_NtDuplicateObject)
+        n == SVC_NtCreateThreadEx || n == SVC_NtDuplicateObject || n == SVC_NtOpenProcess)
         keep_made(n == SVC_NtDuplicateObject ? a[3] : a[0], st);
     succeeded += st == STATUS_SUCCESS;
     if (n == SVC_NtSetThreadStartRoutine && st == STATUS_SUCCESS)
