@@ -71,7 +71,7 @@ HEAP_ENGINE_SRCS := mm/heap/heap_create.c mm/heap/heap_front.c mm/heap/heap_bins
 	mm/heap/heap_walk.c mm/heap/heap_check.c
 
 MM_OBJS := mm/pmm.o mm/paging.o mm/paging_dump.o mm/tlb.o mm/tlb_shootdown.o mm/pte_legacy.o mm/pte_pae.o \
-	mm/kpool.o mm/vad.o mm/vm.o mm/vm_check.o mm/vm_watch.o mm/vm_dep.o mm/pfn.o mm/pagefile.o mm/virtual.o \
+	mm/kpool.o mm/vad.o mm/vm.o mm/vm_query.o mm/pager.o mm/vm_check.o mm/vm_watch.o mm/vm_dep.o mm/pfn.o mm/pagefile.o mm/virtual.o \
 	$(HEAP_ENGINE_SRCS:.c=.o) mm/heap_kernel.o mm/kheap.o
 
 LIBC_OBJS := libc/format.o libc/string.o libc/ntstatus_map.o libc/crt_malloc.o libc/crt_kernel.o
@@ -80,7 +80,7 @@ TEST_OBJS := tests/bench/kbench.o tests/bench/bench_vm.o \
 	tests/ktest.o tests/kernel/test_kprintf.o tests/kernel/test_exceptions.o \
 	tests/kernel/test_multiboot.o tests/kernel/test_ksyms.o tests/kernel/test_selftest.o \
 	tests/kernel/test_paging.o tests/kernel/test_stackoverflow.o tests/kernel/test_vm_model.o tests/kernel/test_vm.o \
-	tests/kernel/test_threads.o tests/kernel/test_pfn.o tests/kernel/test_pagefile.o tests/kernel/test_pmm.o \
+	tests/kernel/test_threads.o tests/kernel/test_pfn.o tests/kernel/test_pagefile.o tests/kernel/test_pager.o tests/kernel/test_pmm.o \
 	tests/kernel/test_heap.o tests/kernel/test_pae.o tests/kernel/test_highmem.o tests/kernel/test_smp.o
 
 TEST_OBJS += tests/kernel/test_crt.o

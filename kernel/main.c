@@ -26,6 +26,7 @@
 #include "mm/paging.h"
 #include "mm/vm.h"
 #include "mm/pagefile.h"
+#include "mm/pager.h"
 #include "mm/kpool.h"
 #include "mm/kheap.h"
 #include "mm/heap/heap.h"
@@ -72,6 +73,7 @@ static void memory_init(void)
     paging_init();
     vm_init();
     pagefile_init();
+    pager_init();
     vm_dep_init(cmdline_get("nx"));
     kheap_init();
     pmm_print_report();

@@ -53,8 +53,10 @@ static NTSTATUS copy_status(const void *user, size_t n)
 {
     const struct vm_exception *x = vm_last_exception();
     bool ours = x->address >= (uint32_t)user && x->address - (uint32_t)user < n;
-    return ours && x->code == STATUS_GUARD_PAGE_VIOLATION ? STATUS_GUARD_PAGE_VIOLATION
-                                                          : STATUS_ACCESS_VIOLATION;
+    /* A page the pager could not read back (issue 19) says so too. */
+    if (ours && (x->code == STATUS_GUARD_PAGE_VIOLATION || x->code == STATUS_IN_PAGE_ERROR))
+        return x->code;
+    return STATUS_ACCESS_VIOLATION;
 }
 
 /* One attempt at a user access; 0 done, 1 faulted. */

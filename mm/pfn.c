@@ -18,6 +18,7 @@
 #include "mm/pfn.h"
 #include "mm/pfn_record.h"
 #include "mm/paging.h"
+#include "mm/pagefile.h"
 #include "kernel/base/kprintf.h"
 #include "kernel/base/lock.h"
 #include "kernel/base/panic.h"
@@ -30,7 +31,7 @@
 #define LIST_END 0u
 
 struct page_list {
-    uint32_t head, count;
+    uint32_t head, tail, count;     /* pushed at the head; standby and modified are taken at the tail */
 };
 
 static struct spinlock pfn_lock = SPINLOCK_INIT("pfn");
@@ -38,7 +39,7 @@ static struct page_list lists[PFN_LIST_COUNT];
 static struct pfn_stats stats;
 static const char *const list_names[PFN_LIST_COUNT] = {
     [PFN_LIST_NONE] = "none", [PFN_LIST_FREE] = "free", [PFN_LIST_ZEROED] = "zeroed",
-    [PFN_LIST_ZEROING] = "zeroing",
+    [PFN_LIST_ZEROING] = "zeroing", [PFN_LIST_STANDBY] = "standby", [PFN_LIST_MODIFIED] = "modified",
 };
 
 static uint32_t frame_no(paddr_t p) { return (uint32_t)(p >> PAGE_SHIFT); }
@@ -60,8 +61,31 @@ static void list_push(enum pfn_list l, paddr_t frame)
     m->next = lists[l].head;
     if (m->next != LIST_END)
         pfn_rec(m->next)->prev = f;
+    else
+        lists[l].tail = f;
     lists[l].head = f;
     lists[l].count++;
+}
+
+/* Takes frame number f off the list it is on, wherever it sits. */
+static void list_unlink(uint32_t f)
+{
+    struct frame *m = pfn_rec(f);
+    enum pfn_list l = (enum pfn_list)m->list;
+
+    ASSERTF(l != PFN_LIST_NONE && lists[l].count > 0, "frame %08llx unlinked from no list",
+            frame_addr(f));
+    if (m->prev != LIST_END)
+        pfn_rec(m->prev)->next = m->next;
+    else
+        lists[l].head = m->next;
+    if (m->next != LIST_END)
+        pfn_rec(m->next)->prev = m->prev;
+    else
+        lists[l].tail = m->prev;
+    m->next = m->prev = LIST_END;
+    m->list = PFN_LIST_NONE;
+    lists[l].count--;
 }
 
 /* The head of a list (the fast path of a demand-zero fault): links were
@@ -77,6 +101,8 @@ static paddr_t list_pop(enum pfn_list l)
     lists[l].head = m->next;
     if (m->next != LIST_END)
         pmm_frame_table[m->next].prev = LIST_END;
+    else
+        lists[l].tail = LIST_END;
     m->next = LIST_END;
     m->list = PFN_LIST_NONE;
     lists[l].count--;
@@ -209,6 +235,86 @@ uint32_t pfn_flush(void)
     }
 }
 
+/* ---- standby and modified ---- */
+
+static void put_owned(enum pfn_list l, paddr_t frame, uint32_t owner, uint32_t va, uint32_t slot)
+{
+    struct frame *m = pfn_rec(frame_no(frame));
+    ASSERTF(owner != 0 && va % PAGE_SIZE == 0, "frame %08llx to the %s list: owner %08x, va %08x",
+            frame, list_names[l], owner, va);
+    uint32_t flags = spin_lock(&pfn_lock);
+    list_push(l, frame);
+    m->owner = owner;
+    m->owner_va = va;
+    m->slot = slot;
+    spin_unlock(&pfn_lock, flags);
+}
+
+static paddr_t take_oldest(enum pfn_list l, uint32_t *owner, uint32_t *va, uint32_t *slot)
+{
+    uint32_t flags = spin_lock(&pfn_lock);
+    uint32_t f = lists[l].tail;
+    paddr_t frame = PMM_NONE;
+    if (f != LIST_END) {
+        struct frame *m = pfn_rec(f);
+        ASSERTF(m->list == l && m->next == LIST_END, "frame %08llx at the tail of the %s list: "
+                "tagged %u, next %u", frame_addr(f), list_names[l], m->list, m->next);
+        list_unlink(f);
+        *owner = m->owner;
+        *va = m->owner_va;
+        if (slot != NULL)
+            *slot = m->slot;
+        m->owner = m->owner_va = 0;
+        m->slot = PAGEFILE_NO_SLOT;
+        frame = frame_addr(f);
+    }
+    spin_unlock(&pfn_lock, flags);
+    return frame;
+}
+
+void pfn_put_modified(paddr_t frame, uint32_t owner, uint32_t va)
+{
+    put_owned(PFN_LIST_MODIFIED, frame, owner, va, PAGEFILE_NO_SLOT);
+}
+
+void pfn_put_standby(paddr_t frame, uint32_t owner, uint32_t va, uint32_t slot)
+{
+    ASSERTF(slot != PAGEFILE_NO_SLOT, "frame %08llx to standby without a slot", frame);
+    put_owned(PFN_LIST_STANDBY, frame, owner, va, slot);
+}
+
+paddr_t pfn_take_modified(uint32_t *owner, uint32_t *va)
+{
+    return take_oldest(PFN_LIST_MODIFIED, owner, va, NULL);
+}
+
+paddr_t pfn_take_standby(uint32_t *owner, uint32_t *va, uint32_t *slot)
+{
+    return take_oldest(PFN_LIST_STANDBY, owner, va, slot);
+}
+
+uint32_t pfn_unlist(paddr_t frame, uint32_t owner, uint32_t va)
+{
+    uint32_t f = frame_no(frame);
+    struct frame *m = pfn_rec(f);
+    uint32_t flags = spin_lock(&pfn_lock);
+    ASSERTF((m->list == PFN_LIST_STANDBY || m->list == PFN_LIST_MODIFIED) &&
+            m->owner == owner && m->owner_va == va, "transition frame %08llx of %08x:%08x is on "
+            "the %s list, owned by %08x:%08x", frame, owner, va, list_names[m->list], m->owner,
+            m->owner_va);
+    uint32_t slot = m->list == PFN_LIST_STANDBY ? m->slot : PAGEFILE_NO_SLOT;
+    list_unlink(f);
+    m->owner = m->owner_va = 0;
+    m->slot = PAGEFILE_NO_SLOT;
+    spin_unlock(&pfn_lock, flags);
+    return slot;
+}
+
+uint32_t pfn_free_zeroed(void)
+{
+    return lists[PFN_LIST_FREE].count + lists[PFN_LIST_ZEROED].count;
+}
+
 void pfn_init(void)
 {
     pmm_set_reclaim(pfn_flush);
@@ -219,7 +325,8 @@ void pfn_init(void)
 uint32_t pfn_list_frames(void)
 {
     return lists[PFN_LIST_FREE].count + lists[PFN_LIST_ZEROED].count +
-           lists[PFN_LIST_ZEROING].count;
+           lists[PFN_LIST_ZEROING].count + lists[PFN_LIST_STANDBY].count +
+           lists[PFN_LIST_MODIFIED].count;
 }
 
 void pfn_get_stats(struct pfn_stats *out)
@@ -229,6 +336,8 @@ void pfn_get_stats(struct pfn_stats *out)
     out->free = lists[PFN_LIST_FREE].count;
     out->zeroed = lists[PFN_LIST_ZEROED].count;
     out->zeroing = lists[PFN_LIST_ZEROING].count;
+    out->standby = lists[PFN_LIST_STANDBY].count;
+    out->modified = lists[PFN_LIST_MODIFIED].count;
     spin_unlock(&pfn_lock, flags);
 }
 
@@ -241,13 +350,14 @@ static uint32_t validate_list(enum pfn_list l)
         prev = f;
         f = m->next;
     }
-    return bad + (n != lists[l].count);
+    return bad + (n != lists[l].count) + (lists[l].count > 0 && prev != lists[l].tail);
 }
 
 uint32_t pfn_validate(void)
 {
     uint32_t flags = spin_lock(&pfn_lock);
-    uint32_t bad = validate_list(PFN_LIST_FREE) + validate_list(PFN_LIST_ZEROED);
+    uint32_t bad = validate_list(PFN_LIST_FREE) + validate_list(PFN_LIST_ZEROED) +
+                   validate_list(PFN_LIST_STANDBY) + validate_list(PFN_LIST_MODIFIED);
     spin_unlock(&pfn_lock, flags);
     return bad;
 }
@@ -256,8 +366,8 @@ void pfn_print_report(void)
 {
     struct pfn_stats s;
     pfn_get_stats(&s);
-    kprintf("page lists: free %u, zeroed %u (target %u), being zeroed %u\n", s.free, s.zeroed,
-            PFN_ZEROED_TARGET, s.zeroing);
+    kprintf("page lists: free %u, zeroed %u (target %u), being zeroed %u, standby %u, "
+            "modified %u\n", s.free, s.zeroed, PFN_ZEROED_TARGET, s.zeroing, s.standby, s.modified);
     kprintf("zero thread: %u pages cleared; demand-zero takes: %u zeroed, %u cleared in the "
             "fault; %u released, %u reclaimed by the buddy allocator\n", s.zeroed_by_thread,
             s.taken_zeroed, s.taken_cleared, s.released, s.reclaimed);

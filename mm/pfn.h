@@ -9,7 +9,16 @@
  * zeroed list first and clear a frame themselves only when it is empty.
  * The buddy allocator stays underneath for kernel frames and contiguous
  * runs: when it runs dry it takes the listed frames back (pmm's reclaim
- * hook).  Standby and modified (issue 19) are reserved names. */
+ * hook).
+ *
+ * Standby and modified (issue 19, mm/pager.c): a page the trimmer took out
+ * of a working set keeps its frame on the modified list (its contents are
+ * only there) until the modified-page writer puts them in a page-file slot,
+ * then on the standby list (contents both in the frame and in the slot).
+ * Its PTE is a transition PTE meanwhile, and a fault takes the frame back
+ * off either list without I/O.  The pager repurposes standby frames,
+ * oldest first, when free frames run short: the PTE becomes a page-file
+ * PTE and the frame goes to the free list.  Both lists are FIFO. */
 #ifndef MM_PFN_H
 #define MM_PFN_H
 
@@ -22,6 +31,8 @@ enum pfn_list {
     PFN_LIST_FREE,          /* old contents (poisoned in test builds) */
     PFN_LIST_ZEROED,        /* every byte 0 */
     PFN_LIST_ZEROING,       /* taken by the zero thread, being cleared (on no list) */
+    PFN_LIST_STANDBY,       /* a trimmed page, also in its page-file slot */
+    PFN_LIST_MODIFIED,      /* a trimmed page not yet written to the page file */
     PFN_LIST_COUNT,
 };
 
@@ -29,6 +40,7 @@ enum pfn_list {
 
 struct pfn_stats {
     uint32_t free, zeroed, zeroing;         /* frames on each list now */
+    uint32_t standby, modified;
     uint32_t zeroed_by_thread;              /* pages the zero thread cleared, since boot */
     uint32_t taken_zeroed;                  /* pfn_take_zeroed served from the zeroed list */
     uint32_t taken_cleared;                 /* ... that had to clear a frame itself */
@@ -52,7 +64,25 @@ bool pfn_zero_step(void);
 void pfn_zero_until(uint32_t zeroed);
 /* Gives every free and zeroed frame back to the buddy allocator; returns how many. */
 uint32_t pfn_flush(void);
-/* Frames on the lists (what a leak check counts as available). */
+/* ---- standby and modified (the pager, mm/pager.c; callers hold the VM lock) ---- */
+
+/* A trimmed page's frame to the modified list's tail, with its owner. */
+void pfn_put_modified(paddr_t frame, uint32_t owner, uint32_t va);
+/* The oldest modified frame (PMM_NONE when none) and its owner. */
+paddr_t pfn_take_modified(uint32_t *owner, uint32_t *va);
+/* A written page's frame to the standby list's tail, with its slot. */
+void pfn_put_standby(paddr_t frame, uint32_t owner, uint32_t va, uint32_t slot);
+/* The oldest standby frame (PMM_NONE when none), its owner and slot. */
+paddr_t pfn_take_standby(uint32_t *owner, uint32_t *va, uint32_t *slot);
+/* Takes a transition page's frame off the standby or modified list (a
+ * soft fault, or a decommit); ASSERTs it is on one of them and belongs to
+ * (owner, va).  Returns its slot (standby) or PAGEFILE_NO_SLOT (modified). */
+uint32_t pfn_unlist(paddr_t frame, uint32_t owner, uint32_t va);
+/* Free + zeroed frames (what the trimmer's threshold looks at). */
+uint32_t pfn_free_zeroed(void);
+
+/* Frames on the lists, standby and modified included (what a leak check
+ * counts as available; NT counts standby as available too). */
 uint32_t pfn_list_frames(void);
 void pfn_get_stats(struct pfn_stats *out);
 /* Walks every list: counts broken invariants (wrong list tag or state,

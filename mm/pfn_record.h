@@ -32,9 +32,16 @@ struct frame {
     uint8_t state;              /* enum frame_state */
     uint8_t flags;              /* FRAME_POISONED */
     uint8_t list;               /* enum pfn_list (mm/pfn.h); 0 when on none */
+    /* The pager (issue 19), for a frame on the standby or modified list:
+     * whose page it holds (the struct vm_space * and the page's VA: the
+     * transition PTE is reached by attaching that space and reading the
+     * self-map), and on standby the page-file slot holding the same bytes. */
+    uint32_t owner;             /* struct vm_space *, as a number (pmm knows no VM) */
+    uint32_t owner_va;
+    uint32_t slot;              /* standby only; PAGEFILE_NO_SLOT elsewhere */
 };
-/* 12 MiB for 4 GiB of frames: the boot window (1 GiB) holds it for 80 GiB. */
-_Static_assert(sizeof(struct frame) <= 12, "frame metadata must stay at most 12 bytes");
+/* 24 MiB for 4 GiB of frames: the boot window (1 GiB) holds it for 40 GiB. */
+_Static_assert(sizeof(struct frame) <= 24, "frame metadata must stay at most 24 bytes");
 
 /* pmm's record array and its length, for the inline accessor below (the
  * page lists' fast path: a demand-zero fault pops the zeroed list). */

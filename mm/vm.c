@@ -63,6 +63,13 @@ static struct vm_exception last_exception;
 /* The commit limit's RAM part (RAM less the kernel's reserve); the page
  * file's part is stats.commit_limit_pagefile. */
 static uint32_t commit_limit_ram;
+/* The pager's hooks (mm/pager.c); NULL until it registers. */
+static const struct vm_pager_ops *pager;
+
+void vm_set_pager(const struct vm_pager_ops *ops)
+{
+    pager = ops;
+}
 
 /* ---- address spaces ---------------------------------------------------- */
 
@@ -109,6 +116,11 @@ struct vm_space *vm_space_create(void)
     as->user = true;
     vm_space_set_options(as, vm_dep_initial_options());
     vad_tree_init(&as->vads, USER_MIN, USER_MAX + 1);
+    uint32_t flags = spin_lock(&vm_lock);
+    if (pager != NULL)
+        pager->space_add(as);
+    as->pager_ops = pager;
+    spin_unlock(&vm_lock, flags);
     return as;
 }
 
@@ -126,7 +138,7 @@ void vm_switch(struct vm_space *as)
 
 /* Makes `as` the address space the self-map shows; returns the one to
  * restore.  The kernel space's pages are visible from every directory. */
-static struct vm_space *vm_attach(struct vm_space *as)
+struct vm_space *vm_attach(struct vm_space *as)
 {
     struct vm_space *prev = current_space;
     if (as->user && as != current_space) {
@@ -136,7 +148,7 @@ static struct vm_space *vm_attach(struct vm_space *as)
     return prev;
 }
 
-static void vm_detach(struct vm_space *prev)
+void vm_detach(struct vm_space *prev)
 {
     if (prev != current_space) {
         paging_switch(prev->pgdir);
@@ -189,15 +201,10 @@ static void uncharge(uint32_t pages)
     stats.commit_charge -= pages;
 }
 
-/* A zeroed frame for a demand-zero fault: the zeroed list first, a frame
- * cleared here only when it is empty (mm/pfn.c).  Cannot fail: the commit
- * charge guarantees frames for every committed page. */
-static paddr_t take_zeroed_frame(void)
+void vm_resident_add(struct vm_space *as, int32_t delta)
 {
-    paddr_t f = pfn_take_zeroed();
-    ASSERTF(f != PMM_NONE, "no frame for a committed page (charge %u of %u)",
-            stats.commit_charge, stats.commit_limit);
-    return f;
+    stats.resident_pages += (uint32_t)delta;
+    as->resident += (uint32_t)delta;
 }
 
 /* The space a page belongs to: user pages to the attached space. */
@@ -232,6 +239,8 @@ static void page_decommit(struct decommit_batch *b, uint32_t va, pte_t e)
     ASSERTF(entry_committed(e), "decommit of %08x, which is not committed", va);
     paddr_t frame = entry_frame(e);
     paging_set_pte(va, 0);
+    if (entry_transition(e) || entry_in_pagefile(e))
+        pager->discard(space_of(va), va, e);     /* not in any TLB: freed at once */
     if (frame != PMM_NONE) {
         if (b->count == DECOMMIT_BATCH)
             batch_release(b);
@@ -575,6 +584,8 @@ void vm_space_destroy(struct vm_space *as)
         stats.allocations--;
         kcache_free(&vad_cache, v);
     }
+    if (as->pager_ops != NULL)
+        as->pager_ops->space_remove(as);
     vm_detach(prev);
     spin_unlock(&vm_lock, flags);
     pgdir_fini(as->pgdir);
@@ -625,83 +636,6 @@ NTSTATUS vm_protect(struct vm_space *as, uint32_t *base, uint32_t *size, uint32_
     return st;
 }
 
-/* ---- query ------------------------------------------------------------------ */
-
-static void query_free(struct vm_space *as, uint32_t page, MEMORY_BASIC_INFORMATION *info)
-{
-    struct vad *next = vad_next_at_or_above(&as->vads, page);
-    uint32_t limit = next ? next->start : as->vads.max;
-
-    *info = (MEMORY_BASIC_INFORMATION){
-        .BaseAddress = (PVOID)page,
-        .AllocationBase = NULL,
-        .AllocationProtect = 0,
-        .RegionSize = limit - page,
-        .State = MEM_FREE,
-        .Protect = PAGE_NOACCESS,               /* item 49 */
-        .Type = 0,
-    };
-}
-
-/* Items 45-48: the run of pages from `page` with the same state and
- * protection, never past the allocation's end. */
-static void query_allocated(struct vad *v, uint32_t page, MEMORY_BASIC_INFORMATION *info)
-{
-    pte_t first = paging_query(page);
-    bool committed = entry_committed(first);
-    uint32_t protect = committed ? entry_protect(first) : 0;
-    uint32_t va = page + PGSIZE;
-
-    /* Scan each page table directly through the self-map, a whole table
-     * at a time (a missing table is 1024 pages of "reserved"). */
-    uint32_t span = paging_table_span();
-    while (va < v->end) {
-        uint32_t span_end = (va & ~(span - 1)) + span;
-        if (!paging_has_table(va)) {
-            if (committed)
-                break;
-            va = span_end;
-            continue;
-        }
-        for (; va < v->end && va < span_end; va += PGSIZE) {
-            pte_t e = paging_entry(va);
-            if (entry_committed(e) != committed || (committed && entry_protect(e) != protect))
-                goto done;
-        }
-    }
-done:
-    if (va > v->end)
-        va = v->end;
-    *info = (MEMORY_BASIC_INFORMATION){
-        .BaseAddress = (PVOID)page,
-        .AllocationBase = (PVOID)v->start,
-        .AllocationProtect = v->alloc_protect,
-        .RegionSize = va - page,
-        .State = committed ? MEM_COMMIT : MEM_RESERVE,
-        .Protect = protect,
-        .Type = MEM_PRIVATE,
-    };
-}
-
-NTSTATUS vm_query(struct vm_space *as, uint32_t addr, MEMORY_BASIC_INFORMATION *info)
-{
-    uint32_t lowest = as->user ? 0 : as->vads.min;
-
-    if (addr < lowest || addr >= as->vads.max)
-        return STATUS_INVALID_PARAMETER;        /* item 44 */
-    uint32_t flags = spin_lock(&vm_lock);
-    struct vm_space *prev = vm_attach(as);
-    uint32_t page = PGROUNDDOWN(addr);
-    struct vad *v = vad_find(&as->vads, page);
-    if (v != NULL)
-        query_allocated(v, page, info);
-    else
-        query_free(as, page, info);
-    vm_detach(prev);
-    spin_unlock(&vm_lock, flags);
-    return STATUS_SUCCESS;
-}
-
 /* ---- page faults -------------------------------------------------------------- */
 
 static bool refuse(NTSTATUS code, struct trap_frame *tf, uint32_t cr2)
@@ -749,11 +683,26 @@ bool vm_page_fault(struct trap_frame *tf, uint32_t cr2)
         ((tf->error & PF_I) && nx && !protect_executable(protect)))
         return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);
     paddr_t frame = entry_frame(e);
+    NTSTATUS st = STATUS_SUCCESS;
     if (frame == PMM_NONE) {
-        frame = take_zeroed_frame();
-        stats.resident_pages++;
-        stats.faults_demand_zero++;
-        space->resident++;
+        /* A frame from the lists, or from the pager (mm/pager.c), which
+         * may trim, write and repurpose pages to find one: the charge
+         * guarantees there is one to be had.  Under the VM lock: the
+         * pager changes other spaces' entries. */
+        uint32_t flags = spin_lock(&vm_lock);
+        if (entry_transition(e) || entry_in_pagefile(e))
+            st = pager->fault(va, e, &frame);   /* soft or hard fault */
+        else if ((frame = pager ? pager->take_frame() : pfn_take_zeroed()) != PMM_NONE)
+            stats.faults_demand_zero++;
+        else
+            st = STATUS_NO_MEMORY;
+        if (NT_SUCCESS(st)) {
+            vm_resident_add(space, 1);
+            paging_set_pte(va, present_entry(frame, protect, user_page, nx) |
+                               (entry_dirty(e) ? PTE_D : 0));
+        }
+        spin_unlock(&vm_lock, flags);
+        return NT_SUCCESS(st) || refuse(st, tf, cr2);
     }
     paging_set_pte(va, present_entry(frame, protect, user_page, nx));
     return true;

@@ -9,6 +9,9 @@
 #include <ntsvc.h>            /* MEM_EXECUTE_OPTION_* */
 #include "mm/paging.h"
 #include "mm/vad.h"
+#include <ntstatus.h>
+
+struct vm_pager_ops;
 
 /* The kernel's space is static (it exists before the kernel pool);
  * user spaces come from the kernel pool (mm/kpool.h). */
@@ -21,6 +24,11 @@ struct vm_space {
     uint32_t resident;              /* committed pages with a frame */
     uint32_t exec_options;          /* MEM_EXECUTE_OPTION_* (DEP): mm/vm_dep.c */
     pte_t nx;                       /* what they mean for an entry (vm_space_nx) */
+    /* The trimmer's ring of user spaces and its clock hand in this one
+     * (mm/pager.c), under the VM lock. */
+    struct vm_space *ring_next, *ring_prev;
+    uint32_t trim_hand;
+    const struct vm_pager_ops *pager_ops;   /* the pager whose ring it joined, or NULL */
 };
 
 /* Takes the VM lock and makes `as` the space the self-map shows; returns
@@ -51,5 +59,37 @@ static inline void vm_space_set_options(struct vm_space *as, uint32_t options)
 /* The execute options a new user address space starts with, from the
  * system DEP policy (mm/vm_dep.c). */
 uint32_t vm_dep_initial_options(void);
+
+/* Under the VM lock: makes `as` the space the self-map shows, returning
+ * the one vm_detach goes back to (the pager reaches another space's PTEs
+ * this way). */
+struct vm_space *vm_attach(struct vm_space *as);
+void vm_detach(struct vm_space *prev);
+/* Under the VM lock: a page of `as` entered (+1) or left (-1) its working set. */
+void vm_resident_add(struct vm_space *as, int32_t delta);
+
+/* ---- the pager (mm/pager.c), under the VM lock ----
+ *
+ * Registered by pager_init() (a hook, as paging's fault hook and pmm's
+ * reclaim are: the pager builds on this layer and calls into it).  Until
+ * then no page leaves memory: spaces join no ring, frames come from the
+ * page lists alone. */
+struct vm_pager_ops {
+    /* Joins / leaves the trimmer's ring (user spaces only). */
+    void (*space_add)(struct vm_space *as);
+    void (*space_remove)(struct vm_space *as);
+    /* A zeroed frame for a fault: the page lists, the buddy allocator,
+     * else one reclaimed from standby (writing and trimming pages to get
+     * there).  PMM_NONE only when nothing can be reclaimed (counted). */
+    paddr_t (*take_frame)(void);
+    /* Resolves a fault on a transition or page-file entry e of the
+     * attached space's page va: the frame holding the page again (the
+     * caller maps it), or STATUS_IN_PAGE_ERROR / STATUS_NO_MEMORY, with
+     * the entry unchanged. */
+    NTSTATUS (*fault)(uint32_t va, pte_t e, paddr_t *frame);
+    /* Decommit of a transition or page-file entry: frame and slot go back. */
+    void (*discard)(struct vm_space *as, uint32_t va, pte_t e);
+};
+void vm_set_pager(const struct vm_pager_ops *ops);
 
 #endif

@@ -18,7 +18,18 @@
  *   soft:  63     52 51          12 11  10  9 8   7   6   5   4   3  1  0
  *         +--------+--------------+---+---+---+---+---+---+---+-----+---+
  *         |   0    | frame (kept) |FRM|COM| 0 |DRT|WC |NC |GRD| idx | 0 |
- *         +--------+--------------+---+---+---+---+---+---+---+-----+---+ */
+ *         +--------+--------------+---+---+---+---+---+---+---+-----+---+
+ *
+ *   The pager's two (issue 19, mm/pager.c), the same low bits (protection,
+ *   dirty for write watches, COMMITTED) with one more flag each:
+ *   transition  bit 9 (TRN): bits 12-51 hold the frame, which is on the
+ *               standby or modified list: a fault takes it back, no I/O
+ *   page file   bit 8 (PGF): bits 12-31 hold the page-file slot (at most
+ *               2^20 slots, more than PAGEFILE_MAX_SLOTS): a fault reads it
+ *   Both have FRM clear (entry_frame() says no frame): nothing that keeps
+ *   or maps a frame mistakes them for a resident page.  Legacy entries
+ *   hold the same value's low 32 bits, so both formats encode them alike
+ *   (a legacy transition frame is below 4 GiB, as every legacy frame). */
 #ifndef MM_VM_PTE_H
 #define MM_VM_PTE_H
 
@@ -39,6 +50,10 @@
 #define SOFT_FRAME 0x800ull         /* bits 12-51 hold a frame with data */
 #define SOFT_DIRTY 0x080ull         /* written while present (PTE_D), kept while not
                                        accessible, for write watches */
+#define SOFT_PAGEFILE 0x100ull     /* bits 12-31 hold a page-file slot */
+#define SOFT_TRANSITION 0x200ull   /* bits 12-51 hold a frame on standby or modified */
+#define SOFT_SLOT_SHIFT 12
+#define SOFT_SLOT_MASK (0xFFFFFull << SOFT_SLOT_SHIFT)
 #define HW_PROT_SHIFT 9             /* present PTE: base index in bits 9-11 */
 
 #define BASE_PROTECTIONS (PAGE_NOACCESS | PAGE_READONLY | PAGE_READWRITE | PAGE_EXECUTE | \
@@ -164,6 +179,38 @@ static inline paddr_t entry_frame(pte_t e)
     return PMM_NONE;
 }
 
+/* ---- the pager's entries ---- */
+
+static inline bool entry_transition(pte_t e)
+{
+    return ((uint32_t)e & (PTE_P | SOFT_TRANSITION)) == SOFT_TRANSITION;
+}
+
+static inline bool entry_in_pagefile(pte_t e)
+{
+    return ((uint32_t)e & (PTE_P | SOFT_PAGEFILE)) == SOFT_PAGEFILE;
+}
+
+static inline uint32_t entry_slot(pte_t e)
+{
+    return (uint32_t)((e & SOFT_SLOT_MASK) >> SOFT_SLOT_SHIFT);
+}
+
+/* A present entry's page trimmed: its frame goes to a list. */
+static inline pte_t transition_entry(pte_t present)
+{
+    pte_t e = soft_entry(entry_protect(present)) | SOFT_TRANSITION | PTE_ADDR(present);
+    return e | ((present & PTE_D) ? SOFT_DIRTY : 0);
+}
+
+/* A transition entry whose frame was repurposed: the page is in `slot`. */
+static inline pte_t pagefile_entry(pte_t transition, uint32_t slot)
+{
+    pte_t keep = transition & (SOFT_PROT_MASK | SOFT_GUARD | SOFT_NOCACHE | SOFT_WRITECOMBINE |
+                               SOFT_DIRTY | SOFT_COMMITTED);
+    return keep | SOFT_PAGEFILE | ((pte_t)slot << SOFT_SLOT_SHIFT);
+}
+
 /* The entry for a committed page with `protect`, keeping its frame and
  * whether it was written (the D bit, which write watches read: a page
  * made NOACCESS and back, or only reprotected, stays written). */
@@ -171,6 +218,10 @@ static inline pte_t entry_with_protect(pte_t old, uint32_t protect, bool user, p
 {
     paddr_t frame = entry_frame(old);
     bool dirty = (old & PTE_P) ? (old & PTE_D) != 0 : (old & SOFT_DIRTY) != 0;
+    /* A page on a list or in the page file stays there: the fault that
+     * brings it back maps it with the protection it has then. */
+    if (entry_transition(old) || entry_in_pagefile(old))
+        return soft_entry(protect) | (old & (SOFT_TRANSITION | SOFT_PAGEFILE | SOFT_DIRTY | PTE_FRAME));
     if (frame != PMM_NONE && protect_accessible(protect))
         return present_entry(frame, protect, user, nx) | (dirty ? PTE_D : 0);
     pte_t e = soft_entry(protect);
