@@ -54,7 +54,7 @@ static bool is_current_process(uint32_t handle)
 }
 
 /* Reads *user_ptr and proves it writable by writing the value back. */
-static NTSTATUS probe_u32(uint32_t user_ptr, uint32_t *out)
+static inline __attribute__((always_inline)) NTSTATUS probe_u32(uint32_t user_ptr, uint32_t *out)
 {
     NTSTATUS st = get_user_u32((const void *)user_ptr, out);
     return NT_SUCCESS(st) ? put_user_u32((void *)user_ptr, *out) : st;
