@@ -42,10 +42,11 @@ static uint32_t service_calls;
 static bool is_current_process(uint32_t handle)
 {
     struct object *o;
-    struct process *p = process_current();
+    struct process *p;
 
     if (handle == (uint32_t)NT_CURRENT_PROCESS)
         return true;
+    p = process_current();
     if (!NT_SUCCESS(handle_reference(process_handles(p), handle, &process_object_type, &o)))
         return false;
     bool same = o == (struct object *)p;

@@ -44,38 +44,32 @@ NTSTATUS usercopy_put32_slow(void *user, uint32_t value);
 NTSTATUS usercopy_copy_faulted(void *dst, const void *src, size_t n, const void *user);
 int usercopy_raw(void *dst, const void *src, size_t n);     /* kernel/usercopy_raw.asm */
 
+/* asm goto: the exception-table entry's fixup is the C label itself, so
+ * the fast path has no status to set and test. */
 static inline __attribute__((always_inline)) int usercopy_try_load32(const void *user, uint32_t *out)
 {
-    int failed;
-    __asm__ volatile("1:  movl (%2), %0\n"
-                     "    xorl %1, %1\n"
-                     "2:\n"
-                     "    .pushsection .text.usercopy_fixup, \"ax\"\n"
-                     "3:  movl $1, %1\n"
-                     "    jmp 2b\n"
-                     "    .popsection\n"
-                     "    .pushsection .extable, \"a\"\n"
-                     "    .long 1b, 3b\n"
-                     "    .popsection\n"
-                     : "=&r"(*out), "=&r"(failed) : "r"(user) : "memory");
-    return failed;
+    uint32_t v;
+    __asm__ goto("1:  movl (%1), %0\n"
+                 "    .pushsection .extable, \"a\"\n"
+                 "    .long 1b, %l[faulted]\n"
+                 "    .popsection\n"
+                 : "=r"(v) : "r"(user) : "memory" : faulted);
+    *out = v;
+    return 0;
+faulted:
+    return 1;
 }
 
 static inline __attribute__((always_inline)) int usercopy_try_store32(void *user, uint32_t value)
 {
-    int failed;
-    __asm__ volatile("1:  movl %2, (%1)\n"
-                     "    xorl %0, %0\n"
-                     "2:\n"
-                     "    .pushsection .text.usercopy_fixup, \"ax\"\n"
-                     "3:  movl $1, %0\n"
-                     "    jmp 2b\n"
-                     "    .popsection\n"
-                     "    .pushsection .extable, \"a\"\n"
-                     "    .long 1b, 3b\n"
-                     "    .popsection\n"
-                     : "=&r"(failed) : "r"(user), "r"(value) : "memory");
-    return failed;
+    __asm__ goto("1:  movl %0, (%1)\n"
+                 "    .pushsection .extable, \"a\"\n"
+                 "    .long 1b, %l[faulted]\n"
+                 "    .popsection\n"
+                 : : "r"(value), "r"(user) : "memory" : faulted);
+    return 0;
+faulted:
+    return 1;
 }
 
 /* Whole dwords (every structure the services copy): one rep movsl in
