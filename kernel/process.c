@@ -72,7 +72,7 @@ struct handle_table *process_handles(struct process *p)
 
 /* ---- contexts and exception delivery ---------------------------------------- */
 
-static void frame_set_user_mode(struct trap_frame *tf, uint32_t eflags);
+static inline void frame_set_user_mode(struct trap_frame *tf, uint32_t eflags);
 
 /* ContextFlags and SegGs..SegSs from the frame; the debug and FPU areas
  * are left alone. */
@@ -103,7 +103,7 @@ void context_from_frame(const struct trap_frame *tf, CONTEXT *ctx)
     context_regs_from_frame(tf, ctx);
 }
 
-void context_to_frame(const CONTEXT *ctx, struct trap_frame *tf)
+static inline __attribute__((always_inline)) void frame_load(const CONTEXT *ctx, struct trap_frame *tf)
 {
     tf->edi = ctx->Edi;
     tf->esi = ctx->Esi;
@@ -117,10 +117,15 @@ void context_to_frame(const CONTEXT *ctx, struct trap_frame *tf)
     frame_set_user_mode(tf, ctx->EFlags);
 }
 
+void context_to_frame(const CONTEXT *ctx, struct trap_frame *tf)
+{
+    frame_load(ctx, tf);
+}
+
 /* Only the arithmetic flags, TF and DF come from the program; IF stays
  * set and IOPL 0, and the selectors are always the ring-3 ones: fs is the
  * TEB's, as NT's KeContextToKframes forces it for user mode. */
-static void frame_set_user_mode(struct trap_frame *tf, uint32_t eflags)
+static inline void frame_set_user_mode(struct trap_frame *tf, uint32_t eflags)
 {
     tf->eflags = (eflags & EFLAGS_USER_MASK) | EFLAGS_IF | EFLAGS_RESERVED1;
     tf->cs = SEL_UCODE;
@@ -136,7 +141,7 @@ static void frame_set_user_mode(struct trap_frame *tf, uint32_t eflags)
  * never loaded from the CONTEXT needs no check: context_to_frame forces
  * the data selectors (DS, ES, FS, GS) and masks the other EFLAGS bits
  * (NT, IF, AC...). */
-NTSTATUS context_check(const CONTEXT *ctx)
+static inline NTSTATUS context_check(const CONTEXT *ctx)
 {
     uint32_t bad = ((ctx->SegCs | ctx->SegSs) >> 16) | (~(ctx->SegCs & ctx->SegSs) & 3) |
                    (ctx->EFlags & (EFLAGS_IOPL | EFLAGS_VM));
@@ -144,6 +149,15 @@ NTSTATUS context_check(const CONTEXT *ctx)
     if (bad != 0 || ctx->Eip >= USER_END || ctx->Esp > USER_END)
         return STATUS_INVALID_PARAMETER;
     return STATUS_SUCCESS;
+}
+
+NTSTATUS context_restore(const CONTEXT *ctx, struct trap_frame *tf)
+{
+    NTSTATUS st = context_check(ctx);
+
+    if (NT_SUCCESS(st))
+        frame_load(ctx, tf);
+    return st;
 }
 
 /* What the dispatcher finds at its ESP (ntsvc.h): a null return address,
@@ -255,28 +269,115 @@ static void record_for_trap(struct trap_frame *tf, EXCEPTION_RECORD *rec)
     }
 }
 
-/* trap.c calls this for every ring-3 exception nobody resolved.  A guard
- * page of the thread's own stack moves down (spec item 61); the last one
- * is a stack overflow. */
-static void user_exception(struct trap_frame *tf)
+/* Writes the dispatcher's frame for a CPU exception straight from the
+ * trap frame onto the user stack at `at` (range-checked by the caller):
+ * one store per field, each with an exception-table entry, the highest
+ * address first so that a stack guard page below is met in order.  As in
+ * enter_dispatcher, only the record's NumberParameters arguments and, of
+ * the CONTEXT, ContextFlags, the CONTEXT_FULL registers and its last word
+ * (which proves the whole CONTEXT writable) are written.  False when a
+ * store faulted: nothing was retried, the fault is still to be handled.
+ * rec is record_for_trap's: no flags, no nested record, at most two
+ * arguments. */
+static bool frame_store_direct(const struct trap_frame *tf, const EXCEPTION_RECORD *rec, uint32_t at)
+{
+    /* Every address as `at` plus a constant, so each store is one
+     * instruction with the offset folded in. */
+#define CTX(field) (DISPATCH_CTX + __builtin_offsetof(CONTEXT, field))
+#define REC(field) (DISPATCH_REC + __builtin_offsetof(EXCEPTION_RECORD, field))
+#define PUT(offset, value)                                                          \
+    do {                                                                            \
+        if (usercopy_try_store32((void *)(at + (offset)), (uint32_t)(value)) != 0)  \
+            return false;                                                           \
+    } while (0)
+    uint32_t code = rec->ExceptionCode, address = (uint32_t)rec->ExceptionAddress;
+    uint32_t params = rec->NumberParameters;
+
+    PUT(DISPATCH_CTX + sizeof(CONTEXT) - 4, 0);
+    PUT(CTX(SegSs), tf->user_ss);
+    PUT(CTX(Esp), tf->user_esp);
+    PUT(CTX(EFlags), tf->eflags);
+    PUT(CTX(SegCs), tf->cs);
+    PUT(CTX(Eip), tf->eip);
+    PUT(CTX(Ebp), tf->ebp);
+    PUT(CTX(Eax), tf->eax);
+    PUT(CTX(Ecx), tf->ecx);
+    PUT(CTX(Edx), tf->edx);
+    PUT(CTX(Ebx), tf->ebx);
+    PUT(CTX(Esi), tf->esi);
+    PUT(CTX(Edi), tf->edi);
+    PUT(CTX(SegDs), tf->ds);
+    PUT(CTX(SegEs), tf->es);
+    PUT(CTX(SegFs), tf->fs);
+    PUT(CTX(SegGs), tf->gs);
+    PUT(CTX(ContextFlags), CONTEXT_FULL);
+    if (params > 1)
+        PUT(REC(ExceptionInformation[1]), rec->ExceptionInformation[1]);
+    if (params > 0)
+        PUT(REC(ExceptionInformation[0]), rec->ExceptionInformation[0]);
+    PUT(REC(NumberParameters), params);
+    PUT(REC(ExceptionAddress), address);
+    PUT(REC(ExceptionRecord), 0);
+    PUT(REC(ExceptionFlags), 0);                    /* a CPU exception is continuable */
+    PUT(REC(ExceptionCode), code);
+    PUT(8, at + DISPATCH_CTX);
+    PUT(4, at + DISPATCH_REC);
+    PUT(0, 0);
+#undef PUT
+#undef REC
+#undef CTX
+    return true;
+}
+
+/* frame_store_direct could not write the frame (a range outside user
+ * space, or a store faulted): the whole frame, built on the kernel stack
+ * (zeroed, so nothing of the kernel's goes out), goes through the user
+ * copy, whose fault path grows the stack through a guard page the direct
+ * stores met and retries.  The process ends when that fails too. */
+static void frame_store_slow(const struct trap_frame *tf, const EXCEPTION_RECORD *rec, uint32_t at, bool faulted)
 {
     struct dispatch_frame f;
-    EXCEPTION_RECORD *rec = &f.rec;
+    NTSTATUS st;
 
-    ASSERTF(process_current() != NULL, "ring-3 trap %u on a kernel thread", tf->vector);
-    record_for_trap(tf, rec);
-    if (rec->ExceptionCode == (DWORD)STATUS_GUARD_PAGE_VIOLATION &&
-        uthread_stack_grow(rec->ExceptionInformation[1]))
-        return;                                     /* the stack grew: retry */
-    if (rec->ExceptionCode == (DWORD)STATUS_GUARD_PAGE_VIOLATION &&
-        uthread_in_stack(rec->ExceptionInformation[1]))
-        rec->ExceptionCode = (DWORD)STATUS_STACK_OVERFLOW;
-    /* The context is the frame itself, written once into f; the frame
-     * keeps the registers for the dispatcher but for ESP and EIP, with
-     * its selectors and EFLAGS sanitised as NtContinue's. */
+    memset(&f, 0, sizeof(f));
+    f.rec_at = at + DISPATCH_REC;
+    f.ctx_at = at + DISPATCH_CTX;
+    memcpy(&f.rec, rec, REC_HEADER + rec->NumberParameters * 4);
     context_regs_from_frame(tf, &f.ctx);
+    st = faulted ? usercopy_copy_faulted((void *)at, &f, sizeof(f), (void *)at)
+                 : copy_to_user((void *)at, &f, sizeof(f));
+    if (!NT_SUCCESS(st))
+        process_exit((NTSTATUS)rec->ExceptionCode);
+}
+
+/* trap.c calls this for every ring-3 exception nobody resolved.  A guard
+ * page of the thread's own stack moves down (spec item 61); the last one
+ * is a stack overflow.  Otherwise the frame goes once onto the thread's
+ * stack and the trap frame, which keeps the registers, is pointed at the
+ * dispatcher with its selectors and EFLAGS sanitised as NtContinue's. */
+static void user_exception(struct trap_frame *tf)
+{
+    struct process *p = process_current();
+    EXCEPTION_RECORD rec;
+
+    ASSERTF(p != NULL, "ring-3 trap %u on a kernel thread", tf->vector);
+    record_for_trap(tf, &rec);
+    if (rec.ExceptionCode == (DWORD)STATUS_GUARD_PAGE_VIOLATION &&
+        uthread_stack_grow(rec.ExceptionInformation[1]))
+        return;                                     /* the stack grew: retry */
+    if (rec.ExceptionCode == (DWORD)STATUS_GUARD_PAGE_VIOLATION &&
+        uthread_in_stack(rec.ExceptionInformation[1]))
+        rec.ExceptionCode = (DWORD)STATUS_STACK_OVERFLOW;
+    if (p->dispatcher == 0)
+        process_exit((NTSTATUS)rec.ExceptionCode);
+    uint32_t at = ((tf->user_esp - sizeof(CONTEXT)) & ~15u) - DISPATCH_CTX;
+    if (!user_range_ok((const void *)at, sizeof(struct dispatch_frame)))
+        frame_store_slow(tf, &rec, at, false);
+    else if (!frame_store_direct(tf, &rec, at))
+        frame_store_slow(tf, &rec, at, true);
     frame_set_user_mode(tf, tf->eflags);
-    enter_dispatcher(tf, &f, tf->user_esp, false);
+    tf->eip = p->dispatcher;
+    tf->user_esp = at;
 }
 
 bool process_stack_guard_hit(uint32_t addr)

@@ -177,7 +177,7 @@ static NTSTATUS read_context(uint32_t user_ctx, CONTEXT *ctx)
  * trap frame.  The structure must be readable (its first and last words
  * cover the at most two pages it spans, as in read_context), but only
  * SegGs..SegSs are copied: the debug and FPU areas are not restored.  A
- * context that context_check refuses changes nothing. */
+ * context that context_restore refuses changes nothing. */
 static NTSTATUS svc_continue(const uint32_t *a, struct trap_frame *tf)
 {
     CONTEXT ctx;
@@ -190,11 +190,8 @@ static NTSTATUS svc_continue(const uint32_t *a, struct trap_frame *tf)
         st = copy_from_user(&ctx.SegGs, (const void *)(a[0] + CONTEXT_REGS_FROM),
                             CONTEXT_REGISTERS_SIZE - CONTEXT_REGS_FROM);
     if (NT_SUCCESS(st))
-        st = context_check(&ctx);
-    if (!NT_SUCCESS(st))
-        return st;
-    context_to_frame(&ctx, tf);
-    return STATUS_FRAME_SET;
+        st = context_restore(&ctx, tf);
+    return NT_SUCCESS(st) ? STATUS_FRAME_SET : st;
 }
 
 /* NtDebugPrint(text, length): the program's stdout, on the serial console. */

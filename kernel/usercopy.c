@@ -12,11 +12,6 @@ extern const struct extable_entry __extable_start[], __extable_end[];
 int usercopy_load32(const uint32_t *user, uint32_t *out);
 int usercopy_store32(uint32_t *user, uint32_t value);
 
-bool user_range_ok(const void *p, size_t n)
-{
-    uint32_t a = (uint32_t)p;
-    return a + n >= a && a + n <= USER_END;
-}
 
 static bool (*stack_guard_hook)(uint32_t addr);
 

@@ -23,7 +23,11 @@ static inline NTSTATUS copy_to_user(void *user_dst, const void *src, size_t n);
 static inline NTSTATUS get_user_u32(const void *user, uint32_t *out);
 static inline NTSTATUS put_user_u32(void *user, uint32_t value);
 /* True when [p, p + n) lies in user space (no wrap, below USER_END). */
-bool user_range_ok(const void *p, size_t n);
+static inline bool user_range_ok(const void *p, size_t n)
+{
+    uint32_t a = (uint32_t)p;
+    return a + n >= a && a + n <= USER_END;
+}
 /* Registers the fault fixup with the trap dispatcher: a copy that faults
  * returns an error instead.  Called once at boot, before any copy. */
 void usercopy_init(void);
@@ -62,11 +66,13 @@ faulted:
 
 static inline __attribute__((always_inline)) int usercopy_try_store32(void *user, uint32_t value)
 {
-    __asm__ goto("1:  movl %0, (%1)\n"
+    /* The target as a memory operand, so that a constant offset folds
+     * into the store; "memory" tells the compiler it is written. */
+    __asm__ goto("1:  movl %0, %1\n"
                  "    .pushsection .extable, \"a\"\n"
                  "    .long 1b, %l[faulted]\n"
                  "    .popsection\n"
-                 : : "r"(value), "r"(user) : "memory" : faulted);
+                 : : "ri"(value), "m"(*(volatile uint32_t *)user) : "memory" : faulted);
     return 0;
 faulted:
     return 1;
