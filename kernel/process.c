@@ -33,6 +33,8 @@
 #define EFLAGS_USER_MASK 0x00000DD5u    /* CF PF AF ZF SF TF DF OF */
 #define EFLAGS_TF 0x00000100u
 #define EFLAGS_RESERVED1 0x00000002u
+#define EFLAGS_IOPL 0x00003000u
+#define EFLAGS_VM 0x00020000u
 
 static void process_destroy(struct object *o);
 const struct object_type process_object_type = { "Process", process_destroy };
@@ -72,9 +74,12 @@ struct handle_table *process_handles(struct process *p)
 
 /* ---- contexts and exception delivery ---------------------------------------- */
 
-void context_from_frame(const struct trap_frame *tf, CONTEXT *ctx)
+static inline void frame_set_user_mode(struct trap_frame *tf, uint32_t eflags);
+
+/* ContextFlags and SegGs..SegSs from the frame; the debug and FPU areas
+ * are left alone. */
+static void context_regs_from_frame(const struct trap_frame *tf, CONTEXT *ctx)
 {
-    memset(ctx, 0, CONTEXT_REGISTERS_SIZE);
     ctx->ContextFlags = CONTEXT_FULL;
     ctx->SegGs = tf->gs;
     ctx->SegFs = tf->fs;
@@ -94,7 +99,13 @@ void context_from_frame(const struct trap_frame *tf, CONTEXT *ctx)
     ctx->SegSs = tf->user_ss;
 }
 
-void context_to_frame(const CONTEXT *ctx, struct trap_frame *tf)
+void context_from_frame(const struct trap_frame *tf, CONTEXT *ctx)
+{
+    memset(ctx, 0, CONTEXT_REGISTERS_SIZE);
+    context_regs_from_frame(tf, ctx);
+}
+
+static inline __attribute__((always_inline)) void frame_load(const CONTEXT *ctx, struct trap_frame *tf)
 {
     tf->edi = ctx->Edi;
     tf->esi = ctx->Esi;
@@ -105,10 +116,20 @@ void context_to_frame(const CONTEXT *ctx, struct trap_frame *tf)
     tf->ebp = ctx->Ebp;
     tf->eip = ctx->Eip;
     tf->user_esp = ctx->Esp;
-    /* Only the arithmetic flags, TF and DF come from the program; IF stays
-     * set and IOPL 0, and the selectors are always the ring-3 ones: fs is
-     * the TEB's, as NT's KeContextToKframes forces it for user mode. */
-    tf->eflags = (ctx->EFlags & EFLAGS_USER_MASK) | EFLAGS_IF | EFLAGS_RESERVED1;
+    frame_set_user_mode(tf, ctx->EFlags);
+}
+
+void context_to_frame(const CONTEXT *ctx, struct trap_frame *tf)
+{
+    frame_load(ctx, tf);
+}
+
+/* Only the arithmetic flags, TF and DF come from the program; IF stays
+ * set and IOPL 0, and the selectors are always the ring-3 ones: fs is the
+ * TEB's, as NT's KeContextToKframes forces it for user mode. */
+static inline void frame_set_user_mode(struct trap_frame *tf, uint32_t eflags)
+{
+    tf->eflags = (eflags & EFLAGS_USER_MASK) | EFLAGS_IF | EFLAGS_RESERVED1;
     tf->cs = SEL_UCODE;
     tf->user_ss = SEL_UDATA;
     tf->ds = tf->es = SEL_UDATA;
@@ -116,54 +137,108 @@ void context_to_frame(const CONTEXT *ctx, struct trap_frame *tf)
     tf->gs = 0;
 }
 
-/* Reserves size bytes below *sp (aligned) and copies the first `copy` of
- * them from data. */
-static NTSTATUS push_user(uint32_t *sp, const void *data, uint32_t size, uint32_t copy,
-                          uint32_t align)
+/* Refuses a CONTEXT that asks for more than ring 3 may have: a CS or SS
+ * that is not a 16-bit selector with RPL 3 (a kernel selector), an Eip or
+ * Esp outside user space, IOPL above 0 or virtual-8086 mode.  What is
+ * never loaded from the CONTEXT needs no check: context_to_frame forces
+ * the data selectors (DS, ES, FS, GS) and masks the other EFLAGS bits
+ * (NT, IF, AC...). */
+static inline NTSTATUS context_check(const CONTEXT *ctx)
 {
-    uint32_t at = (*sp - size) & ~(align - 1);
-    NTSTATUS st = copy_to_user((void *)at, data, copy);     /* grows the stack as needed */
+    uint32_t bad = ((ctx->SegCs | ctx->SegSs) >> 16) | (~(ctx->SegCs & ctx->SegSs) & 3) |
+                   (ctx->EFlags & (EFLAGS_IOPL | EFLAGS_VM));
+
+    if (bad != 0 || ctx->Eip >= USER_END || ctx->Esp > USER_END)
+        return STATUS_INVALID_PARAMETER;
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS context_restore(const CONTEXT *ctx, struct trap_frame *tf)
+{
+    NTSTATUS st = context_check(ctx);
 
     if (NT_SUCCESS(st))
-        *sp = at;
+        frame_load(ctx, tf);
     return st;
 }
 
-/* The record and context go on the stack of the thread that raised the
- * exception, below its ESP: each thread dispatches its own exceptions. */
-void process_raise(struct trap_frame *tf, const EXCEPTION_RECORD *rec, const CONTEXT *ctx)
+/* What the dispatcher finds at its ESP (ntsvc.h): a null return address,
+ * the record's and the context's addresses, then the record and the
+ * CONTEXT themselves (the record's 80 bytes keep the CONTEXT 16-byte
+ * aligned).  The kernel fills one in on its own stack and writes it once
+ * onto the user stack; nothing is copied twice. */
+struct dispatch_frame {
+    uint32_t ret, rec_at, ctx_at;
+    EXCEPTION_RECORD rec;
+    CONTEXT ctx;
+};
+#define DISPATCH_REC __builtin_offsetof(struct dispatch_frame, rec)
+#define DISPATCH_CTX __builtin_offsetof(struct dispatch_frame, ctx)
+#define REC_HEADER __builtin_offsetof(EXCEPTION_RECORD, ExceptionInformation)
+#define CTX_REGS __builtin_offsetof(CONTEXT, SegGs)
+_Static_assert(sizeof(EXCEPTION_RECORD) % 16 == 0 && DISPATCH_CTX == 12 + sizeof(EXCEPTION_RECORD),
+               "the record keeps the CONTEXT aligned, right after the 3 dwords");
+_Static_assert(__builtin_offsetof(CONTEXT, SegSs) + 4 == CONTEXT_REGISTERS_SIZE, "SegSs ends the registers");
+
+/* Writes f (record and context filled in) on the current thread's stack
+ * below esp and points tf, whose registers are already those of the
+ * context, at the process's dispatcher.  As NT's KiDispatchException, only
+ * the record's NumberParameters arguments are written; of the CONTEXT,
+ * ContextFlags and the CONTEXT_FULL registers, and with whole_context the
+ * debug and FPU areas too (a raised exception's caller-built CONTEXT).
+ * Highest address first, so that a stack guard page below is met in order
+ * and the copy grows the stack through it.  The process ends when it has
+ * no dispatcher or the stack cannot hold the frame. */
+static void enter_dispatcher(struct trap_frame *tf, struct dispatch_frame *f, uint32_t esp, bool whole_context)
 {
     struct process *p = process_current();
-    uint32_t sp = ctx->Esp;
-    uint32_t ctx_at, rec_at;
+    uint32_t ctx_at = (esp - sizeof(CONTEXT)) & ~15u;
+    uint32_t at = ctx_at - DISPATCH_CTX;
+    uint32_t from = whole_context ? 0 : CTX_REGS;
+    NTSTATUS st;
 
     if (p->dispatcher == 0)
-        process_exit((NTSTATUS)rec->ExceptionCode);
-    /* The whole CONTEXT's room, but only its registers are written: the
-     * ExtendedRegisters area is not part of CONTEXT_FULL (and copying it
-     * would cost 128 more dwords each way). */
-    if (!NT_SUCCESS(push_user(&sp, ctx, sizeof(*ctx), CONTEXT_REGISTERS_SIZE, 16)) ||
-        !NT_SUCCESS(put_user_u32((void *)(sp + sizeof(*ctx) - 4), 0)))
-        process_exit((NTSTATUS)rec->ExceptionCode);
-    ctx_at = sp;
-    if (!NT_SUCCESS(push_user(&sp, rec, sizeof(*rec), sizeof(*rec), 16)))
-        process_exit((NTSTATUS)rec->ExceptionCode);
-    rec_at = sp;
-    uint32_t frame[3] = { 0, rec_at, ctx_at };
-    if (!NT_SUCCESS(push_user(&sp, frame, sizeof(frame), sizeof(frame), 4)))
-        process_exit((NTSTATUS)rec->ExceptionCode);
-    CONTEXT entry = *ctx;
-    entry.Eip = p->dispatcher;
-    entry.Esp = sp;
-    context_to_frame(&entry, tf);
+        process_exit((NTSTATUS)f->rec.ExceptionCode);
+    f->ret = 0;
+    f->rec_at = at + DISPATCH_REC;
+    f->ctx_at = ctx_at;
+    /* The CONTEXT's last word: the whole CONTEXT must be writable, as
+     * NtContinue checks that it is readable. */
+    st = put_user_u32((void *)(ctx_at + sizeof(CONTEXT) - 4), 0);
+    if (NT_SUCCESS(st))
+        st = copy_to_user((void *)(ctx_at + from), (const uint8_t *)&f->ctx + from, CONTEXT_REGISTERS_SIZE - from);
+    if (NT_SUCCESS(st) && !whole_context)
+        st = put_user_u32((void *)ctx_at, f->ctx.ContextFlags);
+    if (NT_SUCCESS(st))
+        st = copy_to_user((void *)at, f, DISPATCH_REC + REC_HEADER + f->rec.NumberParameters * 4);
+    if (!NT_SUCCESS(st))
+        process_exit((NTSTATUS)f->rec.ExceptionCode);
+    tf->eip = p->dispatcher;
+    tf->user_esp = at;
+}
+
+/* The record and context go on the stack of the thread that raised the
+ * exception, below its ESP: each thread dispatches its own exceptions.
+ * rec->NumberParameters is at most EXCEPTION_MAXIMUM_PARAMETERS. */
+void process_raise(struct trap_frame *tf, const EXCEPTION_RECORD *rec, const CONTEXT *ctx)
+{
+    struct dispatch_frame f;
+
+    ASSERT(rec->NumberParameters <= EXCEPTION_MAXIMUM_PARAMETERS);
+    f.rec = *rec;
+    memcpy(&f.ctx, ctx, CONTEXT_REGISTERS_SIZE);
+    context_to_frame(ctx, tf);
+    enter_dispatcher(tf, &f, ctx->Esp, true);
 }
 
 /* Fills the record for a CPU exception in ring 3 (NT's conventions:
  * #GP is an access violation at address 0xFFFFFFFF, #BP points at the
- * int3 itself). */
+ * int3 itself).  Only the NumberParameters first arguments are set. */
 static void record_for_trap(struct trap_frame *tf, EXCEPTION_RECORD *rec)
 {
-    memset(rec, 0, sizeof(*rec));
+    rec->ExceptionFlags = 0;
+    rec->ExceptionRecord = NULL;
+    rec->NumberParameters = 0;
     rec->ExceptionAddress = (PVOID)tf->eip;
     switch (tf->vector) {
     case T_PF: {
@@ -196,15 +271,98 @@ static void record_for_trap(struct trap_frame *tf, EXCEPTION_RECORD *rec)
     }
 }
 
+/* Writes the dispatcher's frame for a CPU exception straight from the
+ * trap frame onto the user stack at `at` (range-checked by the caller):
+ * one store per field, each with an exception-table entry, the highest
+ * address first so that a stack guard page below is met in order.  As in
+ * enter_dispatcher, only the record's NumberParameters arguments and, of
+ * the CONTEXT, ContextFlags, the CONTEXT_FULL registers and its last word
+ * (which proves the whole CONTEXT writable) are written.  False when a
+ * store faulted: nothing was retried, the fault is still to be handled.
+ * rec is record_for_trap's: no flags, no nested record, at most two
+ * arguments. */
+static bool frame_store_direct(const struct trap_frame *tf, const EXCEPTION_RECORD *rec, uint32_t at)
+{
+    /* Every address as `at` plus a constant, so each store is one
+     * instruction with the offset folded in. */
+#define CTX(field) (DISPATCH_CTX + __builtin_offsetof(CONTEXT, field))
+#define REC(field) (DISPATCH_REC + __builtin_offsetof(EXCEPTION_RECORD, field))
+#define PUT(offset, value)                                                          \
+    do {                                                                            \
+        if (usercopy_try_store32((void *)(at + (offset)), (uint32_t)(value)) != 0)  \
+            return false;                                                           \
+    } while (0)
+    uint32_t code = rec->ExceptionCode, address = (uint32_t)rec->ExceptionAddress;
+    uint32_t params = rec->NumberParameters;
+
+    PUT(DISPATCH_CTX + sizeof(CONTEXT) - 4, 0);
+    PUT(CTX(SegSs), tf->user_ss);
+    PUT(CTX(Esp), tf->user_esp);
+    PUT(CTX(EFlags), tf->eflags);
+    PUT(CTX(SegCs), tf->cs);
+    PUT(CTX(Eip), tf->eip);
+    PUT(CTX(Ebp), tf->ebp);
+    PUT(CTX(Eax), tf->eax);
+    PUT(CTX(Ecx), tf->ecx);
+    PUT(CTX(Edx), tf->edx);
+    PUT(CTX(Ebx), tf->ebx);
+    PUT(CTX(Esi), tf->esi);
+    PUT(CTX(Edi), tf->edi);
+    PUT(CTX(SegDs), tf->ds);
+    PUT(CTX(SegEs), tf->es);
+    PUT(CTX(SegFs), tf->fs);
+    PUT(CTX(SegGs), tf->gs);
+    PUT(CTX(ContextFlags), CONTEXT_FULL);
+    if (params > 1)
+        PUT(REC(ExceptionInformation[1]), rec->ExceptionInformation[1]);
+    if (params > 0)
+        PUT(REC(ExceptionInformation[0]), rec->ExceptionInformation[0]);
+    PUT(REC(NumberParameters), params);
+    PUT(REC(ExceptionAddress), address);
+    PUT(REC(ExceptionRecord), 0);
+    PUT(REC(ExceptionFlags), 0);                    /* a CPU exception is continuable */
+    PUT(REC(ExceptionCode), code);
+    PUT(8, at + DISPATCH_CTX);
+    PUT(4, at + DISPATCH_REC);
+    PUT(0, 0);
+#undef PUT
+#undef REC
+#undef CTX
+    return true;
+}
+
+/* frame_store_direct could not write the frame (a range outside user
+ * space, or a store faulted): the whole frame, built on the kernel stack
+ * (zeroed, so nothing of the kernel's goes out), goes through the user
+ * copy, whose fault path grows the stack through a guard page the direct
+ * stores met and retries.  The process ends when that fails too. */
+static void frame_store_slow(const struct trap_frame *tf, const EXCEPTION_RECORD *rec, uint32_t at, bool faulted)
+{
+    struct dispatch_frame f;
+    NTSTATUS st;
+
+    memset(&f, 0, sizeof(f));
+    f.rec_at = at + DISPATCH_REC;
+    f.ctx_at = at + DISPATCH_CTX;
+    memcpy(&f.rec, rec, REC_HEADER + rec->NumberParameters * 4);
+    context_regs_from_frame(tf, &f.ctx);
+    st = faulted ? usercopy_copy_faulted((void *)at, &f, sizeof(f), (void *)at)
+                 : copy_to_user((void *)at, &f, sizeof(f));
+    if (!NT_SUCCESS(st))
+        process_exit((NTSTATUS)rec->ExceptionCode);
+}
+
 /* trap.c calls this for every ring-3 exception nobody resolved.  A guard
  * page of the thread's own stack moves down (spec item 61); the last one
- * is a stack overflow. */
+ * is a stack overflow.  Otherwise the frame goes once onto the thread's
+ * stack and the trap frame, which keeps the registers, is pointed at the
+ * dispatcher with its selectors and EFLAGS sanitised as NtContinue's. */
 static void user_exception(struct trap_frame *tf)
 {
+    struct process *p = process_current();
     EXCEPTION_RECORD rec;
-    CONTEXT ctx;
 
-    ASSERTF(process_current() != NULL, "ring-3 trap %u on a kernel thread", tf->vector);
+    ASSERTF(p != NULL, "ring-3 trap %u on a kernel thread", tf->vector);
     record_for_trap(tf, &rec);
     if (rec.ExceptionCode == (DWORD)STATUS_GUARD_PAGE_VIOLATION &&
         uthread_stack_grow(rec.ExceptionInformation[1]))
@@ -212,8 +370,16 @@ static void user_exception(struct trap_frame *tf)
     if (rec.ExceptionCode == (DWORD)STATUS_GUARD_PAGE_VIOLATION &&
         uthread_in_stack(rec.ExceptionInformation[1]))
         rec.ExceptionCode = (DWORD)STATUS_STACK_OVERFLOW;
-    context_from_frame(tf, &ctx);
-    process_raise(tf, &rec, &ctx);
+    if (p->dispatcher == 0)
+        process_exit((NTSTATUS)rec.ExceptionCode);
+    uint32_t at = ((tf->user_esp - sizeof(CONTEXT)) & ~15u) - DISPATCH_CTX;
+    if (!user_range_ok((const void *)at, sizeof(struct dispatch_frame)))
+        frame_store_slow(tf, &rec, at, false);
+    else if (!frame_store_direct(tf, &rec, at))
+        frame_store_slow(tf, &rec, at, true);
+    frame_set_user_mode(tf, tf->eflags);
+    tf->eip = p->dispatcher;
+    tf->user_esp = at;
 }
 
 bool process_stack_guard_hit(uint32_t addr)

@@ -32,6 +32,10 @@
 /* A service that loaded the whole trap frame itself (NtContinue, a raised
  * exception): EAX must not be overwritten with a status. */
 #define STATUS_FRAME_SET ((NTSTATUS)0x7FFFFFFF)
+/* The registers of a CONTEXT: SegGs up to SegSs, the end of CONTEXT_FULL. */
+#define CONTEXT_REGS_FROM __builtin_offsetof(CONTEXT, SegGs)
+_Static_assert(__builtin_offsetof(CONTEXT, SegSs) + 4 == CONTEXT_REGISTERS_SIZE,
+               "SegSs is the last register before ExtendedRegisters");
 
 static uint32_t service_calls;
 
@@ -40,10 +44,11 @@ static uint32_t service_calls;
 static bool is_current_process(uint32_t handle)
 {
     struct object *o;
-    struct process *p = process_current();
+    struct process *p;
 
     if (handle == (uint32_t)NT_CURRENT_PROCESS)
         return true;
+    p = process_current();
     if (!NT_SUCCESS(handle_reference(process_handles(p), handle, &process_object_type, &o)))
         return false;
     bool same = o == (struct object *)p;
@@ -52,7 +57,7 @@ static bool is_current_process(uint32_t handle)
 }
 
 /* Reads *user_ptr and proves it writable by writing the value back. */
-static NTSTATUS probe_u32(uint32_t user_ptr, uint32_t *out)
+static inline __attribute__((always_inline)) NTSTATUS probe_u32(uint32_t user_ptr, uint32_t *out)
 {
     NTSTATUS st = get_user_u32((const void *)user_ptr, out);
     return NT_SUCCESS(st) ? put_user_u32((void *)user_ptr, *out) : st;
@@ -200,16 +205,25 @@ static NTSTATUS read_context(uint32_t user_ctx, CONTEXT *ctx)
     return NT_SUCCESS(st) ? copy_from_user(ctx, (const void *)user_ctx, CONTEXT_REGISTERS_SIZE) : st;
 }
 
-/* NtContinue(context, test_alert) */
+/* NtContinue(context, test_alert): the registers go straight into the
+ * trap frame.  The structure must be readable (its first and last words
+ * cover the at most two pages it spans, as in read_context), but only
+ * SegGs..SegSs are copied: the debug and FPU areas are not restored.  A
+ * context that context_restore refuses changes nothing. */
 static NTSTATUS svc_continue(const uint32_t *a, struct trap_frame *tf)
 {
     CONTEXT ctx;
-    NTSTATUS st = read_context(a[0], &ctx);
+    uint32_t last;
+    NTSTATUS st = get_user_u32((const void *)(a[0] + sizeof(CONTEXT) - 4), &last);
 
-    if (!NT_SUCCESS(st))
-        return st;
-    context_to_frame(&ctx, tf);
-    return STATUS_FRAME_SET;
+    if (NT_SUCCESS(st))
+        st = get_user_u32((const void *)a[0], (uint32_t *)&ctx.ContextFlags);
+    if (NT_SUCCESS(st))
+        st = copy_from_user(&ctx.SegGs, (const void *)(a[0] + CONTEXT_REGS_FROM),
+                            CONTEXT_REGISTERS_SIZE - CONTEXT_REGS_FROM);
+    if (NT_SUCCESS(st))
+        st = context_restore(&ctx, tf);
+    return NT_SUCCESS(st) ? STATUS_FRAME_SET : st;
 }
 
 /* NtDebugPrint(text, length): the program's stdout, on the serial console. */

@@ -9,15 +9,9 @@ struct extable_entry {
 };
 
 extern const struct extable_entry __extable_start[], __extable_end[];
-int usercopy_raw(void *dst, const void *src, size_t n);
 int usercopy_load32(const uint32_t *user, uint32_t *out);
 int usercopy_store32(uint32_t *user, uint32_t value);
 
-bool user_range_ok(const void *p, size_t n)
-{
-    uint32_t a = (uint32_t)p;
-    return a + n >= a && a + n <= USER_END;
-}
 
 static bool (*stack_guard_hook)(uint32_t addr);
 
@@ -101,15 +95,6 @@ static inline __attribute__((always_inline)) NTSTATUS after_fault(user_access_fn
     }
 }
 
-static inline __attribute__((always_inline)) NTSTATUS access_checked(user_access_fn op, void *dst, const void *src, size_t n,
-                               const void *user)
-{
-    if (!user_range_ok(user, n))
-        return STATUS_ACCESS_VIOLATION;
-    if (op(dst, src, n) == 0)
-        return STATUS_SUCCESS;
-    return after_fault(op, dst, src, n, user);
-}
 
 /* The inline get_user_u32's range check failed or its access faulted
  * (usercopy.h): never a second first try, which would find a guard page
@@ -128,12 +113,7 @@ NTSTATUS usercopy_put32_slow(void *user, uint32_t value)
     return after_fault(access_store32, user, &value, 4, user);
 }
 
-NTSTATUS copy_from_user(void *dst, const void *user_src, size_t n)
+NTSTATUS usercopy_copy_faulted(void *dst, const void *src, size_t n, const void *user)
 {
-    return access_checked(access_copy, dst, user_src, n, user_src);
-}
-
-NTSTATUS copy_to_user(void *user_dst, const void *src, size_t n)
-{
-    return access_checked(access_copy, user_dst, src, n, user_dst);
+    return after_fault(access_copy, dst, src, n, user);
 }

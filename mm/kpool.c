@@ -105,7 +105,7 @@ static void page_destroy(struct kcache *c, struct kpool_page *p)
     pages_total--;
 }
 
-void *kcache_alloc(struct kcache *c)
+void *kcache_alloc_raw(struct kcache *c)
 {
     /* At least one object a page after the header.  The largest is an
      * address space: with PAE its page-table bookkeeping (a use count for
@@ -124,9 +124,17 @@ void *kcache_alloc(struct kcache *c)
         c->objects++;
         if (p->free == NULL)
             partial_remove(c, p);
-        memset(obj, 0, c->object_size);
     }
     spin_unlock(&kpool_lock, flags);
+    return obj;
+}
+
+void *kcache_alloc(struct kcache *c)
+{
+    void *obj = kcache_alloc_raw(c);
+
+    if (obj != NULL)
+        memset(obj, 0, c->object_size);
     return obj;
 }
 

@@ -274,14 +274,25 @@ static void fix_upwards(struct vad_tree *t, struct vad *v, const struct vad *set
     bool may_stop = settled_below == NULL;
 
     while (v != NULL) {
-        int old_height = v->height;
-        uint32_t old_gap = v->max_gap;
-        struct vad *top = rebalance(t, v);
-        if (may_stop && top == v && v->height == old_height && v->max_gap == old_gap)
+        int hl = height(v->left), hr = height(v->right);
+        if (hl - hr > 1 || hr - hl > 1) {
+            struct vad *top = rebalance(t, v);      /* rotates: top took v's place */
+            if (top == settled_below)
+                may_stop = true;
+            v = top->parent;
+            continue;
+        }
+        /* Balanced (the common case): rebalance's field refresh, in place,
+         * compared with the old values before they are overwritten. */
+        int h = 1 + (hl > hr ? hl : hr);
+        uint32_t g = max3(v->gap_before, max_gap(v->left), max_gap(v->right));
+        if (may_stop && h == v->height && g == v->max_gap)
             return;
-        if (top == settled_below)
+        v->height = h;
+        v->max_gap = g;
+        if (v == settled_below)
             may_stop = true;
-        v = top->parent;
+        v = v->parent;
     }
 }
 

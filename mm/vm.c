@@ -408,13 +408,16 @@ static NTSTATUS do_reserve(struct vm_space *as, uint32_t *base, uint32_t *size, 
         if (vad_conflicts(&as->vads, start, end))
             return STATUS_CONFLICTING_ADDRESSES; /* item 10 */
     }
-    struct vad *v = kcache_alloc(&vad_cache);
+    struct vad *v = kcache_alloc_raw(&vad_cache);
     if (v == NULL)
         return STATUS_NO_MEMORY;
-    v->start = start;
-    v->end = end;
-    v->alloc_protect = protect;
-    v->flags = (type & MEM_WRITE_WATCH) ? VAD_WRITE_WATCH : 0;
+    /* Every field at once (the tree links are set again when it is linked in). */
+    *v = (struct vad){
+        .start = start,
+        .end = end,
+        .alloc_protect = protect,
+        .flags = (type & MEM_WRITE_WATCH) ? VAD_WRITE_WATCH : 0,
+    };
     if (type & MEM_COMMIT) {
         NTSTATUS st = range_commit(as, v, start, end, protect);
         if (!NT_SUCCESS(st)) {

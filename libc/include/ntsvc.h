@@ -16,9 +16,18 @@
  *     [ESP+4] = PEXCEPTION_RECORD
  *     [ESP+8] = PCONTEXT
  * and resumes the program at the dispatcher it registered with
- * NtSetExceptionDispatcher.  The dispatcher runs the vectored handlers and
- * then calls NtContinue(context) (resume with the possibly changed
- * CONTEXT) or NtTerminateProcess(self, code).  Without a registered
+ * NtSetExceptionDispatcher.  Of the record, the fields up to
+ * NumberParameters and that many ExceptionInformation entries are
+ * written; of the CONTEXT (ContextFlags = CONTEXT_FULL), ContextFlags and
+ * SegGs..SegSs, for a raised exception also the debug and FPU areas (the
+ * rest is the stack's old contents, as NT copies only what is valid).
+ * The dispatcher runs the vectored handlers and then calls
+ * NtContinue(context) (resume with the possibly changed CONTEXT) or
+ * NtTerminateProcess(self, code).  NtContinue refuses with
+ * STATUS_INVALID_PARAMETER, changing nothing, a CONTEXT whose CS or SS
+ * does not have RPL 3, whose Eip or Esp is outside user space, or whose
+ * EFlags asks for IOPL or virtual-8086 mode; the data selectors and the
+ * other flags it forces to ring-3 values.  Without a registered
  * dispatcher, or when the stack cannot hold the frame, the process ends
  * with the exception code as its exit status.
  */

@@ -15,7 +15,7 @@
  * - Ring-3 reads, writes and calls of kernel addresses are access
  *   violations delivered to the program with the exact address;
  *   privileged instructions, kernel gates and kernel selectors fault;
- *   NtContinue cannot raise the privilege level, IOPL or enter v86 mode.
+ *   NtContinue refuses a context that would raise the privilege level, IOPL or enter v86 mode.
  * - VirtualAlloc at or above 0x7FFF0000 or below 0x10000 fails (spec A2,
  *   A3), and so do VirtualFree / VirtualProtect on kernel addresses.
  *

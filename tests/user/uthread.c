@@ -345,6 +345,64 @@ static void overflow_in_a_second_thread(struct utest *t)
     touch_stack(64 * 1024);
 }
 
+/* An exception taken with ESP a little above the bottom of the committed
+ * stack: the record and CONTEXT the kernel writes below ESP run into the
+ * guard page (issue 16: its direct stores fault there, and the frame goes
+ * again through the user copy, which moves the guard down as any stack
+ * growth does).  The handler gets the exception, the thread goes on, and
+ * the stack has grown by one page with a guard page below it again. */
+struct guard_report {
+    uint32_t limit_before, limit_after;
+    DWORD tid;
+    int handled, survived;
+};
+
+static struct guard_report *guard_report;
+
+static LONG CALLBACK skip_ud2_near_guard(PEXCEPTION_POINTERS ep)
+{
+    struct guard_report *r = guard_report;
+    if (r == NULL || r->tid != GetCurrentThreadId() ||
+        ep->ExceptionRecord->ExceptionCode != EXCEPTION_ILLEGAL_INSTRUCTION)
+        return EXCEPTION_CONTINUE_SEARCH;
+    r->handled++;
+    ep->ContextRecord->Eip += 2;                    /* past the ud2 */
+    return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+static DWORD WINAPI fault_near_guard(LPVOID arg)
+{
+    struct guard_report *r = arg;
+    uint32_t sp;
+
+    r->tid = GetCurrentThreadId();
+    r->limit_before = U32(current_teb()->NtTib.StackLimit);
+    __asm__ volatile("movl %%esp, %0" : "=r"(sp));
+    volatile char *pad = __builtin_alloca(sp - r->limit_before - 256);
+    pad[0] = 1;                                     /* ESP is now ~256 bytes above the guard */
+    __asm__ volatile("ud2" ::: "memory");
+    r->limit_after = U32(current_teb()->NtTib.StackLimit);
+    r->survived = 1;
+    return 0;
+}
+
+static void exception_frame_grows_the_stack(struct utest *t)
+{
+    struct guard_report r;
+    memset(&r, 0, sizeof(r));
+    guard_report = &r;
+    PVOID h = AddVectoredExceptionHandler(1, skip_ud2_near_guard);
+    ASSERT_PTR_NE(t, h, NULL);
+    HANDLE th = start_thread(fault_near_guard, &r);
+    ASSERT_PTR_NE(t, th, NULL);
+    EXPECT_EQ(t, join_thread(th), 0);
+    RemoveVectoredExceptionHandler(h);
+    guard_report = NULL;
+    EXPECT_EQ(t, r.handled, 1);
+    EXPECT_EQ(t, r.survived, 1);
+    EXPECT_EQ(t, r.limit_after, r.limit_before - PAGE);
+}
+
 /* ---- bad input -------------------------------------------------------------------- */
 
 static void impossible_stacks_fail_and_leave_nothing(struct utest *t)
@@ -440,6 +498,7 @@ static const struct utest_case stack_cases[] = {
     UTEST_CASE(stack_layouts),
     UTEST_CASE(stack_grows_in_a_second_thread),
     UTEST_CASE(overflow_in_a_second_thread),
+    UTEST_CASE(exception_frame_grows_the_stack),
     UTEST_CASE(impossible_stacks_fail_and_leave_nothing),
     UTEST_CASE(threads_run_out_cleanly),
     UTEST_CASE(bad_start_addresses_fault_in_the_thread),

@@ -159,22 +159,21 @@ static void user_single_step_is_delivered(struct utest *t)
     EXPECT_EQ(t, step_eip, U32(usec_after_popf) + 1);   /* after the first nop */
 }
 
-/* NtContinue with a CONTEXT that asks for ring 0, IOPL 3, v86 mode,
- * nested task, interrupts off: the kernel must give ring 3, IOPL 0,
- * interrupts on, and the ring-3 selectors. */
+/* NtContinue with a CONTEXT that asks for kernel data selectors, a nested
+ * task and interrupts off (what the kernel forces rather than refuses):
+ * the program resumes with NT clear, interrupts on, IOPL 0 and the ring-3
+ * selectors. */
 static CONTEXT evil;
 
-static void continue_cannot_raise_privilege(struct utest *t)
+static void continue_masks_nt_and_if(struct utest *t)
 {
     volatile int pass = 0;
     uint32_t cs, ss, ds, fl;
 
     RtlCaptureContext(&evil);
     if (pass++ == 0) {
-        evil.SegCs = 0x08;
-        evil.SegSs = 0x10;
         evil.SegDs = evil.SegEs = evil.SegFs = evil.SegGs = 0x10;
-        evil.EFlags |= 0x3000 | 0x4000 | 0x20000;   /* IOPL 3, NT, VM */
+        evil.EFlags |= 0x4000;                      /* NT */
         evil.EFlags &= ~0x200u;                     /* IF off */
         NTSTATUS st = NtContinue(&evil, FALSE);
         utest_fail_msg(t, __FILE__, __LINE__, "NtContinue returned 0x%08lx", (unsigned long)st);
@@ -197,22 +196,49 @@ static void continue_cannot_raise_privilege(struct utest *t)
     EXPECT_PRIVILEGED(t, "cli");                    /* still not allowed */
 }
 
-/* NtContinue to a kernel EIP: the fetch faults in ring 3. */
-static void continue_to_kernel_eip_faults(struct utest *t)
-{
-    struct utest_exception x;
-    static CONTEXT c;
+/* NtContinue refuses a CONTEXT that asks for more than ring 3 has (issue
+ * 16): a kernel code or stack selector, a kernel Eip or Esp, IOPL 3 or
+ * virtual-8086 mode.  Each is STATUS_INVALID_PARAMETER; the call returns
+ * to its caller (the context is never resumed), the CONTEXT is as it was,
+ * and so is the rest of the world. */
+enum { BAD_CS, BAD_CS_RPL0, BAD_SS, BAD_SS_WIDE, BAD_EIP, BAD_ESP, BAD_IOPL, BAD_VM, BAD_COUNT };
+static CONTEXT refused, refused_before;
 
-    setup_context(&c);
-    c.Esp = current_esp() - 0x1000;
-    c.Eip = 0x80100000;
-    EXPECT_EXCEPTION(t, &x, NtContinue(&c, FALSE));
-    if (x.caught) {
-        EXPECT_EQ(t, x.code, EXCEPTION_ACCESS_VIOLATION);
-        EXPECT_TRUE(t, x.info[0] == EXCEPTION_READ_FAULT || x.info[0] == EXCEPTION_EXECUTE_FAULT);
-        EXPECT_EQ(t, x.info[1], 0x80100000);
-        EXPECT_EQ(t, x.eip, 0x80100000);
+static void continue_refuses_privilege(struct utest *t)
+{
+    static const char *const what[BAD_COUNT] = {
+        "kernel CS 0x08", "CS 0x18 (RPL 0)", "kernel SS 0x10", "SS 0x10023 (not 16 bits)",
+        "kernel Eip", "kernel Esp", "IOPL 3", "VM",
+    };
+    volatile int resumed = 0;
+
+    RtlCaptureContext(&evil);
+    if (resumed++ != 0) {
+        utest_fail_msg(t, __FILE__, __LINE__, "NtContinue resumed a context it must refuse");
+        return;
     }
+    for (volatile int i = 0; i < BAD_COUNT; i++) {
+        refused = evil;
+        switch (i) {
+        case BAD_CS: refused.SegCs = 0x08; break;
+        case BAD_CS_RPL0: refused.SegCs = 0x18; break;
+        case BAD_SS: refused.SegSs = 0x10; break;
+        case BAD_SS_WIDE: refused.SegSs = 0x10023; break;
+        case BAD_EIP: refused.Eip = 0x80100000; break;
+        case BAD_ESP: refused.Esp = 0x80200000; break;
+        case BAD_IOPL: refused.EFlags |= 0x3000; break;
+        case BAD_VM: refused.EFlags |= 0x20000; break;
+        }
+        refused_before = refused;
+        world_take(&world_before);
+        NTSTATUS st = NtContinue(&refused, FALSE);
+        if (st != STATUS_INVALID_PARAMETER)
+            utest_fail_msg(t, __FILE__, __LINE__, "NtContinue with %s: 0x%08lx, not STATUS_INVALID_PARAMETER",
+                           what[i], (unsigned long)st);
+        EXPECT_TRUE(t, memcmp(&refused, &refused_before, sizeof(refused)) == 0);
+        world_unchanged(t, __LINE__, what[i]);
+    }
+    EXPECT_EQ(t, resumed, 1);
 }
 
 /* NtSetExceptionDispatcher: bad values are refused and the registered
@@ -322,8 +348,8 @@ static const struct utest_case kernel_cases[] = {
     UTEST_CASE(privileged_instructions_fault),
     UTEST_CASE(kernel_gates_and_selectors_fault),
     UTEST_CASE(user_single_step_is_delivered),
-    UTEST_CASE(continue_cannot_raise_privilege),
-    UTEST_CASE(continue_to_kernel_eip_faults),
+    UTEST_CASE(continue_masks_nt_and_if),
+    UTEST_CASE(continue_refuses_privilege),
     UTEST_CASE(set_dispatcher_refuses_bad_values),
     UTEST_CASE(set_dispatcher_frame_layout),
     UTEST_END,
