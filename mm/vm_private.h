@@ -9,6 +9,7 @@
 #include <ntsvc.h>            /* MEM_EXECUTE_OPTION_* */
 #include "mm/paging.h"
 #include "mm/vad.h"
+#include "kernel/base/percpu.h"
 
 /* The kernel's space is static (it exists before the kernel pool);
  * user spaces come from the kernel pool (mm/kpool.h). */
