@@ -234,7 +234,7 @@ static void smp_shootdown_cost(struct ktest *t)
 
 /* ---- threads on every CPU ------------------------------------------------ */
 
-#define SPREAD_ROUNDS 20000
+#define SPREAD_ROUNDS 5000
 static struct spinlock spread_lock = SPINLOCK_INIT("smp test spread");
 static struct kmutex spread_mutex = KMUTEX_INIT;
 static volatile uint32_t spread_seen, spread_count, spread_mutex_count, spread_bad;
