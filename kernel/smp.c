@@ -25,6 +25,8 @@
 #include "kernel/base/percpu.h"
 #include "kernel/base/x86.h"
 #include "mm/paging.h"
+#include "mm/vm.h"
+#include "kernel/thread.h"
 #include "mm/tlb_shootdown.h"
 #include <stddef.h>
 #include <string.h>
@@ -43,6 +45,7 @@ static uint8_t ap_stacks[MAX_CPUS][AP_STACK_SIZE] __attribute__((aligned(16)));
 static struct cpu_discovery disc;
 static uint32_t start_ticks;
 static volatile bool identity_gone;
+static uint32_t apic_timer_count;   /* 0: the PIT is the tick */
 
 /* ---- running a function on another CPU ------------------------------------ */
 
@@ -154,12 +157,9 @@ static void __attribute__((noreturn)) ap_main(uint32_t index)
         __builtin_ia32_pause();
     /* Into the kernel space's CPU set; the CR3 load forgets the start-up
      * page's identity translation. */
-    struct pgdir *kpd = paging_kernel_pgdir();
-    tlb_load_cr3(kpd->cr3, &kpd->cpus_active, &kpd->cpus_active);
-    for (;;) {
-        sti();
-        hlt();
-    }
+    vm_switch(vm_kernel_space());
+    timer_start_here();
+    sched_run_cpu();                /* this code becomes the CPU's idle thread */
 }
 
 static void wait_ticks(uint64_t n)
@@ -227,6 +227,8 @@ uint32_t smp_start(uint32_t max_cpus)
                     cpu_table[i].apic_id, AP_START_TIMEOUT);
     paging_unmap(AP_BOOT_PHYS);
     paging_temp_unmap(page);
+    if (cpus_online > 1)
+        apic_timer_count = timer_switch_to_apic();
     __atomic_store_n(&identity_gone, true, __ATOMIC_RELEASE);
     start_ticks = (uint32_t)(timer_ticks() - t0);
     return cpus_online;
@@ -250,6 +252,10 @@ void smp_print_cpus(void)
     kprintf("cpus: %u found (%s; MADT lists %u, MP table %u), %u online, local APIC %s%08x, "
             "start-up %u ms\n", cpu_count, disc.source, disc.madt_cpus, disc.mp_cpus, cpus_online,
             disc.lapic_phys ? "at " : "none ", disc.lapic_phys, start_ticks);
+    if (apic_timer_count != 0)
+        kprintf("tick: local APIC timer on every CPU, %u counts per ms\n", apic_timer_count);
+    else
+        kprintf("tick: PIT on cpu 0\n");
     struct tlb_shootdown_stats st;
     tlb_shootdown_get_stats(&st);
     kprintf("TLB shootdowns: %u requests, %u IPIs sent, %u CPUs interrupted, %u pages listed, "
@@ -257,8 +263,9 @@ void smp_print_cpus(void)
             st.cpus_interrupted, st.pages, st.full_flushes, st.skipped_local_only);
     for (uint32_t i = 0; i < cpu_count; i++) {
         const struct cpu *c = &cpu_table[i];
-        kprintf("  cpu %u  APIC %-3u %-8s IPIs in %-6u shootdowns served %-6u pages %u\n", i,
-                c->apic_id, c->online ? "online" : "offline", c->ipis_received,
-                c->tlb_shootdowns_served, c->tlb_pages_flushed_remote);
+        kprintf("  cpu %u  APIC %-3u %-8s IPIs in %-6u shootdowns served %-6u pages %-6u "
+                "switches %-6u idle %u\n", i, c->apic_id, c->online ? "online" : "offline",
+                c->ipis_received, c->tlb_shootdowns_served, c->tlb_pages_flushed_remote,
+                c->switches, c->idle_turns);
     }
 }

@@ -516,8 +516,40 @@ static NTSTATUS svc_query_thread(const uint32_t *a, struct trap_frame *tf)
     return STATUS_SUCCESS;
 }
 
+/* ThreadAffinityMask: a mask within the process's (the online CPUs);
+ * ThreadIdealProcessor: an online CPU, the status is the previous one
+ * (MAXIMUM_PROCESSORS only asks), as NT's. */
+static NTSTATUS uthread_set_processors(const uint32_t *a)
+{
+    struct object *o;
+    uint32_t v;
+    NTSTATUS st;
+
+    if (a[3] != sizeof(uint32_t))
+        return STATUS_INFO_LENGTH_MISMATCH;
+    if (!NT_SUCCESS(st = get_user_u32((const void *)a[2], &v)))
+        return st;
+    if (!NT_SUCCESS(st = reference(a[0], &thread_object_type, &o)))
+        return st;
+    struct thread *t = (struct thread *)o;
+    if (!t->user || t->process != process_current()) {
+        st = STATUS_INVALID_HANDLE;
+    } else if (a[1] == ThreadAffinityMask) {
+        bool ok = v != 0 && (v & ~sched_cpus_mask()) == 0;
+        st = ok && thread_set_affinity(t, v) != 0 ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+    } else if (v == 32) {               /* MAXIMUM_PROCESSORS */
+        st = (NTSTATUS)t->ideal_cpu;
+    } else {
+        int old = thread_set_ideal_cpu(t, v);
+        st = old < 0 ? STATUS_INVALID_PARAMETER : (NTSTATUS)old;
+    }
+    object_deref(o);
+    return st;
+}
+
 /* NtSetInformationThread(handle, class, buffer, length): ThreadZeroTlsCell
- * (TlsFree: one TLS slot of every thread of the process becomes 0). */
+ * (TlsFree: one TLS slot of every thread of the process becomes 0),
+ * ThreadAffinityMask, ThreadIdealProcessor. */
 static NTSTATUS svc_set_thread(const uint32_t *a, struct trap_frame *tf)
 {
     struct object *o;
@@ -525,6 +557,8 @@ static NTSTATUS svc_set_thread(const uint32_t *a, struct trap_frame *tf)
     NTSTATUS st;
 
     (void)tf;
+    if (a[1] == ThreadAffinityMask || a[1] == ThreadIdealProcessor)
+        return uthread_set_processors(a);
     if (a[1] != ThreadZeroTlsCell)
         return STATUS_INVALID_INFO_CLASS;
     if (a[3] != sizeof(uint32_t))

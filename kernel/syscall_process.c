@@ -30,7 +30,7 @@
 #define CURRENT_PROCESS 0xFFFFFFFFu     /* NtCurrentProcess() */
 #define IMAGE_NAME_MAX 32               /* a module name, as kernel/programs.c keeps them */
 #define COMMAND_LINE_MAX 32767          /* characters: CreateProcess's documented limit */
-#define COPY_CHUNK 1024                 /* bytes per step of a cross-process copy */
+#define COPY_CHUNK 512                  /* bytes per step of a cross-process copy (on the kernel stack) */
 
 /* What the generic rights mean for a process (GENERIC_MAPPING of NT's
  * process type, as winnt.h documents the rights). */
@@ -263,12 +263,13 @@ static uint32_t page_rest(uint32_t at)
 /* Copies size bytes between the caller's buffer and base in the space
  * `other`, through a kernel buffer, in steps that never cross a page on
  * either side: a step that faults copied nothing, so *done is exact.
- * Loads `other` only for its half of each step (system services run with
- * interrupts off, so no switch happens meanwhile). */
+ * Loads `other` on this CPU only for its half of each step (system
+ * services run with interrupts off, so no switch happens meanwhile; the
+ * current space is per CPU). */
 static NTSTATUS cross_copy(struct vm_space *other, uint32_t base, uint32_t buffer, uint32_t size,
                            bool to_other, uint32_t *done)
 {
-    static char bounce[COPY_CHUNK];     /* one CPU, interrupts off: one copy at a time */
+    char bounce[COPY_CHUNK];            /* per call: copies on other CPUs run at the same time */
     struct vm_space *own = vm_current();
     NTSTATUS st = STATUS_SUCCESS;
 
@@ -396,7 +397,7 @@ NTSTATUS process_query_information(const uint32_t *a, struct trap_frame *tf)
     if (a[1] == ProcessBasicInformation) {
         /* ExitStatus, PebBaseAddress, AffinityMask, BasePriority,
          * UniqueProcessId, InheritedFromUniqueProcessId */
-        uint32_t basic[6] = { ended ? (uint32_t)p->exit_status : (uint32_t)STATUS_PENDING, 0, 1, 8, p->id,
+        uint32_t basic[6] = { ended ? (uint32_t)p->exit_status : (uint32_t)STATUS_PENDING, 0, sched_cpus_mask(), 8, p->id,
                               p->parent_id };
         memcpy(info, basic, sizeof(basic));
         size = sizeof(basic);

@@ -8,6 +8,15 @@
  * interrupt frame.  System services and faults run with interrupts off,
  * so a user thread is only ever preempted in ring 3 or where it blocks.
  *
+ * Several CPUs share the one ready queue (see docs/threads.md, "Several
+ * CPUs"): each CPU takes the oldest ready thread whose affinity allows
+ * it; the running thread, the idle thread and the switch counts are per
+ * CPU (struct cpu).  A thread made ready while a CPU it may run on idles
+ * wakes that CPU with a reschedule IPI (its ideal CPU first).  Since the
+ * dispatcher lock is held from the switch's start until the next thread
+ * runs, no other CPU can take a thread off the queue before its stack
+ * pointer is saved.
+ *
  * A thread that ends cannot free the stack it runs on: it goes on the
  * zombie list, and thread_reap (at a system-service entry, a join or a
  * process teardown) frees its kernel stack and drops the scheduler's
@@ -17,6 +26,7 @@
 #include "kernel/arch/gdt.h"
 #include "kernel/arch/trap.h"
 #include "kernel/arch/timer.h"
+#include "kernel/arch/apic.h"
 #include "kernel/base/lock.h"
 #include "kernel/base/panic.h"
 #include "kernel/base/layout.h"
@@ -30,8 +40,10 @@
 #define THREAD_STACK_PAGES 4            /* plus one reserved guard page below */
 
 static struct spinlock dispatcher_lock = SPINLOCK_INIT("dispatcher");
-static struct thread boot_thread, idle_thread;
-struct thread *sched_running;
+static struct thread boot_thread, idle_threads[MAX_CPUS];
+#define sched_running (*(struct thread **)&this_cpu()->thread)
+#define idle_here (*(struct thread *)this_cpu()->idle_thread)
+static volatile uint32_t idle_cpus;     /* [D] CPUs running their idle thread */
 struct thread *sched_ready_head;
 static struct thread *ready_tail;
 static struct thread *all_threads;      /* newest first */
@@ -40,7 +52,6 @@ static struct thread *timers;           /* earliest deadline first */
 static void (*timeout_hook)(struct thread *t);
 static uint32_t next_id;
 static uint32_t switches, preemptions, idle_turns;
-static volatile bool resched_requested;
 
 void switch_context(uint32_t *save_esp, uint32_t new_esp);
 
@@ -94,6 +105,24 @@ bool sched_locked(void)
     return spin_held_here(&dispatcher_lock);
 }
 
+static inline uint32_t affinity_of(const struct thread *t)
+{
+    return t->affinity != 0 ? t->affinity : 0xFFFFFFFFu;
+}
+
+/* Lock held: a CPU that idles and may run t is woken (t's ideal CPU
+ * first) by a reschedule IPI; it leaves the idle set at once so one
+ * ready thread wakes one CPU. */
+static void wake_idle_cpu(struct thread *t)
+{
+    uint32_t can = idle_cpus & affinity_of(t) & cpus_online_mask & ~(1u << cpu_index());
+    if (can == 0)
+        return;
+    uint32_t cpu = (can & (1u << t->ideal_cpu)) ? t->ideal_cpu : (uint32_t)__builtin_ctz(can);
+    idle_cpus &= ~(1u << cpu);
+    apic_send_ipi((uint8_t)cpu_table[cpu].apic_id, T_IPI_RESCHED);
+}
+
 static void ready_push(struct thread *t)
 {
     t->state = THREAD_READY;
@@ -103,18 +132,38 @@ static void ready_push(struct thread *t)
     else
         sched_ready_head = t;
     ready_tail = t;
+    if (idle_cpus != 0)
+        wake_idle_cpu(t);
 }
 
+/* The oldest ready thread this CPU may run, off the queue; NULL if none. */
 static struct thread *ready_pop(void)
 {
-    struct thread *t = sched_ready_head;
-    if (t != NULL) {
-        sched_ready_head = t->ready_next;
-        if (sched_ready_head == NULL)
-            ready_tail = NULL;
+    uint32_t me = 1u << cpu_index();
+    struct thread *prev = NULL;
+    for (struct thread *t = sched_ready_head; t != NULL; prev = t, t = t->ready_next) {
+        if (!(affinity_of(t) & me))
+            continue;
+        if (prev != NULL)
+            prev->ready_next = t->ready_next;
+        else
+            sched_ready_head = t->ready_next;
+        if (ready_tail == t)
+            ready_tail = prev;
         t->ready_next = NULL;
+        return t;
     }
-    return t;
+    return NULL;
+}
+
+/* A ready thread this CPU may run (lock held). */
+static bool ready_here(void)
+{
+    uint32_t me = 1u << cpu_index();
+    for (struct thread *t = sched_ready_head; t != NULL; t = t->ready_next)
+        if (affinity_of(t) & me)
+            return true;
+    return false;
 }
 
 /* Switches to the next ready thread (the idle thread when there is none).
@@ -127,23 +176,32 @@ static void switch_locked(void)
     struct thread *next = ready_pop();
 
     ASSERT(sched_locked());
+    struct cpu *c = this_cpu();
     if (next == NULL)
-        next = &idle_thread;
+        next = &idle_here;
+    if (next == &idle_here)
+        idle_cpus |= 1u << c->index;
+    else
+        idle_cpus &= ~(1u << c->index);
     if (next == prev) {
         prev->state = THREAD_RUNNING;
         return;
     }
-    if (prev == &idle_thread)
+    if (prev == &idle_here)
         prev->state = THREAD_READY;     /* idle is never queued: it runs when nothing else can */
-    ASSERTF(next->state == THREAD_READY || next == &idle_thread, "thread %u switched to in state %d",
+    ASSERTF(next->state == THREAD_READY || next == &idle_here, "thread %u switched to in state %d",
             next->id, next->state);
     if (!prev->user && prev->as != NULL)
         prev->as = vm_current();        /* the boot thread's console may have changed it */
     next->state = THREAD_RUNNING;
+    next->last_cpu = c->index;
     sched_running = next;
     switches++;
-    if (next == &idle_thread)
+    c->switches++;
+    if (next == &idle_here) {
         idle_turns++;
+        c->idle_turns++;
+    }
     if (next->as != NULL && next->as != vm_current())
         vm_switch(next->as);
     if (next->kstack_top != 0)
@@ -155,9 +213,12 @@ static void switch_locked(void)
 
 bool sched_yield_locked(void)
 {
-    if (sched_ready_head == NULL)
+    /* A thread whose affinity no longer has this CPU leaves it even when
+     * nothing else is ready here. */
+    bool must_move = !(affinity_of(sched_running) & (1u << cpu_index()));
+    if (!must_move && (sched_ready_head == NULL || !ready_here()))
         return false;
-    if (sched_running != &idle_thread)
+    if (sched_running != &idle_here)
         ready_push(sched_running);
     switch_locked();
     return true;
@@ -165,7 +226,7 @@ bool sched_yield_locked(void)
 
 void sched_block_locked(enum thread_wait_reason reason)
 {
-    ASSERTF(sched_running != &idle_thread, "the idle thread cannot block (reason %d)", reason);
+    ASSERTF(sched_running != &idle_here, "the idle thread cannot block (reason %d)", reason);
     sched_running->state = THREAD_WAITING;
     sched_running->wait_reason = reason;
     switch_locked();
@@ -241,7 +302,9 @@ void sched_timer_cancel_locked(struct thread *t)
  * asks for a switch at the end of the interrupt. */
 static void thread_tick(void)
 {
-    resched_requested = true;
+    this_cpu()->resched = true;
+    if (cpu_index() != 0)               /* CPU 0 alone keeps the time and the timers */
+        return;
     if (timers == NULL || timers->deadline > timer_ticks())
         return;
     uint32_t flags = sched_lock();
@@ -262,9 +325,10 @@ static void thread_tick(void)
  * spinlock: a switch is safe. */
 static void thread_preempt_point(void)
 {
-    if (!resched_requested)
+    struct cpu *c = this_cpu();
+    if (!c->resched)
         return;
-    resched_requested = false;
+    c->resched = false;
     uint32_t flags = sched_lock();
     if (sched_yield_locked())
         preemptions++;
@@ -403,6 +467,11 @@ void thread_start(struct thread *t)
     sched_unlock(flags);
 }
 
+void thread_set_as_kernel(struct thread *t)
+{
+    t->as = vm_kernel_space();
+}
+
 /* A kernel thread starts in the kernel's address space and keeps the one
  * it last loaded (a kernel thread may run a process's setup). */
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg)
@@ -453,15 +522,46 @@ void thread_detach(struct thread *t)
  * on, so a timer tick preempts it mid-page like any thread; it stops as
  * soon as another thread is ready, then halts until the next interrupt,
  * whose exit (thread_preempt_point) switches to whatever became ready. */
+static void static_thread_init(struct thread *t, const char *name, uint32_t id);
+
 static void idle_loop(void *arg)
 {
     (void)arg;
+    bool zeroes = cpu_index() == 0;     /* the zero page thread is CPU 0's idle thread */
     for (;;) {
         sti();
-        while (!thread_others_ready() && pfn_zero_step())
+        while (zeroes && !thread_others_ready() && pfn_zero_step())
             ;
         hlt();
     }
+}
+
+/* A reschedule IPI: the switch happens at the interrupt's exit. */
+static bool resched_ipi(struct trap_frame *tf)
+{
+    (void)tf;
+    this_cpu()->ipis_received++;
+    this_cpu()->resched = true;
+    apic_eoi();
+    return true;
+}
+
+void sched_run_cpu(void)
+{
+    struct cpu *c = this_cpu();
+    struct thread *idle = &idle_threads[c->index];
+    uint32_t flags = sched_lock();
+    static_thread_init(idle, "idle", thread_new_id());
+    idle->state = THREAD_RUNNING;
+    idle->as = vm_kernel_space();
+    idle->affinity = 1u << c->index;
+    idle->last_cpu = c->index;
+    c->idle_thread = idle;
+    c->thread = idle;
+    idle_cpus |= 1u << c->index;
+    sched_unlock(flags);
+    idle_loop(NULL);
+    __builtin_unreachable();
 }
 
 static void static_thread_init(struct thread *t, const char *name, uint32_t id)
@@ -481,15 +581,22 @@ static uint8_t idle_stack[4096] __attribute__((aligned(16)));
 
 void thread_init(void)
 {
+    struct cpu *c = this_cpu();
     static_thread_init(&boot_thread, "boot", 0);
     boot_thread.state = THREAD_RUNNING;
     boot_thread.as = vm_current();
     boot_thread.kstack_top = (uint32_t)boot_stack_top;
-    sched_running = &boot_thread;
+    /* kmain, the console and the test runner stay on CPU 0: the fault
+     * catches they hold with interrupts on are per-CPU data. */
+    boot_thread.affinity = 1u;
+    c->thread = &boot_thread;
+    c->idle_thread = &idle_threads[0];
 
-    static_thread_init(&idle_thread, "idle", thread_new_id());
-    idle_thread.state = THREAD_READY;
-    idle_thread.fn = idle_loop;
+    static_thread_init(&idle_here, "idle", thread_new_id());
+    idle_here.state = THREAD_READY;
+    idle_here.as = vm_kernel_space();
+    idle_here.affinity = 1u;
+    idle_here.fn = idle_loop;
     uint32_t *sp = (uint32_t *)(idle_stack + sizeof(idle_stack));
     *--sp = 0;
     *--sp = (uint32_t)thread_trampoline;
@@ -498,10 +605,65 @@ void thread_init(void)
     *--sp = 0;
     *--sp = 0;
     *--sp = 0x2;
-    idle_thread.esp = (uint32_t)sp;
+    idle_here.esp = (uint32_t)sp;
 
     timer_set_tick_hook(thread_tick);
     trap_set_irq_exit_hook(thread_preempt_point);
+    trap_set_handler(T_IPI_RESCHED, resched_ipi);
+}
+
+/* ---- affinity ------------------------------------------------------------------ */
+
+uint32_t sched_cpus_mask(void)
+{
+    return cpus_online_mask != 0 ? cpus_online_mask : 1u;
+}
+
+uint32_t thread_affinity(const struct thread *t)
+{
+    return affinity_of(t) & sched_cpus_mask();
+}
+
+uint32_t thread_last_cpu(const struct thread *t)
+{
+    return t == sched_running ? cpu_index() : t->last_cpu;
+}
+
+uint32_t thread_set_affinity(struct thread *t, uint32_t mask)
+{
+    if ((mask & sched_cpus_mask()) == 0)
+        return 0;
+    uint32_t flags = sched_lock();
+    uint32_t old = affinity_of(t) & sched_cpus_mask();
+    t->affinity = mask & sched_cpus_mask();
+    if (t == sched_running) {
+        if (!(t->affinity & (1u << cpu_index())))
+            sched_yield_locked();       /* another CPU takes it (woken if idle) */
+    } else if (t->state == THREAD_RUNNING && !(t->affinity & (1u << t->last_cpu))) {
+        cpu_table[t->last_cpu].resched = true;  /* it moves at that CPU's next tick */
+        apic_send_ipi((uint8_t)cpu_table[t->last_cpu].apic_id, T_IPI_RESCHED);
+    } else if (t->state == THREAD_READY && idle_cpus != 0) {
+        wake_idle_cpu(t);
+    }
+    sched_unlock(flags);
+    return old;
+}
+
+int thread_set_ideal_cpu(struct thread *t, uint32_t cpu)
+{
+    if (cpu >= MAX_CPUS || !(sched_cpus_mask() & (1u << cpu)))
+        return -1;
+    uint32_t flags = sched_lock();
+    int old = (int)t->ideal_cpu;
+    t->ideal_cpu = cpu;
+    sched_unlock(flags);
+    return old;
+}
+
+void sched_cpu_counts(uint32_t i, uint32_t *sw, uint32_t *idle)
+{
+    *sw = cpu_table[i].switches;
+    *idle = cpu_table[i].idle_turns;
 }
 
 /* ---- the console's view ---------------------------------------------------- */

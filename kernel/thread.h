@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <windef.h>
 #include "kernel/thread_state.h"
+#include "kernel/base/percpu.h"
 
 struct thread;
 struct vm_space;
@@ -39,13 +40,11 @@ void thread_detach(struct thread *t);
 /* Lets every other ready thread run first (nothing when none is). */
 void thread_yield(void);
 void thread_exit(void) __attribute__((noreturn));
-/* The running thread.  This is the one accessor for it (with SMP it
- * becomes per-CPU data, and only this changes); inline because every
- * system service asks. */
-extern struct thread *sched_running;
+/* The running thread: this CPU's (per-CPU data, one %gs load); inline
+ * because every system service asks. */
 static inline struct thread *thread_current(void)
 {
-    return sched_running;
+    return (struct thread *)this_cpu()->thread;
 }
 uint32_t thread_id(const struct thread *t);
 /* Context switches since boot (preemptions included), and preemptions. */
@@ -72,6 +71,23 @@ static inline bool thread_others_ready(void)
 {
     return __atomic_load_n(&sched_ready_head, __ATOMIC_RELAXED) != NULL;
 }
+/* An application processor joins the scheduler: the code running on its
+ * start-up stack becomes its idle thread.  Never returns. */
+void sched_run_cpu(void) __attribute__((noreturn));
+/* Affinity (a CPU mask, NT's KAFFINITY) and ideal processor of t; the
+ * setters return the previous value, 0 / -1 when the mask holds no online
+ * CPU or the CPU is not online.  A thread whose affinity leaves its CPU
+ * moves at once (itself) or at that CPU's next tick (another). */
+uint32_t thread_set_affinity(struct thread *t, uint32_t mask);
+uint32_t thread_affinity(const struct thread *t);
+int thread_set_ideal_cpu(struct thread *t, uint32_t cpu);
+/* The CPU t last ran on (the current thread: the one it runs on). */
+uint32_t thread_last_cpu(const struct thread *t);
+/* The mask of the online CPUs (the system and process affinity). */
+uint32_t sched_cpus_mask(void);
+/* Context switches and idle turns of CPU i. */
+void sched_cpu_counts(uint32_t i, uint32_t *switches, uint32_t *idle_turns);
+
 /* A new id for a thread or process (NT's client ids: multiples of 4). */
 uint32_t thread_new_id(void);
 
@@ -84,6 +100,9 @@ uint32_t thread_new_id(void);
 struct thread *thread_alloc(const char *name, void (*fn)(void *), void *arg, NTSTATUS *st);
 /* Undoes thread_alloc for a thread that never ran. */
 void thread_discard(struct thread *t);
+/* Gives a new kernel thread from thread_alloc the kernel's address space
+ * (thread_create does this). */
+void thread_set_as_kernel(struct thread *t);
 /* Makes a new thread runnable. */
 void thread_start(struct thread *t);
 

@@ -38,6 +38,9 @@ struct thread {
      * for the idle thread, which runs in whatever space is loaded. */
     struct vm_space *as;
     bool user;                      /* a thread of a user process */
+    uint32_t affinity;              /* [D] CPUs it may run on (0: not yet set = all) */
+    uint32_t ideal_cpu;             /* [D] the CPU an idle wake-up prefers */
+    uint32_t last_cpu;              /* [D] the CPU it runs or last ran on */
 
     /* ---- waiting (kernel/wait.c) ---- */
     struct wait_block *wait_blocks; /* [D] the array on its kernel stack, or NULL */

@@ -486,7 +486,7 @@ void uthread_query(struct thread *t, THREAD_BASIC_INFORMATION *out)
     out->TebBaseAddress = t->state == THREAD_TERMINATED ? NULL : (PVOID)t->teb;
     out->ClientId.UniqueProcess = (HANDLE)t->pid;
     out->ClientId.UniqueThread = (HANDLE)t->id;
-    out->AffinityMask = 1;
+    out->AffinityMask = thread_affinity(t);
     out->Priority = out->BasePriority = 8;      /* THREAD_PRIORITY_NORMAL in a normal-class process */
     sched_unlock(flags);
 }

@@ -49,11 +49,12 @@ static uint32_t entry_size = 4;
  * which is built on this layer); the others come from the VM layer. */
 static struct pgdir kernel_pgdir_storage;
 static struct pgdir *kernel_pgdir;
-static struct pgdir *current_pgdir;
+#define current_pgdir (*(struct pgdir **)&this_cpu()->pgdir)     /* per CPU: its CR3 */
 static struct spinlock paging_lock = SPINLOCK_INIT("paging");
 static struct spinlock tempmap_lock = SPINLOCK_INIT("tempmap");
-#define TEMPMAP_ZERO_SLOT (TEMPMAP_SLOTS - 1)   /* paging_zero_frame_irqoff's own */
-#define TEMPMAP_ZERO_BIT (1u << TEMPMAP_ZERO_SLOT)
+/* paging_zero_frame_irqoff's own slots, one per CPU, at the top */
+#define TEMPMAP_ZERO_SLOT (TEMPMAP_SLOTS - 1 - cpu_index())
+#define TEMPMAP_ZERO_BIT (((1u << MAX_CPUS) - 1) << (TEMPMAP_SLOTS - MAX_CPUS))
 static uint32_t tempmap_used = TEMPMAP_ZERO_BIT;    /* bitmap of TEMPMAP_SLOTS slots */
 /* The window's page table in each format: the legacy one also serves the
  * boot tables until paging_init switches. */
@@ -210,8 +211,7 @@ void *paging_temp_map(paddr_t frame)
 {
     ASSERTF(frame % PGSIZE == 0, "frame %08llx not page aligned", frame);
     uint32_t flags = spin_lock(&tempmap_lock);
-    ASSERTF(tempmap_used != ~TEMPMAP_ZERO_BIT, "all %d temporary mappings in use",
-            TEMPMAP_SLOTS - 1);
+    ASSERTF(tempmap_used != ~0u, "all %d temporary mappings in use", TEMPMAP_SLOTS - MAX_CPUS);
     unsigned slot = (unsigned)__builtin_ctz(~tempmap_used);
     tempmap_used |= 1u << slot;
     spin_unlock(&tempmap_lock, flags);
@@ -245,14 +245,16 @@ void paging_temp_unmap(void *p)
  * entry stays until the next use rewrites and invalidates it (NT's
  * hyperspace page does the same).  Nothing but this function uses the
  * slot's address, so the kernel-only alias is never written through.
- * With SMP this becomes one slot per CPU. */
+ * Each CPU has its own slot, and only that CPU ever touches its address,
+ * so the invalidation stays local. */
 void paging_zero_frame_irqoff(paddr_t frame)
 {
     ASSERTF(!(read_eflags() & EFLAGS_IF), "paging_zero_frame_irqoff of %08llx with interrupts on",
             frame);
-    uint32_t va = TEMPMAP_BASE + TEMPMAP_ZERO_SLOT * PGSIZE;
-    tempmap_write(TEMPMAP_ZERO_SLOT, frame | PTE_P | PTE_W | (paging_pae_on ? nx_bit : 0));
-    tlb_invalidate(va);
+    unsigned slot = TEMPMAP_ZERO_SLOT;
+    uint32_t va = TEMPMAP_BASE + slot * PGSIZE;
+    tempmap_write(slot, frame | PTE_P | PTE_W | (paging_pae_on ? nx_bit : 0));
+    tlb_invalidate_local(va);
     void *d = (void *)va;
     uint32_t words = PGSIZE / 4;
     __asm__ volatile("rep stosl" : "+D"(d), "+c"(words) : "a"(0) : "memory");
@@ -669,9 +671,9 @@ void pgdir_fini(struct pgdir *pd)
 void paging_switch(struct pgdir *pd)
 {
     uint32_t lock = spin_lock(&paging_lock);
-    struct pgdir *old = current_pgdir;
+    struct pgdir *old = current_pgdir;     /* NULL on a CPU just started */
     current_pgdir = pd;
-    tlb_load_cr3(pd->cr3, &pd->cpus_active, &old->cpus_active);
+    tlb_load_cr3(pd->cr3, &pd->cpus_active, old != NULL ? &old->cpus_active : &pd->cpus_active);
     stats.cr3_reloads++;
     spin_unlock(&paging_lock, lock);
 }

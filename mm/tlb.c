@@ -137,13 +137,16 @@ void tlb_invalidate_range(uint32_t va, uint32_t pages)
 /* Batched invalidation: while a batch is open, changed present entries
  * are remembered instead of flushed one by one; paging_batch_end flushes
  * them, or everything when there were more than the threshold.  The
- * caller must not touch the affected pages until the batch ends. */
+ * caller must not touch the affected pages until the batch ends.  One
+ * batch per CPU: a batch is opened and closed under the VM lock (a
+ * spinlock), so the thread cannot move to another CPU inside it. */
 static struct {
     int depth;
     uint32_t count;
     bool kernel;
     uint32_t va[TLB_RANGE_RELOAD_THRESHOLD];
-} batch;
+} batches[MAX_CPUS];
+#define batch (batches[cpu_index()])
 
 void tlb_invalidate_changed(uint32_t va)
 {

@@ -52,7 +52,7 @@
 
 static struct vm_space kernel_space_storage;
 static struct vm_space *kernel_space;
-static struct vm_space *current_space;
+#define current_space (*(struct vm_space **)&this_cpu()->vm_space)    /* per CPU */
 static struct kcache vad_cache = KCACHE_INIT("vad", sizeof(struct vad));
 /* Address spaces come from the pool below the VM layer, as VADs do: the
  * kernel heap is built on this layer and cannot be its allocator. */

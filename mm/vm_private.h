@@ -12,6 +12,7 @@
 #include <ntstatus.h>
 
 struct vm_pager_ops;
+#include "kernel/base/percpu.h"
 
 /* The kernel's space is static (it exists before the kernel pool);
  * user spaces come from the kernel pool (mm/kpool.h). */

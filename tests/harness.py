@@ -443,7 +443,7 @@ def qmp_page_table_check():
                interact=interact)
 
 
-def smp_runs():
+def smp_runs(build):
     """The SMP boots (tests/kernel/test_smp.c): the smp suite on 2 CPUs
     found through the ACPI MADT and on 4 found through the MP table
     (acpi=off; one socket per CPU, as SeaBIOS lists one MP entry per
@@ -475,6 +475,10 @@ def smp_runs():
         Run("smp@2", "test=smp", smp="2", timeout=60, expect=banner(2, "ACPI MADT")),
         Run("smp@4-mptable", "test=smp acpi=off", smp="4,sockets=4,cores=1", timeout=60,
             expect=banner(4, "MP table")),
+        # Ring 3 on 4 CPUs: the affinity calls and the user-space shootdown
+        # proofs (tests/user/usmp.c), nothing skipped.
+        Run("user-smp@4", "run=usmp mem_mb=128", smp="4,sockets=4,cores=1", timeout=60,
+            initrd=[os.path.join(build, "user", "usmp.elf")], expect=banner(4, "ACPI MADT")),
         Run("smp-panic-on-cpu1", "test=smp_panic", smp="2", timeout=60, deliberate=True,
             expect=panic_on(["(cpu 1): smp_panic: deliberate panic on cpu 1", "backtrace:",
                              "do_panic_here", "KERNEL PANIC: exiting with failure status"])),
@@ -632,7 +636,7 @@ def main():
         runs = paging_format_runs(args.build, args.suites) + suite_runs(args.suites)
         if args.suites is None:
             runs += [selftest_check(), iso_smoke(args.build), qmp_page_table_check(),
-                     double_fault_check(), pagefile_too_small_check()] + smp_runs() + console_runs(args.build)
+                     double_fault_check(), pagefile_too_small_check()] + smp_runs(args.build) + console_runs(args.build)
         if args.suites is None or "user" in args.suites.split(","):
             runs += user_program_runs(args.build) + thread_runs(args.build)
         if args.suites is not None and "console" in args.suites.split(","):

@@ -10,6 +10,13 @@
 #define LAPIC_SVR 0x0F0
 #define LAPIC_ICR_LO 0x300
 #define LAPIC_ICR_HI 0x310
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR 0x390
+#define LAPIC_TIMER_DIV 0x3E0
+#define LVT_MASKED 0x10000
+#define LVT_PERIODIC 0x20000
+#define TIMER_DIV_16 0x3
 #define SVR_ENABLE 0x100
 #define ICR_FIXED 0x000
 #define ICR_NMI 0x400
@@ -102,4 +109,27 @@ void apic_send_init(uint8_t dest)
 void apic_send_sipi(uint8_t dest, uint8_t page)
 {
     icr_send(dest, ICR_STARTUP | ICR_ASSERT | page);
+}
+
+/* ---- the timer (SDM 11.5.4): divide by 16, one-shot or periodic ---- */
+
+void apic_timer_oneshot_masked(uint32_t count)
+{
+    ASSERT(regs != NULL);
+    wr(LAPIC_TIMER_DIV, TIMER_DIV_16);
+    wr(LAPIC_LVT_TIMER, LVT_MASKED | T_APIC_TIMER);
+    wr(LAPIC_TIMER_INIT, count);
+}
+
+uint32_t apic_timer_current(void)
+{
+    return rd(LAPIC_TIMER_CUR);
+}
+
+void apic_timer_periodic(uint32_t count)
+{
+    ASSERT(regs != NULL && count != 0);
+    wr(LAPIC_TIMER_DIV, TIMER_DIV_16);
+    wr(LAPIC_LVT_TIMER, LVT_PERIODIC | T_APIC_TIMER);
+    wr(LAPIC_TIMER_INIT, count);
 }

@@ -12,6 +12,7 @@
 #define T_APIC_TIMER 0x20
 #define T_IPI_TLB 0x21          /* TLB shootdown (mm/paging) */
 #define T_IPI_CALL 0x22         /* run a function on another CPU (kernel/smp.c) */
+#define T_IPI_RESCHED 0x23      /* switch threads at the interrupt's exit (kernel/thread.c) */
 #define T_APIC_SPURIOUS 0x2F    /* low nibble 1111: valid on every APIC (SDM 11.9) */
 
 /* The APIC id of the CPU running this, from CPUID leaf 1 (works before
@@ -31,5 +32,11 @@ void apic_send_nmi_others(void);
 /* INIT, then the start-up IPI for real-mode code at page * 4096. */
 void apic_send_init(uint8_t apic_id);
 void apic_send_sipi(uint8_t apic_id, uint8_t page);
+/* The local timer, counting down at bus clock / 16: a masked one-shot
+ * run (for calibration), its current count, and a periodic interrupt
+ * at T_APIC_TIMER every count. */
+void apic_timer_oneshot_masked(uint32_t count);
+uint32_t apic_timer_current(void);
+void apic_timer_periodic(uint32_t count);
 
 #endif

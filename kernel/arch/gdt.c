@@ -29,7 +29,7 @@ struct gdt_entry {
 } __attribute__((packed));
 _Static_assert(sizeof(struct gdt_entry) == 8, "descriptor size");
 
-#define GDT_ENTRIES 9
+#define GDT_ENTRIES 10
 #define ACC_KCODE 0x9A      /* present, ring 0, code, readable */
 #define ACC_KDATA 0x92      /* present, ring 0, data, writable */
 #define ACC_UCODE 0xFA
@@ -154,6 +154,7 @@ static void gdt_init_tables(uint32_t index, uint32_t esp0)
     gdt_set(gdt, 6, (uint32_t)df, sizeof(*df) - 1, ACC_TSS, 0);
     gdt_set(gdt, 7, 0, 0xFFF, ACC_UDATA, FLAGS_BYTE_32);     /* SEL_TEB: no thread yet */
     gdt_set(gdt, 8, (uint32_t)c, sizeof(*c) - 1, ACC_KDATA, FLAGS_BYTE_32);   /* SEL_PERCPU */
+    gdt_set(gdt, 9, 0, index, ACC_UDATA, FLAGS_BYTE_32);    /* SEL_CPUNUM: LSL reads the index */
 
     gdt_load(gdt);
 }

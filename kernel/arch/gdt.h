@@ -17,6 +17,9 @@
 #define SEL_TEB 0x3B
 /* This CPU's struct cpu (kernel/base/percpu.h): the kernel keeps it in GS. */
 #define SEL_PERCPU 0x40
+/* Ring 3's GetCurrentProcessorNumber: LSL of this selector is the CPU's
+ * index (its limit; never loaded into a segment register). */
+#define SEL_CPUNUM 0x4B
 
 /* The boot CPU's tables; per-CPU data works from here on. */
 void gdt_init(void);

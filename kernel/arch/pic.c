@@ -39,6 +39,12 @@ void pic_unmask(unsigned irq)
     pic_write_mask();
 }
 
+void pic_mask_irq(unsigned irq)
+{
+    pic_mask |= (uint16_t)(1u << irq);
+    pic_write_mask();
+}
+
 void pic_eoi(unsigned irq)
 {
     if (irq >= 8)

@@ -7,6 +7,7 @@
 
 void pic_init(uint8_t vector_base);  /* remap; every line masked */
 void pic_unmask(unsigned irq);
+void pic_mask_irq(unsigned irq);
 void pic_eoi(unsigned irq);
 
 #endif

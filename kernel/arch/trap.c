@@ -184,7 +184,10 @@ void trap_dispatch(struct trap_frame *tf)
         if (irq_exit_hook != NULL)
             irq_exit_hook();
     } else if (handlers[v] != NULL && handlers[v](tf)) {
-        /* resolved (a demand-zero fault, say) */
+        /* resolved (a demand-zero fault, say); the local APIC's own
+         * interrupts (timer, IPIs) may ask for a switch too */
+        if (v >= T_APIC_FIRST && v < T_APIC_END && irq_exit_hook != NULL)
+            irq_exit_hook();
     } else if (v < 32 && (tf->cs & 3) == 3 && user_exception_handler != NULL) {
         user_exception_handler(tf);
     } else {

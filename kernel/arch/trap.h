@@ -29,6 +29,10 @@
 #define T_XM 19
 #define T_IRQ0 0x30 /* PIC IRQs are remapped to 0x30..0x3F, as NT x86 does: 0x2E is the system-service vector */
 #define T_SYSCALL 0x2E
+/* The local APIC's timer and IPI vectors (kernel/arch/apic.h): like the
+ * PIC's IRQs, their exit may switch threads. */
+#define T_APIC_FIRST 0x20
+#define T_APIC_END 0x24
 
 /* #PF error code bits (Intel SDM Vol.3 4.7). */
 #define PF_P 0x01       /* 0: not present, 1: protection violation */

@@ -39,8 +39,17 @@ struct cpu {
     uint32_t tlb_pages_flushed_remote;
     /* mm/tlb.c: the active-CPU set of the address space in this CPU's CR3 */
     volatile uint32_t *space_cpus;
-    /* kernel/thread.c: the thread running here (opaque below it) */
+    /* kernel/thread.c: the thread running here and this CPU's idle
+     * thread (opaque below it); a tick or IPI asked for a switch here */
     void *thread;
+    void *idle_thread;
+    volatile bool resched;
+    uint32_t switches;              /* context switches on this CPU */
+    uint32_t idle_turns;
+    /* mm/vm.c and mm/paging.c: the address space and directory loaded
+     * here (opaque below them) */
+    void *vm_space;
+    void *pgdir;
 };
 
 extern struct cpu cpu_table[MAX_CPUS];

@@ -54,6 +54,21 @@ DWORD WINAPI GetThreadId(HANDLE Thread);
  * one ran, FALSE when none was ready. */
 BOOL WINAPI SwitchToThread(void);
 
+/* Processors (issue 17): the CPU the caller runs on now (it may move
+ * right after); a thread's affinity (a mask within the process's: the
+ * previous mask, 0 and ERROR_INVALID_PARAMETER when it has no online
+ * CPU or leaves the process's); its ideal processor (the previous one,
+ * (DWORD)-1 on failure; MAXIMUM_PROCESSORS only asks); the process's and
+ * the system's affinity masks. */
+#ifndef MAXIMUM_PROCESSORS
+#define MAXIMUM_PROCESSORS 32
+#endif
+DWORD WINAPI GetCurrentProcessorNumber(void);
+DWORD_PTR WINAPI SetThreadAffinityMask(HANDLE hThread, DWORD_PTR dwThreadAffinityMask);
+DWORD WINAPI SetThreadIdealProcessor(HANDLE hThread, DWORD dwIdealProcessor);
+BOOL WINAPI GetProcessAffinityMask(HANDLE hProcess, PDWORD_PTR lpProcessAffinityMask,
+                                   PDWORD_PTR lpSystemAffinityMask);
+
 /* Thread-local storage: TLS_MINIMUM_AVAILABLE (64) slots in every TEB,
  * some taken by the runtime (errno lives in one).  TlsAlloc returns
  * TLS_OUT_OF_INDEXES (ERROR_NO_MORE_ITEMS) when none is free; a new slot

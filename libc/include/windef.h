@@ -19,6 +19,7 @@ typedef int BOOL, INT;
 typedef unsigned int UINT;
 typedef char CHAR;
 typedef unsigned long ULONG_PTR, DWORD_PTR, SIZE_T;
+typedef DWORD_PTR *PDWORD_PTR;
 typedef long LONG_PTR, SSIZE_T;
 typedef void VOID, *PVOID, *LPVOID, *HANDLE;
 typedef const void *LPCVOID;

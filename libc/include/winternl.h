@@ -61,8 +61,10 @@ typedef struct _THREAD_BASIC_INFORMATION {
 
 /* THREADINFOCLASS and PROCESSINFOCLASS values (NT's numbering). */
 #define ThreadBasicInformation 0
+#define ThreadAffinityMask 4               /* KAFFINITY (ULONG here) */
 #define ThreadZeroTlsCell 10
 #define ThreadAmILastThread 12              /* ULONG: 1 when no other thread of the process runs */
+#define ThreadIdealProcessor 13             /* ULONG; the status is the previous one */
 #define ProcessBasicInformation 0
 #define ProcessHandleCount 20               /* ULONG: open handles */
 /* ---- issue 15 ---- */

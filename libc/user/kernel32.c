@@ -92,13 +92,15 @@ SIZE_T WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer
  * USER_MIN / USER_MAX from mm/memlayout.h, VM_GRANULARITY from mm/vm.h). */
 void WINAPI GetSystemInfo(LPSYSTEM_INFO lpSystemInfo)
 {
+    DWORD_PTR mask = 1, sys = 1;
+    GetProcessAffinityMask(GetCurrentProcess(), &mask, &sys);  /* the online CPUs */
     *lpSystemInfo = (SYSTEM_INFO){
         .wProcessorArchitecture = PROCESSOR_ARCHITECTURE_INTEL,
         .dwPageSize = 0x1000,
         .lpMinimumApplicationAddress = (LPVOID)0x00010000,
         .lpMaximumApplicationAddress = (LPVOID)0x7FFEFFFF,
-        .dwActiveProcessorMask = 1,
-        .dwNumberOfProcessors = 1,
+        .dwActiveProcessorMask = sys,
+        .dwNumberOfProcessors = (DWORD)__builtin_popcount(sys),
         .dwProcessorType = PROCESSOR_INTEL_PENTIUM,
         .dwAllocationGranularity = 0x10000,
         .wProcessorLevel = 6,

@@ -15,6 +15,55 @@
 static DWORD tls_bitmap[TLS_WORDS];
 static CRITICAL_SECTION tls_lock;
 
+static BOOL fail(NTSTATUS st);
+
+/* The kernel gives every CPU's GDT a ring-3 segment (selector 0x4B) whose
+ * limit is that CPU's number, so LSL reads it without a system call
+ * (x64 Windows reads its processor number the same way). */
+DWORD WINAPI GetCurrentProcessorNumber(void)
+{
+    DWORD n;
+    __asm__ volatile("lsl %1, %0" : "=r"(n) : "r"(0x4Bu));
+    return n;
+}
+
+DWORD_PTR WINAPI SetThreadAffinityMask(HANDLE hThread, DWORD_PTR dwThreadAffinityMask)
+{
+    THREAD_BASIC_INFORMATION info;
+    NTSTATUS st = NtQueryInformationThread(hThread, ThreadBasicInformation, &info, sizeof(info), NULL);
+    if (NT_SUCCESS(st))
+        st = NtSetInformationThread(hThread, ThreadAffinityMask, &dwThreadAffinityMask,
+                                    sizeof(dwThreadAffinityMask));
+    if (!NT_SUCCESS(st))
+        return fail(st);
+    return (DWORD_PTR)info.AffinityMask;
+}
+
+DWORD WINAPI SetThreadIdealProcessor(HANDLE hThread, DWORD dwIdealProcessor)
+{
+    NTSTATUS st = NtSetInformationThread(hThread, ThreadIdealProcessor, &dwIdealProcessor,
+                                         sizeof(dwIdealProcessor));
+    if (!NT_SUCCESS(st)) {
+        fail(st);
+        return (DWORD)-1;
+    }
+    return (DWORD)st;                   /* NT returns the previous one as the status */
+}
+
+BOOL WINAPI GetProcessAffinityMask(HANDLE hProcess, PDWORD_PTR lpProcessAffinityMask,
+                                   PDWORD_PTR lpSystemAffinityMask)
+{
+    /* PROCESS_BASIC_INFORMATION: ExitStatus, PebBaseAddress, AffinityMask,
+     * BasePriority, UniqueProcessId, InheritedFromUniqueProcessId */
+    ULONG pbi[6];
+    NTSTATUS st = NtQueryInformationProcess(hProcess, ProcessBasicInformation, pbi, sizeof(pbi), NULL);
+    if (!NT_SUCCESS(st))
+        return fail(st);
+    *lpProcessAffinityMask = (DWORD_PTR)pbi[2];
+    *lpSystemAffinityMask = (DWORD_PTR)pbi[2];      /* no process is restricted */
+    return TRUE;
+}
+
 static BOOL fail(NTSTATUS st)
 {
     SetLastError(RtlNtStatusToDosError(st));

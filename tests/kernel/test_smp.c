@@ -11,6 +11,7 @@
 #include "kernel/base/percpu.h"
 #include "kernel/base/x86.h"
 #include "mm/vm.h"
+#include "kernel/thread.h"
 #include "mm/tlb.h"
 #include "mm/tlb_shootdown.h"
 #include "mm/mmu.h"
@@ -230,10 +231,110 @@ static void smp_shootdown_cost(struct ktest *t)
     EXPECT_GT(t, remote[N / 2], 0);
 }
 
+
+/* ---- threads on every CPU ------------------------------------------------ */
+
+#define SPREAD_ROUNDS 5000
+static struct spinlock spread_lock = SPINLOCK_INIT("smp test spread");
+static struct kmutex spread_mutex = KMUTEX_INIT;
+static volatile uint32_t spread_seen, spread_count, spread_mutex_count, spread_bad;
+
+/* Each round: a plain read-modify-write under a spinlock and under a
+ * kernel mutex, and a note of the CPU it runs on; a yield now and then. */
+static void spread_worker(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < SPREAD_ROUNDS; i++) {
+        uint32_t f = spin_lock(&spread_lock);
+        spread_count = spread_count + 1;
+        __atomic_or_fetch(&spread_seen, 1u << cpu_index(), __ATOMIC_RELAXED);
+        if (thread_last_cpu(thread_current()) != cpu_index())
+            spread_bad++;
+        spin_unlock(&spread_lock, f);
+        if (i % 64 == 0) {
+            kmutex_lock(&spread_mutex);
+            spread_mutex_count = spread_mutex_count + 1;
+            kmutex_unlock(&spread_mutex);
+        }
+        if (i % 1024 == 0)
+            thread_yield();
+    }
+}
+
+/* 2N kernel threads on N CPUs: every CPU runs some of them, every CPU
+ * switches threads, and neither the spinlock's nor the mutex's count
+ * loses an update under that contention. */
+static void smp_threads_on_every_cpu(struct ktest *t)
+{
+    need_cpus(t, 2);
+    uint32_t n = 2 * cpus_online, sw0[MAX_CPUS], sw1[MAX_CPUS], idle;
+    struct thread *th[2 * MAX_CPUS];
+    spread_seen = spread_count = spread_mutex_count = spread_bad = 0;
+    for (uint32_t i = 0; i < cpus_online; i++)
+        sched_cpu_counts(i, &sw0[i], &idle);
+    for (uint32_t i = 0; i < n; i++)
+        ASSERT_TRUE(t, (th[i] = thread_create("spread", spread_worker, NULL)) != NULL);
+    for (uint32_t i = 0; i < n; i++)
+        thread_join(th[i]);
+    EXPECT_EQ(t, spread_seen, cpus_online_mask);
+    EXPECT_EQ(t, spread_count, n * SPREAD_ROUNDS);
+    EXPECT_EQ(t, spread_mutex_count, n * ((SPREAD_ROUNDS + 63) / 64));
+    EXPECT_EQ(t, spread_bad, 0);
+    for (uint32_t i = 0; i < cpus_online; i++) {
+        sched_cpu_counts(i, &sw1[i], &idle);
+        EXPECT_GT(t, sw1[i] - sw0[i], 0);
+        ktest_log("cpu %u: %u switches\n", i, sw1[i] - sw0[i]);
+    }
+    ktest_log("%u threads, CPUs seen %x, mutex contended %u times\n", n, spread_seen,
+              spread_mutex.contended);
+}
+
+static volatile uint32_t pinned_seen, pinned_moved_to;
+
+/* Runs only on the CPUs of its affinity; then moves itself to CPU 0. */
+static void pinned_worker(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 2000; i++) {
+        __atomic_or_fetch(&pinned_seen, 1u << cpu_index(), __ATOMIC_RELAXED);
+        if (i % 200 == 0)
+            thread_yield();
+    }
+    thread_set_affinity(thread_current(), 1u);
+    pinned_moved_to = 1u << cpu_index();
+}
+
+/* A thread with affinity {last CPU} runs only there, even with the other
+ * CPUs idle; setting its own affinity to {0} moves it there at once. */
+static void smp_affinity_pins(struct ktest *t)
+{
+    need_cpus(t, 2);
+    uint32_t last = cpus_online - 1;
+    pinned_seen = pinned_moved_to = 0;
+    struct thread *th[3];
+    for (int i = 0; i < 3; i++) {
+        NTSTATUS st;
+        ASSERT_TRUE(t, (th[i] = thread_alloc("pinned", pinned_worker, NULL, &st)) != NULL);
+        EXPECT_EQ(t, thread_set_affinity(th[i], 1u << last), cpus_online_mask);
+        EXPECT_EQ(t, thread_affinity(th[i]), 1u << last);
+        EXPECT_EQ(t, thread_set_ideal_cpu(th[i], last), 0);
+        thread_set_as_kernel(th[i]);
+        thread_start(th[i]);
+    }
+    EXPECT_EQ(t, thread_set_affinity(th[0], 1u << 31), 0);     /* no online CPU: refused */
+    EXPECT_EQ(t, thread_set_ideal_cpu(th[0], MAX_CPUS), -1);
+    for (int i = 0; i < 3; i++)
+        thread_join(th[i]);
+    EXPECT_EQ(t, pinned_seen, 1u << last);
+    EXPECT_EQ(t, pinned_moved_to, 1u);
+}
+
 static const struct ktest_case smp_cases[] = {
     KTEST_CASE(smp_every_cpu_online),
     KTEST_CASE(smp_call_sees_own_cpu),
     KTEST_CASE(smp_spinlock_no_lost_update),
+    KTEST_CASE(smp_threads_on_every_cpu),
+    KTEST_CASE(smp_affinity_pins),
     KTEST_CASE(smp_shootdown_proof_decommit),
     KTEST_CASE(smp_shootdown_cost),
     KTEST_END,
