@@ -79,25 +79,6 @@ static uint32_t duplicate_access(const struct object *o, uint32_t granted, uint3
     return desired & granted;
 }
 
-/* Reads *user_ptr and proves it writable by writing the value back. */
-static NTSTATUS probe_u32(uint32_t user_ptr)
-{
-    uint32_t v;
-    NTSTATUS st = get_user_u32((const void *)user_ptr, &v);
-    return NT_SUCCESS(st) ? put_user_u32((void *)user_ptr, v) : st;
-}
-
-/* An optional output (NULL allowed), probed. */
-static NTSTATUS probe_optional(uint32_t user_ptr)
-{
-    return user_ptr == 0 ? STATUS_SUCCESS : probe_u32(user_ptr);
-}
-
-static void write_optional(uint32_t user_ptr, uint32_t value)
-{
-    if (user_ptr != 0)
-        put_user_u32((void *)user_ptr, value);  /* probed: a failure now is the caller's race */
-}
 
 /* Makes a handle for a new object and writes it to *user_handle (probed
  * by the caller); the creator's reference goes either way. */
@@ -172,7 +153,7 @@ static NTSTATUS svc_duplicate(const uint32_t *a, struct trap_frame *tf)
         return STATUS_INVALID_HANDLE;
     if (a[6] & ~(uint32_t)(DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS))
         return STATUS_INVALID_PARAMETER;
-    st = a[3] != 0 ? probe_u32(a[3]) : STATUS_SUCCESS;
+    st = a[3] != 0 ? probe_user_u32(a[3]) : STATUS_SUCCESS;
     uint32_t granted = 0;
     if (NT_SUCCESS(st))
         st = reference_access(a[1], NULL, 0, &o, &granted);
@@ -180,7 +161,7 @@ static NTSTATUS svc_duplicate(const uint32_t *a, struct trap_frame *tf)
         st = handle_insert_access(handles(), o, duplicate_access(o, granted, a[4], a[6]), &h);
         object_deref(o);
         if (NT_SUCCESS(st))
-            write_optional(a[3], h);
+            put_user_optional(a[3], h);
     }
     if ((a[6] & DUPLICATE_CLOSE_SOURCE) && a[1] != CURRENT_PROCESS && a[1] != CURRENT_THREAD)
         handle_close(handles(), a[1]);
@@ -277,7 +258,7 @@ static NTSTATUS check_create_args(uint32_t out_handle, uint32_t attributes)
 {
     if (attributes != 0)
         return STATUS_INVALID_PARAMETER_3;
-    return probe_u32(out_handle);
+    return probe_user_u32(out_handle);
 }
 
 /* NtCreateEvent(*handle, access, attributes, type, initial state) */
@@ -301,11 +282,11 @@ static NTSTATUS event_op(const uint32_t *a, int32_t (*op)(struct object *))
     struct object *o;
     NTSTATUS st;
 
-    if (!NT_SUCCESS(st = probe_optional(a[1])) || !NT_SUCCESS(st = reference(a[0], &event_object_type, &o)))
+    if (!NT_SUCCESS(st = probe_user_optional(a[1])) || !NT_SUCCESS(st = reference(a[0], &event_object_type, &o)))
         return st;
     int32_t previous = op(o);
     object_deref(o);
-    write_optional(a[1], (uint32_t)previous);
+    put_user_optional(a[1], (uint32_t)previous);
     return STATUS_SUCCESS;
 }
 
@@ -347,12 +328,12 @@ static NTSTATUS svc_release_mutant(const uint32_t *a, struct trap_frame *tf)
     NTSTATUS st;
 
     (void)tf;
-    if (!NT_SUCCESS(st = probe_optional(a[1])) || !NT_SUCCESS(st = reference(a[0], &mutant_object_type, &o)))
+    if (!NT_SUCCESS(st = probe_user_optional(a[1])) || !NT_SUCCESS(st = reference(a[0], &mutant_object_type, &o)))
         return st;
     st = mutant_release(o, &previous);
     object_deref(o);
     if (NT_SUCCESS(st))
-        write_optional(a[1], (uint32_t)previous);
+        put_user_optional(a[1], (uint32_t)previous);
     return st;
 }
 
@@ -377,13 +358,13 @@ static NTSTATUS svc_release_semaphore(const uint32_t *a, struct trap_frame *tf)
     NTSTATUS st;
 
     (void)tf;
-    if (!NT_SUCCESS(st = probe_optional(a[2])) ||
+    if (!NT_SUCCESS(st = probe_user_optional(a[2])) ||
         !NT_SUCCESS(st = reference(a[0], &semaphore_object_type, &o)))
         return st;
     st = semaphore_release(o, (int32_t)a[1], &previous);
     object_deref(o);
     if (NT_SUCCESS(st))
-        write_optional(a[2], (uint32_t)previous);
+        put_user_optional(a[2], (uint32_t)previous);
     return st;
 }
 
@@ -408,7 +389,7 @@ static NTSTATUS svc_create_thread(const uint32_t *a, struct trap_frame *tf)
         return STATUS_INVALID_PARAMETER;        /* ZeroBits is not supported */
     if (!NT_SUCCESS(st = check_create_args(a[0], a[2])))
         return st;
-    if (a[10] != 0 && (!NT_SUCCESS(st = probe_u32(a[10])) || !NT_SUCCESS(st = probe_u32(a[10] + 4))))
+    if (a[10] != 0 && (!NT_SUCCESS(st = probe_user_u32(a[10])) || !NT_SUCCESS(st = probe_user_u32(a[10] + 4))))
         return st;
     struct uthread_start s = {
         .start = a[4], .arg = a[5], .stack_commit = a[8], .stack_reserve = a[9],
@@ -422,8 +403,8 @@ static NTSTATUS svc_create_thread(const uint32_t *a, struct trap_frame *tf)
         return st;
     }
     put_user_u32((void *)a[0], h);
-    write_optional(a[10], t->pid);
-    write_optional(a[10] == 0 ? 0 : a[10] + 4, t->id);
+    put_user_optional(a[10], t->pid);
+    put_user_optional(a[10] == 0 ? 0 : a[10] + 4, t->id);
     uthread_start(t);
     object_deref(&t->obj);              /* the handle and the scheduler keep it */
     return STATUS_SUCCESS;
@@ -457,12 +438,12 @@ static NTSTATUS suspend_op(const uint32_t *a, NTSTATUS (*op)(struct thread *, ui
     uint32_t previous = 0;
     NTSTATUS st;
 
-    if (!NT_SUCCESS(st = probe_optional(a[1])) || !NT_SUCCESS(st = reference(a[0], &thread_object_type, &o)))
+    if (!NT_SUCCESS(st = probe_user_optional(a[1])) || !NT_SUCCESS(st = reference(a[0], &thread_object_type, &o)))
         return st;
     st = op((struct thread *)o, &previous);
     object_deref(o);
     if (NT_SUCCESS(st))
-        write_optional(a[1], previous);
+        put_user_optional(a[1], previous);
     return st;
 }
 
@@ -496,7 +477,7 @@ static NTSTATUS svc_query_thread(const uint32_t *a, struct trap_frame *tf)
         return STATUS_INVALID_INFO_CLASS;
     if (a[3] != size)
         return STATUS_INFO_LENGTH_MISMATCH;
-    if (!NT_SUCCESS(st = probe_optional(a[4])) || !NT_SUCCESS(st = reference(a[0], &thread_object_type, &o)))
+    if (!NT_SUCCESS(st = probe_user_optional(a[4])) || !NT_SUCCESS(st = reference(a[0], &thread_object_type, &o)))
         return st;
     struct thread *t = (struct thread *)o;
     if (!t->user || t->process != process_current()) {
@@ -512,7 +493,7 @@ static NTSTATUS svc_query_thread(const uint32_t *a, struct trap_frame *tf)
     object_deref(o);
     if (!NT_SUCCESS(st = copy_to_user((void *)a[2], out, size)))
         return st;
-    write_optional(a[4], size);
+    put_user_optional(a[4], size);
     return STATUS_SUCCESS;
 }
 

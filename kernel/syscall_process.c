@@ -115,23 +115,6 @@ static NTSTATUS map_process_access(uint32_t desired, uint32_t *granted)
     return STATUS_SUCCESS;
 }
 
-static NTSTATUS probe_u32(uint32_t user_ptr)
-{
-    uint32_t v;
-    NTSTATUS st = get_user_u32((const void *)user_ptr, &v);
-    return NT_SUCCESS(st) ? put_user_u32((void *)user_ptr, v) : st;
-}
-
-static NTSTATUS probe_optional(uint32_t user_ptr)
-{
-    return user_ptr == 0 ? STATUS_SUCCESS : probe_u32(user_ptr);
-}
-
-static void write_optional(uint32_t user_ptr, uint32_t value)
-{
-    if (user_ptr != 0)
-        put_user_u32((void *)user_ptr, value);  /* probed: a failure now is the caller's race */
-}
 
 /* ---- creating and opening -------------------------------------------------------- */
 
@@ -164,8 +147,8 @@ NTSTATUS svc_create_user_process(const uint32_t *a, struct trap_frame *tf)
         return STATUS_INVALID_PARAMETER_7;
     if (a[5] > COMMAND_LINE_MAX)
         return STATUS_NAME_TOO_LONG;
-    if (!NT_SUCCESS(st = probe_u32(a[0])) || !NT_SUCCESS(st = probe_u32(a[1])) ||
-        (a[7] != 0 && (!NT_SUCCESS(st = probe_u32(a[7])) || !NT_SUCCESS(st = probe_u32(a[7] + 4)))))
+    if (!NT_SUCCESS(st = probe_user_u32(a[0])) || !NT_SUCCESS(st = probe_user_u32(a[1])) ||
+        (a[7] != 0 && (!NT_SUCCESS(st = probe_user_u32(a[7])) || !NT_SUCCESS(st = probe_user_u32(a[7] + 4)))))
         return st;
     if (!NT_SUCCESS(st = read_image_name(a[2], a[3], name)))
         return st;
@@ -193,8 +176,8 @@ NTSTATUS svc_create_user_process(const uint32_t *a, struct trap_frame *tf)
     } else {
         put_user_u32((void *)a[0], hp);
         put_user_u32((void *)a[1], ht);
-        write_optional(a[7], p->id);
-        write_optional(a[7] == 0 ? 0 : a[7] + 4, t->id);
+        put_user_optional(a[7], p->id);
+        put_user_optional(a[7] == 0 ? 0 : a[7] + 4, t->id);
     }
     uthread_start(t);
     object_deref(&t->obj);              /* the handle and the scheduler keep it */
@@ -215,7 +198,7 @@ NTSTATUS svc_open_process(const uint32_t *a, struct trap_frame *tf)
         return STATUS_INVALID_PARAMETER_3;      /* object attributes (names) are not supported */
     if (a[3] == 0)
         return STATUS_INVALID_PARAMETER_MIX;    /* neither a name nor a client id */
-    if (!NT_SUCCESS(st = probe_u32(a[0])) || !NT_SUCCESS(st = get_user_u32((const void *)a[3], &pid)) ||
+    if (!NT_SUCCESS(st = probe_user_u32(a[0])) || !NT_SUCCESS(st = get_user_u32((const void *)a[3], &pid)) ||
         !NT_SUCCESS(st = map_process_access(a[1], &access)))
         return st;
     struct process *p = pid != 0 ? process_lookup(pid) : NULL;
@@ -317,7 +300,7 @@ static NTSTATUS rw_virtual(const uint32_t *a, bool write)
 
     if (!user_range_ok((const void *)a[1], a[3]) || !user_range_ok((const void *)a[2], a[3]))
         return STATUS_ACCESS_VIOLATION;
-    if (!NT_SUCCESS(st = probe_optional(a[4])))
+    if (!NT_SUCCESS(st = probe_user_optional(a[4])))
         return st;
     if (a[3] != 0) {
         st = process_handle_space(a[0], write ? PROCESS_VM_WRITE : PROCESS_VM_READ, &p, &as);
@@ -327,7 +310,7 @@ static NTSTATUS rw_virtual(const uint32_t *a, bool write)
             process_handle_space_done(p);
         }
     }
-    write_optional(a[4], done);         /* 0 after a refused handle too, as NT writes it */
+    put_user_optional(a[4], done);         /* 0 after a refused handle too, as NT writes it */
     return st;
 }
 
@@ -388,7 +371,7 @@ NTSTATUS process_query_information(const uint32_t *a, struct trap_frame *tf)
     else if (a[1] != ProcessBasicInformation && a[1] != ProcessHandleCount &&
              a[1] != ProcessCommandLineInformation)
         return STATUS_INVALID_INFO_CLASS;
-    if (!NT_SUCCESS(st = probe_optional(a[4])) || !NT_SUCCESS(st = process_ref(a[0], access, &p)))
+    if (!NT_SUCCESS(st = probe_user_optional(a[4])) || !NT_SUCCESS(st = process_ref(a[0], access, &p)))
         return st;
     uint32_t flags = sched_lock();
     bool ended = p->obj.signal_state != 0;
@@ -412,7 +395,7 @@ NTSTATUS process_query_information(const uint32_t *a, struct trap_frame *tf)
     if (a[1] == ProcessCommandLineInformation) {
         st = query_command_line(p, a[2], a[3], &size);
         if (st == STATUS_INFO_LENGTH_MISMATCH)
-            write_optional(a[4], size);
+            put_user_optional(a[4], size);
     } else if (a[3] != size) {
         st = STATUS_INFO_LENGTH_MISMATCH;
     } else {
@@ -420,6 +403,6 @@ NTSTATUS process_query_information(const uint32_t *a, struct trap_frame *tf)
     }
     object_deref(&p->obj);
     if (NT_SUCCESS(st))
-        write_optional(a[4], size);
+        put_user_optional(a[4], size);
     return st;
 }

@@ -143,4 +143,27 @@ static inline NTSTATUS put_user_u32(void *user, uint32_t value)
     return usercopy_put32_slow(user, value);
 }
 
+/* Reads *user_ptr and proves it writable by writing the value back (an
+ * output probed before anything changes, as NT's ProbeForWrite). */
+static inline NTSTATUS probe_user_u32(uint32_t user_ptr)
+{
+    uint32_t v;
+    NTSTATUS st = get_user_u32((const void *)user_ptr, &v);
+    return NT_SUCCESS(st) ? put_user_u32((void *)user_ptr, v) : st;
+}
+
+/* An optional output (NULL allowed), probed. */
+static inline NTSTATUS probe_user_optional(uint32_t user_ptr)
+{
+    return user_ptr == 0 ? STATUS_SUCCESS : probe_user_u32(user_ptr);
+}
+
+/* Writes an optional output probed before: a failure now is the caller's
+ * own race (it changed the page meanwhile), and the service still ran. */
+static inline void put_user_optional(uint32_t user_ptr, uint32_t value)
+{
+    if (user_ptr != 0)
+        (void)put_user_u32((void *)user_ptr, value);
+}
+
 #endif

@@ -448,8 +448,17 @@ static void memory_info(struct utest *t)
     EXPECT_FALSE(t, GetProcessMemoryInfo(q, &c, sizeof(c)));
     EXPECT_EQ(t, GetLastError(), ERROR_ACCESS_DENIED);
     EXPECT_TRUE(t, CloseHandle(q));
-    ASSERT_TRUE(t, GetProcessMemoryInfo(pi.hProcess, &c, sizeof(c)));
-    DWORD before = c.PagefileUsage;
+    /* The child may still be starting (its heap, stdio and stack take
+     * pages): wait until its figure holds still for 5 ms first. */
+    DWORD before = 0;
+    for (int i = 0; i < 200; i++) {
+        ASSERT_TRUE(t, GetProcessMemoryInfo(pi.hProcess, &c, sizeof(c)));
+        before = c.PagefileUsage;
+        Sleep(5);
+        ASSERT_TRUE(t, GetProcessMemoryInfo(pi.hProcess, &c, sizeof(c)));
+        if (c.PagefileUsage == before)
+            break;
+    }
     EXPECT_GT(t, before, 0);
     EXPECT_PTR_NE(t, VirtualAllocEx(pi.hProcess, NULL, 0x10000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE), NULL);
     ASSERT_TRUE(t, GetProcessMemoryInfo(pi.hProcess, &c, sizeof(c)));
