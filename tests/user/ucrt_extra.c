@@ -293,7 +293,11 @@ CRT_TEST(heapwalk_lists_every_block)
 CRT_TEST(heapwalk_resumes_from_an_older_entry)
 {
     _HEAPINFO a = { NULL, 0, 0 }, b, c, again;
+    /* At least three blocks to walk, whatever earlier cases left: after
+     * _heapmin a heap may hold a single free block. */
+    void *keep[3] = { malloc(100), malloc(200), malloc(300) };
 
+    ASSERT_PTR_NE(t, keep[2], NULL);
     ASSERT_EQ(t, _heapwalk(&a), _HEAPOK);
     b = a;
     ASSERT_EQ(t, _heapwalk(&b), _HEAPOK);
@@ -304,6 +308,8 @@ CRT_TEST(heapwalk_resumes_from_an_older_entry)
     EXPECT_PTR_EQ(t, again._pentry, b._pentry);
     EXPECT_EQ(t, again._size, b._size);
     EXPECT_EQ(t, again._useflag, b._useflag);
+    for (int i = 0; i < 3; i++)
+        free(keep[i]);
 }
 
 CRT_TEST(heapwalk_bad_arguments)
