@@ -60,7 +60,7 @@ CONSOLE_OBJS := kernel/console/shell.o kernel/console/line_edit.o kernel/console
 # The heap engine (mm/heap/): portable C compiled three times, into the
 # kernel (over mm/heap_kernel.c), the user SDK (over libc/user/heap_user.c)
 # and the host library (over tests/host/heap_host_os.c).
-HEAP_ENGINE_SRCS := mm/heap/heap_create.c mm/heap/heap_front.c mm/heap/heap_bins.c \
+HEAP_ENGINE_SRCS := mm/heap/heap_create.c mm/heap/heap_lock.c mm/heap/heap_front.c mm/heap/heap_bins.c \
 	mm/heap/heap_realloc.c mm/heap/heap_segment.c mm/heap/heap_large.c \
 	mm/heap/heap_walk.c mm/heap/heap_check.c
 

@@ -1,22 +1,18 @@
 /* The heap engine's platform layer in user mode (mm/heap/heap_os.h): pages
- * through the native memory services of the calling process, a recursive
- * user-mode lock, and RaiseException for HEAP_GENERATE_EXCEPTIONS and heap
- * corruption. */
+ * through the native memory services of the calling process, the thread
+ * identity and the wait of the heap lock, and RaiseException for
+ * HEAP_GENERATE_EXCEPTIONS and heap corruption. */
 #include "mm/heap/heap_os.h"
 #include <windows.h>
 #include <ntdll.h>
 #include <ntstatus.h>
 
-/* A recursive lock.  Programs have one thread today; the owner word makes
- * the lock correct for several, and a contended acquire yields the CPU
- * through the null service instead of spinning. */
-struct user_lock {
-    volatile long owner;            /* 0 free, else the owner's id */
-    unsigned long depth;
-};
-_Static_assert(sizeof(struct user_lock) <= sizeof(heap_os_lock), "user lock fits heap_os_lock");
-
-#define THIS_THREAD 1L              /* one thread per process */
+/* The lock word and its recursion are the engine's (mm/heap/heap_lock.c).
+ * Programs have one thread today, so the thread identity is a constant
+ * and a contended wait (which cannot happen yet) yields the CPU through
+ * the null service; with threads, the identity is the TEB's thread id and
+ * the wait an auto-reset event kept in heap_os_lock (heap_os.h). */
+#define THIS_THREAD 1u              /* one thread per process */
 
 void *heap_os_reserve(size_t size, unsigned flags)
 {
@@ -57,32 +53,27 @@ void heap_os_release(void *base, size_t size)
     NtFreeVirtualMemory(NtCurrentProcess(), &b, &zero, MEM_RELEASE);
 }
 
+uintptr_t heap_os_thread_id(void)
+{
+    return THIS_THREAD;
+}
+
 void heap_os_lock_init(heap_os_lock *l)
 {
-    struct user_lock *u = (struct user_lock *)l;
-    u->owner = 0;
-    u->depth = 0;
+    l->opaque[0] = l->opaque[1] = 0;
 }
 
-void heap_os_lock_acquire(heap_os_lock *l)
+void heap_os_lock_wait(heap_os_lock *l, volatile uint32_t *word, uint32_t value)
 {
-    struct user_lock *u = (struct user_lock *)l;
-
-    if (u->owner == THIS_THREAD) {
-        u->depth++;
-        return;
-    }
-    while (__sync_val_compare_and_swap(&u->owner, 0, THIS_THREAD) != 0)
+    (void)l;
+    if (*word == value)
         NtYieldExecution();
-    u->depth = 1;
 }
 
-void heap_os_lock_release(heap_os_lock *l)
+void heap_os_lock_wake(heap_os_lock *l, volatile uint32_t *word)
 {
-    struct user_lock *u = (struct user_lock *)l;
-
-    if (--u->depth == 0)
-        __sync_lock_release(&u->owner);
+    (void)l;
+    (void)word;
 }
 
 void heap_os_lock_destroy(heap_os_lock *l)

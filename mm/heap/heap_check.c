@@ -169,10 +169,10 @@ int heap_check(struct heap *h)
 {
     int locked = !(h->flags & HEAP_NO_SERIALIZE);
     if (locked)
-        heap_os_lock_acquire(&h->lock);
+        hlock_acquire(&h->lock);
     int bad = check_locked(h);
     if (locked)
-        heap_os_lock_release(&h->lock);
+        hlock_release(&h->lock);
     return bad;
 }
 
@@ -181,7 +181,7 @@ void heap_get_stats(struct heap *h, struct heap_stats *st)
     int locked = !(h->flags & HEAP_NO_SERIALIZE);
     struct tally t = { 0 };
     if (locked)
-        heap_os_lock_acquire(&h->lock);
+        hlock_acquire(&h->lock);
     memset(st, 0, sizeof *st);
     for (uint32_t i = 0; i < h->nsegs; i++)
         check_segment(h, h->segs[i], i, &t);
@@ -201,7 +201,7 @@ void heap_get_stats(struct heap *h, struct heap_stats *st)
     st->large_blocks = h->nlarge;
     st->segments = h->nsegs;
     if (locked)
-        heap_os_lock_release(&h->lock);
+        hlock_release(&h->lock);
 }
 
 /* ---- one block ---- */

@@ -1,7 +1,6 @@
 /* A heap's life: HeapCreate lays out its first segment (the heap
  * structure sits at the base, so the handle is that region's base; spec
- * item 65), HeapDestroy gives every page back, HeapLock/HeapUnlock hold
- * its lock across calls. */
+ * item 65) and HeapDestroy gives every page back. */
 #include "heap_private.h"
 
 static uint32_t heap_seq;
@@ -69,10 +68,10 @@ struct heap *heap_create(uint32_t options, size_t initial, size_t maximum, int32
     h->quick_budget = HEAP_QUICK_MIN;
     h->flush_cls = HMIN_G;
     h->seg_next = span * 2 > HEAP_SEG_MAX ? HEAP_SEG_MAX : span * 2;
-    heap_os_lock_init(&h->lock);
+    hlock_init(&h->lock);
     if ((st = hseg_init(h, &h->seg0, (uintptr_t)base, span, usable, sizeof(struct heap))) != 0 ||
         (init > hc && (st = hseg_commit(h, &h->seg0, h->seg0.lo, (uintptr_t)base + init)) != 0)) {
-        heap_os_lock_destroy(&h->lock);
+        hlock_destroy(&h->lock);
         heap_os_release(base, span);
         goto out;
     }
@@ -94,16 +93,6 @@ void heap_destroy(struct heap *h)
         heap_os_release((void *)h->segs[i]->base, h->segs[i]->span);
     size_t span = h->seg0.span;
     h->magic = 0;
-    heap_os_lock_destroy(&h->lock);
+    hlock_destroy(&h->lock);
     heap_os_release(h, span);
-}
-
-void heap_lock(struct heap *h)
-{
-    heap_os_lock_acquire(&h->lock);
-}
-
-void heap_unlock(struct heap *h)
-{
-    heap_os_lock_release(&h->lock);
 }

@@ -176,10 +176,10 @@ __attribute__((noinline, cold)) static void *alloc_rest(struct heap *h, uint32_t
     int32_t st = HST_NO_MEMORY;
     int locked = !(flags & HEAP_NO_SERIALIZE);
     if (locked)
-        heap_os_lock_acquire(&h->lock);
+        hlock_acquire(&h->lock);
     void *p = hfront_alloc(h, flags, size, &st);
     if (locked)
-        heap_os_lock_release(&h->lock);
+        hlock_release(&h->lock);
     if (!p)
         hcall_fail(flags, st, status);
     return p;
@@ -190,9 +190,9 @@ __attribute__((noinline, cold)) static void *alloc_serialized(struct heap *h, ui
                                                         int32_t *status)
 {
     if (!(flags & (HEAP_ZERO_MEMORY | HEAP_NO_SERIALIZE))) {
-        heap_os_lock_acquire(&h->lock);
+        hlock_acquire(&h->lock);
         void *p = quick_pop(h, size);
-        heap_os_lock_release(&h->lock);
+        hlock_release(&h->lock);
         if (__builtin_expect(p != NULL, 1))
             return p;
     }
@@ -290,10 +290,10 @@ __attribute__((noinline, cold)) static int free_rest(struct heap *h, uint32_t fl
 {
     int locked = !(flags & HEAP_NO_SERIALIZE);
     if (locked)
-        heap_os_lock_acquire(&h->lock);
+        hlock_acquire(&h->lock);
     int32_t st = hfront_free(h, p);
     if (locked)
-        heap_os_lock_release(&h->lock);
+        hlock_release(&h->lock);
     if (st) {
         hcall_fail(flags, st, status);
         return 0;
@@ -306,12 +306,12 @@ __attribute__((noinline, cold)) static int free_serialized(struct heap *h, uint3
                                                      int32_t *status)
 {
     struct hseg *s = NULL;
-    heap_os_lock_acquire(&h->lock);
+    hlock_acquire(&h->lock);
     struct hblk *b = blk_lookup(h, p, &s);
     int parked = b ? quick_park(h, b) : 0;
     if (parked == 2)
         quick_window(h);
-    heap_os_lock_release(&h->lock);
+    hlock_release(&h->lock);
     if (__builtin_expect(parked != 0, 1))
         return 1;
     return free_rest(h, flags, p, status);

@@ -3,8 +3,8 @@
  * memory (mm/heap_kernel.c), the user SDK over VirtualAlloc
  * (libc/user/heap_user.c), the host over mmap (tests/host/heap_host_os.c).
  *
- * The engine calls these with its own lock held (except heap_os_raise,
- * which it calls after releasing it), so none may call back into the
+ * The engine calls the page functions with its own lock held (the lock
+ * functions and heap_os_raise without), so none may call back into the
  * same heap.  Sizes and addresses are in bytes; "page" is HEAP_OS_PAGE. */
 #ifndef MM_HEAP_OS_H
 #define MM_HEAP_OS_H
@@ -38,16 +38,38 @@ void heap_os_decommit(void *addr, size_t size);
  * returned/passed there); committed pages in it go too.  Cannot fail. */
 void heap_os_release(void *base, size_t size);
 
-/* A recursive lock (HeapLock semantics): the owner may take it again and
- * must release it as often.  Kernel: a spinlock that also masks
- * interrupts or a mutex; user: a critical section.  Storage is opaque to
- * the engine and lives inside the heap's first page. */
+/* The heap lock.  The engine keeps the lock word itself (mm/heap/heap_lock.c,
+ * struct hlock in heap_private.h): an uncontended acquire is one atomic
+ * compare-exchange and calls nothing here, release is one atomic exchange,
+ * and recursion (HeapLock, spec item 91) is counted by the engine.  The
+ * platform supplies only a thread identity and a way to wait:
+ *
+ *   heap_os_thread_id()  the calling thread's identity: nonzero, and unique
+ *       among the live threads that may call the engine (kernel: the
+ *       current thread; user mode: the TEB's thread id once there are
+ *       threads; host: pthread_self).  Called on slow paths only.
+ *   heap_os_lock_wait(l, word, value)  block while *word == value, until a
+ *       heap_os_lock_wake(l, word) or spuriously (the engine loops).  The
+ *       check and the sleep must not lose a wake that comes in between: a
+ *       futex does the check itself; an auto-reset event (NT's critical
+ *       section) remembers a wake that came first; yielding the CPU and
+ *       returning is also correct (the engine retries), just not frugal.
+ *   heap_os_lock_wake(l, word)  wake at least one waiter of word; called
+ *       by the releasing thread after it stored 0 there, only when a
+ *       waiter may exist (the engine marks the word 2 before it waits).
+ *   heap_os_lock_init(l), heap_os_lock_destroy(l)  the per-heap storage of
+ *       the wait object (e.g. an event handle made on the first wait, kept
+ *       in *l), inside the heap's first page; destroy is called with no
+ *       waiter left.
+ *
+ * None of these may call back into a heap. */
 typedef struct heap_os_lock {
-    uintptr_t opaque[8];
+    uintptr_t opaque[2];
 } heap_os_lock;
+uintptr_t heap_os_thread_id(void);
 void heap_os_lock_init(heap_os_lock *l);
-void heap_os_lock_acquire(heap_os_lock *l);
-void heap_os_lock_release(heap_os_lock *l);
+void heap_os_lock_wait(heap_os_lock *l, volatile uint32_t *word, uint32_t value);
+void heap_os_lock_wake(heap_os_lock *l, volatile uint32_t *word);
 void heap_os_lock_destroy(heap_os_lock *l);
 
 /* Raise an exception with this NTSTATUS: STATUS_NO_MEMORY for

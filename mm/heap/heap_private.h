@@ -1,7 +1,8 @@
 /* Private to the heap engine (the .c files in mm/heap/): block layout,
  * segments, bins, and the entry points the engine's files share.
  *
- *   heap_create.c   HeapCreate, HeapDestroy, HeapLock/HeapUnlock
+ *   heap_create.c   HeapCreate, HeapDestroy
+ *   heap_lock.c     the heap lock (one atomic uncontended), HeapLock/HeapUnlock
  *   heap_front.c    HeapAlloc, HeapFree: the quick lists (front end),
  *                   failure reporting
  *   heap_bins.c     the back end: TLSF bins, split and coalesce, giving
@@ -193,6 +194,15 @@ _Static_assert(sizeof(struct hlarge) + HHDR <= HLARGE, "large header fits");
 #define SL_COUNT (1u << SL_LOG2)
 #define FL_COUNT 18
 
+/* The heap lock (heap_lock.c): word 0 free, 1 held, 2 held and waited
+ * for; owner/depth for the holder that took it through hlock_acquire. */
+struct hlock {
+    volatile uint32_t word;
+    uint32_t depth;
+    volatile uintptr_t owner;
+    heap_os_lock os;
+};
+
 #define HRCACHE 4                           /* realloc regions kept after free */
 #define HSEG_CACHE 64                       /* segment lookup cache, by 1 MiB of address */
 
@@ -228,7 +238,7 @@ struct heap {
     size_t nlarge;
     struct hlarge *rcache[HRCACHE];         /* freed realloc regions kept for reuse */
     size_t rcache_commit;                   /* committed bytes held there */
-    heap_os_lock lock;
+    struct hlock lock;
     struct hseg seg0;
 };
 
@@ -427,19 +437,41 @@ static inline void blk_fill_tail(struct hblk *b)
 }
 int blk_tail_ok(const struct hblk *b);                       /* heap_check.c */
 
-/* ---- per call: serialization ---- */
+/* ---- per call: serialization (heap_lock.c) ---- */
+void hlock_init(struct hlock *l);
+void hlock_destroy(struct hlock *l);
+void hlock_acquire(struct hlock *l);                         /* recursive */
+void hlock_release(struct hlock *l);
+int hlock_held(const struct hlock *l);                       /* by the caller, through hlock_acquire */
+void hlock_wake(struct hlock *l);
+
+/* The fast paths' lock: one atomic compare-exchange, 1 if taken (no
+ * owner recorded, so no recursion: on failure the caller goes the slow
+ * way, hlock_acquire). */
+static inline int hlock_try(struct hlock *l)
+{
+    uint32_t free_word = 0;
+    return __atomic_compare_exchange_n(&l->word, &free_word, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+/* Release what hlock_try took (or hlock_release's last level): one atomic
+ * exchange, and a wake when someone marked the word waited for. */
+static inline void hlock_drop(struct hlock *l)
+{
+    if (__builtin_expect(__atomic_exchange_n(&l->word, 0, __ATOMIC_RELEASE) == 2, 0))
+        hlock_wake(l);
+}
 
 /* Take / drop the heap's lock unless the call or the heap says
  * HEAP_NO_SERIALIZE (flags: the call's flags or'ed with the heap's). */
 static inline void hcall_lock(struct heap *h, uint32_t flags)
 {
     if (!(flags & HEAP_NO_SERIALIZE))
-        heap_os_lock_acquire(&h->lock);
+        hlock_acquire(&h->lock);
 }
 static inline void hcall_unlock(struct heap *h, uint32_t flags)
 {
     if (!(flags & HEAP_NO_SERIALIZE))
-        heap_os_lock_release(&h->lock);
+        hlock_release(&h->lock);
 }
 
 /* ---- locating blocks ---- */

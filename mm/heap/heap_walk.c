@@ -99,7 +99,7 @@ int heap_walk(struct heap *h, struct heap_walk_entry *e, int32_t *status)
     int ok = 0;
     uint32_t flags = h->flags;
     if (!(flags & HEAP_NO_SERIALIZE))
-        heap_os_lock_acquire(&h->lock);
+        hlock_acquire(&h->lock);
     uint32_t i = e->region_index;
     if (!e->data) {
         ok = walk_region(h, e, 0);
@@ -136,7 +136,7 @@ int heap_walk(struct heap *h, struct heap_walk_entry *e, int32_t *status)
         }
     }
     if (!(flags & HEAP_NO_SERIALIZE))
-        heap_os_lock_release(&h->lock);
+        hlock_release(&h->lock);
     if (!ok && status)
         *status = st;
     return ok;

@@ -1,5 +1,5 @@
 /* The heap engine's platform layer for the host (x86-64 Linux): the
- * VirtualAlloc family over mmap, a recursive pthread mutex, exceptions as
+ * VirtualAlloc family over mmap, a futex for the heap lock, exceptions as
  * a hook.  It counts committed bytes (now and at peak) exactly, using a
  * registry of reservations, and the time spent in the page calls. */
 #define _GNU_SOURCE
@@ -7,12 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 #include "../../mm/heap/heap_os.h"
 #include "heapapi.h"
-
-_Static_assert(sizeof(pthread_mutex_t) <= sizeof(heap_os_lock), "lock storage");
 
 /* ---- reservations ---- */
 struct resv {
@@ -162,18 +163,23 @@ void heap_os_release(void *base, size_t size)
     os_ns += now_ns() - t0;
 }
 
-/* ---- lock ---- */
-void heap_os_lock_init(heap_os_lock *l)
+/* ---- lock: the engine's word, a futex to wait on it ---- */
+uintptr_t heap_os_thread_id(void)
 {
-    pthread_mutexattr_t a;
-    pthread_mutexattr_init(&a);
-    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init((pthread_mutex_t *)l, &a);
-    pthread_mutexattr_destroy(&a);
+    return (uintptr_t)pthread_self();
 }
-void heap_os_lock_acquire(heap_os_lock *l) { pthread_mutex_lock((pthread_mutex_t *)l); }
-void heap_os_lock_release(heap_os_lock *l) { pthread_mutex_unlock((pthread_mutex_t *)l); }
-void heap_os_lock_destroy(heap_os_lock *l) { pthread_mutex_destroy((pthread_mutex_t *)l); }
+void heap_os_lock_init(heap_os_lock *l) { memset(l, 0, sizeof *l); }
+void heap_os_lock_wait(heap_os_lock *l, volatile uint32_t *word, uint32_t value)
+{
+    (void)l;
+    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, value, NULL, NULL, 0);
+}
+void heap_os_lock_wake(heap_os_lock *l, volatile uint32_t *word)
+{
+    (void)l;
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+void heap_os_lock_destroy(heap_os_lock *l) { (void)l; }
 
 /* ---- exceptions ---- */
 static void (*raise_hook)(DWORD code);
