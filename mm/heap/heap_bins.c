@@ -12,34 +12,61 @@
  * mark over every segment. */
 #include "heap_private.h"
 
-/* A free block of set k (0 committed, 1 DECOMMIT) of at least g granules,
- * or NULL: the head of g's own bin if it fits, else the first block of
- * the next non-empty bin, which is certain to fit (TLSF good fit). */
-static struct fblk *bins_find(struct heap *h, unsigned k, uint32_t g)
+/* A committed free block of at least g granules, or NULL: the head of
+ * g's own bin if it fits, else the first block of the next non-empty bin,
+ * which is certain to fit (TLSF good fit). */
+static struct fblk *bins_find_committed(struct heap *h, uint32_t g)
 {
     unsigned fl, sl;
     bin_index(g, &fl, &sl);
-    struct fblk *b = h->bins[k][fl][sl];
+    if (fl >= h->nfl)
+        return NULL;
+    struct fblk *b = h->bins[fl][sl];
     if (b && blk_g(&b->h) >= g)
         return b;
     if (g >= SL_COUNT) {
         g += (1u << (fls32(g) - SL_LOG2)) - 1;
         bin_index(g, &fl, &sl);
-        if (fl >= FL_COUNT)
+        if (fl >= h->nfl)
             return NULL;
     } else if (++sl == SL_COUNT) {
         sl = 0;
         fl++;
     }
-    uint32_t sm = h->sl_map[k][fl] & (~0u << sl);
+    uint32_t sm = fl < h->nfl ? h->sl_map[fl] & (~0u << sl) : 0;
     if (!sm) {
-        uint32_t fm = fl + 1 < 32 ? h->fl_map[k] & (~0u << (fl + 1)) : 0;
+        uint32_t fm = fl + 1 < 32 ? h->fl_map[0] & (~0u << (fl + 1)) : 0;
         if (!fm)
             return NULL;
         fl = (unsigned)__builtin_ctz(fm);
-        sm = h->sl_map[k][fl];
+        sm = h->sl_map[fl];
     }
-    return h->bins[k][fl][__builtin_ctz(sm)];
+    return h->bins[fl][__builtin_ctz(sm)];
+}
+
+/* A free block with decommitted pages of at least g granules, or NULL:
+ * the first fit among the first few of g's first level, else the head of
+ * the next non-empty first level (every block there is bigger). */
+static struct fblk *bins_find_decommitted(struct heap *h, uint32_t g)
+{
+    unsigned fl, sl;
+    bin_index(g, &fl, &sl);
+    if (fl >= h->nfl)
+        return NULL;
+    struct fblk *head = h->dbins[fl], *b = head;
+    for (int n = 0; b && n < 8; n++) {
+        if (blk_g(&b->h) >= g)
+            return b;
+        b = b->next == head ? NULL : b->next;
+    }
+    uint32_t fm = fl + 1 < 32 ? h->fl_map[1] & (~0u << (fl + 1)) : 0;
+    return fm ? h->dbins[__builtin_ctz(fm)] : NULL;
+}
+
+/* A free block of set k (0 committed, 1 DECOMMIT) of at least g granules. */
+static struct fblk *bins_find(struct heap *h, unsigned k, uint32_t g)
+{
+    return k ? bins_find_decommitted(h, g) : bins_find_committed(h, g);
 }
 
 /* Put `to` where `from` is in its bin list (same bin). */
@@ -54,8 +81,9 @@ static void bin_replace(struct heap *h, struct fblk *from, struct fblk *to, unsi
         from->prev->next = to;
         from->next->prev = to;
     }
-    if (h->bins[k][fl][sl] == from)
-        h->bins[k][fl][sl] = to;
+    struct fblk **slot = bin_slot(h, k, fl, sl);
+    if (*slot == from)
+        *slot = to;
 }
 
 /* Take g granules from the start of the free block b of segment s:
@@ -146,12 +174,12 @@ static void decommit_trim(struct heap *h, size_t low)
     uint32_t fmap = h->fl_map[0];
     for (int budget = 8; budget > 0 && fmap && h->committed - h->busy_bytes > low; budget--) {
         unsigned fl = fls32(fmap);
-        uint32_t smap = h->sl_map[0][fl];
+        uint32_t smap = h->sl_map[fl];
         if (!smap) {
             fmap &= ~(1u << fl);
             continue;
         }
-        struct fblk *head = h->bins[0][fl][fls32(smap)], *b = head->prev;
+        struct fblk *head = h->bins[fl][fls32(smap)], *b = head->prev;
         if (((size_t)blk_g(&b->h) << HG_SHIFT) < HEAP_DECOMMIT_BLOCK)
             return;
         struct hseg *s = hseg_find(h, (uintptr_t)b);
@@ -332,8 +360,7 @@ size_t heap_compact(struct heap *h, uint32_t flags)
     size_t live = heap_live(h);
     h->quick_budget = live > HEAP_QUICK_MIN ? live : HEAP_QUICK_MIN;
     size_t low = decommit_high(h) / 2;
-    for (uint32_t i = 0; i < h->nsegs; i++) {
-        struct hseg *s = h->segs[i];
+    for (struct hseg *s = h->segs; s; s = s->next) {
         for (uintptr_t a = s->lo; a < s->lo + s->len; a += (size_t)blk_g(blk_at(a)) << HG_SHIFT) {
             struct hblk *b = blk_at(a);
             if (!hdr_ok(h, b->w0, b->w1) || blk_g(b) < HMIN_G)

@@ -79,31 +79,43 @@ static int check_segment(struct heap *h, struct hseg *s, uint32_t i, struct tall
 
 /* Every bin list: linked both ways, each entry a free block of its class
  * and set in some segment, the bitmaps in step with the lists. */
+static int check_bin_list(struct heap *h, unsigned k, unsigned fl, unsigned sl, size_t nfree,
+                          size_t *seen)
+{
+    int bad = 0;
+    struct fblk *head = *bin_slot(h, k, fl, sl), *f = head;
+    while (f) {
+        struct hseg *s = hseg_find(h, (uintptr_t)f);
+        unsigned efl, esl;
+        if (!s || !seg_page_committed(s, (uintptr_t)f) || !hdr_ok(h, f->h.w0, f->h.w1) ||
+            (f->h.w0 & W0_BUSY) || f->next->prev != f || ++*seen > nfree)
+            return bad + 1;
+        bin_index(blk_g(&f->h), &efl, &esl);
+        if (efl != fl || (!k && esl != sl) || bin_set(f) != k)
+            bad++;
+        f = f->next == head ? NULL : f->next;
+    }
+    return bad;
+}
+
 static int check_bins(struct heap *h, size_t nfree)
 {
     int bad = 0;
     size_t seen = 0;
-    for (unsigned k = 0; k < 2; k++)
-        for (unsigned fl = 0; fl < FL_COUNT; fl++) {
-            if (!!(h->fl_map[k] & (1u << fl)) != !!h->sl_map[k][fl])
+    if ((h->fl_map[0] | h->fl_map[1]) >> h->nfl)
+        bad++;
+    for (unsigned fl = 0; fl < h->nfl; fl++) {
+        if (!!(h->fl_map[0] & (1u << fl)) != !!h->sl_map[fl])
+            bad++;
+        if (!!(h->fl_map[1] & (1u << fl)) != !!h->dbins[fl])
+            bad++;
+        for (unsigned sl = 0; sl < SL_COUNT; sl++) {
+            if (!!h->bins[fl][sl] != !!(h->sl_map[fl] & (1u << sl)))
                 bad++;
-            for (unsigned sl = 0; sl < SL_COUNT; sl++) {
-                struct fblk *head = h->bins[k][fl][sl], *f = head;
-                if (!!f != !!(h->sl_map[k][fl] & (1u << sl)))
-                    bad++;
-                while (f) {
-                    struct hseg *s = hseg_find(h, (uintptr_t)f);
-                    unsigned efl, esl;
-                    if (!s || !seg_page_committed(s, (uintptr_t)f) || !hdr_ok(h, f->h.w0, f->h.w1) ||
-                        (f->h.w0 & W0_BUSY) || f->next->prev != f || ++seen > nfree)
-                        return bad + 1;
-                    bin_index(blk_g(&f->h), &efl, &esl);
-                    if (efl != fl || esl != sl || bin_set(f) != k)
-                        bad++;
-                    f = f->next == head ? NULL : f->next;
-                }
-            }
+            bad += check_bin_list(h, 0, fl, sl, nfree, &seen);
         }
+        bad += check_bin_list(h, 1, fl, 0, nfree, &seen);
+    }
     return bad + (seen != nfree);
 }
 
@@ -111,7 +123,7 @@ static int check_quick(struct heap *h, size_t nquick)
 {
     int bad = 0;
     size_t seen = 0, bytes = 0;
-    for (uint32_t c = 0; c <= HQUICK_MAX_G; c++) {
+    for (uint32_t c = 0; h->quick && c <= h->quick_max_g; c++) {
         for (struct qblk *q = h->quick[c]; q; q = q->next) {
             struct hseg *s = hseg_find(h, (uintptr_t)q);
             if (!s || !seg_page_committed(s, (uintptr_t)q) || !hdr_ok(h, q->h.w0, q->h.w1) ||
@@ -151,12 +163,17 @@ static int check_locked(struct heap *h)
     struct tally t = { 0 };
     int bad = (int)h->corruptions;
     size_t committed = 0;
-    if (h->magic != HEAP_MAGIC || !h->nsegs || h->segs[0] != &h->seg0)
+    uint32_t n = h->nsegs;
+    if (h->magic != HEAP_MAGIC || !n || h->nfl > FL_COUNT)
         return bad + 1;
-    for (uint32_t i = 0; i < h->nsegs; i++) {
-        bad += check_segment(h, h->segs[i], i, &t);
-        committed += h->segs[i]->committed;
+    for (struct hseg *s = h->segs; s; s = s->next) {
+        if (!n--)
+            return bad + 1;
+        bad += check_segment(h, s, n, &t);
+        committed += s->committed;
     }
+    if (n || h->seg0.next)
+        bad++;
     bad += check_bins(h, t.nfree);
     bad += check_quick(h, t.nquick);
     bad += check_large(h, &t);
@@ -183,8 +200,8 @@ void heap_get_stats(struct heap *h, struct heap_stats *st)
     if (locked)
         hlock_acquire(&h->lock);
     memset(st, 0, sizeof *st);
-    for (uint32_t i = 0; i < h->nsegs; i++)
-        check_segment(h, h->segs[i], i, &t);
+    for (struct hseg *s = h->segs; s; s = s->next)
+        check_segment(h, s, s->index, &t);
     for (struct hlarge *l = h->large; l; l = l->next) {
         t.nbusy++;
         t.in_use += l->size;

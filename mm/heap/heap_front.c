@@ -116,7 +116,8 @@ static inline void *quick_pop_class(struct heap *h, uint32_t g, size_t size)
 }
 static inline void *quick_pop(struct heap *h, size_t size)
 {
-    return size <= HQUICK_MAX_REQ ? quick_pop_class(h, bytes_to_g(size), size) : NULL;
+    uint32_t g = bytes_to_g(size);
+    return size <= HQUICK_MAX_REQ && g <= h->quick_max_g ? quick_pop_class(h, g, size) : NULL;
 }
 
 /* Allocation beyond the quick lists (lock held). */

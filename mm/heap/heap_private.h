@@ -175,7 +175,8 @@ struct hseg {
     size_t len;                             /* bytes of blocks */
     size_t committed;                       /* committed bytes (bits set in cmap) */
     uint32_t *cmap;                         /* one bit per page, 1 = committed */
-    uint32_t npages, index;
+    uint32_t npages, index;                 /* index: 0 for the first segment, then in order */
+    struct hseg *next;                      /* the heap's list, newest first */
 };
 
 /* A large block: its own reservation; the user pointer is base + HLARGE. */
@@ -189,10 +190,14 @@ struct hlarge {
 #define HLARGE (__SIZEOF_POINTER__ == 8 ? 64u : 32u)
 _Static_assert(sizeof(struct hlarge) + HHDR <= HLARGE, "large header fits");
 
-/* TLSF bins: first level by power of two, 32 linear second levels. */
-#define SL_LOG2 5
+/* TLSF bins: first level by power of two, 16 linear second levels for
+ * the committed set; the DECOMMIT set has one list per first level (its
+ * blocks are few and big: the tails of segments, the trim's leftovers).
+ * The tables follow struct heap in the first page, sized to the heap's
+ * largest block (a 128 KiB fixed heap needs 10 first levels, not 19). */
+#define SL_LOG2 4
 #define SL_COUNT (1u << SL_LOG2)
-#define FL_COUNT 18
+#define FL_COUNT 19                         /* blocks up to HMAX_G granules */
 
 /* The heap lock (heap_lock.c): word 0 free, 1 held, 2 held and waited
  * for; owner/depth for the holder that took it through hlock_acquire. */
@@ -204,24 +209,26 @@ struct hlock {
 };
 
 #define HRCACHE 4                           /* realloc regions kept after free */
-#define HSEG_CACHE 64                       /* segment lookup cache, by 1 MiB of address */
+#define HSEG_CACHE 8                        /* segment lookup cache, by 1 MiB of address */
 
 struct heap {
     /* hot: the quick paths touch only these */
     uint32_t flags;                         /* creation options */
     uint32_t cookie;                        /* header check key */
-    uint32_t quick_max_g;                   /* 0 when checking */
+    uint32_t quick_max_g;                   /* 0: no quick lists (checking, fixed, LFH heaps) */
     uint32_t quick_tick;                    /* pushes, for the budget windows */
     size_t quick_bytes;                     /* bytes parked on quick lists */
     size_t quick_budget;                    /* ... may not exceed this */
     size_t quick_pops;                      /* pops in the current window */
-    struct qblk *quick[HQUICK_MAX_G + 1];
+    struct qblk **quick;                    /* [quick_max_g + 1] heads, after the bins */
     struct hseg *seg_cache[HSEG_CACHE][2];  /* two ways: a MiB may hold two segments */
     /* back end */
     size_t busy_bytes;                      /* bytes of busy blocks, parked ones included */
     uint32_t fl_map[2];                     /* [0] committed bins, [1] DECOMMIT bins */
-    uint32_t sl_map[2][FL_COUNT];
-    struct fblk *bins[2][FL_COUNT][SL_COUNT];
+    uint32_t nfl;                           /* first levels in the tables */
+    uint16_t sl_map[FL_COUNT];              /* committed set only */
+    struct fblk *(*bins)[SL_COUNT];         /* [nfl][SL_COUNT] committed free blocks */
+    struct fblk **dbins;                    /* [nfl] free blocks with decommitted pages */
     /* cold */
     uint32_t magic;
     uint32_t os_flags;
@@ -233,7 +240,7 @@ struct heap {
     uint32_t nsegs;
     uint32_t corruptions;                   /* found outside heap_check (e.g. on reuse) */
     uint32_t flush_cls;                     /* quick list the next flush starts at */
-    struct hseg *segs[HEAP_MAX_SEGS];
+    struct hseg *segs;                      /* newest first; seg0 last */
     struct hlarge *large;
     size_t nlarge;
     struct hlarge *rcache[HRCACHE];         /* freed realloc regions kept for reuse */
@@ -333,13 +340,19 @@ static inline void bin_index(uint32_t g, unsigned *fl, unsigned *sl)
 /* Bin set of a free block: committed ones are used first. */
 static inline unsigned bin_set(const struct fblk *b) { return (b->h.w0 & W0_DECOMMIT) ? 1 : 0; }
 
+/* The list head of bin (k, fl, sl): set 1 keeps one list per first level. */
+static inline struct fblk **bin_slot(struct heap *h, unsigned k, unsigned fl, unsigned sl)
+{
+    return k ? &h->dbins[fl] : &h->bins[fl][sl];
+}
+
 /* Bin lists are circular and doubly linked: head->prev is the tail (the
  * oldest entry, since blocks go in at the head). */
 static inline void bin_insert(struct heap *h, struct fblk *b)
 {
     unsigned fl, sl, k = bin_set(b);
     bin_index(blk_g(&b->h), &fl, &sl);
-    struct fblk *head = h->bins[k][fl][sl];
+    struct fblk **slot = bin_slot(h, k, fl, sl), *head = *slot;
     if (head) {
         b->next = head;
         b->prev = head->prev;
@@ -348,33 +361,36 @@ static inline void bin_insert(struct heap *h, struct fblk *b)
     } else {
         b->next = b->prev = b;
     }
-    h->bins[k][fl][sl] = b;
+    *slot = b;
     h->fl_map[k] |= 1u << fl;
-    h->sl_map[k][fl] |= 1u << sl;
+    if (!k)
+        h->sl_map[fl] |= (uint16_t)(1u << sl);
 }
 /* The links around b agree (checked before anything is changed). */
-static inline int bin_unlink_ok(const struct heap *h, const struct fblk *b)
+static inline int bin_unlink_ok(struct heap *h, const struct fblk *b)
 {
     if (b->next != b)
         return b->next->prev == b && b->prev->next == b;
     unsigned fl, sl;
     bin_index(blk_g(&b->h), &fl, &sl);
-    return b->prev == b && h->bins[bin_set(b)][fl][sl] == b;
+    return b->prev == b && fl < h->nfl && *bin_slot(h, bin_set(b), fl, sl) == b;
 }
 static inline void bin_unlink(struct heap *h, struct fblk *b)
 {
     unsigned fl, sl, k = bin_set(b);
     bin_index(blk_g(&b->h), &fl, &sl);
+    struct fblk **slot = bin_slot(h, k, fl, sl);
     if (b->next == b) {
-        h->bins[k][fl][sl] = NULL;
-        h->sl_map[k][fl] &= ~(1u << sl);
-        if (!h->sl_map[k][fl])
-            h->fl_map[k] &= ~(1u << fl);
+        *slot = NULL;
+        if (k)
+            h->fl_map[1] &= ~(1u << fl);
+        else if (!(h->sl_map[fl] &= (uint16_t)~(1u << sl)))
+            h->fl_map[0] &= ~(1u << fl);
     } else {
         b->prev->next = b->next;
         b->next->prev = b->prev;
-        if (h->bins[k][fl][sl] == b)
-            h->bins[k][fl][sl] = b->next;
+        if (*slot == b)
+            *slot = b->next;
     }
 }
 
@@ -408,6 +424,7 @@ uint32_t hblock_carve(struct heap *h, struct hseg *s, struct hblk *b, uint32_t g
 struct hblk *hblock_alloc(struct heap *h, size_t size, uint32_t g, int32_t *st);
 int32_t hblock_free(struct heap *h, struct hseg *s, struct hblk *b);
 /* heap_segment.c */
+struct hseg *hseg_nth(struct heap *h, uint32_t i);
 int32_t hseg_commit(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_t hi);
 void hseg_decommit(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_t hi);
 size_t hseg_header_commit(size_t span, size_t struct_bytes);

@@ -3,12 +3,20 @@
  * an uncommitted one, so the page provider's counters stay exact). */
 #include "heap_private.h"
 
+/* Segment number i (0: the first), or NULL. */
+struct hseg *hseg_nth(struct heap *h, uint32_t i)
+{
+    struct hseg *s = h->segs;
+    while (s && s->index != i)
+        s = s->next;
+    return s;
+}
+
 /* The segment holding block address a, or NULL, by the list (newest
  * first: segments double in size); fills the lookup cache. */
 struct hseg *hseg_find_slow(struct heap *h, uintptr_t a)
 {
-    for (uint32_t i = h->nsegs; i-- > 0;) {
-        struct hseg *s = h->segs[i];
+    for (struct hseg *s = h->segs; s; s = s->next) {
         if (a - s->lo < s->len) {
             struct hseg **e = h->seg_cache[(a >> 20) & (HSEG_CACHE - 1)];
             e[1] = e[0];
@@ -179,7 +187,9 @@ int32_t hseg_init(struct heap *h, struct hseg *s, uintptr_t base, size_t span, s
         }
     }
     h->reserved += span;
-    h->segs[h->nsegs++] = s;
+    s->next = h->segs;
+    h->segs = s;
+    h->nsegs++;
     uint32_t prev = 0;
     for (c = s->lo; c < end;) {
         uint32_t g = chunk_g(c, end);

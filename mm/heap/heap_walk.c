@@ -16,7 +16,7 @@ static void entry_clear(struct heap_walk_entry *e, uint32_t seg)
 
 static int walk_region(struct heap *h, struct heap_walk_entry *e, uint32_t i)
 {
-    struct hseg *s = h->segs[i];
+    struct hseg *s = hseg_nth(h, i);
     entry_clear(e, i);
     e->data = (void *)s->base;
     e->size = (uint32_t)(s->lo - s->base);
@@ -43,7 +43,7 @@ static int walk_large(struct heap_walk_entry *e, struct hlarge *l)
 static int walk_run(struct heap *h, struct heap_walk_entry *e, uint32_t i, struct hblk *f,
                     uintptr_t at)
 {
-    struct hseg *s = h->segs[i];
+    struct hseg *s = hseg_nth(h, i);
     uintptr_t end = (uintptr_t)f + ((size_t)blk_g(f) << HG_SHIFT);
     uint32_t pi = (uint32_t)((at - s->base) >> HPAGE_SHIFT);
     uint32_t plast = (uint32_t)((end - 1 - s->base) >> HPAGE_SHIFT) + 1;
@@ -67,7 +67,7 @@ static int walk_run(struct heap *h, struct heap_walk_entry *e, uint32_t i, struc
  * segment when a is its end). */
 static int walk_at(struct heap *h, struct heap_walk_entry *e, uint32_t i, uintptr_t a, int32_t *st)
 {
-    struct hseg *s = h->segs[i];
+    struct hseg *s = hseg_nth(h, i);
     if (a == s->lo + s->len) {
         if (i + 1 < h->nsegs)
             return walk_region(h, e, i + 1);
@@ -104,8 +104,8 @@ int heap_walk(struct heap *h, struct heap_walk_entry *e, int32_t *status)
     if (!e->data) {
         ok = walk_region(h, e, 0);
     } else if (e->flags & PROCESS_HEAP_REGION) {
-        if (i < h->nsegs && e->data == (void *)h->segs[i]->base)
-            ok = walk_at(h, e, i, h->segs[i]->lo, &st);
+        if (i < h->nsegs && e->data == (void *)hseg_nth(h, i)->base)
+            ok = walk_at(h, e, i, hseg_nth(h, i)->lo, &st);
     } else if ((e->flags & PROCESS_HEAP_ENTRY_BUSY) && hlarge_find(h, e->data)) {
         struct hlarge *l = hlarge_find(h, e->data);
         if (l->next)
@@ -113,7 +113,7 @@ int heap_walk(struct heap *h, struct heap_walk_entry *e, int32_t *status)
         else
             st = HST_NO_MORE_ENTRIES;
     } else if (i < h->nsegs) {
-        struct hseg *s = h->segs[i];
+        struct hseg *s = hseg_nth(h, i);
         uintptr_t d = (uintptr_t)e->data;
         if (e->flags & PROCESS_HEAP_ENTRY_BUSY) {
             struct hblk *b = blk_at(d - HHDR);

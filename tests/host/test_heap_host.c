@@ -61,6 +61,7 @@ static const struct test_case cases[] = {
     CASE(i62_getprocessheap_same),
     CASE(i63_getprocessheaps),
     CASE(i64_heapcreate_options),
+    CASE(i64_small_heaps),
     CASE(i65_handle_is_region_base),
     CASE(i66_destroy_releases_all),
     CASE(j67_alignment),

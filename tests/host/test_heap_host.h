@@ -81,6 +81,7 @@ int in_regions(HANDLE h, const void *p);
 void i62_getprocessheap_same(void);
 void i63_getprocessheaps(void);
 void i64_heapcreate_options(void);
+void i64_small_heaps(void);
 void i65_handle_is_region_base(void);
 void i66_destroy_releases_all(void);
 void j67_alignment(void);

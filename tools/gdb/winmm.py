@@ -254,8 +254,12 @@ class HeapwalkCommand(gdb.Command):
             int(h), int(h["nsegs"]), int(h["committed"]), int(h["reserved"])))
         busy = free = quick = 0
         busy_bytes = free_bytes = 0
-        for i in range(int(h["nsegs"])):
-            s = h["segs"][i]
+        segs = []
+        node = h["segs"]                    # newest first; the first segment last
+        while int(node) != 0:
+            segs.insert(0, node.dereference())
+            node = node["next"]
+        for i, s in enumerate(segs):
             base, lo, length = int(s["base"]), int(s["lo"]), int(s["len"])
             cmap = int(s["cmap"])
             print("segment %d: reservation 0x%08x + 0x%x, blocks 0x%08x-0x%08x, committed 0x%x" % (
