@@ -34,6 +34,8 @@ struct heap_stats {
     size_t in_use;                            /* sum of requested sizes of live blocks */
     size_t busy_blocks, free_blocks, quick_blocks, large_blocks, segments;
     size_t free_bytes, quick_bytes;           /* free block bytes (headers incl.) */
+    size_t lfh_blocks, lfh_free_blocks;       /* front-end blocks busy (in busy_blocks) / free */
+    size_t subsegments;                       /* the front end's 64 KiB runs */
 };
 
 /* Layout of PROCESS_HEAP_ENTRY with native pointer sizes (HeapWalk). */
@@ -71,14 +73,18 @@ int heap_check(struct heap *h);               /* number of broken invariants (0:
 
 /* The 8-byte header in front of a live block, decoded (the console's demo
  * shows one).  Returns 1 and fills *out when p is a busy block of h's
- * segments; 0, *out untouched, for anything else (large blocks too). */
+ * segments or of its low-fragmentation front end; 0, *out untouched, for
+ * anything else (large blocks too). */
 struct heap_block_info {
     uintptr_t header;                         /* its address: p - 8 */
     uint32_t w0, w1;                          /* the two raw words */
     size_t block_bytes;                       /* the whole block, header included */
     size_t unused_bytes;                      /* payload past the requested size */
-    size_t prev_bytes;                        /* the block before it (0: first in segment) */
-    uint8_t check;                            /* the header's check byte */
+    size_t prev_bytes;                        /* back end: the block before it (0: first) */
+    uint8_t check;                            /* back end: the header's check byte */
+    uint8_t front_end;                        /* 1: a front-end block (w1 = w0 ^ key) */
+    uint8_t size_class;                       /* front end: its class */
+    uintptr_t subsegment;                     /* front end: its subsegment (64 KiB aligned) */
 };
 int heap_block_info(struct heap *h, uint32_t flags, const void *p, struct heap_block_info *out);
 

@@ -168,11 +168,15 @@ static void block_decommit(struct heap *h, struct hseg *s, struct fblk *b, int i
  * (bin tails: lists are LIFO) of the largest committed free blocks of
  * HEAP_DECOMMIT_BLOCK and up, until it is down to `low`, looking at no
  * more than a handful.  The block just freed is the likeliest to be
- * reused, so it is the last one chosen. */
+ * reused, so it is the last one chosen.  Then the same in the DECOMMIT
+ * set, one block per first level: a free block there may still hold
+ * committed pages (a subsegment given back before the heap was over its
+ * hysteresis keeps the pages its blocks had). */
 static void decommit_trim(struct heap *h, size_t low)
 {
     uint32_t fmap = h->fl_map[0];
-    for (int budget = 8; budget > 0 && fmap && h->committed - h->busy_bytes > low; budget--) {
+    int budget = 8;
+    for (; budget > 0 && fmap && h->committed - h->busy_bytes > low; budget--) {
         unsigned fl = fls32(fmap);
         uint32_t smap = h->sl_map[fl];
         if (!smap) {
@@ -180,12 +184,20 @@ static void decommit_trim(struct heap *h, size_t low)
             continue;
         }
         struct fblk *head = h->bins[fl][fls32(smap)], *b = head->prev;
-        if (((size_t)blk_g(&b->h) << HG_SHIFT) < HEAP_DECOMMIT_BLOCK)
-            return;
         struct hseg *s = hseg_find(h, (uintptr_t)b);
-        if (!s)
-            return;
+        if (((size_t)blk_g(&b->h) << HG_SHIFT) < HEAP_DECOMMIT_BLOCK || !s)
+            break;
         block_decommit(h, s, b, 1);
+    }
+    fmap = h->fl_map[1];
+    for (; budget > 0 && fmap && h->committed - h->busy_bytes > low; budget--) {
+        unsigned fl = fls32(fmap);
+        struct fblk *b = h->dbins[fl]->prev;
+        struct hseg *s = hseg_find(h, (uintptr_t)b);
+        if (((size_t)blk_g(&b->h) << HG_SHIFT) < HEAP_DECOMMIT_BLOCK || !s)
+            return;
+        block_decommit(h, s, b, 1); /* (to the head of its list: the next is another) */
+        fmap &= ~(1u << fl);
     }
 }
 
@@ -259,16 +271,96 @@ struct hblk *hblock_alloc(struct heap *h, size_t size, uint32_t g, int32_t *st)
     return &f->h;
 }
 
+/* Cut the free block f (in the bins) of segment s in two at granule
+ * offset g: f keeps the first g granules, the rest becomes a free block
+ * of its own (its header and links committed), both in the bins.
+ * Returns the second part, or NULL (nothing changed) when its header's
+ * page cannot be committed. */
+static struct fblk *block_split(struct heap *h, struct hseg *s, struct fblk *f, uint32_t g)
+{
+    uint32_t w0 = f->h.w0, gf = w0 & W0_SIZE;
+    uintptr_t a = (uintptr_t)f, r = a + ((size_t)g << HG_SHIFT);
+    if (!seg_range_committed(s, r, r + HMETA) && hseg_commit(h, s, r, r + HMETA))
+        return NULL;
+    bin_unlink(h, f);
+    hdr_set(h, &f->h, g | (w0 & W0_DECOMMIT), f->h.w1);
+    hdr_set(h, blk_at(r), (gf - g) | (w0 & (W0_LAST | W0_DECOMMIT)), g);
+    if (!(w0 & W0_LAST))
+        blk_set_prev(h, blk_at(a + ((size_t)gf << HG_SHIFT)), gf - g);
+    bin_insert(h, f);
+    bin_insert(h, (struct fblk *)r);
+    return (struct fblk *)r;
+}
+
+/* A free block that holds a window of n granules whose payload starts on
+ * an `align`-byte boundary (and leaves either nothing or a whole block in
+ * front of it): committed free blocks first, then decommitted ones, then
+ * a new segment.  NULL if none can be had. */
+static struct fblk *bins_find_window(struct heap *h, uint32_t n, size_t align)
+{
+    uint32_t want = n + (uint32_t)(align >> HG_SHIFT) + HMIN_G;
+    struct fblk *f = bins_find(h, 0, want);
+    if (!f)
+        f = bins_find(h, 1, want);
+    if (!f && hseg_grow(h, want + HMIN_G))
+        f = bins_find(h, 1, want);
+    return f;
+}
+
+/* A run for an LFH subsegment (heap_lfh.c): a busy block of LFH_CHUNK
+ * bytes (a sliver more when that is what was left behind it) whose
+ * payload starts on an LFH_CHUNK boundary (so the block is the 8 bytes
+ * before it and the payload up to 8 bytes short of the next boundary),
+ * flagged W1_SUBSEG.  Only its header is committed: the front
+ * end commits the rest as it carves.  Returns the payload (the boundary)
+ * with its segment in *sp, or NULL with *st. */
+void *hblock_alloc_chunk(struct heap *h, struct hseg **sp, int32_t *st)
+{
+    uint32_t g = LFH_CHUNK >> HG_SHIFT;
+    struct fblk *f = bins_find_window(h, g, LFH_CHUNK);
+    struct hseg *s = f ? hseg_find(h, (uintptr_t)f) : NULL;
+    *st = HST_NO_MEMORY;
+    if (!f)
+        return NULL;
+    if (!s || !hdr_ok(h, f->h.w0, f->h.w1) || (f->h.w0 & W0_BUSY) || !bin_unlink_ok(h, f)) {
+        heap_corrupt(h);
+        *st = HST_HEAP_CORRUPTION;
+        return NULL;
+    }
+    uintptr_t a = (uintptr_t)f;
+    uintptr_t c = (a + HHDR + LFH_CHUNK - 1) & ~(uintptr_t)(LFH_CHUNK - 1);
+    if (c - HHDR != a && c - HHDR - a < (uintptr_t)HMIN_G << HG_SHIFT)
+        c += LFH_CHUNK;                     /* no sliver in front */
+    if (c - HHDR != a && !(f = block_split(h, s, f, (uint32_t)((c - HHDR - a) >> HG_SHIFT))))
+        return NULL;
+    uint32_t gf = blk_g(&f->h);
+    if (gf - g >= HMIN_G && !block_split(h, s, f, g))
+        return NULL;
+    if (gf - g < HMIN_G)
+        g = gf;                             /* a sliver behind it stays in the block, unused */
+    uint32_t w0 = f->h.w0, w1 = f->h.w1;
+    bin_unlink(h, f);
+    hdr_set(h, &f->h, g | W0_BUSY | (w0 & W0_LAST), (w1 & W1_PREV) | W1_SUBSEG);
+    h->busy_bytes += (size_t)g << HG_SHIFT;
+    *sp = s;
+    return (void *)c;
+}
+
 /* Free the physically busy block b (not parked) into the bins, merging
  * with free neighbours and giving pages back past the hysteresis.
  * Checks the neighbours before changing anything; returns 0 or
  * HST_HEAP_CORRUPTION (heap untouched). */
 int32_t hblock_free(struct heap *h, struct hseg *s, struct hblk *b)
 {
-    uint32_t w0 = b->w0, g = w0 & W0_SIZE, w1 = b->w1;
-    uint32_t pg = w1 & W1_PREV, flags = w0 & W0_LAST, dec = 0;
+    uint32_t w0 = b->w0, g = w0 & W0_SIZE, w1 = b->w1 & W1_PREV;
+    uint32_t pg = w1, flags = w0 & W0_LAST, dec = 0;
     uintptr_t a = (uintptr_t)b, end = a + ((size_t)g << HG_SHIFT);
     struct fblk *n = NULL, *p = NULL;
+
+    /* A subsegment's pages are committed as its blocks were carved: the
+     * free block it becomes may lack some. */
+    if ((b->w1 & W1_SUBSEG) && !seg_range_committed(s, a, end))
+        dec = W0_DECOMMIT;
 
     if (!(w0 & W0_LAST)) {
         struct hblk *nb = blk_at(end);
@@ -308,7 +400,7 @@ int32_t hblock_free(struct heap *h, struct hseg *s, struct hblk *b)
         bin_unlink(h, p);
         g += pg;
         dec |= p->h.w0 & W0_DECOMMIT;
-        w1 = p->h.w1;
+        w1 = p->h.w1 & W1_PREV;
         b->w0 = b->w1 = 0;
         fill_lo = a;
         b = &p->h;
@@ -355,6 +447,7 @@ size_t heap_compact(struct heap *h, uint32_t flags)
     size_t best = 0;
     flags |= h->flags;
     hcall_lock(h, flags);
+    hlfh_compact(h);
     hquick_drain(h);
     hlarge_drop_cache(h);
     size_t live = heap_live(h);

@@ -4,10 +4,6 @@
  * block and its neighbours. */
 #include "heap_private.h"
 
-struct tally {
-    size_t nbusy, in_use, busy_bytes, nquick, quick_bytes, nfree, free_bytes;
-};
-
 /* Committed pages by the bitmap (no libgcc popcount helper on i686). */
 static uint32_t popcount_pages(const struct hseg *s)
 {
@@ -19,7 +15,7 @@ static uint32_t popcount_pages(const struct hseg *s)
 }
 
 /* One segment's block chain.  Stops at the first unreadable header. */
-static int check_segment(struct heap *h, struct hseg *s, uint32_t i, struct tally *t)
+static int check_segment(struct heap *h, struct hseg *s, uint32_t i, struct htally *t)
 {
     int bad = 0;
     uintptr_t a = s->lo, end = s->lo + s->len;
@@ -40,7 +36,14 @@ static int check_segment(struct heap *h, struct hseg *s, uint32_t i, struct tall
             bad++;
         if (!(w0 & W0_LAST) != (a + bytes != end))
             bad++;
-        if (w0 & W0_BUSY) {
+        if ((w0 & W0_BUSY) && (b->w1 & W1_SUBSEG)) {
+            uint32_t ci = (uint32_t)((a + HHDR - s->base) >> LFH_CHUNK_SHIFT);
+            if (!((s->lfh_map[ci >> 5] >> (ci & 31)) & 1))
+                bad++;
+            t->busy_bytes += bytes;
+            bad += hlfh_check_sub(h, s, b, t);
+            prev_free = 0;
+        } else if (w0 & W0_BUSY) {
             if (!seg_range_committed(s, a, a + bytes))
                 bad++;
             t->busy_bytes += bytes;
@@ -136,7 +139,7 @@ static int check_quick(struct heap *h, size_t nquick)
     return bad + (seen != nquick || bytes != h->quick_bytes);
 }
 
-static int check_large(struct heap *h, struct tally *t)
+static int check_large(struct heap *h, struct htally *t)
 {
     int bad = 0;
     size_t n = 0, commit = 0;
@@ -160,7 +163,7 @@ static int check_large(struct heap *h, struct tally *t)
 
 static int check_locked(struct heap *h)
 {
-    struct tally t = { 0 };
+    struct htally t = { 0 };
     int bad = (int)h->corruptions;
     size_t committed = 0;
     uint32_t n = h->nsegs;
@@ -177,6 +180,7 @@ static int check_locked(struct heap *h)
     bad += check_bins(h, t.nfree);
     bad += check_quick(h, t.nquick);
     bad += check_large(h, &t);
+    bad += hlfh_check(h, &t);
     if (committed != h->committed || t.busy_bytes != h->busy_bytes || t.quick_bytes != h->quick_bytes)
         bad++;
     return bad;
@@ -196,7 +200,7 @@ int heap_check(struct heap *h)
 void heap_get_stats(struct heap *h, struct heap_stats *st)
 {
     int locked = !(h->flags & HEAP_NO_SERIALIZE);
-    struct tally t = { 0 };
+    struct htally t = { 0 };
     if (locked)
         hlock_acquire(&h->lock);
     memset(st, 0, sizeof *st);
@@ -217,6 +221,9 @@ void heap_get_stats(struct heap *h, struct heap_stats *st)
     st->quick_bytes = t.quick_bytes;
     st->large_blocks = h->nlarge;
     st->segments = h->nsegs;
+    st->lfh_blocks = t.nlfh;
+    st->lfh_free_blocks = t.lfh_free;
+    st->subsegments = t.nsubs;
     if (locked)
         hlock_release(&h->lock);
 }
@@ -264,12 +271,17 @@ size_t heap_size(struct heap *h, uint32_t flags, const void *p)
     struct hseg *s = NULL;
     struct hlarge *l;
     size_t n = (size_t)-1;
+    int in;
+    struct lsub *sub;
     flags |= h->flags;
     hcall_lock(h, flags);
-    struct hblk *b = blk_lookup(h, p, &s);
-    if (b)
+    struct lblk *lb = hlfh_block(h, p, &sub, &in);
+    struct hblk *b = in ? NULL : blk_lookup(h, p, &s);
+    if (lb)
+        n = hlfh_size(sub, lb);
+    else if (b)
         n = blk_req(b);
-    else if ((l = hlarge_find(h, p)) != NULL)
+    else if (!in && (l = hlarge_find(h, p)) != NULL)
         n = l->size;
     hcall_unlock(h, flags);
     return n;
@@ -279,10 +291,24 @@ size_t heap_size(struct heap *h, uint32_t flags, const void *p)
 int heap_block_info(struct heap *h, uint32_t flags, const void *p, struct heap_block_info *out)
 {
     struct hseg *s = NULL;
+    int in;
+    struct lsub *sub;
     flags |= h->flags;
     hcall_lock(h, flags);
-    struct hblk *b = blk_lookup(h, p, &s);
-    if (b) {
+    struct lblk *lb = hlfh_block(h, p, &sub, &in);
+    struct hblk *b = in ? NULL : blk_lookup(h, p, &s);
+    if (lb) {
+        memset(out, 0, sizeof *out);
+        out->header = (uintptr_t)lb;
+        out->w0 = lb->h.w0;
+        out->w1 = lb->h.w1;
+        out->block_bytes = sub->bsize;
+        out->unused_bytes = lb->h.w0 & LW0_UNUSED;
+        out->front_end = 1;
+        out->size_class = sub->cls;
+        out->subsegment = (uintptr_t)sub;
+    } else if (b) {
+        memset(out, 0, sizeof *out);
         out->header = (uintptr_t)b;
         out->w0 = b->w0;
         out->w1 = b->w1;
@@ -292,7 +318,7 @@ int heap_block_info(struct heap *h, uint32_t flags, const void *p, struct heap_b
         out->check = (uint8_t)(b->w1 >> 24);
     }
     hcall_unlock(h, flags);
-    return b != NULL;
+    return lb != NULL || b != NULL;
 }
 
 /* HeapValidate (heap.h): p NULL checks the whole heap; otherwise p must be
@@ -308,11 +334,17 @@ int heap_validate(struct heap *h, uint32_t flags, const void *p)
     if (!p) {
         ok = heap_check(h) == 0;
     } else {
-        struct hblk *b = blk_lookup(h, p, &s);
-        l = b ? NULL : hlarge_find(h, p);
-        ok = b ? blk_neighbours_ok(h, s, b) &&
-                     (!(h->flags & HEAP_TAIL_CHECKING_ENABLED) || blk_tail_ok(b))
-               : l != NULL && hlarge_ok(h, l);
+        int in;
+        struct lsub *sub;
+        struct lblk *lb = hlfh_block(h, p, &sub, &in);
+        struct hblk *b = in ? NULL : blk_lookup(h, p, &s);
+        l = in || b ? NULL : hlarge_find(h, p);
+        if (in)
+            ok = lb && (!(h->flags & HEAP_TAIL_CHECKING_ENABLED) || hlfh_tail_ok(sub, lb));
+        else
+            ok = b ? blk_neighbours_ok(h, s, b) &&
+                         (!(h->flags & HEAP_TAIL_CHECKING_ENABLED) || blk_tail_ok(b))
+                   : l != NULL && hlarge_ok(h, l);
     }
     hcall_unlock(h, flags);
     return ok;

@@ -68,8 +68,15 @@ struct heap *heap_create(uint32_t options, size_t initial, size_t maximum, int32
     size_t usable = max ? max : round_gran(init);
     if (!max && usable < HEAP_DEFAULT_RESERVE)
         usable = HEAP_DEFAULT_RESERVE;
-    int checking = (options & HEAP_CHECKING) || HEAP_DEFAULT_CHECKING || heap_os_default_checking();
-    int quick = !max && !checking;
+    int hints = heap_os_default_checking();
+    int checking = (options & HEAP_CHECKING) || HEAP_DEFAULT_CHECKING || (hints & HEAP_OS_OPT_CHECKING);
+    /* The low-fragmentation front end, as on Windows, on growable heaps
+     * that are serialized (HeapCompatibilityInformation 2); its memory is
+     * the last LFH_META bytes of this reservation, kept out of the
+     * blocks.  The quick lists serve the other growable heaps. */
+    int lfh = !max && !(options & HEAP_NO_SERIALIZE) && !(hints & HEAP_OS_OPT_NO_LFH) &&
+              HEAP_LFH_DEFAULT;
+    int quick = !max && !checking && !lfh;
     /* The bins cover the largest block the first segment can hold; that
      * depends on the header, which depends on the bins: settle it. */
     uint32_t nfl = 1;
@@ -88,6 +95,9 @@ struct heap *heap_create(uint32_t options, size_t initial, size_t maximum, int32
             break;
         nfl = need;
     }
+    size_t blocks = lfh ? span - LFH_META : usable;
+    if (init > blocks)
+        init = blocks;
     unsigned osf = (options & HEAP_CREATE_ENABLE_EXECUTE) ? HEAP_OS_EXECUTE : 0;
     void *base = heap_os_reserve(span, osf);
     if (!base)
@@ -107,11 +117,12 @@ struct heap *heap_create(uint32_t options, size_t initial, size_t maximum, int32
     h->magic = HEAP_MAGIC;
     h->maximum = max ? usable : 0;
     layout_tables(h, nfl, quick);
+    hlfh_init(h, lfh);
     h->quick_budget = HEAP_QUICK_MIN;
     h->flush_cls = HMIN_G;
     h->seg_next = span * 2 > HEAP_SEG_MAX ? HEAP_SEG_MAX : span * 2;
     hlock_init(&h->lock);
-    if ((st = hseg_init(h, &h->seg0, (uintptr_t)base, span, usable, bytes)) != 0 ||
+    if ((st = hseg_init(h, &h->seg0, (uintptr_t)base, span, blocks, bytes)) != 0 ||
         (init > hc && (st = hseg_commit(h, &h->seg0, h->seg0.lo, (uintptr_t)base + init)) != 0)) {
         hlock_destroy(&h->lock);
         heap_os_release(base, span);

@@ -1,17 +1,16 @@
-/* The front end: the HeapAlloc / HeapFree entry points and the quick
- * lists behind them, and how a failed call is reported.
+/* The HeapAlloc / HeapFree entry points, their fast paths, and how a
+ * failed call is reported.
  *
- * Blocks up to HEAP_QUICK_BLOCK bytes are freed onto per-size quick lists
- * (LIFO, exact granule classes, still busy for coalescing) and allocated
- * from them in O(1): no search, split or merge.  Parking is bounded by a
- * budget (the heap's live bytes seen at back-end allocations); a window
- * of HEAP_QUICK_WINDOW pushes in which parked blocks were hardly reused
- * lowers it to today's use, and whenever the back end would have to
- * commit more it first drains a bounded batch (so one call never drains
- * them all, the 18 ms glibc consolidation).
- *
- * What the quick lists cannot serve goes to the back end (heap_bins.c)
- * or, for large blocks, to regions of their own (heap_large.c). */
+ * The fast paths serve one class of the low-fragmentation front end
+ * (heap_lfh.c) with the heap lock taken by one atomic instruction and no
+ * call: an allocation pops the class's list and writes the block's
+ * header; a free checks the pointer against the subsegment table and
+ * the header against its place, pushes the block onto its subsegment's
+ * list and counts it.  Anything else (an empty list, a class that is
+ * off, a contended lock, checking heaps, HEAP_ZERO_MEMORY, bad pointers)
+ * takes the slow path: the whole call under hlock_acquire, through the
+ * front end, the quick lists of standard heaps (heap_quick.c), the back
+ * end (heap_bins.c) or a large block (heap_large.c). */
 #include "heap_private.h"
 
 /* ---- failure reporting ---- */
@@ -34,49 +33,6 @@ void hcall_fail(uint32_t flags, int32_t st, int32_t *status)
         heap_os_raise(corrupt ? HST_ACCESS_VIOLATION : st);
 }
 
-/* ---- quick lists: giving parked blocks back ---- */
-
-/* Move parked quick blocks into the back end (coalescing them): up to n
- * blocks, stopping once `bytes` bytes moved.  Returns how many moved. */
-uint32_t hquick_flush(struct heap *h, uint32_t n, size_t bytes)
-{
-    uint32_t done = 0, c = h->flush_cls, empty = 0;
-    size_t moved = 0;
-    if (c < HMIN_G || c > HQUICK_MAX_G)
-        c = HMIN_G;
-    while (done < n && moved < bytes && h->quick_bytes && empty <= HQUICK_MAX_G) {
-        struct qblk *q = h->quick[c];
-        struct hseg *s = q ? hseg_find(h, (uintptr_t)q) : NULL;
-        if (!q || !s || !hdr_ok(h, q->h.w0, q->h.w1) || !(q->h.w1 & W1_QUICK) ||
-            (q->h.w0 & (W0_SIZE | W0_BUSY)) != (c | W0_BUSY)) {
-            if (q) { /* a broken list: drop it rather than trust it */
-                h->quick[c] = NULL;
-                heap_corrupt(h);
-            }
-            c = c >= HQUICK_MAX_G ? HMIN_G : c + 1;
-            empty++;
-            continue;
-        }
-        empty = 0;
-        h->quick[c] = q->next;
-        h->quick_bytes -= (size_t)c << HG_SHIFT;
-        q->h.w1 &= ~W1_QUICK;
-        if (hblock_free(h, s, &q->h))
-            heap_corrupt(h);
-        done++;
-        moved += (size_t)c << HG_SHIFT;
-    }
-    h->flush_cls = c;
-    return done;
-}
-
-/* Move every parked block into the back end (coalescing them). */
-void hquick_drain(struct heap *h)
-{
-    while (h->quick_bytes && hquick_flush(h, ~0u, ~(size_t)0))
-        ;
-}
-
 /* ---- allocation ---- */
 
 /* Fill a block fresh from the back end: zeroes with HEAP_ZERO_MEMORY,
@@ -92,36 +48,8 @@ static void blk_finish(struct heap *h, uint32_t flags, struct hblk *b, size_t si
         blk_fill_tail(b);
 }
 
-/* O(1) allocation from quick list g for `size` bytes; NULL when the list
- * is empty. */
-static inline void *quick_pop_class(struct heap *h, uint32_t g, size_t size)
-{
-    struct qblk *q = h->quick[g];
-    if (!q)
-        return NULL;
-    uint32_t w0 = q->h.w0, w1 = q->h.w1;
-    if (__builtin_expect(!hdr_ok(h, w0, w1) || (w0 & (W0_SIZE | W0_BUSY)) != (g | W0_BUSY) ||
-                             !(w1 & W1_QUICK), 0)) {
-        h->quick[g] = NULL; /* a broken list: drop it rather than trust it */
-        heap_corrupt(h);
-        return NULL;
-    }
-    h->quick[g] = q->next;
-    h->quick_bytes -= (size_t)g << HG_SHIFT;
-    h->quick_pops++;
-    uint32_t unused = (g << HG_SHIFT) - HHDR - (uint32_t)size;
-    hdr_set(h, &q->h, (w0 & (W0_SIZE | W0_BUSY | W0_LAST)) | (unused << W0_UNUSED_SHIFT),
-            w1 & ~W1_QUICK);
-    return blk_data(&q->h);
-}
-static inline void *quick_pop(struct heap *h, size_t size)
-{
-    uint32_t g = bytes_to_g(size);
-    return size <= HQUICK_MAX_REQ && g <= h->quick_max_g ? quick_pop_class(h, g, size) : NULL;
-}
-
-/* Allocation beyond the quick lists (lock held). */
-static void *alloc_slow(struct heap *h, uint32_t flags, size_t size, int32_t *st)
+/* Allocation from the back end or a large block (lock held). */
+static void *alloc_back(struct heap *h, uint32_t flags, size_t size, int32_t *st)
 {
     if (size > HEAP_MAX_REQUEST || (h->maximum && size >= HEAP_FIXED_LIMIT)) {
         *st = HST_NO_MEMORY;
@@ -138,7 +66,7 @@ static void *alloc_slow(struct heap *h, uint32_t flags, size_t size, int32_t *st
     for (uint32_t k = g + 1; h->quick_bytes > HEAP_QUICK_MIN && k <= g + HQUICK_SPILL &&
                              k <= h->quick_max_g; k++) {
         if (h->quick[k]) {
-            void *p = quick_pop_class(h, k, size);
+            void *p = hquick_pop_class(h, k, size);
             if (p) {
                 if (flags & HEAP_ZERO_MEMORY)
                     memset(p, 0, size);
@@ -155,114 +83,93 @@ static void *alloc_slow(struct heap *h, uint32_t flags, size_t size, int32_t *st
     return blk_data(b);
 }
 
-/* Any allocation, lock held (or not needed): a quick list, else the back
- * end or a large block.  NULL with *st when it cannot be had. */
+/* Any allocation, lock held (or not needed): the front end's class, else
+ * a quick list, else the back end or a large block.  NULL with *st when
+ * it cannot be had. */
 void *hfront_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *st)
 {
-    void *p = quick_pop(h, size);
+    void *p = NULL;
+    size_t need = size + ((h->flags & HEAP_TAIL_CHECKING_ENABLED) ? HG : 0);
+    if (h->lfh_mode && need <= LFH_MAX_REQUEST)
+        p = hlfh_alloc(h, lfh_class(need), size);
+    else
+        p = hquick_pop(h, size);
     if (p) {
         if (flags & HEAP_ZERO_MEMORY)
             memset(p, 0, size);
         return p;
     }
-    return alloc_slow(h, flags, size, st);
+    return alloc_back(h, flags, size, st);
 }
 
 /* What the fast path could not serve: the whole allocation under the
  * lock (unless HEAP_NO_SERIALIZE); a failure is reported after the
  * lock is dropped, since it may raise. */
-__attribute__((noinline, cold)) static void *alloc_rest(struct heap *h, uint32_t flags, size_t size,
+__attribute__((noinline)) static void *alloc_slow(struct heap *h, uint32_t flags, size_t size,
                                                   int32_t *status)
 {
     int32_t st = HST_NO_MEMORY;
-    int locked = !(flags & HEAP_NO_SERIALIZE);
-    if (locked)
-        hlock_acquire(&h->lock);
+    hcall_lock(h, flags);
     void *p = hfront_alloc(h, flags, size, &st);
-    if (locked)
-        hlock_release(&h->lock);
+    hcall_unlock(h, flags);
     if (!p)
         hcall_fail(flags, st, status);
     return p;
 }
 
-/* Serialized heaps: the quick path under the lock. */
-__attribute__((noinline, cold)) static void *alloc_serialized(struct heap *h, uint32_t flags, size_t size,
-                                                        int32_t *status)
-{
-    if (!(flags & (HEAP_ZERO_MEMORY | HEAP_NO_SERIALIZE))) {
-        hlock_acquire(&h->lock);
-        void *p = quick_pop(h, size);
-        hlock_release(&h->lock);
-        if (__builtin_expect(p != NULL, 1))
-            return p;
-    }
-    return alloc_rest(h, flags, size, status);
-}
-
-/* The fast path makes no call but tail calls, so it saves no registers. */
+/* HeapAlloc (heap.h).  The fast path: a block from its class's list,
+ * under hlock_try; it makes no call but tail calls. */
 void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
 {
     flags |= h->flags;
-    if (__builtin_expect((flags & (HEAP_NO_SERIALIZE | HEAP_ZERO_MEMORY)) != HEAP_NO_SERIALIZE, 0))
-        return alloc_serialized(h, flags, size, status);
-    void *p = quick_pop(h, size);
-    if (__builtin_expect(p != NULL, 1))
-        return p;
-    return alloc_rest(h, flags, size, status);
+    if (__builtin_expect(!(flags & (HEAP_ZERO_MEMORY | HEAP_CHECKING)) && size <= LFH_MAX_REQUEST, 1)) {
+        uint32_t cls = lfh_class(size);
+        struct lbucket *b = &h->lfh_b[cls];
+        int locked = !(flags & HEAP_NO_SERIALIZE);
+        if (__builtin_expect(!locked || hlock_try(&h->lock), 1)) {
+            struct lblk *blk = b->free;
+            if (__builtin_expect(blk != NULL, 1)) {
+                b->free = blk->next;
+                uint32_t w0 = (uint32_t)(lfh_class_bytes[cls] - HHDR - size) |
+                              (cls << LW0_CLASS_SHIFT) | LW0_BUSY | LW0_TAG;
+                blk->h.w0 = w0;
+                blk->h.w1 = w0 ^ lfh_key(h, blk);
+                if (locked)
+                    hlock_drop(&h->lock);
+                return blk_data(&blk->h);
+            }
+            if (locked)
+                hlock_drop(&h->lock);
+        }
+    }
+    return alloc_slow(h, flags, size, status);
 }
 
 /* ---- free ---- */
 
-/* The end of a budget window (HEAP_QUICK_WINDOW pushes): when parked
- * blocks were hardly reused in it, the budget drops to today's use and
- * the excess drains. */
-__attribute__((noinline)) static void quick_window(struct heap *h)
-{
-    if (h->quick_pops < HEAP_QUICK_WINDOW / 4) {
-        size_t live = heap_live(h);
-        h->quick_budget = live > HEAP_QUICK_MIN ? live : HEAP_QUICK_MIN;
-        if (h->quick_bytes > h->quick_budget)
-            hquick_flush(h, HEAP_QUICK_FLUSH, h->quick_bytes - h->quick_budget);
-    }
-    h->quick_pops = 0;
-}
-
-/* Park the busy block b on its quick list if it is small and the budget
- * allows: 0 not parked, 1 parked, 2 parked and a budget window ended
- * (the caller runs quick_window). */
-static inline int quick_park(struct heap *h, struct hblk *b)
-{
-    uint32_t g = b->w0 & W0_SIZE;
-    size_t bytes = (size_t)g << HG_SHIFT;
-    if (g > h->quick_max_g || h->quick_bytes + bytes > h->quick_budget)
-        return 0;
-    struct qblk *q = (struct qblk *)b;
-    q->next = h->quick[g];
-    h->quick[g] = q;
-    h->quick_bytes += bytes;
-    b->w1 |= W1_QUICK;
-    return (++h->quick_tick & (HEAP_QUICK_WINDOW - 1)) ? 1 : 2;
-}
-
-__attribute__((noinline, cold)) static int quick_window_done(struct heap *h)
-{
-    quick_window(h);
-    return 1;
-}
-
-/* Free p, lock held (or not needed): park, back end, or large block.
- * With tail checking (such heaps park nothing), a block written past its
- * end is refused with STATUS_HEAP_CORRUPTION and stays busy, the damage
- * in place for the caller to see; the heap itself is intact. */
+/* Free p, lock held (or not needed): the front end, a quick list, the
+ * back end, or a large block.  With tail checking, a block written past
+ * its end is refused with STATUS_HEAP_CORRUPTION and stays busy, the
+ * damage in place for the caller to see; the heap itself is intact. */
 int32_t hfront_free(struct heap *h, void *p)
 {
+    int in;
+    struct lsub *sub;
+    struct lblk *blk = hlfh_block(h, p, &sub, &in);
+    if (in) {
+        if (!blk)
+            return HST_INVALID_PARAMETER;
+        if ((h->flags & HEAP_TAIL_CHECKING_ENABLED) && !hlfh_tail_ok(sub, blk))
+            return HST_HEAP_CORRUPTION;
+        hlfh_free(h, sub, blk);
+        return 0;
+    }
     struct hseg *s = NULL;
     struct hblk *b = blk_lookup(h, p, &s);
     if (b) {
-        int parked = quick_park(h, b);
+        int parked = hquick_park(h, b);
         if (parked == 2)
-            quick_window(h);
+            hquick_window(h);
         if (parked)
             return 0;
         if ((h->flags & HEAP_TAIL_CHECKING_ENABLED) && !blk_tail_ok(b))
@@ -283,18 +190,15 @@ int32_t hfront_free(struct heap *h, void *p)
     return 0;
 }
 
-/* What the fast path could not park: the whole free under the lock
- * (unless HEAP_NO_SERIALIZE).  1 freed; 0 refused, reported after the
- * lock is dropped. */
-__attribute__((noinline, cold)) static int free_rest(struct heap *h, uint32_t flags, void *p,
+/* What the fast path could not do: the whole free under the lock (unless
+ * HEAP_NO_SERIALIZE).  1 freed; 0 refused, reported after the lock is
+ * dropped. */
+__attribute__((noinline)) static int free_slow(struct heap *h, uint32_t flags, void *p,
                                                int32_t *status)
 {
-    int locked = !(flags & HEAP_NO_SERIALIZE);
-    if (locked)
-        hlock_acquire(&h->lock);
+    hcall_lock(h, flags);
     int32_t st = hfront_free(h, p);
-    if (locked)
-        hlock_release(&h->lock);
+    hcall_unlock(h, flags);
     if (st) {
         hcall_fail(flags, st, status);
         return 0;
@@ -302,36 +206,36 @@ __attribute__((noinline, cold)) static int free_rest(struct heap *h, uint32_t fl
     return 1;
 }
 
-/* Serialized heaps: the quick path under the lock. */
-__attribute__((noinline, cold)) static int free_serialized(struct heap *h, uint32_t flags, void *p,
-                                                     int32_t *status)
-{
-    struct hseg *s = NULL;
-    hlock_acquire(&h->lock);
-    struct hblk *b = blk_lookup(h, p, &s);
-    int parked = b ? quick_park(h, b) : 0;
-    if (parked == 2)
-        quick_window(h);
-    hlock_release(&h->lock);
-    if (__builtin_expect(parked != 0, 1))
-        return 1;
-    return free_rest(h, flags, p, status);
-}
-
-/* The fast path makes no call but tail calls, so it saves no registers. */
+/* HeapFree (heap.h).  The fast path: a busy block of a subsegment the
+ * table knows, whose header matches its place, back onto its
+ * subsegment's list under hlock_try; a subsegment that changes state on
+ * the way (full to partial, all blocks back) is handled before the lock
+ * is dropped. */
 int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status)
 {
-    struct hseg *s = NULL;
     flags |= h->flags;
     if (__builtin_expect(p == NULL, 0))
         return 1;
-    if (__builtin_expect(!(flags & HEAP_NO_SERIALIZE), 0))
-        return free_serialized(h, flags, p, status);
-    struct hblk *b = blk_lookup_fast(h, p, &s);
-    int parked = b ? quick_park(h, b) : 0;
-    if (__builtin_expect(parked == 1, 1))
-        return 1;
-    if (parked == 2)
-        return quick_window_done(h);
-    return free_rest(h, flags, p, status);
+    if (__builtin_expect(lfh_tab_has(h, p) && !(flags & HEAP_CHECKING), 1)) {
+        struct lblk *blk = (struct lblk *)((uintptr_t)p - HHDR);
+        uint32_t w0 = blk->h.w0;
+        if (__builtin_expect((w0 ^ blk->h.w1) == lfh_key(h, blk) &&
+                                 (w0 & (LW0_BUSY | LW0_TAGMASK)) == (LW0_BUSY | LW0_TAG), 1)) {
+            struct lsub *sub = lsub_of(p);
+            int locked = !(flags & HEAP_NO_SERIALIZE);
+            if (__builtin_expect(!locked || hlock_try(&h->lock), 1)) {
+                w0 &= ~(LW0_UNUSED | LW0_BUSY);
+                blk->h.w0 = w0;
+                blk->h.w1 = w0 ^ lfh_key(h, blk);
+                blk->next = sub->free;
+                sub->free = blk;
+                if (__builtin_expect(++sub->nfree == sub->ncarved || sub->state == LSUB_FULL, 0))
+                    hlfh_free_transition(h, sub);
+                if (locked)
+                    hlock_drop(&h->lock);
+                return 1;
+            }
+        }
+    }
+    return free_slow(h, flags, p, status);
 }

@@ -80,8 +80,16 @@ void heap_os_lock_destroy(heap_os_lock *l);
  * if it returns, the engine fails the call normally. */
 void heap_os_raise(int32_t status);
 
-/* Optional hint: a platform may turn on tail checking and free fill for
- * every heap (e.g. a debug kernel command line).  Return 0 for "no". */
+/* Optional hints, as bits, for every heap created from now on:
+ *   HEAP_OS_OPT_CHECKING  tail checking and free fill (e.g. a debug kernel
+ *                         command line, an environment variable);
+ *   HEAP_OS_OPT_NO_LFH    no low-fragmentation front end: heaps are created
+ *                         "standard" (HeapCompatibilityInformation 0), so
+ *                         that the path without it stays tested.
+ * Return 0 for neither (a platform that returns 0 or 1 keeps its old
+ * meaning). */
+#define HEAP_OS_OPT_CHECKING 1
+#define HEAP_OS_OPT_NO_LFH 2
 int heap_os_default_checking(void);
 
 #endif

@@ -3,8 +3,11 @@
  *
  *   heap_create.c   HeapCreate, HeapDestroy
  *   heap_lock.c     the heap lock (one atomic uncontended), HeapLock/HeapUnlock
- *   heap_front.c    HeapAlloc, HeapFree: the quick lists (front end),
- *                   failure reporting
+ *   heap_front.c    HeapAlloc, HeapFree and their fast paths, failure
+ *                   reporting
+ *   heap_lfh.c      the low-fragmentation front end: size classes,
+ *                   subsegments, activation
+ *   heap_quick.c    the quick lists (the standard heap's front end)
  *   heap_bins.c     the back end: TLSF bins, split and coalesce, giving
  *                   pages back; HeapCompact
  *   heap_realloc.c  HeapReAlloc
@@ -133,6 +136,9 @@
 #endif
 
 #define HEAP_CHECKING (HEAP_TAIL_CHECKING_ENABLED | HEAP_FREE_CHECKING_ENABLED)
+#ifndef HEAP_LFH_DEFAULT
+#define HEAP_LFH_DEFAULT 1                  /* build-time: 0 creates every heap standard */
+#endif
 #define HFILL_FREE 0xFEu                    /* free payload (0xFEEEFEEE style) */
 #define HFILL_TAIL 0xABu                    /* bytes past the requested size */
 #define HFILL_BUSY 0xBAu                    /* fresh, not-zeroed allocations when checking */
@@ -146,6 +152,7 @@
 #define W0_UNUSED_MASK 0x3Fu
 /* w1 */
 #define W1_PREV 0x003FFFFFu
+#define W1_SUBSEG (1u << 22)                /* busy block holding an LFH subsegment */
 #define W1_QUICK (1u << 23)
 
 _Static_assert(HMIN_G == 2, "minimum block is two granules");
@@ -175,6 +182,8 @@ struct hseg {
     size_t len;                             /* bytes of blocks */
     size_t committed;                       /* committed bytes (bits set in cmap) */
     uint32_t *cmap;                         /* one bit per page, 1 = committed */
+    uint32_t *lfh_map;                      /* one bit per 64 KiB of span: an LFH subsegment's
+                                               payload starts there (authoritative) */
     uint32_t npages, index;                 /* index: 0 for the first segment, then in order */
     struct hseg *next;                      /* the heap's list, newest first */
 };
@@ -212,9 +221,13 @@ struct hlock {
 #define HSEG_CACHE 8                        /* segment lookup cache, by 1 MiB of address */
 
 struct heap {
-    /* hot: the quick paths touch only these */
+    /* hot: the fast paths touch only these */
     uint32_t flags;                         /* creation options */
     uint32_t cookie;                        /* header check key */
+    struct lbucket *lfh_b;                  /* the size classes (a static, empty set until
+                                               the front end has its memory) */
+    const uintptr_t *lfh_tab;               /* subsegment table: ~C for a live one, else 0 */
+    uintptr_t lfh_mask;                     /* its index mask */
     uint32_t quick_max_g;                   /* 0: no quick lists (checking, fixed, LFH heaps) */
     uint32_t quick_tick;                    /* pushes, for the budget windows */
     size_t quick_bytes;                     /* bytes parked on quick lists */
@@ -245,9 +258,13 @@ struct heap {
     size_t nlarge;
     struct hlarge *rcache[HRCACHE];         /* freed realloc regions kept for reuse */
     size_t rcache_commit;                   /* committed bytes held there */
+    uint32_t lfh_mode;                      /* HeapCompatibilityInformation: 0 or 2 */
+    uint32_t lfh_small;                     /* small back-end allocations before the meta */
+    struct hlfh *lfh;                       /* NULL until the first class turns on */
     struct hlock lock;
     struct hseg seg0;
 };
+
 
 #define HEAP_MAGIC 0x48656170u              /* "Heap" */
 #define HLARGE_MAGIC 0x4C617267u            /* "Larg" */
@@ -412,17 +429,166 @@ static inline struct hseg *hseg_find(struct heap *h, uintptr_t a)
     return __builtin_expect(s != NULL, 1) ? s : hseg_find_slow(h, a);
 }
 
+/* ---- the low-fragmentation front end (heap_lfh.c) ----
+ *
+ * Size classes: a block (8-byte header + payload) of every granule size
+ * up to 128 bytes, then 8 classes per power of two (2^e + k * 2^(e-3)):
+ * a request above 64 bytes (x86; 120 on x86-64, where 16-byte alignment
+ * rules below that) wastes less than 12.5% of itself.  The last class
+ * holds 16 KiB requests (LFH_MAX_REQUEST).
+ *
+ * A subsegment is a busy back-end block (W1_SUBSEG) whose payload starts
+ * on a 64 KiB boundary C and ends 8 bytes short of the next one (where
+ * the next block's header sits), so subsegments can follow each other:
+ *
+ *   C-8            C               C+56      C+64                C+64K-8
+ *   [back-end hdr] [struct lsub]   [hdr|payload][hdr|payload] ... [next hdr]
+ *
+ * Its pages are committed as its blocks are carved, a stretch at a time.
+ * The subsegment of a block is its address with the low 16 bits cleared;
+ * the per-segment lfh_map says (authoritatively) which 64 KiB windows are
+ * subsegments, and a direct-mapped table (tab, by address bits 16 and up)
+ * says it in a few instructions for the fast path.
+ *
+ * LFH block header (two 32-bit words):
+ *   w0  [0,16) unused bytes | [16,24) class | bit 24 busy | [25,32) tag 0x2D
+ *   w1  w0 ^ key(b), key(b) = heap cookie ^ address of the header ^ salt
+ * so one compare checks the whole header against its place and heap; a
+ * free block (busy clear) has the same shape, and its payload starts with
+ * the link of the list it is on. */
+#define LFH_CHUNK_SHIFT 16
+#define LFH_CHUNK (1u << LFH_CHUNK_SHIFT)
+#define LFH_SUB_HDR 64u                     /* C to the first payload */
+#define LFH_MAX_REQUEST 16384u
+#define LFH_ACTIVATE 16u                    /* back-end allocations of a class before it turns on */
+#define LFH_META (__SIZEOF_POINTER__ == 8 ? 0x20000u : 0x10000u) /* at the end of seg0 */
+#define LFH_LIN_BYTES 128u                  /* granule classes up to this block size */
+#define LFH_NLIN (LFH_LIN_BYTES / HG - HMIN_G + 1)
+#define LFH_NCLASS (LFH_NLIN + 7 * 8 + 1)   /* ... then 8 a power of two up to 2^14 + 2^11 */
+#define LFH_NG (18432u / HG + 1)              /* class table entries: block granules up to the last class */
+#define LFH_TAB_MIN 512u                    /* subsegment table entries at first ... */
+#define LFH_TAB_MAX 8192u                   /* ... doubled on a collision up to this */
+#define LFH_KEEP_EMPTY 2u                   /* empty subsegments kept for reuse */
+
+#define LW0_UNUSED 0x0000FFFFu
+#define LW0_CLASS_SHIFT 16
+#define LW0_BUSY (1u << 24)
+#define LW0_TAG (0x2Du << 25)
+#define LW0_TAGMASK (0x7Fu << 25)
+#define LFH_SALT 0x4C464821u                /* "LFH!" */
+
+extern const uint8_t lfh_class_of_g[LFH_NG];    /* block granules -> class */
+extern const uint32_t lfh_class_bytes[LFH_NCLASS]; /* class -> block bytes */
+
+/* A block on a free list (a bucket's, a subsegment's). */
+struct lblk {
+    struct hblk h;
+    struct lblk *next;
+};
+
+enum { LSUB_ACTIVE = 1, LSUB_PARTIAL, LSUB_FULL, LSUB_EMPTY };
+
+/* A subsegment's header, at its 64 KiB boundary (the payload of its
+ * back-end block).  Carved blocks are busy, on the class's list (the
+ * active subsegment's), or back on this subsegment's own list (nfree of
+ * them): all are back when nfree == ncarved. */
+struct lsub {
+    uint32_t magic;                         /* LSUB_MAGIC ^ cookie ^ address */
+    uint16_t cls, state;
+    uint32_t bsize;                         /* block bytes, header included */
+    uint32_t nfree;
+    uint32_t ncarved, nmax;                 /* blocks carved so far, blocks that fit */
+    uint32_t commit_end;                    /* offset from C committed so far */
+    struct lblk *free;
+    struct lsub *next, *prev;               /* the bucket's partial list / the empty list */
+};
+_Static_assert(sizeof(struct lsub) + HHDR <= LFH_SUB_HDR, "subsegment header fits");
+#define LSUB_MAGIC 0x5375624Cu              /* "LbuS" */
+
+/* A size class. */
+struct lbucket {
+    struct lblk *free;                      /* blocks of `active` ready to hand out */
+    struct lsub *active;                    /* NULL: the class is off */
+    struct lsub *partial;                   /* others with free blocks (circular) */
+    uint32_t allocs;                        /* back-end allocations while off */
+    uint32_t nsubs;                         /* subsegments of this class */
+};
+
+/* The front end's own memory: the last LFH_META bytes of the first
+ * segment's reservation, committed as it grows (heap_lfh.c). */
+struct hlfh {
+    uint32_t magic;
+    uint32_t tab_entries;
+    size_t meta_used;                       /* bytes of the meta area handed out */
+    uintptr_t meta_base;
+    struct lsub *empty;                     /* empty subsegments kept (LFH_KEEP_EMPTY) */
+    uint32_t nempty, nsubs;
+    uint32_t collisions;                    /* subsegments the table could not hold */
+    struct lbucket b[LFH_NCLASS];
+};
+#define HLFH_MAGIC 0x4C464821u
+
+/* The size class of a request of n bytes (n <= LFH_MAX_REQUEST). */
+static inline uint32_t lfh_class(size_t n)
+{
+    return lfh_class_of_g[(n + HHDR + HG - 1) >> HG_SHIFT];
+}
+static inline uint32_t lfh_key(const struct heap *h, const void *b)
+{
+    return h->cookie ^ (uint32_t)(uintptr_t)b ^ LFH_SALT;
+}
+/* Is p in a live subsegment by the fast table?  (The table may miss one:
+ * lfh_find in heap_lfh.c asks the segments.) */
+static inline int lfh_tab_has(const struct heap *h, const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    return h->lfh_tab[(a >> LFH_CHUNK_SHIFT) & h->lfh_mask] == (~a | (LFH_CHUNK - 1));
+}
+/* Subsegment of a block address (no check). */
+static inline struct lsub *lsub_of(const void *p)
+{
+    return (struct lsub *)((uintptr_t)p & ~(uintptr_t)(LFH_CHUNK - 1));
+}
+
+/* What the validator and the statistics count (heap_check.c). */
+struct htally {
+    size_t nbusy, in_use, busy_bytes, nquick, quick_bytes, nfree, free_bytes;
+    size_t nlfh, lfh_free, nsubs;           /* busy / free front-end blocks, subsegments */
+};
+
 /* ---- internal entry points shared by the engine files ---- */
 /* heap_front.c */
 void hcall_fail(uint32_t flags, int32_t st, int32_t *status); /* report st; raise if asked */
-uint32_t hquick_flush(struct heap *h, uint32_t n, size_t bytes); /* parked -> back end */
-void hquick_drain(struct heap *h);                           /* every parked block */
 void *hfront_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *st); /* lock held */
 int32_t hfront_free(struct heap *h, void *p);                /* lock held */
+/* heap_quick.c */
+uint32_t hquick_flush(struct heap *h, uint32_t n, size_t bytes); /* parked -> back end */
+void hquick_drain(struct heap *h);                           /* every parked block */
+void *hquick_pop_class(struct heap *h, uint32_t g, size_t size);
+void *hquick_pop(struct heap *h, size_t size);
+int hquick_park(struct heap *h, struct hblk *b);             /* 0 no, 1 parked, 2 + window */
+void hquick_window(struct heap *h);
+/* heap_lfh.c */
+void hlfh_init(struct heap *h, int enabled);
+void *hlfh_alloc(struct heap *h, uint32_t cls, size_t size); /* NULL: ask the back end */
+void hlfh_free(struct heap *h, struct lsub *sub, struct lblk *blk);
+void hlfh_free_transition(struct heap *h, struct lsub *sub);
+struct lsub *hlfh_sub_of(struct heap *h, const void *p, int *in);
+struct lblk *hlfh_block(struct heap *h, const void *p, struct lsub **subp, int *in);
+size_t hlfh_size(const struct lsub *sub, const struct lblk *blk);
+int hlfh_tail_ok(const struct lsub *sub, const struct lblk *blk);
+int hlfh_resize(struct heap *h, struct lsub *sub, struct lblk *blk, size_t size, int may_move);
+void hlfh_compact(struct heap *h);
+/* heap_lfh_check.c */
+int hlfh_check_sub(struct heap *h, struct hseg *s, struct hblk *b, struct htally *t);
+int hlfh_check(struct heap *h, const struct htally *t);
+int hlfh_walk_sub(struct heap *h, struct heap_walk_entry *e, uint32_t i, struct hblk *b);
+int hlfh_walk_next(struct heap *h, struct heap_walk_entry *e, uint32_t i, int32_t *st);
 /* heap_bins.c */
 uint32_t hblock_carve(struct heap *h, struct hseg *s, struct hblk *b, uint32_t g, int in_bins);
 struct hblk *hblock_alloc(struct heap *h, size_t size, uint32_t g, int32_t *st);
 int32_t hblock_free(struct heap *h, struct hseg *s, struct hblk *b);
+void *hblock_alloc_chunk(struct heap *h, struct hseg **sp, int32_t *st);
 /* heap_segment.c */
 struct hseg *hseg_nth(struct heap *h, uint32_t i);
 int32_t hseg_commit(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_t hi);
@@ -503,7 +669,7 @@ static inline struct hblk *blk_check(struct heap *h, const void *p, struct hseg 
     if (!s || ((uintptr_t)p & (HG - 1)) || !seg_page_committed(s, (uintptr_t)b))
         return NULL;
     uint32_t w0 = b->w0, w1 = b->w1, g = w0 & W0_SIZE;
-    if (!hdr_ok(h, w0, w1) || !(w0 & W0_BUSY) || (w1 & W1_QUICK) || g < HMIN_G ||
+    if (!hdr_ok(h, w0, w1) || !(w0 & W0_BUSY) || (w1 & (W1_QUICK | W1_SUBSEG)) || g < HMIN_G ||
         (uintptr_t)b - s->lo + ((size_t)g << HG_SHIFT) > s->len)
         return NULL;
     *sp = s;

@@ -129,17 +129,23 @@ uintptr_t hseg_check_fill(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_
 }
 
 /* Where the blocks of a segment start: after the structure at its base
- * (struct heap or struct hseg) and the commit bitmap, placed so that
- * payloads are granule-aligned. */
-static uintptr_t seg_first_block(uintptr_t base, size_t span, size_t struct_bytes)
+ * (struct heap or struct hseg), the commit bitmap (a bit per page) and
+ * the subsegment bitmap (a bit per 64 KiB), placed so that payloads are
+ * granule-aligned. */
+static size_t seg_map_words(size_t span)
 {
     uint32_t npages = (uint32_t)(span >> HPAGE_SHIFT);
-    uintptr_t a = base + ((struct_bytes + 3) & ~(size_t)3) + ((npages + 31) / 32) * 4;
+    uint32_t nchunks = (uint32_t)((span + LFH_CHUNK - 1) >> LFH_CHUNK_SHIFT);
+    return (npages + 31) / 32 + (nchunks + 31) / 32;
+}
+static uintptr_t seg_first_block(uintptr_t base, size_t span, size_t struct_bytes)
+{
+    uintptr_t a = base + ((struct_bytes + 3) & ~(size_t)3) + seg_map_words(span) * 4;
     return ((a + HHDR + HG - 1) & ~(uintptr_t)(HG - 1)) - HHDR;
 }
 
 /* Bytes from the base the caller must commit before hseg_init: the
- * structure, the bitmap and the first block's header and links. */
+ * structure, the bitmaps and the first block's header and links. */
 size_t hseg_header_commit(size_t span, size_t struct_bytes)
 {
     return pg_up(seg_first_block(0, span, struct_bytes) + HMETA);
@@ -170,6 +176,7 @@ int32_t hseg_init(struct heap *h, struct hseg *s, uintptr_t base, size_t span, s
     s->span = span;
     s->npages = (uint32_t)(span >> HPAGE_SHIFT);
     s->cmap = (uint32_t *)(base + ((struct_bytes + 3) & ~(size_t)3));
+    s->lfh_map = s->cmap + (s->npages + 31) / 32;
     s->lo = seg_first_block(base, span, struct_bytes);
     s->len = ((base + usable - s->lo) >> HG_SHIFT) << HG_SHIFT;
     s->committed = 0;

@@ -186,9 +186,10 @@ void rob_write_after_free_found(void)
     HeapDestroy(h);
 }
 
+/* The quick lists of a standard heap (HEAP_NO_SERIALIZE: no front end). */
 void rob_quick_list_corruption(void)
 {
-    HANDLE h = HeapCreate(0, 0, 0);
+    HANDLE h = HeapCreate(HEAP_NO_SERIALIZE, 0, 0);
     ASSERT(h);
     char *live = HeapAlloc(h, 0, 64);
     char *a = HeapAlloc(h, 0, 64), *b = HeapAlloc(h, 0, 64);
@@ -255,9 +256,10 @@ void pol_shrunk_heap_gives_back(void)
     HeapDestroy(h);
 }
 
+/* The quick lists of a standard heap (HEAP_NO_SERIALIZE: no front end). */
 void pol_quick_lists_drain(void)
 {
-    HANDLE h = HeapCreate(0, 0, 0);
+    HANDLE h = HeapCreate(HEAP_NO_SERIALIZE, 0, 0);
     ASSERT(h);
     SIZE_T c0 = heap_host_committed_bytes();
     enum { N = 100000 };
