@@ -306,7 +306,7 @@ int heap_block_info(struct heap *h, uint32_t flags, const void *p, struct heap_b
         out->unused_bytes = lb->h.w0 & LW0_UNUSED;
         out->front_end = 1;
         out->size_class = sub->cls;
-        out->subsegment = (uintptr_t)sub;
+        out->subsegment = sub->chunk;
     } else if (b) {
         memset(out, 0, sizeof *out);
         out->header = (uintptr_t)b;

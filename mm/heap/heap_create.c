@@ -95,7 +95,8 @@ struct heap *heap_create(uint32_t options, size_t initial, size_t maximum, int32
             break;
         nfl = need;
     }
-    size_t blocks = lfh ? span - LFH_META : usable;
+    size_t meta = lfh ? hlfh_meta_bytes(span) : 0;
+    size_t blocks = lfh ? span - meta : usable;
     if (init > blocks)
         init = blocks;
     unsigned osf = (options & HEAP_CREATE_ENABLE_EXECUTE) ? HEAP_OS_EXECUTE : 0;
@@ -118,6 +119,7 @@ struct heap *heap_create(uint32_t options, size_t initial, size_t maximum, int32
     h->maximum = max ? usable : 0;
     layout_tables(h, nfl, quick);
     hlfh_init(h, lfh);
+    h->lfh_meta = meta;
     h->quick_budget = HEAP_QUICK_MIN;
     h->flush_cls = HMIN_G;
     h->seg_next = span * 2 > HEAP_SEG_MAX ? HEAP_SEG_MAX : span * 2;

@@ -117,29 +117,47 @@ __attribute__((noinline)) static void *alloc_slow(struct heap *h, uint32_t flags
     return p;
 }
 
-/* HeapAlloc (heap.h).  The fast path: a block from its class's list,
- * under hlock_try; it makes no call but tail calls. */
+/* A front-end block for `size` bytes: its busy header (the class's
+ * header for 0 bytes less the size is the unused count). */
+static inline void *lfh_hand_out(struct heap *h, const struct lbucket *b, struct lblk *blk, size_t size)
+{
+    uint32_t w0 = b->hdr - (uint32_t)size;
+    blk->h.w0 = w0;
+    blk->h.w1 = w0 ^ lfh_key(h, blk);
+    return blk_data(&blk->h);
+}
+
+/* The fast path released a lock someone waits for: wake one. */
+__attribute__((noinline)) static void *alloc_wake(struct heap *h, void *p)
+{
+    hlock_wake(&h->lock);
+    return p;
+}
+
+/* HeapAlloc (heap.h).  The fast path pops a block from its class's list
+ * under hlock_try (or no lock for HEAP_NO_SERIALIZE); it makes no call
+ * but tail calls, so it saves no registers. */
 void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
 {
     flags |= h->flags;
     if (__builtin_expect(!(flags & (HEAP_ZERO_MEMORY | HEAP_CHECKING)) && size <= LFH_MAX_REQUEST, 1)) {
-        uint32_t cls = lfh_class(size);
-        struct lbucket *b = &h->lfh_b[cls];
-        int locked = !(flags & HEAP_NO_SERIALIZE);
-        if (__builtin_expect(!locked || hlock_try(&h->lock), 1)) {
+        struct lbucket *b = &h->lfh_b[lfh_class(size)];
+        if (flags & HEAP_NO_SERIALIZE) {
             struct lblk *blk = b->free;
             if (__builtin_expect(blk != NULL, 1)) {
                 b->free = blk->next;
-                uint32_t w0 = (uint32_t)(lfh_class_bytes[cls] - HHDR - size) |
-                              (cls << LW0_CLASS_SHIFT) | LW0_BUSY | LW0_TAG;
-                blk->h.w0 = w0;
-                blk->h.w1 = w0 ^ lfh_key(h, blk);
-                if (locked)
-                    hlock_drop(&h->lock);
-                return blk_data(&blk->h);
+                return lfh_hand_out(h, b, blk, size);
             }
-            if (locked)
-                hlock_drop(&h->lock);
+        } else if (__builtin_expect(hlock_try(&h->lock), 1)) {
+            struct lblk *blk = b->free;
+            if (__builtin_expect(blk != NULL, 1)) {
+                b->free = blk->next;
+                void *p = lfh_hand_out(h, b, blk, size);
+                if (__builtin_expect(__atomic_exchange_n(&h->lock.word, 0, __ATOMIC_RELEASE) == 2, 0))
+                    return alloc_wake(h, p);
+                return p;
+            }
+            hlock_drop(&h->lock);
         }
     }
     return alloc_slow(h, flags, size, status);
@@ -196,6 +214,8 @@ int32_t hfront_free(struct heap *h, void *p)
 __attribute__((noinline)) static int free_slow(struct heap *h, uint32_t flags, void *p,
                                                int32_t *status)
 {
+    if (!p)
+        return 1;
     hcall_lock(h, flags);
     int32_t st = hfront_free(h, p);
     hcall_unlock(h, flags);
@@ -206,33 +226,46 @@ __attribute__((noinline)) static int free_slow(struct heap *h, uint32_t flags, v
     return 1;
 }
 
+/* The fast path's rare ends: a subsegment that may change state (its
+ * list was empty: it may have been full; or all its blocks are back),
+ * and a lock someone waits for.  The lock (if `locked`) is still held. */
+__attribute__((noinline)) static int free_transition(struct heap *h, struct lsub *sub, int locked)
+{
+    hlfh_free_transition(h, sub);
+    if (locked)
+        hlock_drop(&h->lock);
+    return 1;
+}
+__attribute__((noinline)) static int free_wake(struct heap *h)
+{
+    hlock_wake(&h->lock);
+    return 1;
+}
+
 /* HeapFree (heap.h).  The fast path: a busy block of a subsegment the
- * table knows, whose header matches its place, back onto its
- * subsegment's list under hlock_try; a subsegment that changes state on
- * the way (full to partial, all blocks back) is handled before the lock
- * is dropped. */
+ * table knows, whose header matches its place, goes back onto its
+ * subsegment's list (the busy bit cleared in both header words) under
+ * hlock_try; it makes no call but tail calls. */
 int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status)
 {
+    struct lsub *sub = lfh_tab_sub(h, p);
     flags |= h->flags;
-    if (__builtin_expect(p == NULL, 0))
-        return 1;
-    if (__builtin_expect(lfh_tab_has(h, p) && !(flags & HEAP_CHECKING), 1)) {
+    if (__builtin_expect(sub != NULL && !(flags & HEAP_CHECKING), 1)) {
         struct lblk *blk = (struct lblk *)((uintptr_t)p - HHDR);
-        uint32_t w0 = blk->h.w0;
-        if (__builtin_expect((w0 ^ blk->h.w1) == lfh_key(h, blk) &&
+        uint32_t w0 = blk->h.w0, w1 = blk->h.w1;
+        if (__builtin_expect((w0 ^ w1) == lfh_key(h, blk) &&
                                  (w0 & (LW0_BUSY | LW0_TAGMASK)) == (LW0_BUSY | LW0_TAG), 1)) {
-            struct lsub *sub = lsub_of(p);
             int locked = !(flags & HEAP_NO_SERIALIZE);
             if (__builtin_expect(!locked || hlock_try(&h->lock), 1)) {
-                w0 &= ~(LW0_UNUSED | LW0_BUSY);
-                blk->h.w0 = w0;
-                blk->h.w1 = w0 ^ lfh_key(h, blk);
-                blk->next = sub->free;
+                struct lblk *old = sub->free;
+                blk->h.w0 = w0 ^ LW0_BUSY;
+                blk->h.w1 = w1 ^ LW0_BUSY;
+                blk->next = old;
                 sub->free = blk;
-                if (__builtin_expect(++sub->nfree == sub->ncarved || sub->state == LSUB_FULL, 0))
-                    hlfh_free_transition(h, sub);
-                if (locked)
-                    hlock_drop(&h->lock);
+                if (__builtin_expect(++sub->nfree == sub->ncarved || !old, 0))
+                    return free_transition(h, sub, locked);
+                if (locked && __atomic_exchange_n(&h->lock.word, 0, __ATOMIC_RELEASE) == 2)
+                    return free_wake(h);
                 return 1;
             }
         }

@@ -71,14 +71,28 @@ _Static_assert(LFH_NCLASS <= 256, "class fits a byte");
 
 /* Until a heap's front end has memory, its classes are these (every list
  * empty: the fast paths fall through to the slow ones) and its
- * subsegment table is one empty entry.  Never written. */
+ * subsegment table is one slot naming no subsegment.  Never written. */
 static struct lbucket lfh_off_buckets[LFH_NCLASS];
-static const uintptr_t lfh_off_tab[1];
+struct lsub lfh_no_sub = { .chunk = 1 };
+static struct lsub *const lfh_off_tab[1] = { &lfh_no_sub };
+
+/* Bytes at the end of the first segment's reservation (span bytes) for
+ * the front end: struct hlfh, a record per 64 KiB of the segment, and
+ * the subsegment tables up to LFH_TAB_MAX entries (each kept when
+ * replaced); whole reservation granules. */
+size_t hlfh_meta_bytes(size_t span)
+{
+    size_t n = sizeof(struct hlfh) + LSUB_BYTES + (span >> LFH_CHUNK_SHIFT) * LSUB_BYTES +
+               (2 * LFH_TAB_MAX - LFH_TAB_MIN) * sizeof(struct lsub *);
+    n = (n + HEAP_OS_GRANULARITY - 1) & ~(size_t)(HEAP_OS_GRANULARITY - 1);
+    return n < LFH_META_MIN ? LFH_META_MIN : n;
+}
 
 /* HeapCreate: the front end is set up later (lfh_setup); `enabled` says
  * whether this heap may have one (HeapCompatibilityInformation 2). */
 void hlfh_init(struct heap *h, int enabled)
 {
+    h->lfh_cookie = h->cookie ^ LFH_SALT;
     h->lfh_b = lfh_off_buckets;
     h->lfh_tab = lfh_off_tab;
     h->lfh_mask = 0;
@@ -88,29 +102,37 @@ void hlfh_init(struct heap *h, int enabled)
 
 /* ---- the front end's own memory: the end of the first segment ---- */
 
-/* n bytes (pointer-aligned) of the meta area, committed; NULL when it is
- * used up or the pages cannot be committed. */
-static void *meta_alloc(struct heap *h, size_t n)
+/* n bytes (aligned to `align`, a power of two) of the meta area,
+ * committed; NULL when it is used up or the pages cannot be committed. */
+static void *meta_alloc(struct heap *h, size_t n, size_t align)
 {
     struct hlfh *l = h->lfh;
-    n = (n + sizeof(void *) - 1) & ~(sizeof(void *) - 1);
-    if (l->meta_used + n > LFH_META)
+    uintptr_t a = (l->meta_base + l->meta_used + align - 1) & ~(uintptr_t)(align - 1);
+    if (a + n > h->seg0.base + h->seg0.span)
         return NULL;
-    uintptr_t a = l->meta_base + l->meta_used;
     if (hseg_commit(h, &h->seg0, a, a + n))
         return NULL;
-    l->meta_used += n;
+    l->meta_used = a + n - l->meta_base;
     return (void *)a;
 }
 
-/* Set up the front end's memory: struct hlfh and the first subsegment
- * table.  0 on success (or when it exists), else a status. */
+static struct lsub **tab_new(struct heap *h, uint32_t entries)
+{
+    struct lsub **t = meta_alloc(h, entries * sizeof(struct lsub *), sizeof(struct lsub *));
+    for (uint32_t i = 0; t && i < entries; i++)
+        t[i] = &lfh_no_sub;
+    return t;
+}
+
+/* Set up the front end's memory: struct hlfh, the first segment's
+ * records and the first subsegment table.  0 on success (or when it
+ * exists), else a status (nothing changed). */
 static int32_t lfh_setup(struct heap *h)
 {
     if (h->lfh)
         return 0;
-    uintptr_t base = h->seg0.base + h->seg0.span - LFH_META;
-    size_t n = sizeof(struct hlfh) + LFH_TAB_MIN * sizeof(uintptr_t);
+    uintptr_t base = h->seg0.base + h->seg0.span - h->lfh_meta;
+    size_t n = sizeof(struct hlfh);
     if (hseg_commit(h, &h->seg0, base, base + n))
         return HST_NO_MEMORY;
     struct hlfh *l = (struct hlfh *)base;
@@ -118,19 +140,35 @@ static int32_t lfh_setup(struct heap *h)
     l->magic = HLFH_MAGIC;
     l->meta_base = base;
     l->meta_used = n;
-    l->tab_entries = LFH_TAB_MIN;
     h->lfh = l;
-    h->lfh_tab = (const uintptr_t *)(l + 1);
+    struct lsub **t = NULL;
+    struct lsub *subs = meta_alloc(h, (h->seg0.span >> LFH_CHUNK_SHIFT) * LSUB_BYTES, LSUB_BYTES);
+    if (!subs || !(t = tab_new(h, LFH_TAB_MIN))) {
+        h->lfh = NULL; /* (the pages stay committed, counted; the next try reuses them) */
+        return HST_NO_MEMORY;
+    }
+    for (uint32_t c = 0; c < LFH_NCLASS; c++)
+        l->b[c].hdr = (lfh_class_bytes[c] - HHDR) | (c << LW0_CLASS_SHIFT) | LW0_BUSY | LW0_TAG;
+    h->seg0.subs = subs;
+    l->tab_entries = LFH_TAB_MIN;
+    h->lfh_tab = t;
     h->lfh_mask = LFH_TAB_MIN - 1;
     h->lfh_b = l->b;
     return 0;
 }
 
-/* ---- the subsegment table (the fast paths' view; lfh_map is the truth) ---- */
+/* ---- subsegment records, the map and the table ---- */
 
-static uintptr_t *tab_slot(struct heap *h, uintptr_t c)
+/* The record slot of the 64 KiB window c of segment s (which must have
+ * records). */
+static inline struct lsub *sub_slot(const struct hseg *s, uintptr_t c)
 {
-    return (uintptr_t *)&h->lfh_tab[(c >> LFH_CHUNK_SHIFT) & h->lfh_mask];
+    return &s->subs[(c - s->base) >> LFH_CHUNK_SHIFT];
+}
+
+static struct lsub **tab_slot(struct heap *h, uintptr_t c)
+{
+    return (struct lsub **)&h->lfh_tab[(c >> LFH_CHUNK_SHIFT) & h->lfh_mask];
 }
 
 /* Rebuild the table with `entries` slots from the segments' lfh_maps.
@@ -138,59 +176,56 @@ static uintptr_t *tab_slot(struct heap *h, uintptr_t c)
  * the meta area is used up (the old table stays in use). */
 static int tab_rebuild(struct heap *h, uint32_t entries)
 {
-    uintptr_t *t = meta_alloc(h, entries * sizeof(uintptr_t));
+    struct lsub **t = tab_new(h, entries);
     if (!t)
         return -1;
-    memset(t, 0, entries * sizeof(uintptr_t));
     h->lfh_tab = t;
     h->lfh_mask = entries - 1;
     h->lfh->tab_entries = entries;
     h->lfh->collisions = 0;
     for (struct hseg *s = h->segs; s; s = s->next) {
-        uint32_t nchunks = (uint32_t)((s->span + LFH_CHUNK - 1) >> LFH_CHUNK_SHIFT);
-        for (uint32_t i = 0; i < nchunks; i++) {
+        uint32_t nchunks = (uint32_t)(s->span >> LFH_CHUNK_SHIFT);
+        for (uint32_t i = 0; s->subs && i < nchunks; i++) {
             if (!((s->lfh_map[i >> 5] >> (i & 31)) & 1))
                 continue;
-            uintptr_t c = s->base + ((uintptr_t)i << LFH_CHUNK_SHIFT), *slot = tab_slot(h, c);
-            if (*slot)
+            struct lsub **slot = tab_slot(h, s->subs[i].chunk);
+            if (*slot != &lfh_no_sub)
                 h->lfh->collisions++;
             else
-                *slot = ~c | (LFH_CHUNK - 1);
+                *slot = &s->subs[i];
         }
     }
     return 0;
 }
 
-/* Enter subsegment c; on a collision, double the table (up to
- * LFH_TAB_MAX) until it fits.  One that still collides is left out: its
- * blocks are found through lfh_map, on the slow paths. */
-static void tab_insert(struct heap *h, uintptr_t c)
+/* Enter sub; on a collision, double the table (up to LFH_TAB_MAX) until
+ * it fits.  One that still collides is left out: its blocks are found
+ * through lfh_map, on the slow paths. */
+static void tab_insert(struct heap *h, struct lsub *sub)
 {
     for (;;) {
-        uintptr_t *slot = tab_slot(h, c);
-        if (!*slot) {
-            *slot = ~c | (LFH_CHUNK - 1);
+        struct lsub **slot = tab_slot(h, sub->chunk);
+        if (*slot == &lfh_no_sub) {
+            *slot = sub;
             return;
         }
+        if (*slot == sub)                   /* (a rebuild found it in the map) */
+            return;
         if (h->lfh->tab_entries >= LFH_TAB_MAX || tab_rebuild(h, h->lfh->tab_entries * 2)) {
             h->lfh->collisions++;
             return;
         }
-        if (lfh_tab_has(h, (void *)c))   /* (the rebuild read its lfh_map bit) */
-            return;
     }
 }
 
-static void tab_remove(struct heap *h, uintptr_t c)
+static void tab_remove(struct heap *h, struct lsub *sub)
 {
-    uintptr_t *slot = tab_slot(h, c);
-    if (*slot == (~c | (LFH_CHUNK - 1)))
-        *slot = 0;
+    struct lsub **slot = tab_slot(h, sub->chunk);
+    if (*slot == sub)
+        *slot = &lfh_no_sub;
     else if (h->lfh->collisions)
         h->lfh->collisions--;
 }
-
-/* ---- subsegments ---- */
 
 static void map_set(struct hseg *s, uintptr_t c, int on)
 {
@@ -201,21 +236,17 @@ static void map_set(struct hseg *s, uintptr_t c, int on)
         s->lfh_map[i >> 5] &= ~(1u << (i & 31));
 }
 
-static uint32_t sub_magic(const struct heap *h, const struct lsub *sub)
-{
-    return LSUB_MAGIC ^ h->cookie ^ (uint32_t)(uintptr_t)sub;
-}
+/* ---- subsegments ---- */
 
 /* (Re)start subsegment sub for class cls: nothing carved yet. */
-static void sub_init(struct heap *h, struct lsub *sub, uint32_t cls)
+static void sub_init(struct lsub *sub, uint32_t cls)
 {
     uint32_t bsize = lfh_class_bytes[cls];
-    sub->magic = sub_magic(h, sub);
     sub->cls = (uint16_t)cls;
     sub->state = LSUB_ACTIVE;
     sub->bsize = bsize;
     sub->nfree = sub->ncarved = 0;
-    sub->nmax = (LFH_CHUNK - HHDR - (LFH_SUB_HDR - HHDR)) / bsize;
+    sub->nmax = (LFH_CHUNK - HHDR - LFH_FIRST) / bsize;
     sub->free = NULL;
     sub->next = sub->prev = NULL;
 }
@@ -232,27 +263,29 @@ static struct lsub *sub_new(struct heap *h, uint32_t cls)
     } else {
         struct hseg *s;
         int32_t st;
-        sub = hblock_alloc_chunk(h, &s, &st);
-        if (!sub)
+        uintptr_t c = (uintptr_t)hblock_alloc_chunk(h, &s, &st);
+        if (!c)
             return NULL;
-        if (!seg_range_committed(s, (uintptr_t)sub, (uintptr_t)sub + LFH_SUB_HDR) &&
-            hseg_commit(h, s, (uintptr_t)sub, (uintptr_t)sub + LFH_SUB_HDR)) {
-            if (hblock_free(h, s, (struct hblk *)((uintptr_t)sub - HHDR)))
+        if (!s->subs) { /* (a segment made before the front end: no records) */
+            if (hblock_free(h, s, (struct hblk *)(c - HHDR)))
                 heap_corrupt(h);
             return NULL;
         }
-        sub->commit_end = (uint32_t)(pg_up((uintptr_t)sub + LFH_SUB_HDR) - (uintptr_t)sub);
-        map_set(s, (uintptr_t)sub, 1);
-        tab_insert(h, (uintptr_t)sub);
+        sub = sub_slot(s, c);
+        sub->chunk = c;
+        sub->commit_end = (uint32_t)(pg_up(c) - c); /* (its header's page: committed) */
+        map_set(s, c, 1);
+        tab_insert(h, sub);
         l->nsubs++;
     }
-    sub_init(h, sub, cls);
+    sub_init(sub, cls);
     h->lfh_b[cls].nsubs++;
     return sub;
 }
 
 /* Give the empty subsegment sub (on no list) back: kept for reuse while
- * fewer than LFH_KEEP_EMPTY are, else returned to the back end. */
+ * fewer than LFH_KEEP_EMPTY are (and `keep`), else returned to the back
+ * end. */
 static void sub_release(struct heap *h, struct lsub *sub, int keep)
 {
     struct hlfh *l = h->lfh;
@@ -264,12 +297,14 @@ static void sub_release(struct heap *h, struct lsub *sub, int keep)
         l->nempty++;
         return;
     }
-    struct hseg *s = hseg_find(h, (uintptr_t)sub);
-    sub->magic = 0;
-    map_set(s, (uintptr_t)sub, 0);
-    tab_remove(h, (uintptr_t)sub);
+    uintptr_t c = sub->chunk;
+    struct hseg *s = hseg_find(h, c);
+    map_set(s, c, 0);
+    tab_remove(h, sub);
+    sub->chunk = 0;
+    sub->state = LSUB_FREE;
     l->nsubs--;
-    if (hblock_free(h, s, (struct hblk *)((uintptr_t)sub - HHDR)))
+    if (hblock_free(h, s, (struct hblk *)(c - HHDR)))
         heap_corrupt(h);
 }
 
@@ -302,13 +337,13 @@ static void partial_unlink(struct lbucket *b, struct lsub *sub)
 
 /* ---- carving ---- */
 
-/* First block header of sub, and of block i. */
+/* Header address of block i of sub. */
 static inline uintptr_t sub_block(const struct lsub *sub, uint32_t i)
 {
-    return (uintptr_t)sub + LFH_SUB_HDR - HHDR + (uintptr_t)i * sub->bsize;
+    return sub->chunk + LFH_FIRST + (uintptr_t)i * sub->bsize;
 }
 
-/* Write the free header of the block at a (class cls). */
+/* Write the free header of the block at b (class cls). */
 static inline void blk_set_free(struct heap *h, struct lblk *b, uint32_t cls)
 {
     uint32_t w0 = (cls << LW0_CLASS_SHIFT) | LW0_TAG;
@@ -317,16 +352,16 @@ static inline void blk_set_free(struct heap *h, struct lblk *b, uint32_t cls)
 }
 
 /* Carve up to a stretch of fresh blocks of sub onto the class's list:
- * at least one, as many as the committed pages hold, committing a
- * stretch that doubles with what the subsegment already uses (so a
- * lightly used class commits a page, a busy one 64 KiB at a time).
- * Returns the number carved (0: none left, or no commit). */
+ * at least one, as many as the committed pages hold (64 at most),
+ * committing a stretch that doubles with what the subsegment already
+ * uses (so a lightly used class commits a page, a busy one up to 32 KiB
+ * at a time).  Returns the number carved (0: none left, or no commit). */
 static uint32_t sub_carve(struct heap *h, struct lbucket *b, struct lsub *sub)
 {
     uint32_t left = sub->nmax - sub->ncarved;
     if (!left)
         return 0;
-    uintptr_t c = (uintptr_t)sub, at = sub_block(sub, sub->ncarved);
+    uintptr_t c = sub->chunk, at = sub_block(sub, sub->ncarved);
     uintptr_t need = at + sub->bsize;
     if (need > c + sub->commit_end) {
         uintptr_t stretch = sub->commit_end < HPAGE ? HPAGE : sub->commit_end;
@@ -465,7 +500,8 @@ void hlfh_free(struct heap *h, struct lsub *sub, struct lblk *blk)
 {
     if (h->flags & HEAP_FREE_CHECKING_ENABLED)
         memset(blk + 1, HFILL_FREE, sub->bsize - sizeof *blk);
-    blk_set_free(h, blk, sub->cls);
+    blk->h.w0 ^= LW0_BUSY;                  /* (w1 = w0 ^ key holds on) */
+    blk->h.w1 ^= LW0_BUSY;
     blk->next = sub->free;
     sub->free = blk;
     if (++sub->nfree == sub->ncarved || sub->state == LSUB_FULL)
@@ -474,28 +510,27 @@ void hlfh_free(struct heap *h, struct lsub *sub, struct lblk *blk)
 
 /* ---- finding a block from a pointer (the slow paths) ---- */
 
-/* Is p inside a subsegment of h?  Returns the subsegment (checked) or
- * NULL; *in says whether p lies in a subsegment's window at all (then it
- * is no back-end block, valid or not).  Reads nothing before p is known
- * to lie in a committed page of one of h's subsegments. */
+/* The record of the subsegment holding p, or NULL; *in says whether p
+ * lies in a subsegment's window at all (then it is no back-end block,
+ * valid or not).  Reads nothing before p is known to lie in a committed
+ * page of one of h's subsegments. */
 struct lsub *hlfh_sub_of(struct heap *h, const void *p, int *in)
 {
     uintptr_t a = (uintptr_t)p, c = a & ~(uintptr_t)(LFH_CHUNK - 1);
+    struct lsub *sub = lfh_tab_sub(h, p);
     *in = 0;
-    if (!h->lfh)
-        return NULL;
-    if (!lfh_tab_has(h, p)) {
-        struct hseg *s = hseg_find(h, a);
-        if (!s || c < s->base)
+    if (!sub) {
+        struct hseg *s = h->lfh ? hseg_find(h, a) : NULL;
+        if (!s || !s->subs || c < s->base)
             return NULL;
         uint32_t i = (uint32_t)((c - s->base) >> LFH_CHUNK_SHIFT);
         if (!((s->lfh_map[i >> 5] >> (i & 31)) & 1))
             return NULL;
+        sub = &s->subs[i];
     }
     *in = 1;
-    struct lsub *sub = (struct lsub *)c;
-    if (sub->magic != sub_magic(h, sub) || sub->cls >= LFH_NCLASS ||
-        sub->bsize != lfh_class_bytes[sub->cls] || sub->commit_end > LFH_CHUNK)
+    if (sub->chunk != c || sub->cls >= LFH_NCLASS || sub->bsize != lfh_class_bytes[sub->cls] ||
+        sub->commit_end > LFH_CHUNK || sub->state == LSUB_FREE)
         return NULL;
     return sub;
 }
@@ -509,7 +544,7 @@ struct lblk *hlfh_block(struct heap *h, const void *p, struct lsub **subp, int *
         return NULL;
     uintptr_t a = (uintptr_t)p - HHDR, first = sub_block(sub, 0);
     if (a < first || (a - first) % sub->bsize || (a - first) / sub->bsize >= sub->ncarved ||
-        a + sub->bsize > (uintptr_t)sub + sub->commit_end)
+        a + sub->bsize > sub->chunk + sub->commit_end)
         return NULL;
     struct lblk *blk = (struct lblk *)a;
     uint32_t w0 = blk->h.w0;

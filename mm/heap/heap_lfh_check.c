@@ -15,16 +15,16 @@ int hlfh_check_sub(struct heap *h, struct hseg *s, struct hblk *b, struct htally
     uintptr_t c = (uintptr_t)b + HHDR;
     struct lsub *sub = hlfh_sub_of(h, (void *)c, &in);
     if (!h->lfh || !in || !sub || (c & (LFH_CHUNK - 1)) ||
-        ((size_t)blk_g(b) << HG_SHIFT) < LFH_CHUNK)
+        ((size_t)blk_g(b) << HG_SHIFT) < LFH_CHUNK || sub != &s->subs[(c - s->base) >> LFH_CHUNK_SHIFT])
         return 1;
     t->nsubs++;
-    if (!lfh_tab_has(h, sub) && !h->lfh->collisions)
+    if (lfh_tab_sub(h, (void *)c) != sub && !h->lfh->collisions)
         bad++;
     if (sub->ncarved > sub->nmax || sub->nfree > sub->ncarved ||
-        sub->nmax != (LFH_CHUNK - LFH_SUB_HDR) / sub->bsize || sub->commit_end < HPAGE ||
-        (sub->commit_end & (HPAGE - 1)) || !seg_range_committed(s, c, c + sub->commit_end))
+        sub->nmax != (LFH_CHUNK - HHDR - LFH_FIRST) / sub->bsize || sub->commit_end > LFH_CHUNK ||
+        (sub->commit_end & (HPAGE - 1)) || (sub->commit_end && !seg_range_committed(s, c, c + sub->commit_end)))
         return bad + 1;
-    uintptr_t first = c + LFH_SUB_HDR - HHDR;
+    uintptr_t first = c + LFH_FIRST;
     if (first + (uintptr_t)sub->ncarved * sub->bsize > c + sub->commit_end)
         return bad + 1;
     uint32_t nbusy = 0;
@@ -46,8 +46,6 @@ int hlfh_check_sub(struct heap *h, struct hseg *s, struct hblk *b, struct htally
             t->nlfh++;
             t->in_use += hlfh_size(sub, blk);
         } else {
-            if (w0 & LW0_UNUSED)
-                bad++;
             if (h->flags & HEAP_FREE_CHECKING_ENABLED) {
                 const uint8_t *q = (const uint8_t *)(blk + 1), *e = (const uint8_t *)blk + sub->bsize;
                 for (; q < e; q++)
@@ -83,6 +81,14 @@ int hlfh_check_sub(struct heap *h, struct hseg *s, struct hblk *b, struct htally
     return bad;
 }
 
+/* A record on one of the front end's lists is a live subsegment's: 0 if
+ * so (the segments say, not the record). */
+static int lfh_sub_ok(struct heap *h, const struct lsub *sub)
+{
+    int in;
+    return hlfh_sub_of(h, (void *)sub->chunk, &in) != sub;
+}
+
 /* One class: its list (blocks of the active subsegment, free), its
  * partial list (linked both ways, subsegments of this class with free
  * blocks or room), and that every carved block of the active one is busy,
@@ -93,20 +99,20 @@ static int check_bucket(struct heap *h, uint32_t cls, struct lbucket *b, uint32_
     struct lsub *act = b->active;
     if (act) {
         (*nlisted)++;
-        if (lsub_of(act) != act || act->magic != (LSUB_MAGIC ^ h->cookie ^ (uint32_t)(uintptr_t)act) ||
-            act->cls != cls || act->state != LSUB_ACTIVE)
+        if (lfh_sub_ok(h, act) || act->cls != cls || act->state != LSUB_ACTIVE)
             return 1;
     }
     uint32_t n = 0;
     for (struct lblk *f = b->free; f; f = f->next) {
-        if (!act || lsub_of(f) != act || (f->h.w0 & LW0_BUSY) || ++n > act->ncarved)
+        if (!act || ((uintptr_t)f & ~(uintptr_t)(LFH_CHUNK - 1)) != act->chunk ||
+            (f->h.w0 & LW0_BUSY) || ++n > act->ncarved)
             return bad + 1;
     }
     if (b->partial) {
         struct lsub *p = b->partial;
         uint32_t guard = 0;
         do {
-            if (lsub_of(p) != p || p->cls != cls || p->state != LSUB_PARTIAL || p->next->prev != p ||
+            if (lfh_sub_ok(h, p) || p->cls != cls || p->state != LSUB_PARTIAL || p->next->prev != p ||
                 ++guard > b->nsubs)
                 return bad + 1;
             (*nlisted)++;
@@ -125,7 +131,7 @@ int hlfh_check(struct heap *h, const struct htally *t)
         return t->nsubs != 0 || h->lfh_b[0].free != NULL;
     int bad = 0;
     if (l->magic != HLFH_MAGIC || h->lfh_b != l->b || h->lfh_mask + 1 != l->tab_entries ||
-        l->meta_used > LFH_META)
+        l->meta_used > h->lfh_meta)
         return 1;
     uint32_t listed = 0, nsubs = 0;
     for (uint32_t cls = 0; cls < LFH_NCLASS; cls++) {
@@ -134,7 +140,7 @@ int hlfh_check(struct heap *h, const struct htally *t)
     }
     uint32_t nempty = 0;
     for (struct lsub *e = l->empty; e; e = e->next) {
-        if (lsub_of(e) != e || e->state != LSUB_EMPTY || ++nempty > l->nempty)
+        if (lfh_sub_ok(h, e) || e->state != LSUB_EMPTY || ++nempty > l->nempty)
             return bad + 1;
     }
     if (nempty != l->nempty || nsubs + nempty != l->nsubs || l->nsubs != t->nsubs || listed > nsubs)

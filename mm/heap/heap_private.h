@@ -184,6 +184,7 @@ struct hseg {
     uint32_t *cmap;                         /* one bit per page, 1 = committed */
     uint32_t *lfh_map;                      /* one bit per 64 KiB of span: an LFH subsegment's
                                                payload starts there (authoritative) */
+    struct lsub *subs;                      /* their records, one slot per 64 KiB (LFH heaps) */
     uint32_t npages, index;                 /* index: 0 for the first segment, then in order */
     struct hseg *next;                      /* the heap's list, newest first */
 };
@@ -224,9 +225,10 @@ struct heap {
     /* hot: the fast paths touch only these */
     uint32_t flags;                         /* creation options */
     uint32_t cookie;                        /* header check key */
+    uint32_t lfh_cookie;                    /* cookie ^ LFH_SALT: the LFH header key */
     struct lbucket *lfh_b;                  /* the size classes (a static, empty set until
                                                the front end has its memory) */
-    const uintptr_t *lfh_tab;               /* subsegment table: ~C for a live one, else 0 */
+    struct lsub *const *lfh_tab;            /* subsegment table: records by address bits 16+ */
     uintptr_t lfh_mask;                     /* its index mask */
     uint32_t quick_max_g;                   /* 0: no quick lists (checking, fixed, LFH heaps) */
     uint32_t quick_tick;                    /* pushes, for the budget windows */
@@ -260,6 +262,7 @@ struct heap {
     size_t rcache_commit;                   /* committed bytes held there */
     uint32_t lfh_mode;                      /* HeapCompatibilityInformation: 0 or 2 */
     uint32_t lfh_small;                     /* small back-end allocations before the meta */
+    size_t lfh_meta;                        /* bytes at the end of seg0 for the front end */
     struct hlfh *lfh;                       /* NULL until the first class turns on */
     struct hlock lock;
     struct hseg seg0;
@@ -439,35 +442,38 @@ static inline struct hseg *hseg_find(struct heap *h, uintptr_t a)
  *
  * A subsegment is a busy back-end block (W1_SUBSEG) whose payload starts
  * on a 64 KiB boundary C and ends 8 bytes short of the next one (where
- * the next block's header sits), so subsegments can follow each other:
+ * the next block's header sits), so subsegments can follow each other;
+ * its blocks are carved from C + LFH_FIRST on, its pages committed as
+ * they are carved, a stretch at a time:
  *
- *   C-8            C               C+56      C+64                C+64K-8
- *   [back-end hdr] [struct lsub]   [hdr|payload][hdr|payload] ... [next hdr]
+ *   C-8            C (+8 on x86-64)                       C+64K-8
+ *   [back-end hdr] [hdr|payload][hdr|payload] ...         [next hdr]
  *
- * Its pages are committed as its blocks are carved, a stretch at a time.
- * The subsegment of a block is its address with the low 16 bits cleared;
- * the per-segment lfh_map says (authoritatively) which 64 KiB windows are
- * subsegments, and a direct-mapped table (tab, by address bits 16 and up)
- * says it in a few instructions for the fast path.
+ * Its record (struct lsub) is not in it but in an array with one slot
+ * per 64 KiB of its segment: the first segment's in the front end's
+ * memory (the last bytes of its reservation), a later segment's after
+ * its struct hseg.  A direct-mapped table (by address bits 16 and up)
+ * gives a block's record in a few instructions; the per-segment lfh_map
+ * says authoritatively which 64 KiB windows are subsegments.
  *
  * LFH block header (two 32-bit words):
  *   w0  [0,16) unused bytes | [16,24) class | bit 24 busy | [25,32) tag 0x2D
- *   w1  w0 ^ key(b), key(b) = heap cookie ^ address of the header ^ salt
- * so one compare checks the whole header against its place and heap; a
- * free block (busy clear) has the same shape, and its payload starts with
- * the link of the list it is on. */
+ *   w1  w0 ^ key(b), key(b) = heap cookie ^ salt ^ address of the header
+ * so one compare checks the whole header against its place and heap.  A
+ * free block has the busy bit clear in both words (still w1 = w0 ^ key)
+ * and its payload starts with the link of the list it is on. */
 #define LFH_CHUNK_SHIFT 16
 #define LFH_CHUNK (1u << LFH_CHUNK_SHIFT)
-#define LFH_SUB_HDR 64u                     /* C to the first payload */
+#define LFH_FIRST (HG - HHDR)               /* C to the first block's header */
 #define LFH_MAX_REQUEST 16384u
 #define LFH_ACTIVATE 16u                    /* back-end allocations of a class before it turns on */
-#define LFH_META (__SIZEOF_POINTER__ == 8 ? 0x20000u : 0x10000u) /* at the end of seg0 */
+#define LFH_META_MIN (__SIZEOF_POINTER__ == 8 ? 0x20000u : 0x10000u) /* end of seg0, at least */
 #define LFH_LIN_BYTES 128u                  /* granule classes up to this block size */
 #define LFH_NLIN (LFH_LIN_BYTES / HG - HMIN_G + 1)
 #define LFH_NCLASS (LFH_NLIN + 7 * 8 + 1)   /* ... then 8 a power of two up to 2^14 + 2^11 */
-#define LFH_NG (18432u / HG + 1)              /* class table entries: block granules up to the last class */
+#define LFH_NG (18432u / HG + 1)            /* class table entries: block granules up to the last class */
 #define LFH_TAB_MIN 512u                    /* subsegment table entries at first ... */
-#define LFH_TAB_MAX 8192u                   /* ... doubled on a collision up to this */
+#define LFH_TAB_MAX 4096u                   /* ... doubled on a collision up to this */
 #define LFH_KEEP_EMPTY 2u                   /* empty subsegments kept for reuse */
 
 #define LW0_UNUSED 0x0000FFFFu
@@ -480,42 +486,42 @@ static inline struct hseg *hseg_find(struct heap *h, uintptr_t a)
 extern const uint8_t lfh_class_of_g[LFH_NG];    /* block granules -> class */
 extern const uint32_t lfh_class_bytes[LFH_NCLASS]; /* class -> block bytes */
 
-/* A block on a free list (a bucket's, a subsegment's). */
+/* A block on a free list (a class's, a subsegment's). */
 struct lblk {
     struct hblk h;
     struct lblk *next;
 };
 
-enum { LSUB_ACTIVE = 1, LSUB_PARTIAL, LSUB_FULL, LSUB_EMPTY };
+enum { LSUB_FREE = 0, LSUB_ACTIVE, LSUB_PARTIAL, LSUB_FULL, LSUB_EMPTY };
 
-/* A subsegment's header, at its 64 KiB boundary (the payload of its
- * back-end block).  Carved blocks are busy, on the class's list (the
- * active subsegment's), or back on this subsegment's own list (nfree of
- * them): all are back when nfree == ncarved. */
+/* A subsegment's record, one cache line.  Carved blocks are busy, on
+ * the class's list (the active subsegment's), or back on this
+ * subsegment's own list (nfree of them): all are back when nfree ==
+ * ncarved.  chunk is C while the record is in use, else 1. */
 struct lsub {
-    uint32_t magic;                         /* LSUB_MAGIC ^ cookie ^ address */
-    uint16_t cls, state;
-    uint32_t bsize;                         /* block bytes, header included */
-    uint32_t nfree;
-    uint32_t ncarved, nmax;                 /* blocks carved so far, blocks that fit */
-    uint32_t commit_end;                    /* offset from C committed so far */
+    uintptr_t chunk;
     struct lblk *free;
-    struct lsub *next, *prev;               /* the bucket's partial list / the empty list */
-};
-_Static_assert(sizeof(struct lsub) + HHDR <= LFH_SUB_HDR, "subsegment header fits");
-#define LSUB_MAGIC 0x5375624Cu              /* "LbuS" */
+    uint32_t nfree, ncarved;
+    uint32_t nmax, bsize;                   /* blocks that fit, block bytes */
+    uint16_t cls, state;
+    uint32_t commit_end;                    /* offset from C committed so far */
+    struct lsub *next, *prev;               /* the class's partial list / the empty list */
+} __attribute__((aligned(64)));
+#define LSUB_BYTES ((uint32_t)sizeof(struct lsub))
 
 /* A size class. */
 struct lbucket {
     struct lblk *free;                      /* blocks of `active` ready to hand out */
+    uint32_t hdr;                           /* busy header w0 for a request of 0 bytes */
+    uint32_t allocs;                        /* back-end allocations while off */
     struct lsub *active;                    /* NULL: the class is off */
     struct lsub *partial;                   /* others with free blocks (circular) */
-    uint32_t allocs;                        /* back-end allocations while off */
     uint32_t nsubs;                         /* subsegments of this class */
 };
 
-/* The front end's own memory: the last LFH_META bytes of the first
- * segment's reservation, committed as it grows (heap_lfh.c). */
+/* The front end's own memory: the last bytes of the first segment's
+ * reservation (h->lfh_meta of them), committed as it grows: this, the
+ * first segment's subsegment records, the subsegment tables. */
 struct hlfh {
     uint32_t magic;
     uint32_t tab_entries;
@@ -528,6 +534,8 @@ struct hlfh {
 };
 #define HLFH_MAGIC 0x4C464821u
 
+extern struct lsub lfh_no_sub;              /* the empty table slots' record (chunk 1), never written */
+
 /* The size class of a request of n bytes (n <= LFH_MAX_REQUEST). */
 static inline uint32_t lfh_class(size_t n)
 {
@@ -535,19 +543,15 @@ static inline uint32_t lfh_class(size_t n)
 }
 static inline uint32_t lfh_key(const struct heap *h, const void *b)
 {
-    return h->cookie ^ (uint32_t)(uintptr_t)b ^ LFH_SALT;
+    return h->lfh_cookie ^ (uint32_t)(uintptr_t)b;
 }
-/* Is p in a live subsegment by the fast table?  (The table may miss one:
- * lfh_find in heap_lfh.c asks the segments.) */
-static inline int lfh_tab_has(const struct heap *h, const void *p)
+/* The record of the subsegment holding p by the fast table, or NULL (the
+ * table may miss one: hlfh_sub_of asks the segments). */
+static inline struct lsub *lfh_tab_sub(const struct heap *h, const void *p)
 {
     uintptr_t a = (uintptr_t)p;
-    return h->lfh_tab[(a >> LFH_CHUNK_SHIFT) & h->lfh_mask] == (~a | (LFH_CHUNK - 1));
-}
-/* Subsegment of a block address (no check). */
-static inline struct lsub *lsub_of(const void *p)
-{
-    return (struct lsub *)((uintptr_t)p & ~(uintptr_t)(LFH_CHUNK - 1));
+    struct lsub *sub = h->lfh_tab[(a >> LFH_CHUNK_SHIFT) & h->lfh_mask];
+    return sub->chunk == (a & ~(uintptr_t)(LFH_CHUNK - 1)) ? sub : NULL;
 }
 
 /* What the validator and the statistics count (heap_check.c). */
@@ -570,6 +574,7 @@ int hquick_park(struct heap *h, struct hblk *b);             /* 0 no, 1 parked, 
 void hquick_window(struct heap *h);
 /* heap_lfh.c */
 void hlfh_init(struct heap *h, int enabled);
+size_t hlfh_meta_bytes(size_t span);
 void *hlfh_alloc(struct heap *h, uint32_t cls, size_t size); /* NULL: ask the back end */
 void hlfh_free(struct heap *h, struct lsub *sub, struct lblk *blk);
 void hlfh_free_transition(struct heap *h, struct lsub *sub);

@@ -177,6 +177,7 @@ int32_t hseg_init(struct heap *h, struct hseg *s, uintptr_t base, size_t span, s
     s->npages = (uint32_t)(span >> HPAGE_SHIFT);
     s->cmap = (uint32_t *)(base + ((struct_bytes + 3) & ~(size_t)3));
     s->lfh_map = s->cmap + (s->npages + 31) / 32;
+    s->subs = NULL;
     s->lo = seg_first_block(base, span, struct_bytes);
     s->len = ((base + usable - s->lo) >> HG_SHIFT) << HG_SHIFT;
     s->committed = 0;
@@ -218,7 +219,8 @@ int hseg_grow(struct heap *h, uint32_t g)
     if (h->maximum || h->nsegs >= HEAP_MAX_SEGS)
         return 0;
     size_t need = ((size_t)g << HG_SHIFT) + HMETA + sizeof(struct hseg) + 2 * HPAGE;
-    need += need / (8 * HPAGE) / 8 + 64; /* bitmap */
+    need += need / (8 * HPAGE) / 8 + 64;  /* bitmaps */
+    need += (need >> LFH_CHUNK_SHIFT) * LSUB_BYTES + 2 * LSUB_BYTES; /* subsegment records */
     size_t min = (need + HEAP_OS_GRANULARITY - 1) & ~(size_t)(HEAP_OS_GRANULARITY - 1);
     size_t span = h->seg_next > min ? h->seg_next : min;
     void *base = heap_os_reserve(span, h->os_flags);
@@ -228,16 +230,23 @@ int hseg_grow(struct heap *h, uint32_t g)
     }
     if (!base)
         return 0;
-    size_t hc = hseg_header_commit(span, sizeof(struct hseg));
+    /* An LFH heap's segment keeps a subsegment record per 64 KiB after
+     * its struct hseg (heap_lfh.c). */
+    size_t recs = h->lfh_mode ? (span >> LFH_CHUNK_SHIFT) * LSUB_BYTES : 0;
+    size_t hdr = recs ? ((sizeof(struct hseg) + LSUB_BYTES - 1) & ~(size_t)(LSUB_BYTES - 1)) + recs
+                      : sizeof(struct hseg);
+    size_t hc = hseg_header_commit(span, hdr);
     if (heap_os_commit(base, hc, h->os_flags)) {
         heap_os_release(base, span);
         return 0;
     }
     struct hseg *s = (struct hseg *)base;
-    if (hseg_init(h, s, (uintptr_t)base, span, span, sizeof(struct hseg))) {
+    if (hseg_init(h, s, (uintptr_t)base, span, span, hdr)) {
         heap_os_release(base, span);
         return 0;
     }
+    if (recs)
+        s->subs = (struct lsub *)((uintptr_t)base + hdr - recs);
     size_t next = span * 2;
     h->seg_next = next > HEAP_SEG_MAX ? HEAP_SEG_MAX : next;
     return 1;

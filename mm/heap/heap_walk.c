@@ -9,8 +9,8 @@
  *
  * A subsegment of the low-fragmentation front end is not one entry but
  * its blocks: first an entry with no data (wFlags 0, cbData 0) whose
- * cbOverhead covers the back-end header and the subsegment header (64
- * bytes), then each carved block, BUSY with its requested size or free
+ * cbOverhead covers the back-end block's header (and on x86-64 the 8
+ * bytes that align the first payload), then each carved block, BUSY with its requested size or free
  * (wFlags 0, whether it waits on a list or not), then the part never
  * carved as free and uncommitted runs.  The free entries carry a mark in
  * block.reserved[2] so the walk knows they are the front end's.  The
@@ -88,7 +88,7 @@ static uint32_t walk_mark(const struct heap *h)
 #define WALK_TAIL_MAX (255u - HHDR)          /* unused bytes a busy entry's cbOverhead holds */
 
 /* An entry with no data (wFlags 0, cbData 0) whose cbOverhead covers the
- * `over` bytes before `at`: the subsegment's headers, or the part of a
+ * `over` bytes before `at`: the subsegment's back-end header, or the part of a
  * busy block's unused tail its own entry could not count (cbOverhead is
  * a byte). */
 static int walk_sub_nodata(struct heap *h, struct heap_walk_entry *e, uint32_t i, uintptr_t at,
@@ -108,8 +108,8 @@ static int walk_sub_nodata(struct heap *h, struct heap_walk_entry *e, uint32_t i
 static int walk_sub_at(struct heap *h, struct heap_walk_entry *e, uint32_t i, struct lsub *sub,
                        uintptr_t a, int32_t *st)
 {
-    struct hblk *b = (struct hblk *)((uintptr_t)sub - HHDR);
-    uintptr_t first = (uintptr_t)sub + LFH_SUB_HDR - HHDR, end = (uintptr_t)blk_next(b);
+    struct hblk *b = (struct hblk *)(sub->chunk - HHDR);
+    uintptr_t first = sub->chunk + LFH_FIRST, end = (uintptr_t)blk_next(b);
     if (a < first + (uintptr_t)sub->ncarved * sub->bsize) {
         struct lblk *blk = (struct lblk *)a;
         uint32_t w0 = blk->h.w0;
@@ -159,7 +159,7 @@ static int walk_sub_next(struct heap *h, struct heap_walk_entry *e, uint32_t i, 
     struct lsub *sub = hlfh_sub_of(h, e->data, &in);
     if (!sub)
         return 0;
-    uintptr_t first = (uintptr_t)sub + LFH_SUB_HDR - HHDR;
+    uintptr_t first = sub->chunk + LFH_FIRST;
     if (e->flags & PROCESS_HEAP_ENTRY_BUSY) {
         struct lblk *blk;
         if (!(blk = hlfh_block(h, e->data, &sub, &in)))
@@ -202,11 +202,11 @@ static int walk_at(struct heap *h, struct heap_walk_entry *e, uint32_t i, uintpt
     if ((b->w1 & W1_SUBSEG) && (b->w0 & W0_BUSY)) {
         int in;
         struct lsub *sub = hlfh_sub_of(h, blk_data(b), &in);
-        if (!sub || (uintptr_t)sub != (uintptr_t)blk_data(b)) {
+        if (!sub || sub->chunk != (uintptr_t)blk_data(b)) {
             *st = HST_INVALID_PARAMETER;
             return 0;
         }
-        return walk_sub_nodata(h, e, i, (uintptr_t)sub + LFH_SUB_HDR - HHDR, LFH_SUB_HDR, WALK_HEAD);
+        return walk_sub_nodata(h, e, i, sub->chunk + LFH_FIRST, HHDR + LFH_FIRST, WALK_HEAD);
     }
     if ((b->w0 & W0_BUSY) && !(b->w1 & W1_QUICK)) {
         entry_clear(e, i);

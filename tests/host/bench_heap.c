@@ -272,17 +272,24 @@ static const struct workload workloads[] = {
 #if BENCH_IMPL == 1
 #include "heapapi.h"
 static HANDLE heap;
+static DWORD call_flags;
 static const char *impl_name = "project";
 static void a_init(const char *variant)
 {
-    heap = variant && !strcmp(variant, "noserialize") ? HeapCreate(HEAP_NO_SERIALIZE, 0, 0)
-                                                      : GetProcessHeap();
+    if (variant && !strcmp(variant, "noserialize")) {
+        heap = HeapCreate(0, 0, 0); /* the front end; every call without the lock */
+        call_flags = HEAP_NO_SERIALIZE;
+    } else if (variant && !strcmp(variant, "standard")) {
+        heap = HeapCreate(HEAP_NO_SERIALIZE, 0, 0); /* no front end (Windows: none on such heaps) */
+    } else {
+        heap = GetProcessHeap();
+    }
     if (!heap)
         exit(2);
 }
-static inline void *a_alloc(size_t n) { return HeapAlloc(heap, 0, n); }
-static inline void *a_realloc(void *p, size_t n) { return HeapReAlloc(heap, 0, p, n); }
-static inline void a_free(void *p) { HeapFree(heap, 0, p); }
+static inline void *a_alloc(size_t n) { return HeapAlloc(heap, call_flags, n); }
+static inline void *a_realloc(void *p, size_t n) { return HeapReAlloc(heap, call_flags, p, n); }
+static inline void a_free(void *p) { HeapFree(heap, call_flags, p); }
 static size_t a_committed_peak(void) { return heap_host_committed_peak(); }
 static size_t a_committed_now(void) { return heap_host_committed_bytes(); }
 static void a_reset_peak(void) { heap_host_reset_peak(); }
