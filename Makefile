@@ -61,7 +61,7 @@ CONSOLE_OBJS := kernel/console/shell.o kernel/console/line_edit.o kernel/console
 # kernel (over mm/heap_kernel.c), the user SDK (over libc/user/heap_user.c)
 # and the host library (over tests/host/heap_host_os.c).
 HEAP_ENGINE_SRCS := mm/heap/heap_create.c mm/heap/heap_lock.c mm/heap/heap_front.c \
-	mm/heap/heap_lfh.c mm/heap/heap_quick.c mm/heap/heap_bins.c \
+	mm/heap/heap_lfh.c mm/heap/heap_tcache.c mm/heap/heap_quick.c mm/heap/heap_bins.c \
 	mm/heap/heap_realloc.c mm/heap/heap_segment.c mm/heap/heap_large.c \
 	mm/heap/heap_walk.c mm/heap/heap_check.c mm/heap/heap_lfh_check.c
 

@@ -77,6 +77,21 @@ void heap_os_lock_destroy(heap_os_lock *l)
     (void)l;
 }
 
+/* One CPU: no per-thread caches (the uncontended lock is one atomic). */
+int heap_os_thread_slot(void)
+{
+    return -1;
+}
+
+void heap_os_barrier(void)
+{
+}
+
+void heap_os_yield(void)
+{
+    thread_yield();
+}
+
 /* The kernel creates its heaps without HEAP_GENERATE_EXCEPTIONS, so this
  * only fires for corruption on a heap that asked to stop on it. */
 void heap_os_raise(int32_t status)

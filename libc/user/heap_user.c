@@ -81,6 +81,21 @@ void heap_os_lock_destroy(heap_os_lock *l)
     (void)l;
 }
 
+/* One CPU: no per-thread caches (the uncontended lock is one atomic). */
+int heap_os_thread_slot(void)
+{
+    return -1;
+}
+
+void heap_os_barrier(void)
+{
+}
+
+void heap_os_yield(void)
+{
+    NtYieldExecution();
+}
+
 /* STATUS_HEAP_CORRUPTION is not continuable (spec item 53); the others
  * (HEAP_GENERATE_EXCEPTIONS) may be continued, and the call then fails. */
 void heap_os_raise(int32_t status)

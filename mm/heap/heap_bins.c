@@ -446,7 +446,9 @@ size_t heap_compact(struct heap *h, uint32_t flags)
 {
     size_t best = 0;
     flags |= h->flags;
-    hcall_lock(h, flags);
+    if (!(flags & HEAP_NO_SERIALIZE))
+        hexcl_enter(h);
+    htc_flush_all(h);
     hlfh_compact(h);
     hquick_drain(h);
     hlarge_drop_cache(h);
@@ -468,6 +470,7 @@ size_t heap_compact(struct heap *h, uint32_t flags)
                 best = run;
         }
     }
-    hcall_unlock(h, flags);
+    if (!(flags & HEAP_NO_SERIALIZE))
+        hexcl_leave(h);
     return best;
 }

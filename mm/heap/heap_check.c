@@ -190,10 +190,10 @@ int heap_check(struct heap *h)
 {
     int locked = !(h->flags & HEAP_NO_SERIALIZE);
     if (locked)
-        hlock_acquire(&h->lock);
+        hexcl_enter(h);
     int bad = check_locked(h);
     if (locked)
-        hlock_release(&h->lock);
+        hexcl_leave(h);
     return bad;
 }
 
@@ -202,7 +202,7 @@ void heap_get_stats(struct heap *h, struct heap_stats *st)
     int locked = !(h->flags & HEAP_NO_SERIALIZE);
     struct htally t = { 0 };
     if (locked)
-        hlock_acquire(&h->lock);
+        hexcl_enter(h);
     memset(st, 0, sizeof *st);
     for (struct hseg *s = h->segs; s; s = s->next)
         check_segment(h, s, s->index, &t);
@@ -225,7 +225,7 @@ void heap_get_stats(struct heap *h, struct heap_stats *st)
     st->lfh_free_blocks = t.lfh_free;
     st->subsegments = t.nsubs;
     if (locked)
-        hlock_release(&h->lock);
+        hexcl_leave(h);
 }
 
 /* ---- one block ---- */

@@ -109,8 +109,16 @@ __attribute__((noinline)) static void *alloc_slow(struct heap *h, uint32_t flags
                                                   int32_t *status)
 {
     int32_t st = HST_NO_MEMORY;
+    void *p = NULL;
     hcall_lock(h, flags);
-    void *p = hfront_alloc(h, flags, size, &st);
+    if (h->lfh_tcs && !(flags & (HEAP_NO_SERIALIZE | HEAP_ZERO_MEMORY | HEAP_CHECKING)) &&
+        size <= LFH_MAX_REQUEST) {
+        int slot = heap_os_thread_slot();
+        if (slot >= 0)
+            p = htc_alloc(h, slot, lfh_class(size), size);
+    }
+    if (!p)
+        p = hfront_alloc(h, flags, size, &st);
     hcall_unlock(h, flags);
     if (!p)
         hcall_fail(flags, st, status);
@@ -147,6 +155,35 @@ void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
             if (__builtin_expect(blk != NULL, 1)) {
                 b->free = blk->next;
                 return lfh_hand_out(h, b, blk, size);
+            }
+        } else if (h->lfh_tcs) {
+            int slot = heap_os_thread_slot();
+            struct ltc *tc = slot >= 0 ? h->lfh_tcs[slot] : NULL;
+            if (__builtin_expect(tc != NULL, 1)) {
+                tc->busy = 1;
+                __atomic_signal_fence(__ATOMIC_SEQ_CST); /* (heap_tcache.c: the barrier is the other side's) */
+                struct ltc_list *c = &tc->c[lfh_class(size)];
+                struct lblk *blk = c->free;
+                if (__builtin_expect(blk != NULL && !h->lfh_excl, 1)) {
+                    c->free = blk->next;
+                    c->n--;
+                    uint32_t w0 = c->hdr - (uint32_t)size;
+                    blk->h.w0 = w0;
+                    blk->h.w1 = w0 ^ lfh_key(h, blk);
+                    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+                    tc->busy = 0;
+                    return blk_data(&blk->h);
+                }
+                tc->busy = 0;
+            } else if (slot < 0 && hlock_try(&h->lock)) {
+                struct lblk *blk = b->free;
+                if (blk) {
+                    b->free = blk->next;
+                    void *p = lfh_hand_out(h, b, blk, size);
+                    hlock_drop(&h->lock);
+                    return p;
+                }
+                hlock_drop(&h->lock);
             }
         } else if (__builtin_expect(hlock_try(&h->lock), 1)) {
             struct lblk *blk = b->free;
@@ -214,10 +251,16 @@ int32_t hfront_free(struct heap *h, void *p)
 __attribute__((noinline)) static int free_slow(struct heap *h, uint32_t flags, void *p,
                                                int32_t *status)
 {
+    int32_t st = 0;
     if (!p)
         return 1;
     hcall_lock(h, flags);
-    int32_t st = hfront_free(h, p);
+    int slot = h->lfh_tcs && !(flags & (HEAP_NO_SERIALIZE | HEAP_CHECKING)) ? heap_os_thread_slot() : -1;
+    int in;
+    struct lsub *sub;
+    struct lblk *blk = slot >= 0 ? hlfh_block(h, p, &sub, &in) : NULL;
+    if (!blk || !htc_free(h, slot, sub, blk))
+        st = hfront_free(h, p);
     hcall_unlock(h, flags);
     if (st) {
         hcall_fail(flags, st, status);
@@ -256,6 +299,29 @@ int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status)
         if (__builtin_expect((w0 ^ w1) == lfh_key(h, blk) &&
                                  (w0 & (LW0_BUSY | LW0_TAGMASK)) == (LW0_BUSY | LW0_TAG), 1)) {
             int locked = !(flags & HEAP_NO_SERIALIZE);
+            if (locked && h->lfh_tcs) {
+                int slot = heap_os_thread_slot();
+                struct ltc *tc = slot >= 0 ? h->lfh_tcs[slot] : NULL;
+                if (__builtin_expect(tc != NULL, 1)) {
+                    tc->busy = 1;
+                    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+                    struct ltc_list *c = &tc->c[(w0 >> LW0_CLASS_SHIFT) & 0xFF];
+                    if (__builtin_expect(c->n < c->max && !h->lfh_excl, 1)) {
+                        blk->h.w0 = w0 ^ LW0_BUSY;
+                        blk->h.w1 = w1 ^ LW0_BUSY;
+                        blk->next = c->free;
+                        c->free = blk;
+                        c->n++;
+                        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+                        tc->busy = 0;
+                        return 1;
+                    }
+                    tc->busy = 0;
+                    return free_slow(h, flags, p, status);
+                }
+                if (slot >= 0)
+                    return free_slow(h, flags, p, status);
+            }
             if (__builtin_expect(!locked || hlock_try(&h->lock), 1)) {
                 struct lblk *old = sub->free;
                 blk->h.w0 = w0 ^ LW0_BUSY;

@@ -75,6 +75,7 @@ _Static_assert(LFH_NCLASS <= 256, "class fits a byte");
 static struct lbucket lfh_off_buckets[LFH_NCLASS];
 struct lsub lfh_no_sub = { .chunk = 1 };
 static struct lsub *const lfh_off_tab[1] = { &lfh_no_sub };
+static struct ltc *const lfh_off_tcs[HEAP_OS_THREAD_SLOTS];
 
 /* Bytes at the end of the first segment's reservation (span bytes) for
  * the front end: struct hlfh, a record per 64 KiB of the segment, and
@@ -96,6 +97,7 @@ void hlfh_init(struct heap *h, int enabled)
     h->lfh_b = lfh_off_buckets;
     h->lfh_tab = lfh_off_tab;
     h->lfh_mask = 0;
+    h->lfh_tcs = enabled && heap_os_thread_slot() >= 0 ? lfh_off_tcs : NULL;
     h->lfh = NULL;
     h->lfh_mode = enabled ? 2 : 0;
 }
@@ -104,7 +106,7 @@ void hlfh_init(struct heap *h, int enabled)
 
 /* n bytes (aligned to `align`, a power of two) of the meta area,
  * committed; NULL when it is used up or the pages cannot be committed. */
-static void *meta_alloc(struct heap *h, size_t n, size_t align)
+void *hlfh_meta_alloc(struct heap *h, size_t n, size_t align)
 {
     struct hlfh *l = h->lfh;
     uintptr_t a = (l->meta_base + l->meta_used + align - 1) & ~(uintptr_t)(align - 1);
@@ -118,7 +120,7 @@ static void *meta_alloc(struct heap *h, size_t n, size_t align)
 
 static struct lsub **tab_new(struct heap *h, uint32_t entries)
 {
-    struct lsub **t = meta_alloc(h, entries * sizeof(struct lsub *), sizeof(struct lsub *));
+    struct lsub **t = hlfh_meta_alloc(h, entries * sizeof(struct lsub *), sizeof(struct lsub *));
     for (uint32_t i = 0; t && i < entries; i++)
         t[i] = &lfh_no_sub;
     return t;
@@ -142,7 +144,7 @@ static int32_t lfh_setup(struct heap *h)
     l->meta_used = n;
     h->lfh = l;
     struct lsub **t = NULL;
-    struct lsub *subs = meta_alloc(h, (h->seg0.span >> LFH_CHUNK_SHIFT) * LSUB_BYTES, LSUB_BYTES);
+    struct lsub *subs = hlfh_meta_alloc(h, (h->seg0.span >> LFH_CHUNK_SHIFT) * LSUB_BYTES, LSUB_BYTES);
     if (!subs || !(t = tab_new(h, LFH_TAB_MIN))) {
         h->lfh = NULL; /* (the pages stay committed, counted; the next try reuses them) */
         return HST_NO_MEMORY;
@@ -153,6 +155,8 @@ static int32_t lfh_setup(struct heap *h)
     l->tab_entries = LFH_TAB_MIN;
     h->lfh_tab = t;
     h->lfh_mask = LFH_TAB_MIN - 1;
+    if (h->lfh_tcs)
+        h->lfh_tcs = l->tc;
     h->lfh_b = l->b;
     return 0;
 }
@@ -442,6 +446,19 @@ static inline void *blk_hand_out(struct heap *h, struct lblk *blk, uint32_t cls,
     return blk_data(&blk->h);
 }
 
+/* A free block of class cls off its class's list, refilled as needed
+ * (which turns the class on if it was off); NULL when there is no
+ * memory for it. */
+struct lblk *hlfh_take(struct heap *h, uint32_t cls)
+{
+    struct lbucket *b = &h->lfh_b[cls];
+    if (!b->free && bucket_refill(h, b, cls))
+        return NULL;
+    struct lblk *blk = b->free;
+    b->free = blk->next;
+    return blk;
+}
+
 /* A block of class cls for `size` bytes from the front end, or NULL when
  * the class is off (or cannot get memory): the caller asks the back end.
  * Counts the class's back-end allocations and turns it on at the
@@ -450,21 +467,18 @@ static inline void *blk_hand_out(struct heap *h, struct lblk *blk, uint32_t cls,
 void *hlfh_alloc(struct heap *h, uint32_t cls, size_t size)
 {
     struct lbucket *b = &h->lfh_b[cls];
-    if (!b->free) {
-        if (!b->active && !b->partial) {
-            if (!h->lfh) {
-                if (++h->lfh_small < LFH_ACTIVATE || lfh_setup(h))
-                    return NULL;
-                b = &h->lfh_b[cls];
-            }
-            if (++b->allocs <= LFH_ACTIVATE)
+    if (!b->free && !b->active && !b->partial) {
+        if (!h->lfh) {
+            if (++h->lfh_small < LFH_ACTIVATE || lfh_setup(h))
                 return NULL;
+            b = &h->lfh_b[cls];
         }
-        if (bucket_refill(h, b, cls))
+        if (++b->allocs <= LFH_ACTIVATE)
             return NULL;
     }
-    struct lblk *blk = b->free;
-    b->free = blk->next;
+    struct lblk *blk = hlfh_take(h, cls);
+    if (!blk)
+        return NULL;
     if (h->flags & HEAP_FREE_CHECKING_ENABLED) {
         const uint8_t *q = (const uint8_t *)(blk + 1), *e = (const uint8_t *)blk + lfh_class_bytes[cls];
         for (; q < e; q++)
@@ -495,6 +509,15 @@ void hlfh_free_transition(struct heap *h, struct lsub *sub)
     }
 }
 
+/* Put the free-state block blk back onto its subsegment sub's list. */
+void hlfh_put(struct heap *h, struct lsub *sub, struct lblk *blk)
+{
+    blk->next = sub->free;
+    sub->free = blk;
+    if (++sub->nfree == sub->ncarved || sub->state == LSUB_FULL)
+        hlfh_free_transition(h, sub);
+}
+
 /* Free the busy LFH block blk of sub (checked by the caller). */
 void hlfh_free(struct heap *h, struct lsub *sub, struct lblk *blk)
 {
@@ -502,10 +525,7 @@ void hlfh_free(struct heap *h, struct lsub *sub, struct lblk *blk)
         memset(blk + 1, HFILL_FREE, sub->bsize - sizeof *blk);
     blk->h.w0 ^= LW0_BUSY;                  /* (w1 = w0 ^ key holds on) */
     blk->h.w1 ^= LW0_BUSY;
-    blk->next = sub->free;
-    sub->free = blk;
-    if (++sub->nfree == sub->ncarved || sub->state == LSUB_FULL)
-        hlfh_free_transition(h, sub);
+    hlfh_put(h, sub, blk);
 }
 
 /* ---- finding a block from a pointer (the slow paths) ---- */

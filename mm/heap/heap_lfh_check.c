@@ -74,6 +74,7 @@ int hlfh_check_sub(struct heap *h, struct hseg *s, struct hblk *b, struct htally
     if (sub->state == LSUB_ACTIVE && cb->active == sub)
         for (struct lblk *f = cb->free; f && listed <= sub->ncarved; f = f->next)
             listed++;
+    listed += (uint32_t)htc_count(h, sub);
     if (nbusy + sub->nfree + listed != sub->ncarved)
         bad++;
     if (sub->state == LSUB_EMPTY ? nbusy || n != sub->ncarved : sub->state < LSUB_ACTIVE || sub->state > LSUB_FULL)
@@ -122,8 +123,31 @@ static int check_bucket(struct heap *h, uint32_t cls, struct lbucket *b, uint32_
     return bad;
 }
 
+/* The thread caches: each list holds free blocks of its class in live
+ * subsegments, as many as it says, no more than its maximum. */
+static int check_caches(struct heap *h)
+{
+    int bad = 0, in;
+    for (int i = 0; i < HEAP_OS_THREAD_SLOTS; i++) {
+        struct ltc *tc = h->lfh->tc[i];
+        for (uint32_t c = 0; tc && c < LFH_NCLASS; c++) {
+            uint32_t n = 0;
+            if (tc->busy || tc->c[c].n > tc->c[c].max || tc->c[c].hdr != h->lfh->b[c].hdr)
+                bad++;
+            for (struct lblk *f = tc->c[c].free; f; f = f->next) {
+                struct lsub *sub = hlfh_sub_of(h, f, &in);
+                if (!sub || sub->cls != c || (f->h.w0 & LW0_BUSY) || ++n > tc->c[c].n)
+                    return bad + 1;
+            }
+            if (n != tc->c[c].n)
+                bad++;
+        }
+    }
+    return bad;
+}
+
 /* The front end as a whole, after check_segment counted its blocks: the
- * class lists, the subsegment counts, the kept empty ones. */
+ * class lists, the subsegment counts, the kept empty ones, the caches. */
 int hlfh_check(struct heap *h, const struct htally *t)
 {
     struct hlfh *l = h->lfh;
@@ -145,5 +169,5 @@ int hlfh_check(struct heap *h, const struct htally *t)
     }
     if (nempty != l->nempty || nsubs + nempty != l->nsubs || l->nsubs != t->nsubs || listed > nsubs)
         bad++;
-    return bad;
+    return bad + check_caches(h);
 }

@@ -76,14 +76,29 @@ int hlock_held(const struct hlock *l)
     return l->owner == heap_os_thread_id();
 }
 
-/* HeapLock / HeapUnlock (heap.h): also on HEAP_NO_SERIALIZE heaps
- * (spec item 78). */
-void heap_lock(struct heap *h)
+/* Take the heap for a whole-heap operation: the lock, and every thread
+ * cache quiet (heap_tcache.c).  hexcl_leave undoes it. */
+void hexcl_enter(struct heap *h)
 {
     hlock_acquire(&h->lock);
+    htc_exclusive_begin(h);
+}
+
+void hexcl_leave(struct heap *h)
+{
+    htc_exclusive_end(h);
+    hlock_release(&h->lock);
+}
+
+/* HeapLock / HeapUnlock (heap.h): also on HEAP_NO_SERIALIZE heaps
+ * (spec item 78); the other threads' calls wait, their thread caches
+ * included (spec item 91). */
+void heap_lock(struct heap *h)
+{
+    hexcl_enter(h);
 }
 
 void heap_unlock(struct heap *h)
 {
-    hlock_release(&h->lock);
+    hexcl_leave(h);
 }

@@ -72,6 +72,33 @@ void heap_os_lock_wait(heap_os_lock *l, volatile uint32_t *word, uint32_t value)
 void heap_os_lock_wake(heap_os_lock *l, volatile uint32_t *word);
 void heap_os_lock_destroy(heap_os_lock *l);
 
+/* Per-thread caches of the low-fragmentation front end (its "affinity";
+ * mm/heap/heap_tcache.c).  On a machine with several CPUs an atomic
+ * instruction per heap call is the whole cost of a small allocation, so
+ * each thread keeps a few free blocks of each class of its own and takes
+ * the lock only to refill or flush them.  The platform says whether it
+ * wants that:
+ *
+ *   heap_os_thread_slot()  a small index for the calling thread, below
+ *       HEAP_OS_THREAD_SLOTS and unique among its live threads (a slot may
+ *       be reused once its thread has ended: the caches outlive threads);
+ *       or -1 for no per-thread caches (one CPU, or a thread beyond the
+ *       slots): that thread's calls then take the heap lock.  Called on
+ *       every serialized fast path: it must be cheap.
+ *   heap_os_barrier()  every other thread of the process passes a full
+ *       memory barrier before this returns (Linux membarrier).  A thread
+ *       that needs the caches of others quiet (HeapLock, HeapWalk,
+ *       HeapValidate, HeapCompact) raises a flag, calls this, and then
+ *       reads their busy words; the fast paths store their busy word and
+ *       read the flag with no fence of their own.
+ *   heap_os_yield()  give up the CPU once (waiting for such a busy word).
+ *
+ * A platform that returns -1 never sees the other two called. */
+#define HEAP_OS_THREAD_SLOTS 64
+int heap_os_thread_slot(void);
+void heap_os_barrier(void);
+void heap_os_yield(void);
+
 /* Raise an exception with this NTSTATUS: STATUS_NO_MEMORY for
  * HEAP_GENERATE_EXCEPTIONS, STATUS_ACCESS_VIOLATION for a bad pointer with
  * HEAP_GENERATE_EXCEPTIONS (spec item 73), STATUS_HEAP_CORRUPTION on heaps

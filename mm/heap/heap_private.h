@@ -230,6 +230,10 @@ struct heap {
                                                the front end has its memory) */
     struct lsub *const *lfh_tab;            /* subsegment table: records by address bits 16+ */
     uintptr_t lfh_mask;                     /* its index mask */
+    struct ltc *const *lfh_tcs;             /* thread caches by slot (a static, empty set
+                                               until the front end has its memory) */
+    volatile uint32_t lfh_excl;             /* a thread holds the heap exclusively: the
+                                               thread caches stay out (heap_tcache.c) */
     uint32_t quick_max_g;                   /* 0: no quick lists (checking, fixed, LFH heaps) */
     uint32_t quick_tick;                    /* pushes, for the budget windows */
     size_t quick_bytes;                     /* bytes parked on quick lists */
@@ -519,6 +523,20 @@ struct lbucket {
     uint32_t nsubs;                         /* subsegments of this class */
 };
 
+/* A thread's cache of one heap's front end (heap_tcache.c): a few free
+ * blocks per class, taken from and given back to the classes under the
+ * lock, handed out and taken back without it. */
+struct ltc_list {
+    struct lblk *free;
+    uint32_t n, max;                        /* blocks on it; flushed beyond max */
+    uint32_t hdr;                           /* the class's busy header for 0 bytes */
+};
+struct ltc {
+    volatile uint32_t busy;                 /* 1 while its thread is in a fast path */
+    uint32_t slot;
+    struct ltc_list c[LFH_NCLASS];
+};
+
 /* The front end's own memory: the last bytes of the first segment's
  * reservation (h->lfh_meta of them), committed as it grows: this, the
  * first segment's subsegment records, the subsegment tables. */
@@ -530,7 +548,9 @@ struct hlfh {
     struct lsub *empty;                     /* empty subsegments kept (LFH_KEEP_EMPTY) */
     uint32_t nempty, nsubs;
     uint32_t collisions;                    /* subsegments the table could not hold */
+    uint32_t ntc;                           /* thread caches made */
     struct lbucket b[LFH_NCLASS];
+    struct ltc *tc[HEAP_OS_THREAD_SLOTS];   /* by heap_os_thread_slot() */
 };
 #define HLFH_MAGIC 0x4C464821u
 
@@ -584,6 +604,16 @@ size_t hlfh_size(const struct lsub *sub, const struct lblk *blk);
 int hlfh_tail_ok(const struct lsub *sub, const struct lblk *blk);
 int hlfh_resize(struct heap *h, struct lsub *sub, struct lblk *blk, size_t size, int may_move);
 void hlfh_compact(struct heap *h);
+void *hlfh_meta_alloc(struct heap *h, size_t n, size_t align);
+struct lblk *hlfh_take(struct heap *h, uint32_t cls);         /* a free block of an active class */
+void hlfh_put(struct heap *h, struct lsub *sub, struct lblk *blk); /* a free-state block back */
+/* heap_tcache.c */
+void *htc_alloc(struct heap *h, int slot, uint32_t cls, size_t size); /* lock held */
+int htc_free(struct heap *h, int slot, struct lsub *sub, struct lblk *blk); /* lock held */
+void htc_exclusive_begin(struct heap *h);                    /* lock held */
+void htc_exclusive_end(struct heap *h);
+void htc_flush_all(struct heap *h);                          /* exclusive */
+size_t htc_count(struct heap *h, struct lsub *sub);          /* exclusive: blocks of sub cached */
 /* heap_lfh_check.c */
 int hlfh_check_sub(struct heap *h, struct hseg *s, struct hblk *b, struct htally *t);
 int hlfh_check(struct heap *h, const struct htally *t);
@@ -632,6 +662,8 @@ void hlock_acquire(struct hlock *l);                         /* recursive */
 void hlock_release(struct hlock *l);
 int hlock_held(const struct hlock *l);                       /* by the caller, through hlock_acquire */
 void hlock_wake(struct hlock *l);
+void hexcl_enter(struct heap *h);                            /* lock + thread caches quiet */
+void hexcl_leave(struct heap *h);
 
 /* The fast paths' lock: one atomic compare-exchange, 1 if taken (no
  * owner recorded, so no recursion: on failure the caller goes the slow
@@ -650,7 +682,8 @@ static inline void hlock_drop(struct hlock *l)
 }
 
 /* Take / drop the heap's lock unless the call or the heap says
- * HEAP_NO_SERIALIZE (flags: the call's flags or'ed with the heap's). */
+ * HEAP_NO_SERIALIZE (flags: the call's flags or'ed with the heap's).
+ * Whole-heap operations take it exclusively (hexcl_enter). */
 static inline void hcall_lock(struct heap *h, uint32_t flags)
 {
     if (!(flags & HEAP_NO_SERIALIZE))

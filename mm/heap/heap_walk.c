@@ -225,7 +225,7 @@ int heap_walk(struct heap *h, struct heap_walk_entry *e, int32_t *status)
     int ok = 0;
     uint32_t flags = h->flags;
     if (!(flags & HEAP_NO_SERIALIZE))
-        hlock_acquire(&h->lock);
+        hexcl_enter(h);
     uint32_t i = e->region_index;
     if (!e->data) {
         ok = walk_region(h, e, 0);
@@ -266,7 +266,7 @@ int heap_walk(struct heap *h, struct heap_walk_entry *e, int32_t *status)
         }
     }
     if (!(flags & HEAP_NO_SERIALIZE))
-        hlock_release(&h->lock);
+        hexcl_leave(h);
     if (!ok && status)
         *status = st;
     return ok;

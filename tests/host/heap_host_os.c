@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -180,6 +182,79 @@ void heap_os_lock_wake(heap_os_lock *l, volatile uint32_t *word)
     syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 void heap_os_lock_destroy(heap_os_lock *l) { (void)l; }
+
+/* ---- per-thread caches: slots and a process-wide barrier ---- */
+static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t slots_used;                 /* bit i: slot i belongs to a live thread */
+static pthread_key_t slot_key;
+static int slot_state;                      /* 0 unknown, 1 caches on, -1 off */
+static __thread int my_slot;                /* slot + 1; 0 none yet */
+static int caches_off;                      /* heap_host_set_thread_caches(0) */
+
+static void slot_release(void *v)
+{
+    int s = (int)(intptr_t)v - 1;
+    pthread_mutex_lock(&slot_lock);
+    slots_used &= ~(1ull << s);
+    pthread_mutex_unlock(&slot_lock);
+}
+
+/* Caches need a barrier that reaches every thread (membarrier, private
+ * expedited, registered once) and more than one CPU to be worth it. */
+static void slot_setup(void)
+{
+    if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0 &&
+        pthread_key_create(&slot_key, slot_release) == 0 && sysconf(_SC_NPROCESSORS_ONLN) > 1)
+        slot_state = 1;
+    else
+        slot_state = -1;
+}
+
+__attribute__((noinline)) static int slot_take(void)
+{
+    int s = -1;
+    pthread_mutex_lock(&slot_lock);
+    if (!slot_state)
+        slot_setup();
+    if (slot_state > 0 && !caches_off) {
+        for (int i = 0; i < HEAP_OS_THREAD_SLOTS; i++)
+            if (!(slots_used & (1ull << i))) {
+                slots_used |= 1ull << i;
+                s = i;
+                break;
+            }
+    }
+    pthread_mutex_unlock(&slot_lock);
+    if (s < 0)
+        return my_slot = -1, -1;            /* (asked again by no one: -1 sticks) */
+    my_slot = s + 1;
+    pthread_setspecific(slot_key, (void *)(intptr_t)my_slot);
+    return s;
+}
+
+int heap_os_thread_slot(void)
+{
+    int s = my_slot;
+    return __builtin_expect(s > 0, 1) ? s - 1 : s < 0 ? -1 : slot_take();
+}
+
+void heap_os_barrier(void)
+{
+    if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) {
+        fprintf(stderr, "heap_os_barrier: membarrier failed\n");
+        abort();
+    }
+}
+
+void heap_os_yield(void)
+{
+    sched_yield();
+}
+
+void heap_host_set_thread_caches(int on)
+{
+    caches_off = !on;
+}
 
 /* ---- exceptions ---- */
 static void (*raise_hook)(DWORD code);

@@ -106,6 +106,10 @@ unsigned long long heap_host_os_calls(void);
 /* Host only: exceptions (HEAP_GENERATE_EXCEPTIONS, corruption) call the
  * hook, which may longjmp; without a hook the process aborts. */
 void heap_host_set_raise_hook(void (*hook)(DWORD code));
+/* Host only: threads that start using heaps from now on get per-thread
+ * front-end caches (1, the default on a machine with several CPUs) or
+ * take the heap lock on every call (0). */
+void heap_host_set_thread_caches(int on);
 /* Host only: the engine's validator: number of broken invariants. */
 int heap_host_check(HANDLE hHeap);
 
