@@ -63,7 +63,7 @@ CONSOLE_OBJS := kernel/console/shell.o kernel/console/line_edit.o kernel/console
 HEAP_ENGINE_SRCS := mm/heap/heap_create.c mm/heap/heap_lock.c mm/heap/heap_front.c \
 	mm/heap/heap_lfh.c mm/heap/heap_tcache.c mm/heap/heap_quick.c mm/heap/heap_bins.c \
 	mm/heap/heap_realloc.c mm/heap/heap_segment.c mm/heap/heap_large.c \
-	mm/heap/heap_walk.c mm/heap/heap_check.c mm/heap/heap_lfh_check.c
+	mm/heap/heap_walk.c mm/heap/heap_check.c mm/heap/heap_lfh_check.c mm/heap/heap_info.c
 
 MM_OBJS := mm/pmm.o mm/paging.o mm/kpool.o mm/vad.o mm/vm.o mm/zero_pool.o mm/virtual.o \
 	$(HEAP_ENGINE_SRCS:.c=.o) mm/heap_kernel.o mm/kheap.o

@@ -69,6 +69,18 @@ void heap_lock(struct heap *h);               /* recursive; also on NO_SERIALIZE
 void heap_unlock(struct heap *h);
 size_t heap_compact(struct heap *h, uint32_t flags); /* drains, trims; largest committed free run */
 void heap_get_stats(struct heap *h, struct heap_stats *s); /* walks the heap: O(blocks) */
+
+/* HeapQueryInformation / HeapSetInformation.  HeapCompatibilityInformation:
+ * 0 a standard heap, 2 the low-fragmentation front end (growable,
+ * serialized heaps have it from HeapCreate; HEAP_NO_SERIALIZE and
+ * fixed-size heaps cannot).  heap_set_front_end: 0 when h has `mode`
+ * already, STATUS_UNSUCCESSFUL when it cannot (turning the front end on
+ * where it cannot be, or off), STATUS_INVALID_PARAMETER for another value.
+ * heap_set_terminate_on_corruption: HeapEnableTerminationOnCorruption for
+ * one heap (the API layer applies it to every heap, for good). */
+uint32_t heap_front_end(struct heap *h);
+int32_t heap_set_front_end(struct heap *h, uint32_t mode);
+void heap_set_terminate_on_corruption(struct heap *h);
 int heap_check(struct heap *h);               /* number of broken invariants (0: healthy) */
 
 /* The 8-byte header in front of a live block, decoded (the console's demo

@@ -153,12 +153,20 @@ static size_t decommit_high(const struct heap *h)
 }
 
 /* Decommit the interior of the free block b (in the bins or not). */
+/* Where a free block's decommittable pages end: its end, or for the last
+ * block of a segment the end of that page (nothing of the heap's lies
+ * between the blocks' end and it). */
+static uintptr_t decommit_end(const struct hblk *b, uintptr_t end)
+{
+    return (b->w0 & W0_LAST) ? pg_up(end) : end;
+}
+
 static void block_decommit(struct heap *h, struct hseg *s, struct fblk *b, int in_bins)
 {
     uintptr_t a = (uintptr_t)b;
     if (in_bins)
         bin_unlink(h, b);
-    hseg_decommit(h, s, a + HMETA, a + ((size_t)blk_g(&b->h) << HG_SHIFT));
+    hseg_decommit(h, s, a + HMETA, decommit_end(&b->h, a + ((size_t)blk_g(&b->h) << HG_SHIFT)));
     hdr_set(h, &b->h, b->h.w0 | W0_DECOMMIT, b->h.w1);
     if (in_bins)
         bin_insert(h, b);
@@ -412,7 +420,7 @@ int32_t hblock_free(struct heap *h, struct hseg *s, struct hblk *b)
     size_t high = decommit_high(h);
     int over = h->committed - h->busy_bytes > high;
     if (dec && over)
-        hseg_decommit(h, s, a + HMETA, end);
+        hseg_decommit(h, s, a + HMETA, flags ? pg_up(end) : end); /* (flags: W0_LAST) */
     hdr_set(h, b, g | flags | dec, w1);
     if (!flags)
         blk_set_prev(h, blk_at(end), g);
@@ -439,9 +447,37 @@ static size_t free_committed_run(struct hseg *s, struct hblk *b)
     return (stop > end ? end : stop) - a - HHDR;
 }
 
-/* HeapCompact: drain the quick lists, give back the interior pages of
- * every free block of HEAP_DECOMMIT_BLOCK or more, and report the largest
- * committed free run (item 93). */
+/* A segment other than the first whose blocks are all one free block
+ * goes back to the page provider (HeapCompact). */
+static void seg_release_if_empty(struct heap *h, struct hseg *s)
+{
+    struct hblk *b = blk_at(s->lo);
+    if (s == &h->seg0 || (b->w0 & W0_BUSY) || ((size_t)blk_g(b) << HG_SHIFT) != s->len ||
+        !hdr_ok(h, b->w0, b->w1) || !bin_unlink_ok(h, (struct fblk *)b))
+        return;
+    bin_unlink(h, (struct fblk *)b);
+    struct hseg **pp = &h->segs;
+    while (*pp != s)
+        pp = &(*pp)->next;
+    *pp = s->next;
+    h->nsegs--;
+    for (struct hseg *o = h->segs; o; o = o->next)   /* (indices stay in creation order) */
+        if (o->index > s->index)
+            o->index--;
+    for (int i = 0; i < HSEG_CACHE; i++)
+        for (int w = 0; w < 2; w++)
+            if (h->seg_cache[i][w] == s)
+                h->seg_cache[i][w] = NULL;
+    h->reserved -= s->span;
+    h->committed -= s->committed;
+    heap_os_release((void *)s->base, s->span);
+}
+
+/* HeapCompact: drain the quick lists and the front end's unused
+ * subsegments, give back the interior pages of every free block of
+ * HEAP_DECOMMIT_BLOCK or more and every segment (but the first) left
+ * empty, and report the largest committed free run (item 93).  An
+ * emptied heap comes back to what a new one commits. */
 size_t heap_compact(struct heap *h, uint32_t flags)
 {
     size_t best = 0;
@@ -454,7 +490,10 @@ size_t heap_compact(struct heap *h, uint32_t flags)
     hlarge_drop_cache(h);
     size_t live = heap_live(h);
     h->quick_budget = live > HEAP_QUICK_MIN ? live : HEAP_QUICK_MIN;
-    size_t low = decommit_high(h) / 2;
+    for (struct hseg *s = h->segs, *next; s; s = next) {
+        next = s->next;
+        seg_release_if_empty(h, s);
+    }
     for (struct hseg *s = h->segs; s; s = s->next) {
         for (uintptr_t a = s->lo; a < s->lo + s->len; a += (size_t)blk_g(blk_at(a)) << HG_SHIFT) {
             struct hblk *b = blk_at(a);
@@ -463,7 +502,7 @@ size_t heap_compact(struct heap *h, uint32_t flags)
             if (b->w0 & W0_BUSY)
                 continue;
             size_t bytes = (size_t)blk_g(b) << HG_SHIFT;
-            if (bytes >= HEAP_DECOMMIT_BLOCK && h->committed - h->busy_bytes > low)
+            if (bytes >= HEAP_DECOMMIT_BLOCK)
                 block_decommit(h, s, (struct fblk *)b, 1);
             size_t run = free_committed_run(s, b);
             if (run > best)

@@ -609,9 +609,28 @@ int hlfh_resize(struct heap *h, struct lsub *sub, struct lblk *blk, size_t size,
 
 /* ---- HeapCompact, statistics ---- */
 
+/* The front end holds nothing (no subsegment; the thread caches were
+ * flushed): give its memory back and start over, classes off, as in a
+ * new heap.  The caller holds the heap exclusively. */
+static void lfh_teardown(struct heap *h)
+{
+    struct hlfh *l = h->lfh;
+    uintptr_t base = l->meta_base, end = base + l->meta_used;
+    h->lfh = NULL;
+    h->lfh_b = lfh_off_buckets;
+    h->lfh_tab = lfh_off_tab;
+    h->lfh_mask = 0;
+    if (h->lfh_tcs)
+        h->lfh_tcs = lfh_off_tcs;
+    h->lfh_small = 0;
+    h->seg0.subs = NULL;
+    hseg_decommit(h, &h->seg0, base, pg_up(end));
+}
+
 /* Give back what the front end holds unused: each class's list goes back
  * to its subsegment, every subsegment whose blocks are all back and every
- * kept empty one returns to the back end. */
+ * kept empty one returns to the back end; with none left, the front
+ * end's own memory too.  Exclusive (thread caches flushed first). */
 void hlfh_compact(struct heap *h)
 {
     struct hlfh *l = h->lfh;
@@ -643,4 +662,6 @@ void hlfh_compact(struct heap *h)
         h->lfh_b[sub->cls].nsubs++; /* (sub_release counts it out again) */
         sub_release(h, sub, 0);
     }
+    if (!l->nsubs)
+        lfh_teardown(h);
 }

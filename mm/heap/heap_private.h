@@ -13,8 +13,11 @@
  *   heap_realloc.c  HeapReAlloc
  *   heap_segment.c  segments and their commit bitmaps
  *   heap_large.c    large blocks and realloc regions (own reservations)
+ *   heap_tcache.c   the front end's per-thread caches (SMP platforms)
+ *   heap_info.c     HeapQueryInformation / HeapSetInformation
  *   heap_walk.c     HeapWalk
  *   heap_check.c    the validator, statistics, HeapValidate, HeapSize
+ *   heap_lfh_check.c  the validator's view of the front end
  *
  * Names: what one file keeps is static with a noun prefix (quick_park,
  * bins_find); what the files share is h<noun>_<verb> (hseg_commit,
@@ -76,6 +79,7 @@
 
 /* NTSTATUS values (ntstatus.h) the engine reports. */
 #define HST_OK 0
+#define HST_UNSUCCESSFUL ((int32_t)0xC0000001u)
 #define HST_NO_MORE_ENTRIES ((int32_t)0x8000001Au)
 #define HST_ACCESS_VIOLATION ((int32_t)0xC0000005u)
 #define HST_INVALID_PARAMETER ((int32_t)0xC000000Du)

@@ -47,6 +47,8 @@ typedef HANDLE *PHANDLE;
 #define ERROR_INVALID_HANDLE 6
 #define ERROR_NOT_ENOUGH_MEMORY 8
 #define ERROR_INVALID_PARAMETER 87
+#define ERROR_GEN_FAILURE 31
+#define ERROR_INSUFFICIENT_BUFFER 122
 #define ERROR_NO_MORE_ITEMS 259
 
 #define STATUS_ACCESS_VIOLATION 0xC0000005u
@@ -73,6 +75,14 @@ typedef struct _PROCESS_HEAP_ENTRY {
     };
 } PROCESS_HEAP_ENTRY, *LPPROCESS_HEAP_ENTRY, *PPROCESS_HEAP_ENTRY;
 
+typedef enum _HEAP_INFORMATION_CLASS {
+    HeapCompatibilityInformation = 0,       /* ULONG: 0 standard, 1 look-asides, 2 LFH */
+    HeapEnableTerminationOnCorruption = 1,
+    HeapOptimizeResources = 3,
+} HEAP_INFORMATION_CLASS;
+typedef unsigned long ULONG;
+typedef SIZE_T *PSIZE_T;
+
 HANDLE GetProcessHeap(void);
 DWORD GetProcessHeaps(DWORD NumberOfHeaps, PHANDLE ProcessHeaps);
 HANDLE HeapCreate(DWORD flOptions, SIZE_T dwInitialSize, SIZE_T dwMaximumSize);
@@ -86,6 +96,10 @@ BOOL HeapWalk(HANDLE hHeap, LPPROCESS_HEAP_ENTRY lpEntry);
 BOOL HeapLock(HANDLE hHeap);
 BOOL HeapUnlock(HANDLE hHeap);
 SIZE_T HeapCompact(HANDLE hHeap, DWORD dwFlags);
+BOOL HeapQueryInformation(HANDLE HeapHandle, HEAP_INFORMATION_CLASS HeapInformationClass,
+                          PVOID HeapInformation, SIZE_T HeapInformationLength, PSIZE_T ReturnLength);
+BOOL HeapSetInformation(HANDLE HeapHandle, HEAP_INFORMATION_CLASS HeapInformationClass,
+                        PVOID HeapInformation, SIZE_T HeapInformationLength);
 DWORD GetLastError(void);
 void SetLastError(DWORD dwErrCode);
 
