@@ -144,10 +144,10 @@ static int check_large(struct heap *h, struct htally *t)
     int bad = 0;
     size_t n = 0, commit = 0;
     struct hlarge *prev = NULL;
-    for (struct hlarge *l = h->large; l; prev = l, l = l->next) {
+    for (struct hlarge *l = hlarge_first(h); l; prev = l, l = hlarge_next(h, l)) {
         if (++n > h->nlarge)
             return bad + 1;
-        if (l->prev != prev || !hlarge_ok(h, l))
+        if (l <= prev || !hlarge_ok(h, l) || hlarge_find(h, hlarge_data(l)) != l)
             bad++;
         commit += l->commit;
         t->nbusy++;
@@ -206,7 +206,7 @@ void heap_get_stats(struct heap *h, struct heap_stats *st)
     memset(st, 0, sizeof *st);
     for (struct hseg *s = h->segs; s; s = s->next)
         check_segment(h, s, s->index, &t);
-    for (struct hlarge *l = h->large; l; l = l->next) {
+    for (struct hlarge *l = hlarge_first(h); l; l = hlarge_next(h, l)) {
         t.nbusy++;
         t.in_use += l->size;
     }

@@ -193,9 +193,11 @@ struct hseg {
     struct hseg *next;                      /* the heap's list, newest first */
 };
 
-/* A large block: its own reservation; the user pointer is base + HLARGE. */
+/* A large block: its own reservation; the user pointer is base + HLARGE.
+ * The heap's large blocks form a treap by address (heap_large.c), with
+ * priorities hashed from the address: lookups in O(log n). */
 struct hlarge {
-    struct hlarge *next, *prev;
+    struct hlarge *left, *right;
     size_t reserve;                         /* reserved bytes */
     size_t commit;                          /* committed bytes from base */
     size_t size;                            /* requested size */
@@ -264,7 +266,7 @@ struct heap {
     uint32_t corruptions;                   /* found outside heap_check (e.g. on reuse) */
     uint32_t flush_cls;                     /* quick list the next flush starts at */
     struct hseg *segs;                      /* newest first; seg0 last */
-    struct hlarge *large;
+    struct hlarge *large;                   /* the treap's root */
     size_t nlarge;
     struct hlarge *rcache[HRCACHE];         /* freed realloc regions kept for reuse */
     size_t rcache_commit;                   /* committed bytes held there */
@@ -640,6 +642,8 @@ void hseg_fill_free(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_t hi);
 uintptr_t hseg_check_fill(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_t hi);
 /* heap_large.c */
 struct hlarge *hlarge_find(struct heap *h, const void *p);
+struct hlarge *hlarge_first(struct heap *h);                 /* lowest address, or NULL */
+struct hlarge *hlarge_next(struct heap *h, const struct hlarge *l); /* next address, or NULL */
 int hlarge_ok(const struct heap *h, const struct hlarge *l);
 void *hlarge_alloc(struct heap *h, uint32_t flags, size_t size, size_t reserve_extra, int32_t *st);
 void hlarge_free(struct heap *h, struct hlarge *l, int may_cache);

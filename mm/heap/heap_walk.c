@@ -189,7 +189,7 @@ static int walk_at(struct heap *h, struct heap_walk_entry *e, uint32_t i, uintpt
         if (i + 1 < h->nsegs)
             return walk_region(h, e, i + 1);
         if (h->large)
-            return walk_large(e, h->large);
+            return walk_large(e, hlarge_first(h));
         *st = HST_NO_MORE_ENTRIES;
         return 0;
     }
@@ -233,9 +233,9 @@ int heap_walk(struct heap *h, struct heap_walk_entry *e, int32_t *status)
         if (i < h->nsegs && e->data == (void *)hseg_nth(h, i)->base)
             ok = walk_at(h, e, i, hseg_nth(h, i)->lo, &st);
     } else if ((e->flags & PROCESS_HEAP_ENTRY_BUSY) && hlarge_find(h, e->data)) {
-        struct hlarge *l = hlarge_find(h, e->data);
-        if (l->next)
-            ok = walk_large(e, l->next);
+        struct hlarge *l = hlarge_next(h, hlarge_find(h, e->data));
+        if (l)
+            ok = walk_large(e, l);
         else
             st = HST_NO_MORE_ENTRIES;
     } else if (i < h->nsegs) {

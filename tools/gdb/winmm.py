@@ -293,13 +293,20 @@ class HeapwalkCommand(gdb.Command):
                     line += ", %d requested" % req
                 print(line)
                 a += size
-        node = h["large"]
-        while int(node) != 0:
+        large = []                          # a treap by address: in order
+        stack, node = [], h["large"]
+        while stack or int(node) != 0:
+            while int(node) != 0:
+                stack.append(node)
+                node = node["left"]
+            node = stack.pop()
+            large.append(node)
+            node = node["right"]
+        for node in large:
             print("  0x%08x  large block, %d bytes requested, %d committed" % (
                 int(node) + HLARGE, int(node["size"]), int(node["commit"])))
             busy += 1
             busy_bytes += int(node["size"])
-            node = node["next"]
         print("%d busy (%d bytes requested), %d free, %d parked on quick lists (%d free bytes)" % (
             busy, busy_bytes, free, quick, free_bytes))
 
