@@ -377,9 +377,11 @@ run-user: run-user-build | tools-run
 #
 #   make host-heap   build/host/libheap.a + build/host/include/heapapi.h
 #                    (link any C program with -lheap -lpthread)
-#   make host-test   the host tests; the result line and failing names go
-#                    to build/host/test-results.txt (under `make test` a
-#                    failure is recorded there instead of stopping make)
+#   make host-test   the host tests, with the front end and without; the
+#                    result lines and failing names go to build/host/
+#                    test-results.txt and test-results-nolfh.txt (under
+#                    `make test` a failure is recorded there instead of
+#                    stopping make)
 #   make bench-host  the comparison table (about a minute; `make bench` runs it too)
 #
 HOST_CC      ?= gcc
@@ -428,16 +430,21 @@ $(HOST_BUILD)/libheap-asan.a: $(HOSTLIB_ASAN)
 # The host tests: the runner (test_heap_host.c) and the cases by spec group.
 HOST_TEST_SRCS := tests/host/test_heap_host.c tests/host/test_heap_host_ij.c \
 	tests/host/test_heap_host_klm.c tests/host/test_heap_host_robust.c \
-	tests/host/test_heap_host_random.c
+	tests/host/test_heap_host_random.c tests/host/test_heap_host_lfh.c tests/host/test_heap_host_inject.c
 HOST_TEST_OBJS := $(HOST_TEST_SRCS:%.c=$(HOST_BUILD)/asan/%.o)
 $(HOST_BUILD)/test_heap_host: $(HOST_TEST_OBJS) $(HOST_BUILD)/libheap-asan.a
 	$(HOST_CC) $(HOST_SAN) -o $@ $^ -lpthread
 
 # The engine must also build for the kernel (i686, freestanding, -Werror):
 # $(HEAP_I686) come from the kernel's own %.o rule.
+# Twice: as heaps are made, and with the low-fragmentation front end
+# forced off (HEAP_HOST_NO_LFH=1: every heap standard), so both paths
+# stay tested.
 host-test: $(HOST_BUILD)/test_heap_host $(HEAP_I686)
 	@$(HOST_BUILD)/test_heap_host --results $(HOST_BUILD)/test-results.txt \
 		$(if $(filter test,$(MAKECMDGOALS)),|| echo "host heap tests FAILED (build/host/test-results.txt)")
+	@HEAP_HOST_NO_LFH=1 $(HOST_BUILD)/test_heap_host --results $(HOST_BUILD)/test-results-nolfh.txt \
+		$(if $(filter test,$(MAKECMDGOALS)),|| echo "host heap tests FAILED (build/host/test-results-nolfh.txt)")
 
 # Benchmark executables: one per allocator (see tests/host/bench_heap.c).
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(HOST_BUILD)/include

@@ -291,7 +291,7 @@ __attribute__((noinline)) static int free_wake(struct heap *h)
  * hlock_try; it makes no call but tail calls. */
 int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status)
 {
-    struct lsub *sub = lfh_tab_sub(h, p);
+    struct lsub *sub = lfh_tab_block(h, p);
     flags |= h->flags;
     if (__builtin_expect(sub != NULL && !(flags & HEAP_CHECKING), 1)) {
         struct lblk *blk = (struct lblk *)((uintptr_t)p - HHDR);

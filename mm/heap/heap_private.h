@@ -579,6 +579,16 @@ static inline struct lsub *lfh_tab_sub(const struct heap *h, const void *p)
     struct lsub *sub = h->lfh_tab[(a >> LFH_CHUNK_SHIFT) & h->lfh_mask];
     return sub->chunk == (a & ~(uintptr_t)(LFH_CHUNK - 1)) ? sub : NULL;
 }
+/* The same for a pointer the caller hands in (HeapFree's fast path): the
+ * record, only if p is granule-aligned and the header in front of it is
+ * in the subsegment's committed part, so it can be read. */
+static inline struct lsub *lfh_tab_block(const struct heap *h, const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    struct lsub *sub = h->lfh_tab[(a >> LFH_CHUNK_SHIFT) & h->lfh_mask];
+    uintptr_t off = a - sub->chunk;
+    return off < sub->commit_end && !(off & (HG - 1)) ? sub : NULL;
+}
 
 /* What the validator and the statistics count (heap_check.c). */
 struct htally {

@@ -1,7 +1,10 @@
 /* The heap engine's platform layer for the host (x86-64 Linux): the
- * VirtualAlloc family over mmap, a futex for the heap lock, exceptions as
- * a hook.  It counts committed bytes (now and at peak) exactly, using a
- * registry of reservations, and the time spent in the page calls. */
+ * VirtualAlloc family over mmap, a futex for the heap lock, per-thread
+ * cache slots and membarrier for the front end, exceptions as a hook;
+ * HEAP_HOST_CHECKING=1 / HEAP_HOST_NO_LFH=1 in the environment create
+ * every heap with checking / without the low-fragmentation front end.
+ * It counts committed bytes (now and at peak) exactly, using a registry
+ * of reservations, and the time spent in the page calls. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
@@ -275,8 +278,8 @@ int heap_os_default_checking(void)
 {
     static int v = -1;
     if (v < 0) {
-        const char *e = getenv("HEAP_HOST_CHECKING");
-        v = e && *e == '1';
+        const char *c = getenv("HEAP_HOST_CHECKING"), *f = getenv("HEAP_HOST_NO_LFH");
+        v = (c && *c == '1' ? HEAP_OS_OPT_CHECKING : 0) | (f && *f == '1' ? HEAP_OS_OPT_NO_LFH : 0);
     }
     return v;
 }

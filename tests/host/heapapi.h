@@ -80,7 +80,7 @@ typedef enum _HEAP_INFORMATION_CLASS {
     HeapEnableTerminationOnCorruption = 1,
     HeapOptimizeResources = 3,
 } HEAP_INFORMATION_CLASS;
-typedef unsigned long ULONG;
+typedef uint32_t ULONG;
 typedef SIZE_T *PSIZE_T;
 
 HANDLE GetProcessHeap(void);
@@ -124,6 +124,14 @@ void heap_host_set_raise_hook(void (*hook)(DWORD code));
  * front-end caches (1, the default on a machine with several CPUs) or
  * take the heap lock on every call (0). */
 void heap_host_set_thread_caches(int on);
+/* Host only: what p is in h: 1 a busy block of the low-fragmentation
+ * front end, 0 a busy block of the back end, -1 neither (a large block,
+ * a free block, a bad pointer); *block_bytes (if not NULL) its block's
+ * size, header included. */
+int heap_host_block_info(HANDLE h, LPCVOID p, SIZE_T *block_bytes);
+/* Host only: the engine's statistics (mm/heap/heap.h struct heap_stats):
+ * busy front-end blocks, free ones, subsegments. */
+void heap_host_front_end_stats(HANDLE h, SIZE_T *busy, SIZE_T *free_blocks, SIZE_T *subsegments);
 /* Host only: the engine's validator: number of broken invariants. */
 int heap_host_check(HANDLE hHeap);
 

@@ -251,6 +251,25 @@ BOOL HeapSetInformation(HANDLE h, HEAP_INFORMATION_CLASS cls, PVOID info, SIZE_T
     return TRUE;
 }
 
+int heap_host_block_info(HANDLE h, LPCVOID p, SIZE_T *block_bytes)
+{
+    struct heap_block_info bi;
+    if (!heap_block_info(h, 0, p, &bi))
+        return -1;
+    if (block_bytes)
+        *block_bytes = bi.block_bytes;
+    return bi.front_end;
+}
+
+void heap_host_front_end_stats(HANDLE h, SIZE_T *busy, SIZE_T *free_blocks, SIZE_T *subsegments)
+{
+    struct heap_stats s;
+    heap_get_stats(h, &s);
+    *busy = s.lfh_blocks;
+    *free_blocks = s.lfh_free_blocks;
+    *subsegments = s.subsegments;
+}
+
 int heap_host_check(HANDLE h)
 {
     return heap_check(h);
