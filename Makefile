@@ -74,7 +74,8 @@ TEST_OBJS := tests/bench/kbench.o tests/bench/bench_vm.o \
 	tests/ktest.o tests/kernel/test_kprintf.o tests/kernel/test_exceptions.o \
 	tests/kernel/test_multiboot.o tests/kernel/test_ksyms.o tests/kernel/test_selftest.o \
 	tests/kernel/test_paging.o tests/kernel/test_stackoverflow.o tests/kernel/test_vm_model.o tests/kernel/test_vm.o \
-	tests/kernel/test_threads.o tests/kernel/test_pmm.o tests/kernel/test_heap.o
+	tests/kernel/test_threads.o tests/kernel/test_pmm.o tests/kernel/test_heap.o \
+	tests/kernel/test_heap_lfh.o
 
 TEST_OBJS += tests/kernel/test_crt.o
 

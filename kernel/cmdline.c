@@ -17,6 +17,7 @@ static const struct {
     { "qmp_check", "qmp_check: stop at a marker so the harness can compare page tables" },
     { "run", "run=prog,prog:STATUS: run those user programs (multiboot modules) and exit; :STATUS expects that exit status" },
     { "bench", "bench=all or bench=prefix,prefix: run benchmarks (under -icount shift=0) and exit" },
+    { "heap", "heap=nolfh: heaps (the kernel heap too) without the low-fragmentation front end" },
 };
 
 struct cmdline_word {

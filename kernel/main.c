@@ -111,11 +111,11 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     timer_init();
     print_banner();
     bootinfo_print();
+    int unknown = cmdline_init(bootinfo()->cmdline); /* (before the kernel heap: heap=nolfh) */
     memory_init();
     process_init();
     thread_init();
     syscall_init();
-    int unknown = cmdline_init(bootinfo()->cmdline);
     sti();
 
     const char *tests = cmdline_get("test");

@@ -10,6 +10,7 @@
 #include "mm/vm.h"
 #include "kernel/thread.h"
 #include "kernel/base/panic.h"
+#include "kernel/cmdline.h"
 #include <string.h>
 
 void *heap_os_reserve(size_t size, unsigned flags)
@@ -100,7 +101,11 @@ void heap_os_raise(int32_t status)
           (uint32_t)status);
 }
 
+/* heap=nolfh on the command line: heaps without the low-fragmentation
+ * front end (the kernel heap included: it is made after the command line
+ * is read), so that the path without it stays tested. */
 int heap_os_default_checking(void)
 {
-    return 0;
+    const char *v = cmdline_get("heap");
+    return v != NULL && cmdline_list_contains(v, "nolfh") ? HEAP_OS_OPT_NO_LFH : 0;
 }

@@ -263,6 +263,12 @@ def suite_runs(suites):
             return []
     sel = suites or "all"
     runs = [Run("kernel@128M", "test=%s mem_mb=128" % sel, mem="128M")]
+    # The heap suites again with every heap standard (the kernel heap
+    # included): the path without the low-fragmentation front end.
+    heapish = [s for s in ("heap", "crt") if suites is None or s in suites.split(",")]
+    if heapish:
+        runs.append(Run("%s@nolfh" % "+".join(heapish),
+                        "test=%s mem_mb=128 heap=nolfh" % ",".join(heapish), mem="128M"))
     sized = [s for s in ("pmm", "multiboot") if suites is None or s in suites.split(",")]
     if sized:
         for mb, mem in ((16, "16M"), (3072, "3G")):

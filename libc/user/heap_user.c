@@ -104,7 +104,13 @@ void heap_os_raise(int32_t status)
     RaiseException((DWORD)status, flags, 0, NULL);
 }
 
+/* A program may define `const int sdk_heap_options = HEAP_OS_OPT_...;` to
+ * create its heaps (the process heap too) with checking or without the
+ * low-fragmentation front end, as Windows' image options for the heap
+ * do; the SDK's weak default is none. */
+extern const int sdk_heap_options __attribute__((weak));
+
 int heap_os_default_checking(void)
 {
-    return 0;
+    return &sdk_heap_options != NULL ? sdk_heap_options : 0;
 }
