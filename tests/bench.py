@@ -23,6 +23,12 @@ GOALS = {
     "user.virtualalloc_commit.1page": (1500, "<= 1,500 (Linux 6.1 mmap+mprotect: ~11,260)"),
     "user.av_to_handler_and_continue": (1000, "<= 1,000 (Linux 6.1 signal round trip: 6,225)"),
     "user.exception_roundtrip": (None, "int3 -> handler -> NtContinue, nothing else"),
+    "heap.kmalloc_kfree.32": (60, "<= 60 (issue 14; mimalloc's fast path: ~40)"),
+    "heap.kmalloc.32": (None, ""),
+    "heap.kfree.32": (None, ""),
+    "user.heapalloc_heapfree.32": (60, "<= 60 (issue 14; process heap, from ring 3)"),
+    "user.heapalloc.32": (None, ""),
+    "user.heapfree.32": (None, ""),
 }
 LINE = re.compile(r"^bench (\S+) (\d+) instructions$")
 
@@ -36,7 +42,7 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.logs, exist_ok=True)
     figures = {}
-    out = boot(args, "bench=paging,vm", None, "bench.serial", figures)
+    out = boot(args, "bench=paging,vm,heap", None, "bench.serial", figures)
     if out is None:
         return 1
     if args.user:

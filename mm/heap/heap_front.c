@@ -142,15 +142,18 @@ __attribute__((noinline)) static void *alloc_wake(struct heap *h, void *p)
     return p;
 }
 
-/* HeapAlloc (heap.h).  The fast path pops a block from its class's list
- * under hlock_try (or no lock for HEAP_NO_SERIALIZE); it makes no call
- * but tail calls, so it saves no registers. */
-void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
+/* HEAP_NO_SERIALIZE and thread-cache fast paths of heap_alloc, apart so
+ * that the lock's fast path (the one-CPU platforms') stays short (flags:
+ * the call's; the tail call then passes heap_alloc's arguments as they
+ * came). */
+__attribute__((noinline)) static void *alloc_fast_other(struct heap *h, uint32_t flags, size_t size,
+                                                        int32_t *status)
 {
     flags |= h->flags;
-    if (__builtin_expect(!(flags & (HEAP_ZERO_MEMORY | HEAP_CHECKING)) && size <= LFH_MAX_REQUEST, 1)) {
-        struct lbucket *b = &h->lfh_b[lfh_class(size)];
+    if (!(flags & (HEAP_ZERO_MEMORY | HEAP_CHECKING)) && size <= LFH_MAX_REQUEST) {
+        uint32_t cls = lfh_class(size);
         if (flags & HEAP_NO_SERIALIZE) {
+            struct lbucket *b = &h->lfh_b[cls];
             struct lblk *blk = b->free;
             if (__builtin_expect(blk != NULL, 1)) {
                 b->free = blk->next;
@@ -162,7 +165,7 @@ void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
             if (__builtin_expect(tc != NULL, 1)) {
                 tc->busy = 1;
                 __atomic_signal_fence(__ATOMIC_SEQ_CST); /* (heap_tcache.c: the barrier is the other side's) */
-                struct ltc_list *c = &tc->c[lfh_class(size)];
+                struct ltc_list *c = &tc->c[cls];
                 struct lblk *blk = c->free;
                 if (__builtin_expect(blk != NULL && !h->lfh_excl, 1)) {
                     c->free = blk->next;
@@ -176,6 +179,7 @@ void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
                 }
                 tc->busy = 0;
             } else if (slot < 0 && hlock_try(&h->lock)) {
+                struct lbucket *b = &h->lfh_b[cls];
                 struct lblk *blk = b->free;
                 if (blk) {
                     b->free = blk->next;
@@ -185,7 +189,20 @@ void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
                 }
                 hlock_drop(&h->lock);
             }
-        } else if (__builtin_expect(hlock_try(&h->lock), 1)) {
+        }
+    }
+    return alloc_slow(h, flags, size, status);
+}
+
+/* HeapAlloc (heap.h).  The fast path pops a block from its class's list
+ * under hlock_try; HEAP_NO_SERIALIZE calls (no lock) and platforms with
+ * thread caches take their own (alloc_fast_other).  It makes no call but
+ * tail calls, so it saves no registers. */
+void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
+{
+    if (__builtin_expect(!((flags | h->flags) & HEAP_OFF_LOCK_FAST) && size <= LFH_MAX_REQUEST, 1)) {
+        struct lbucket *b = &h->lfh_b[lfh_class(size)];
+        if (__builtin_expect(hlock_try(&h->lock), 1)) {
             struct lblk *blk = b->free;
             if (__builtin_expect(blk != NULL, 1)) {
                 b->free = blk->next;
@@ -197,7 +214,7 @@ void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
             hlock_drop(&h->lock);
         }
     }
-    return alloc_slow(h, flags, size, status);
+    return alloc_fast_other(h, flags, size, status);
 }
 
 /* ---- free ---- */
@@ -285,56 +302,73 @@ __attribute__((noinline)) static int free_wake(struct heap *h)
     return 1;
 }
 
-/* HeapFree (heap.h).  The fast path: a busy block of a subsegment the
- * table knows, whose header matches its place, goes back onto its
- * subsegment's list (the busy bit cleared in both header words) under
- * hlock_try; it makes no call but tail calls. */
-int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status)
+/* HEAP_NO_SERIALIZE and thread-cache fast paths of heap_free, and
+ * whatever the lock's fast path did not do (flags: the call's). */
+__attribute__((noinline)) static int free_fast_other(struct heap *h, uint32_t flags, void *p,
+                                                     int32_t *status)
 {
     struct lsub *sub = lfh_tab_block(h, p);
     flags |= h->flags;
-    if (__builtin_expect(sub != NULL && !(flags & HEAP_CHECKING), 1)) {
-        struct lblk *blk = (struct lblk *)((uintptr_t)p - HHDR);
-        uint32_t w0 = blk->h.w0, w1 = blk->h.w1;
-        if (__builtin_expect((w0 ^ w1) == lfh_key(h, blk) &&
-                                 (w0 & (LW0_BUSY | LW0_TAGMASK)) == (LW0_BUSY | LW0_TAG), 1)) {
-            int locked = !(flags & HEAP_NO_SERIALIZE);
-            if (locked && h->lfh_tcs) {
-                int slot = heap_os_thread_slot();
-                struct ltc *tc = slot >= 0 ? h->lfh_tcs[slot] : NULL;
-                if (__builtin_expect(tc != NULL, 1)) {
-                    tc->busy = 1;
-                    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-                    struct ltc_list *c = &tc->c[(w0 >> LW0_CLASS_SHIFT) & 0xFF];
-                    if (__builtin_expect(c->n < c->max && !h->lfh_excl, 1)) {
-                        blk->h.w0 = w0 ^ LW0_BUSY;
-                        blk->h.w1 = w1 ^ LW0_BUSY;
-                        blk->next = c->free;
-                        c->free = blk;
-                        c->n++;
-                        __atomic_signal_fence(__ATOMIC_SEQ_CST);
-                        tc->busy = 0;
-                        return 1;
-                    }
-                    tc->busy = 0;
-                    return free_slow(h, flags, p, status);
-                }
-                if (slot >= 0)
-                    return free_slow(h, flags, p, status);
-            }
-            if (__builtin_expect(!locked || hlock_try(&h->lock), 1)) {
-                struct lblk *old = sub->free;
-                blk->h.w0 = w0 ^ LW0_BUSY;
-                blk->h.w1 = w1 ^ LW0_BUSY;
-                blk->next = old;
-                sub->free = blk;
-                if (__builtin_expect(++sub->nfree == sub->ncarved || !old, 0))
-                    return free_transition(h, sub, locked);
-                if (locked && __atomic_exchange_n(&h->lock.word, 0, __ATOMIC_RELEASE) == 2)
-                    return free_wake(h);
-                return 1;
-            }
+    struct lblk *blk = (struct lblk *)((uintptr_t)p - HHDR);
+    uint32_t w0, w1;
+    if (!sub || (flags & HEAP_CHECKING) || ((w0 = blk->h.w0) ^ (w1 = blk->h.w1)) != lfh_key(h, blk) ||
+        (w0 & (LW0_BUSY | LW0_TAGMASK)) != (LW0_BUSY | LW0_TAG))
+        return free_slow(h, flags, p, status);
+    if (flags & HEAP_NO_SERIALIZE) {
+        struct lblk *old = sub->free;
+        blk->h.w0 = w0 ^ LW0_BUSY;
+        blk->h.w1 = w1 ^ LW0_BUSY;
+        blk->next = old;
+        sub->free = blk;
+        if (__builtin_expect(++sub->nfree == sub->ncarved || !old, 0))
+            return free_transition(h, sub, 0);
+        return 1;
+    }
+    int slot = h->lfh_tcs ? heap_os_thread_slot() : -1;
+    struct ltc *tc = slot >= 0 ? h->lfh_tcs[slot] : NULL;
+    if (__builtin_expect(tc != NULL, 1)) {
+        tc->busy = 1;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        struct ltc_list *c = &tc->c[(w0 >> LW0_CLASS_SHIFT) & 0xFF];
+        if (__builtin_expect(c->n < c->max && !h->lfh_excl, 1)) {
+            blk->h.w0 = w0 ^ LW0_BUSY;
+            blk->h.w1 = w1 ^ LW0_BUSY;
+            blk->next = c->free;
+            c->free = blk;
+            c->n++;
+            __atomic_signal_fence(__ATOMIC_SEQ_CST);
+            tc->busy = 0;
+            return 1;
         }
+        tc->busy = 0;
     }
     return free_slow(h, flags, p, status);
+}
+
+/* HeapFree (heap.h).  The fast path: a busy block of a subsegment the
+ * table knows, whose header matches its place, goes back onto its
+ * subsegment's list (the busy bit cleared in both header words) under
+ * hlock_try; HEAP_NO_SERIALIZE calls and thread caches take their own
+ * (free_fast_other).  It makes no call but tail calls. */
+int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status)
+{
+    struct lsub *sub = lfh_tab_block(h, p);
+    if (__builtin_expect(sub != NULL && !((flags | h->flags) & HEAP_OFF_LOCK_FAST), 1)) {
+        struct lblk *blk = (struct lblk *)((uintptr_t)p - HHDR);
+        uint32_t w0 = blk->h.w0;
+        if (__builtin_expect((w0 ^ blk->h.w1) == lfh_key(h, blk) &&
+                                 (w0 >> 24) == ((LW0_BUSY | LW0_TAG) >> 24) && hlock_try(&h->lock), 1)) {
+            struct lblk *old = sub->free;
+            blk->h.w0 ^= LW0_BUSY;          /* (w1 = w0 ^ key holds on) */
+            blk->h.w1 ^= LW0_BUSY;
+            blk->next = old;
+            sub->free = blk;
+            if (__builtin_expect(++sub->nfree == sub->ncarved || !old, 0))
+                return free_transition(h, sub, 1);
+            if (__builtin_expect(__atomic_exchange_n(&h->lock.word, 0, __ATOMIC_RELEASE) == 2, 0))
+                return free_wake(h);
+            return 1;
+        }
+    }
+    return free_fast_other(h, flags, p, status);
 }

@@ -98,6 +98,8 @@ void hlfh_init(struct heap *h, int enabled)
     h->lfh_tab = lfh_off_tab;
     h->lfh_mask = 0;
     h->lfh_tcs = enabled && heap_os_thread_slot() >= 0 ? lfh_off_tcs : NULL;
+    if (h->lfh_tcs)
+        h->flags |= HEAP_I_TCACHE;
     h->lfh = NULL;
     h->lfh_mode = enabled ? 2 : 0;
 }

@@ -140,6 +140,10 @@
 #endif
 
 #define HEAP_CHECKING (HEAP_TAIL_CHECKING_ENABLED | HEAP_FREE_CHECKING_ENABLED)
+#define HEAP_I_TCACHE 0x08000000u           /* internal, in h->flags: per-thread caches */
+/* Flags (the call's or'ed with the heap's) that keep a call off the
+ * lock's fast path (heap_front.c). */
+#define HEAP_OFF_LOCK_FAST (HEAP_ZERO_MEMORY | HEAP_CHECKING | HEAP_NO_SERIALIZE | HEAP_I_TCACHE)
 #ifndef HEAP_LFH_DEFAULT
 #define HEAP_LFH_DEFAULT 1                  /* build-time: 0 creates every heap standard */
 #endif
@@ -519,7 +523,7 @@ struct lsub {
 } __attribute__((aligned(64)));
 #define LSUB_BYTES ((uint32_t)sizeof(struct lsub))
 
-/* A size class. */
+/* A size class (a power-of-two size: the fast paths index by shifting). */
 struct lbucket {
     struct lblk *free;                      /* blocks of `active` ready to hand out */
     uint32_t hdr;                           /* busy header w0 for a request of 0 bytes */
@@ -527,7 +531,7 @@ struct lbucket {
     struct lsub *active;                    /* NULL: the class is off */
     struct lsub *partial;                   /* others with free blocks (circular) */
     uint32_t nsubs;                         /* subsegments of this class */
-};
+} __attribute__((aligned(__SIZEOF_POINTER__ == 8 ? 64 : 32)));
 
 /* A thread's cache of one heap's front end (heap_tcache.c): a few free
  * blocks per class, taken from and given back to the classes under the
