@@ -455,16 +455,16 @@ $(HOST_BUILD)/bench_heap_project_crt: tests/host/bench_heap.c $(HOST_BUILD)/libh
 	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_IMPL=5 -o $@ $< $(HOST_BUILD)/libheap.a -lpthread
 $(HOST_BUILD)/bench_heap_glibc: tests/host/bench_heap.c | tools-bench
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_IMPL=2 -o $@ $<
+	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_IMPL=2 -o $@ $< -lpthread
 $(HOST_BUILD)/bench_heap_jemalloc: tests/host/bench_heap.c | tools-bench
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_IMPL=3 -o $@ $< -Wl,--no-as-needed -ljemalloc
+	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_IMPL=3 -o $@ $< -Wl,--no-as-needed -ljemalloc -lpthread
 $(HOST_BUILD)/bench_heap_mimalloc: tests/host/bench_heap.c | tools-bench
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_IMPL=4 -o $@ $< -lmimalloc
-$(HOST_BUILD)/bench_heap: tests/host/bench_heap.c | tools-bench
+	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_IMPL=4 -o $@ $< -lmimalloc -lpthread
+$(HOST_BUILD)/bench_heap: tests/host/bench_heap_driver.c | tools-bench
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_DRIVER -o $@ $<
+	$(HOST_CC) $(BENCH_CFLAGS) -o $@ $<
 
 bench-host: $(HOST_BUILD)/bench_heap $(BENCH_EXES)
 	$(HOST_BUILD)/bench_heap $(HOST_BUILD)
