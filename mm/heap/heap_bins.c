@@ -226,12 +226,16 @@ __attribute__((noinline)) static struct fblk *block_find_drained(struct heap *h,
 }
 
 /* A busy back-end block of g granules for `size` requested bytes, or NULL
- * with *st.  Committed free blocks first; then, after draining a batch of
- * parked blocks, decommitted ones; then a new segment; failing that, all
- * parked blocks drained. */
+ * with *st.  Committed free blocks first (the front end's reserve of
+ * empty subsegments given up for them if need be); then, after draining
+ * a batch of parked blocks, decommitted ones; then a new segment; failing
+ * that, all parked blocks drained. */
 struct hblk *hblock_alloc(struct heap *h, size_t size, uint32_t g, int32_t *st)
 {
     struct fblk *f = bins_find(h, 0, g);
+    hlfh_reserve_tick(h);
+    if (!f && hlfh_reserve_give(h)) /* (the front end's kept subsegments, before new memory) */
+        f = bins_find(h, 0, g);
     if (!f) {
         if (h->quick_bytes > HEAP_QUICK_MIN) {
             /* About to commit more while blocks sit parked: drain a

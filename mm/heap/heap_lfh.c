@@ -19,8 +19,17 @@
  * unused end (committing pages a stretch at a time).  A full subsegment
  * waits off every list until a block comes back; one with free blocks
  * that is not active waits on the class's partial list; one whose blocks
- * have all come back is kept empty for any class (LFH_KEEP_EMPTY of them)
- * or returned to the back end.
+ * have all come back goes to the reserve, for any class.
+ *
+ * The reserve keeps emptied subsegments, their pages committed, for the
+ * next ones the front end needs: a heap that frees a batch and allocates
+ * it again pays neither a decommit nor a page fault (mimalloc keeps freed
+ * pages for a while for the same reason; without a clock, "a while" here
+ * is LFH_RESERVE_IDLE back-end allocations in which the reserve was not
+ * drawn on).  It gives back its oldest subsegment to the back end once idle
+ * that long (one a call; LFH_KEEP_EMPTY stay), all of them when the back
+ * end needs memory it would otherwise commit (hblock_alloc) and on
+ * HeapCompact.
  *
  * Everything here runs with the heap lock held (or on behalf of a
  * HEAP_NO_SERIALIZE call). */
@@ -244,6 +253,36 @@ static void map_set(struct hseg *s, uintptr_t c, int on)
 
 /* ---- subsegments ---- */
 
+/* The reserve's list (circular, newest at the head). */
+static void reserve_push(struct hlfh *l, struct lsub *sub)
+{
+    if (l->empty) {
+        sub->next = l->empty;
+        sub->prev = l->empty->prev;
+        sub->prev->next = sub;
+        l->empty->prev = sub;
+    } else {
+        sub->next = sub->prev = sub;
+    }
+    l->empty = sub;
+    l->nempty++;
+    sub->state = LSUB_EMPTY;
+}
+
+static void reserve_unlink(struct hlfh *l, struct lsub *sub)
+{
+    if (sub->next == sub) {
+        l->empty = NULL;
+    } else {
+        sub->prev->next = sub->next;
+        sub->next->prev = sub->prev;
+        if (l->empty == sub)
+            l->empty = sub->next;
+    }
+    sub->next = sub->prev = NULL;
+    l->nempty--;
+}
+
 /* (Re)start subsegment sub for class cls: nothing carved yet. */
 static void sub_init(struct lsub *sub, uint32_t cls)
 {
@@ -264,8 +303,8 @@ static struct lsub *sub_new(struct heap *h, uint32_t cls)
     struct hlfh *l = h->lfh;
     struct lsub *sub = l->empty;
     if (sub) {
-        l->empty = sub->next;
-        l->nempty--;
+        reserve_unlink(l, sub);
+        l->drawn = l->tick;
     } else {
         struct hseg *s;
         int32_t st;
@@ -289,29 +328,59 @@ static struct lsub *sub_new(struct heap *h, uint32_t cls)
     return sub;
 }
 
-/* Give the empty subsegment sub (on no list) back: kept for reuse while
- * fewer than LFH_KEEP_EMPTY are (and `keep`), else returned to the back
- * end. */
-static void sub_release(struct heap *h, struct lsub *sub, int keep)
+/* Return the empty subsegment sub (on no list) to the back end. */
+static void sub_free(struct heap *h, struct lsub *sub)
 {
-    struct hlfh *l = h->lfh;
-    h->lfh_b[sub->cls].nsubs--;
-    if (keep && l->nempty < LFH_KEEP_EMPTY) {
-        sub->state = LSUB_EMPTY;
-        sub->next = l->empty;
-        l->empty = sub;
-        l->nempty++;
-        return;
-    }
     uintptr_t c = sub->chunk;
     struct hseg *s = hseg_find(h, c);
     map_set(s, c, 0);
     tab_remove(h, sub);
     sub->chunk = 0;
     sub->state = LSUB_FREE;
-    l->nsubs--;
+    h->lfh->nsubs--;
     if (hblock_free(h, s, (struct hblk *)(c - HHDR)))
         heap_corrupt(h);
+}
+
+/* The empty subsegment sub (on no list) leaves its class: to the reserve,
+ * or (keep = 0) back to the back end. */
+static void sub_release(struct heap *h, struct lsub *sub, int keep)
+{
+    h->lfh_b[sub->cls].nsubs--;
+    if (keep)
+        reserve_push(h->lfh, sub);
+    else
+        sub_free(h, sub);
+}
+
+/* A back-end allocation went by (heap_bins.c): an idle reserve gives
+ * back its oldest subsegment. */
+void hlfh_reserve_tick(struct heap *h)
+{
+    struct hlfh *l = h->lfh;
+    if (!l)
+        return;
+    l->tick++;
+    if (l->nempty > LFH_KEEP_EMPTY && l->tick - l->drawn > LFH_RESERVE_IDLE) {
+        struct lsub *old = l->empty->prev;
+        reserve_unlink(l, old);
+        sub_free(h, old);
+    }
+}
+
+/* The back end is about to commit memory: it gets the reserve instead
+ * (LFH_KEEP_EMPTY stay).  1 if anything was given. */
+int hlfh_reserve_give(struct heap *h)
+{
+    struct hlfh *l = h->lfh;
+    int given = 0;
+    while (l && l->nempty > LFH_KEEP_EMPTY) {
+        struct lsub *old = l->empty->prev;
+        reserve_unlink(l, old);
+        sub_free(h, old);
+        given = 1;
+    }
+    return given;
 }
 
 static void partial_link(struct lbucket *b, struct lsub *sub)
@@ -659,10 +728,8 @@ void hlfh_compact(struct heap *h)
     }
     while (l->empty) {
         struct lsub *sub = l->empty;
-        l->empty = sub->next;
-        l->nempty--;
-        h->lfh_b[sub->cls].nsubs++; /* (sub_release counts it out again) */
-        sub_release(h, sub, 0);
+        reserve_unlink(l, sub);
+        sub_free(h, sub);
     }
     if (!l->nsubs)
         lfh_teardown(h);

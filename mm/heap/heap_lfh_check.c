@@ -163,8 +163,8 @@ int hlfh_check(struct heap *h, const struct htally *t)
         nsubs += l->b[cls].nsubs;
     }
     uint32_t nempty = 0;
-    for (struct lsub *e = l->empty; e; e = e->next) {
-        if (lfh_sub_ok(h, e) || e->state != LSUB_EMPTY || ++nempty > l->nempty)
+    for (struct lsub *e = l->empty; e; e = e->next == l->empty ? NULL : e->next) {
+        if (lfh_sub_ok(h, e) || e->state != LSUB_EMPTY || e->next->prev != e || ++nempty > l->nempty)
             return bad + 1;
     }
     if (nempty != l->nempty || nsubs + nempty != l->nsubs || l->nsubs != t->nsubs || listed > nsubs)

@@ -488,7 +488,9 @@ static inline struct hseg *hseg_find(struct heap *h, uintptr_t a)
 #define LFH_NG (18432u / HG + 1)            /* class table entries: block granules up to the last class */
 #define LFH_TAB_MIN 512u                    /* subsegment table entries at first ... */
 #define LFH_TAB_MAX 4096u                   /* ... doubled on a collision up to this */
-#define LFH_KEEP_EMPTY 2u                   /* empty subsegments kept for reuse */
+#define LFH_KEEP_EMPTY 2u                   /* empty subsegments kept for good ... */
+#define LFH_RESERVE_IDLE 64u                /* ... the rest until this many back-end
+                                               allocations pass without one being reused */
 
 #define LW0_UNUSED 0x0000FFFFu
 #define LW0_CLASS_SHIFT 16
@@ -555,8 +557,11 @@ struct hlfh {
     uint32_t tab_entries;
     size_t meta_used;                       /* bytes of the meta area handed out */
     uintptr_t meta_base;
-    struct lsub *empty;                     /* empty subsegments kept (LFH_KEEP_EMPTY) */
+    struct lsub *empty;                     /* the reserve: empty subsegments, newest first
+                                               (circular; empty->prev is the oldest) */
     uint32_t nempty, nsubs;
+    uint32_t tick, drawn;                   /* back-end allocations; tick of the reserve's
+                                               last use */
     uint32_t collisions;                    /* subsegments the table could not hold */
     uint32_t ntc;                           /* thread caches made */
     struct lbucket b[LFH_NCLASS];
@@ -624,6 +629,8 @@ size_t hlfh_size(const struct lsub *sub, const struct lblk *blk);
 int hlfh_tail_ok(const struct lsub *sub, const struct lblk *blk);
 int hlfh_resize(struct heap *h, struct lsub *sub, struct lblk *blk, size_t size, int may_move);
 void hlfh_compact(struct heap *h);
+void hlfh_reserve_tick(struct heap *h);                      /* a back-end allocation went by */
+int hlfh_reserve_give(struct heap *h);                       /* the back end needs memory */
 void *hlfh_meta_alloc(struct heap *h, size_t n, size_t align);
 struct lblk *hlfh_take(struct heap *h, uint32_t cls);         /* a free block of an active class */
 void hlfh_put(struct heap *h, struct lsub *sub, struct lblk *blk); /* a free-state block back */

@@ -145,6 +145,7 @@ static const struct test_case cases[] = {
     CASE(lfh_realloc),
     CASE(lfh_walk),
     CASE(lfh_compact_and_destroy),
+    CASE(lfh_reserve_decays),
     CASE(lfh_inject_thread_caches),
     CASE(lfh_inject_lock_path),
     CASE(lfh_inject_no_serialize),

@@ -296,3 +296,40 @@ void lfh_compact_and_destroy(void)
     EXPECT_EQ(heap_host_committed_bytes(), c0);
     EXPECT_EQ(heap_host_reserved_bytes(), r0);
 }
+
+/* Emptied subsegments wait in the front end's reserve: a batch freed and
+ * allocated again commits nothing more; back-end traffic that does not
+ * draw on the reserve empties it down to LFH_KEEP_EMPTY (2) subsegments,
+ * without HeapCompact. */
+void lfh_reserve_decays(void)
+{
+    HANDLE h = HeapCreate(0, 0, 0);
+    ASSERT(h);
+    SIZE_T c0 = heap_host_committed_bytes(), busy, nfree, subs;
+    enum { N = 50000 };
+    static void *p[N];
+    for (int i = 0; i < N; i++)
+        p[i] = HeapAlloc(h, 0, 100);
+    SIZE_T high = heap_host_committed_bytes() - c0;
+    EXPECT(high > 5000000);
+    for (int r = 0; r < 3; r++) {
+        for (int i = 0; i < N; i++)
+            HeapFree(h, 0, p[i]);
+        heap_host_front_end_stats(h, &busy, &nfree, &subs);
+        EXPECT_EQ(busy, 0);
+        EXPECT(subs > 50); /* kept, not given back */
+        for (int i = 0; i < N; i++)
+            p[i] = HeapAlloc(h, 0, 100);
+        EXPECT(heap_host_committed_bytes() - c0 <= high + 65536); /* (+ the class table's page) */
+    }
+    for (int i = 0; i < N; i++)
+        HeapFree(h, 0, p[i]);
+    EXPECT_HEAP_OK(h);
+    for (int i = 0; i < 400; i++)
+        HeapFree(h, 0, HeapAlloc(h, 0, 20000));
+    heap_host_front_end_stats(h, &busy, &nfree, &subs);
+    EXPECT(subs <= 2 + 4); /* the reserve's 2, and those the thread's cache keeps partly busy */
+    EXPECT(heap_host_committed_bytes() - c0 < high / 4);
+    EXPECT_HEAP_OK(h);
+    HeapDestroy(h);
+}
