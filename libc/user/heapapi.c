@@ -109,8 +109,7 @@ BOOL WINAPI HeapDestroy(HANDLE hHeap)
 
 LPVOID WINAPI HeapAlloc(HANDLE hHeap, DWORD dwFlags, SIZE_T dwBytes)
 {
-    int32_t st = 0;
-    void *p = heap_alloc(hHeap, dwFlags, dwBytes, &st);
+    void *p = heap_alloc(hHeap, dwFlags, dwBytes, NULL); /* (any failure is the one error) */
 
     if (p == NULL)
         SetLastError(ERROR_NOT_ENOUGH_MEMORY);  /* item 71: Windows sets it */

@@ -57,11 +57,20 @@ struct heap_walk_entry {
 #define HEAP_DEFAULT_CHECKING 0
 #endif
 
+/* The two calls with fast paths take their first three arguments in
+ * registers on i386 (as x86-64 passes them anyway): a cdecl call there
+ * would store and load them again, a tenth of the path. */
+#if defined(__i386__)
+#define HEAP_FASTCALL __attribute__((regparm(3)))
+#else
+#define HEAP_FASTCALL
+#endif
+
 struct heap *heap_create(uint32_t options, size_t initial, size_t maximum, int32_t *status);
 void heap_destroy(struct heap *h);            /* returns every page, large blocks included */
-void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status);
+HEAP_FASTCALL void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status);
 void *heap_realloc(struct heap *h, uint32_t flags, void *p, size_t size, int32_t *status);
-int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status); /* 1 ok, 0 bad */
+HEAP_FASTCALL int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status); /* 1 ok, 0 bad */
 size_t heap_size(struct heap *h, uint32_t flags, const void *p); /* (size_t)-1: not live */
 int heap_validate(struct heap *h, uint32_t flags, const void *p); /* p NULL: whole heap */
 int heap_walk(struct heap *h, struct heap_walk_entry *e, int32_t *status);

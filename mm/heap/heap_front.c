@@ -104,12 +104,13 @@ void *hfront_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *st)
 
 /* What the fast path could not serve: the whole allocation under the
  * lock (unless HEAP_NO_SERIALIZE); a failure is reported after the
- * lock is dropped, since it may raise. */
+ * lock is dropped, since it may raise (flags: the call's). */
 __attribute__((noinline)) static void *alloc_slow(struct heap *h, uint32_t flags, size_t size,
                                                   int32_t *status)
 {
     int32_t st = HST_NO_MEMORY;
     void *p = NULL;
+    flags |= h->flags;
     hcall_lock(h, flags);
     if (h->lfh_tcs && !(flags & (HEAP_NO_SERIALIZE | HEAP_ZERO_MEMORY | HEAP_CHECKING)) &&
         size <= LFH_MAX_REQUEST) {
@@ -127,9 +128,9 @@ __attribute__((noinline)) static void *alloc_slow(struct heap *h, uint32_t flags
 
 /* A front-end block for `size` bytes: its busy header (the class's
  * header for 0 bytes less the size is the unused count). */
-static inline void *lfh_hand_out(struct heap *h, const struct lbucket *b, struct lblk *blk, size_t size)
+static inline void *lfh_hand_out(struct heap *h, uint32_t hdr, struct lblk *blk, size_t size)
 {
-    uint32_t w0 = b->hdr - (uint32_t)size;
+    uint32_t w0 = hdr - (uint32_t)size;
     blk->h.w0 = w0;
     blk->h.w1 = w0 ^ lfh_key(h, blk);
     return blk_data(&blk->h);
@@ -142,80 +143,118 @@ __attribute__((noinline)) static void *alloc_wake(struct heap *h, void *p)
     return p;
 }
 
-/* HEAP_NO_SERIALIZE and thread-cache fast paths of heap_alloc, apart so
- * that the lock's fast path (the one-CPU platforms') stays short (flags:
- * the call's; the tail call then passes heap_alloc's arguments as they
- * came). */
-__attribute__((noinline)) static void *alloc_fast_other(struct heap *h, uint32_t flags, size_t size,
-                                                        int32_t *status)
+/* The locked fast path found its list empty: drop the lock, and the
+ * slow path (apart: the drop may call). */
+__attribute__((noinline)) static void *alloc_drop_slow(struct heap *h, uint32_t flags, size_t size,
+                                                       int32_t *status)
 {
-    flags |= h->flags;
-    if (!(flags & (HEAP_ZERO_MEMORY | HEAP_CHECKING)) && size <= LFH_MAX_REQUEST) {
-        uint32_t cls = lfh_class(size);
-        if (flags & HEAP_NO_SERIALIZE) {
-            struct lbucket *b = &h->lfh_b[cls];
-            struct lblk *blk = b->free;
-            if (__builtin_expect(blk != NULL, 1)) {
-                b->free = blk->next;
-                return lfh_hand_out(h, b, blk, size);
-            }
-        } else if (h->lfh_tcs) {
-            int slot = heap_os_thread_slot();
-            struct ltc *tc = slot >= 0 ? h->lfh_tcs[slot] : NULL;
-            if (__builtin_expect(tc != NULL, 1)) {
-                tc->busy = 1;
-                __atomic_signal_fence(__ATOMIC_SEQ_CST); /* (heap_tcache.c: the barrier is the other side's) */
-                struct ltc_list *c = &tc->c[cls];
-                struct lblk *blk = c->free;
-                if (__builtin_expect(blk != NULL && !h->lfh_excl, 1)) {
-                    c->free = blk->next;
-                    c->n--;
-                    uint32_t w0 = c->hdr - (uint32_t)size;
-                    blk->h.w0 = w0;
-                    blk->h.w1 = w0 ^ lfh_key(h, blk);
-                    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-                    tc->busy = 0;
-                    return blk_data(&blk->h);
-                }
-                tc->busy = 0;
-            } else if (slot < 0 && hlock_try(&h->lock)) {
-                struct lbucket *b = &h->lfh_b[cls];
-                struct lblk *blk = b->free;
-                if (blk) {
-                    b->free = blk->next;
-                    void *p = lfh_hand_out(h, b, blk, size);
-                    hlock_drop(&h->lock);
-                    return p;
-                }
-                hlock_drop(&h->lock);
-            }
+    hlock_drop(&h->lock);
+    return alloc_slow(h, flags, size, status);
+}
+
+/* The three fast paths of an allocation (flags: the call's; size <=
+ * LFH_MAX_REQUEST, no HFAST_SLOW flag in the call's or the heap's), each ending
+ * in the slow path, tail called, when it cannot serve it.  Locked: pop
+ * the class's list under hlock_try.  No serialize: pop it with no lock.
+ * Thread cache: pop this thread's cache for the class, its busy word
+ * raised (heap_tcache.c: the barrier of a thread wanting the caches quiet
+ * is the other side's fence); a thread with no slot takes the locked
+ * path.  The last calls the platform (heap_os_thread_slot), so it is a
+ * function of its own: the other two save no register. */
+#define HFAST_SLOW (HEAP_ZERO_MEMORY | HEAP_CHECKING)
+
+static inline void *alloc_locked(struct heap *h, uint32_t flags, size_t size, int32_t *status)
+{
+    struct lbucket *b = &h->lfh_b[lfh_class(size)];
+    if (__builtin_expect(hlock_try(&h->lock), 1)) {
+        struct lblk *blk = b->free;
+        if (__builtin_expect(blk != NULL, 1)) {
+            b->free = blk->next;
+            void *p = lfh_hand_out(h, b->hdr, blk, size);
+            if (__builtin_expect(__atomic_exchange_n(&h->lock.word, 0, __ATOMIC_RELEASE) == 2, 0))
+                return alloc_wake(h, p);
+            return p;
         }
+        return alloc_drop_slow(h, flags, size, status);
     }
     return alloc_slow(h, flags, size, status);
 }
 
-/* HeapAlloc (heap.h).  The fast path pops a block from its class's list
- * under hlock_try; HEAP_NO_SERIALIZE calls (no lock) and platforms with
- * thread caches take their own (alloc_fast_other).  It makes no call but
- * tail calls, so it saves no registers. */
-void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
+static inline void *alloc_noser(struct heap *h, uint32_t flags, size_t size, int32_t *status)
 {
-    if (__builtin_expect(!((flags | h->flags) & HEAP_OFF_LOCK_FAST) && size <= LFH_MAX_REQUEST, 1)) {
-        struct lbucket *b = &h->lfh_b[lfh_class(size)];
-        if (__builtin_expect(hlock_try(&h->lock), 1)) {
-            struct lblk *blk = b->free;
-            if (__builtin_expect(blk != NULL, 1)) {
-                b->free = blk->next;
-                void *p = lfh_hand_out(h, b, blk, size);
-                if (__builtin_expect(__atomic_exchange_n(&h->lock.word, 0, __ATOMIC_RELEASE) == 2, 0))
-                    return alloc_wake(h, p);
-                return p;
-            }
-            hlock_drop(&h->lock);
-        }
+    struct lbucket *b = &h->lfh_b[lfh_class(size)];
+    struct lblk *blk = b->free;
+    if (__builtin_expect(blk != NULL, 1)) {
+        b->free = blk->next;
+        return lfh_hand_out(h, b->hdr, blk, size);
     }
-    return alloc_fast_other(h, flags, size, status);
+    return alloc_slow(h, flags, size, status);
 }
+
+__attribute__((noinline)) static void *alloc_tc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
+{
+    int slot = heap_os_thread_slot();
+    struct ltc *tc = slot >= 0 ? h->lfh_tcs[slot] : NULL;
+    if (__builtin_expect(tc != NULL, 1)) {
+        tc->busy = 1;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        struct ltc_list *c = &tc->c[lfh_class(size)];
+        struct lblk *blk = c->free;
+        if (__builtin_expect(blk != NULL && !h->lfh_excl, 1)) {
+            c->free = blk->next;
+            c->n--;
+            void *p = lfh_hand_out(h, c->hdr, blk, size);
+            __atomic_signal_fence(__ATOMIC_SEQ_CST);
+            tc->busy = 0;
+            return p;
+        }
+        tc->busy = 0;
+    } else if (slot < 0) {
+        return alloc_locked(h, flags, size, status);
+    }
+    return alloc_slow(h, flags, size, status);
+}
+
+#if __SIZEOF_POINTER__ == 8
+/* HeapAlloc (heap.h), on a 64-bit ABI: registers enough for the three
+ * fast paths in one function that saves none (every call a tail call). */
+HEAP_FASTCALL void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
+{
+    uint32_t f = flags | h->flags;
+    if (__builtin_expect(size > LFH_MAX_REQUEST || (f & HFAST_SLOW), 0))
+        return alloc_slow(h, flags, size, status);
+    if (f & HEAP_NO_SERIALIZE)
+        return alloc_noser(h, flags, size, status);
+    if (f & HEAP_I_TCACHE)
+        return alloc_tc(h, flags, size, status);
+    return alloc_locked(h, flags, size, status);
+}
+#else
+/* HEAP_NO_SERIALIZE and thread-cache calls of heap_alloc, apart so that
+ * the lock's path (the one-CPU platforms') stays short: with six
+ * registers to spare on i386, one function holding the three paths saves
+ * and restores registers on every call. */
+__attribute__((noinline)) static void *alloc_other(struct heap *h, uint32_t flags, size_t size, int32_t *status)
+{
+    uint32_t f = flags | h->flags;
+    if (size > LFH_MAX_REQUEST || (f & HFAST_SLOW))
+        return alloc_slow(h, flags, size, status);
+    if (f & HEAP_NO_SERIALIZE)
+        return alloc_noser(h, flags, size, status);
+    if (f & HEAP_I_TCACHE)
+        return alloc_tc(h, flags, size, status);
+    return alloc_slow(h, flags, size, status);
+}
+
+/* HeapAlloc (heap.h), on i386: the locked fast path here, the others in
+ * alloc_other; no call but tail calls, so no register saved. */
+HEAP_FASTCALL void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
+{
+    if (__builtin_expect(!((flags | h->flags) & HEAP_OFF_LOCK_FAST) && size <= LFH_MAX_REQUEST, 1))
+        return alloc_locked(h, flags, size, status);
+    return alloc_other(h, flags, size, status);
+}
+#endif
 
 /* ---- free ---- */
 
@@ -264,13 +303,14 @@ int32_t hfront_free(struct heap *h, void *p)
 
 /* What the fast path could not do: the whole free under the lock (unless
  * HEAP_NO_SERIALIZE).  1 freed; 0 refused, reported after the lock is
- * dropped. */
+ * dropped (flags: the call's). */
 __attribute__((noinline)) static int free_slow(struct heap *h, uint32_t flags, void *p,
                                                int32_t *status)
 {
     int32_t st = 0;
     if (!p)
         return 1;
+    flags |= h->flags;
     hcall_lock(h, flags);
     int slot = h->lfh_tcs && !(flags & (HEAP_NO_SERIALIZE | HEAP_CHECKING)) ? heap_os_thread_slot() : -1;
     int in;
@@ -302,29 +342,56 @@ __attribute__((noinline)) static int free_wake(struct heap *h)
     return 1;
 }
 
-/* HEAP_NO_SERIALIZE and thread-cache fast paths of heap_free, and
- * whatever the lock's fast path did not do (flags: the call's). */
-__attribute__((noinline)) static int free_fast_other(struct heap *h, uint32_t flags, void *p,
-                                                     int32_t *status)
+/* The header (w0, w1) of the block at p is a busy front-end header for
+ * its place. */
+static inline int free_header_ok(struct heap *h, void *p, uint32_t w0, uint32_t w1)
 {
-    struct lsub *sub = lfh_tab_block(h, p);
-    flags |= h->flags;
+    return (w0 ^ w1) == lfh_key(h, (char *)p - HHDR) && (w0 >> 24) == ((LW0_BUSY | LW0_TAG) >> 24);
+}
+
+/* The three fast paths of a free of the front-end block at p, of
+ * subsegment sub, its header (w0, w1) checked (flags: the call's).
+ * Locked: onto its subsegment's list under hlock_try, else the slow
+ * path.  No serialize: onto that list with no lock.  Thread cache: onto
+ * this thread's cache for the class unless full (then the slow path,
+ * which flushes it); a thread with no slot takes the locked path.  The
+ * busy bit is cleared in both header words (w1 = w0 ^ key holds on). */
+static inline int free_locked(struct heap *h, uint32_t flags, void *p, int32_t *status, struct lsub *sub)
+{
     struct lblk *blk = (struct lblk *)((uintptr_t)p - HHDR);
-    uint32_t w0, w1;
-    if (!sub || (flags & HEAP_CHECKING) || ((w0 = blk->h.w0) ^ (w1 = blk->h.w1)) != lfh_key(h, blk) ||
-        (w0 & (LW0_BUSY | LW0_TAGMASK)) != (LW0_BUSY | LW0_TAG))
+    if (__builtin_expect(!hlock_try(&h->lock), 0))
         return free_slow(h, flags, p, status);
-    if (flags & HEAP_NO_SERIALIZE) {
-        struct lblk *old = sub->free;
-        blk->h.w0 = w0 ^ LW0_BUSY;
-        blk->h.w1 = w1 ^ LW0_BUSY;
-        blk->next = old;
-        sub->free = blk;
-        if (__builtin_expect(++sub->nfree == sub->ncarved || !old, 0))
-            return free_transition(h, sub, 0);
-        return 1;
-    }
-    int slot = h->lfh_tcs ? heap_os_thread_slot() : -1;
+    struct lblk *old = sub->free;
+    blk->h.w0 ^= LW0_BUSY;
+    blk->h.w1 ^= LW0_BUSY;
+    blk->next = old;
+    sub->free = blk;
+    if (__builtin_expect(++sub->nfree == sub->ncarved || !old, 0))
+        return free_transition(h, sub, 1);
+    if (__builtin_expect(__atomic_exchange_n(&h->lock.word, 0, __ATOMIC_RELEASE) == 2, 0))
+        return free_wake(h);
+    return 1;
+}
+
+static inline int free_noser(struct heap *h, void *p, struct lsub *sub, uint32_t w0, uint32_t w1)
+{
+    struct lblk *blk = (struct lblk *)((uintptr_t)p - HHDR);
+    struct lblk *old = sub->free;
+    blk->h.w0 = w0 ^ LW0_BUSY;
+    blk->h.w1 = w1 ^ LW0_BUSY;
+    blk->next = old;
+    sub->free = blk;
+    if (__builtin_expect(++sub->nfree == sub->ncarved || !old, 0))
+        return free_transition(h, sub, 0);
+    return 1;
+}
+
+__attribute__((noinline)) static int free_tc(struct heap *h, uint32_t flags, void *p, int32_t *status,
+                                             struct lsub *sub, uint32_t w0)
+{
+    struct lblk *blk = (struct lblk *)((uintptr_t)p - HHDR);
+    uint32_t w1 = w0 ^ lfh_key(h, blk);
+    int slot = heap_os_thread_slot();
     struct ltc *tc = slot >= 0 ? h->lfh_tcs[slot] : NULL;
     if (__builtin_expect(tc != NULL, 1)) {
         tc->busy = 1;
@@ -341,34 +408,60 @@ __attribute__((noinline)) static int free_fast_other(struct heap *h, uint32_t fl
             return 1;
         }
         tc->busy = 0;
+    } else if (slot < 0) {
+        return free_locked(h, flags, p, status, sub);
     }
     return free_slow(h, flags, p, status);
 }
 
-/* HeapFree (heap.h).  The fast path: a busy block of a subsegment the
- * table knows, whose header matches its place, goes back onto its
- * subsegment's list (the busy bit cleared in both header words) under
- * hlock_try; HEAP_NO_SERIALIZE calls and thread caches take their own
- * (free_fast_other).  It makes no call but tail calls. */
-int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status)
+#if __SIZEOF_POINTER__ == 8
+/* HeapFree (heap.h), on a 64-bit ABI (as heap_alloc): a busy block of a
+ * subsegment the table knows, whose header matches its place, goes back
+ * by its fast path; anything else to free_slow. */
+HEAP_FASTCALL int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status)
+{
+    struct lsub *sub = lfh_tab_block(h, p);
+    uint32_t f = flags | h->flags;
+    if (__builtin_expect(sub != NULL && !(f & HEAP_CHECKING), 1)) {
+        uint32_t w0 = ((struct hblk *)p)[-1].w0, w1 = ((struct hblk *)p)[-1].w1;
+        if (__builtin_expect(free_header_ok(h, p, w0, w1), 1)) {
+            if (f & HEAP_NO_SERIALIZE)
+                return free_noser(h, p, sub, w0, w1);
+            if (f & HEAP_I_TCACHE)
+                return free_tc(h, flags, p, status, sub, w0);
+            return free_locked(h, flags, p, status, sub);
+        }
+    }
+    return free_slow(h, flags, p, status);
+}
+#else
+/* HEAP_NO_SERIALIZE and thread-cache calls of heap_free, apart (as
+ * alloc_other). */
+__attribute__((noinline)) static int free_other(struct heap *h, uint32_t flags, void *p, int32_t *status)
+{
+    struct lsub *sub = lfh_tab_block(h, p);
+    uint32_t f = flags | h->flags;
+    if (sub && !(f & HEAP_CHECKING) && (f & (HEAP_NO_SERIALIZE | HEAP_I_TCACHE))) {
+        uint32_t w0 = ((struct hblk *)p)[-1].w0, w1 = ((struct hblk *)p)[-1].w1;
+        if (free_header_ok(h, p, w0, w1)) {
+            if (f & HEAP_NO_SERIALIZE)
+                return free_noser(h, p, sub, w0, w1);
+            return free_tc(h, flags, p, status, sub, w0);
+        }
+    }
+    return free_slow(h, flags, p, status);
+}
+
+/* HeapFree (heap.h), on i386: the locked fast path here, the others in
+ * free_other; no call but tail calls. */
+HEAP_FASTCALL int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status)
 {
     struct lsub *sub = lfh_tab_block(h, p);
     if (__builtin_expect(sub != NULL && !((flags | h->flags) & HEAP_OFF_LOCK_FAST), 1)) {
-        struct lblk *blk = (struct lblk *)((uintptr_t)p - HHDR);
-        uint32_t w0 = blk->h.w0;
-        if (__builtin_expect((w0 ^ blk->h.w1) == lfh_key(h, blk) &&
-                                 (w0 >> 24) == ((LW0_BUSY | LW0_TAG) >> 24) && hlock_try(&h->lock), 1)) {
-            struct lblk *old = sub->free;
-            blk->h.w0 ^= LW0_BUSY;          /* (w1 = w0 ^ key holds on) */
-            blk->h.w1 ^= LW0_BUSY;
-            blk->next = old;
-            sub->free = blk;
-            if (__builtin_expect(++sub->nfree == sub->ncarved || !old, 0))
-                return free_transition(h, sub, 1);
-            if (__builtin_expect(__atomic_exchange_n(&h->lock.word, 0, __ATOMIC_RELEASE) == 2, 0))
-                return free_wake(h);
-            return 1;
-        }
+        uint32_t w0 = ((struct hblk *)p)[-1].w0, w1 = ((struct hblk *)p)[-1].w1;
+        if (__builtin_expect(free_header_ok(h, p, w0, w1), 1))
+            return free_locked(h, flags, p, status, sub);
     }
-    return free_fast_other(h, flags, p, status);
+    return free_other(h, flags, p, status);
 }
+#endif

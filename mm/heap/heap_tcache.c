@@ -65,9 +65,12 @@ void *htc_alloc(struct heap *h, int slot, uint32_t cls, size_t size)
     if (!tc)
         return NULL;
     struct ltc_list *c = &tc->c[cls];
+    struct lbucket *b = &h->lfh_b[cls];
     while (c->n <= c->max / 2) {
-        struct lblk *blk = hlfh_take(h, cls);
-        if (!blk)
+        struct lblk *blk = b->free;         /* (the class's list, as hlfh_take) */
+        if (blk)
+            b->free = blk->next;
+        else if (!(blk = hlfh_take(h, cls)))
             break;
         blk->next = c->free;
         c->free = blk;
@@ -92,7 +95,9 @@ static void tc_flush(struct heap *h, struct ltc_list *c, uint32_t n)
         struct lblk *blk = c->free;
         c->free = blk->next;
         c->n--;
-        struct lsub *sub = hlfh_sub_of(h, blk, &in);
+        struct lsub *sub = lfh_tab_sub(h, blk); /* (checked when it came in) */
+        if (!sub)
+            sub = hlfh_sub_of(h, blk, &in);
         if (sub)
             hlfh_put(h, sub, blk);
         else

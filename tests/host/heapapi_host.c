@@ -136,8 +136,7 @@ BOOL HeapDestroy(HANDLE h)
 
 LPVOID HeapAlloc(HANDLE h, DWORD flags, SIZE_T n)
 {
-    int32_t st;
-    void *p = heap_alloc(h, flags, n, &st);
+    void *p = heap_alloc(h, flags, n, NULL); /* (any failure is the one error) */
     if (__builtin_expect(!p, 0))
         SetLastError(ERROR_NOT_ENOUGH_MEMORY); /* item 71: set, as Windows does */
     return p;
