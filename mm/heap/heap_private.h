@@ -6,7 +6,8 @@
  *   heap_front.c    HeapAlloc, HeapFree and their fast paths, failure
  *                   reporting
  *   heap_lfh.c      the low-fragmentation front end: size classes,
- *                   subsegments, activation
+ *                   subsegments, activation, the reserve of emptied
+ *                   subsegments
  *   heap_quick.c    the quick lists (the standard heap's front end)
  *   heap_bins.c     the back end: TLSF bins, split and coalesce, giving
  *                   pages back; HeapCompact
