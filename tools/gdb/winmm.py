@@ -41,7 +41,14 @@ W0_DECOMMIT = 1 << 24
 W0_UNUSED_SHIFT = 25
 W0_UNUSED_MASK = 0x3F
 W1_QUICK = 1 << 23
+W1_SUBSEG = 1 << 22
 HLARGE = 32
+# The low-fragmentation front end's blocks inside a subsegment (a busy
+# W1_SUBSEG block; its 64 KiB-aligned payload C is the chunk): headers
+# from C + LFH_FIRST on, w0 = unused | class << 16 | BUSY (bit 24) | tag.
+LFH_CHUNK_SHIFT = 16
+LFH_FIRST = 0
+LW0_BUSY = 1 << 24
 
 
 def u32(addr):
@@ -239,6 +246,23 @@ class VmmapCommand(gdb.Command):
                     run_start, run_desc = va, desc
 
 
+def lfh_subsegment(h, chunk):
+    """A subsegment at chunk: (busy blocks, their requested bytes, a
+    one-line description), from its record in the heap's table."""
+    sub = h["lfh_tab"][(chunk >> LFH_CHUNK_SHIFT) & int(h["lfh_mask"])]
+    if int(sub["chunk"]) != chunk:
+        return 0, 0, "LFH subsegment (not in the table: see the segments' records)"
+    bsize, carved = int(sub["bsize"]), int(sub["ncarved"])
+    nbusy = req = 0
+    for i in range(carved):
+        w0 = u32(chunk + LFH_FIRST + i * bsize)
+        if w0 & LW0_BUSY:
+            nbusy += 1
+            req += bsize - HHDR - (w0 & 0xFFFF)
+    return nbusy, req, "LFH subsegment, class %d: %d-byte blocks, %d of %d carved, %d busy (%d bytes requested)" % (
+        int(sub["cls"]), bsize, carved, int(sub["nmax"]), nbusy, req)
+
+
 class HeapwalkCommand(gdb.Command):
     """heapwalk [HANDLE]: the blocks of a heap, from its segments and large blocks."""
 
@@ -276,6 +300,13 @@ class HeapwalkCommand(gdb.Command):
                     print("  0x%08x: bad header w0=0x%08x w1=0x%08x" % (a, w0, w1))
                     break
                 size = g << HG_SHIFT
+                if w0 & W0_BUSY and w1 & W1_SUBSEG:
+                    sb, sf, line = lfh_subsegment(h, a + HHDR)
+                    busy += sb
+                    busy_bytes += sf
+                    print("  0x%08x  %8d bytes  %s" % (a + HHDR, size, line))
+                    a += size
+                    continue
                 if w0 & W0_BUSY and not w1 & W1_QUICK:
                     state, req = "busy", size - HHDR - ((w0 >> W0_UNUSED_SHIFT) & W0_UNUSED_MASK)
                     busy += 1
