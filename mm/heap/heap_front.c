@@ -264,6 +264,13 @@ HEAP_FASTCALL void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int3
  * damage in place for the caller to see; the heap itself is intact. */
 int32_t hfront_free(struct heap *h, void *p)
 {
+    struct hlarge *l = hlarge_find(h, p); /* (first: a test of p's alignment unless it may be one) */
+    if (l) {
+        if (!hlarge_ok(h, l))
+            return HST_HEAP_CORRUPTION;
+        hlarge_free(h, l, 1);
+        return 0;
+    }
     int in;
     struct lsub *sub;
     struct lblk *blk = hlfh_block(h, p, &sub, &in);
@@ -292,13 +299,7 @@ int32_t hfront_free(struct heap *h, void *p)
             hquick_flush(h, 8, ~(size_t)0);
         return st;
     }
-    struct hlarge *l = hlarge_find(h, p);
-    if (!l)
-        return HST_INVALID_PARAMETER;
-    if (!hlarge_ok(h, l))
-        return HST_HEAP_CORRUPTION;
-    hlarge_free(h, l, 1);
-    return 0;
+    return HST_INVALID_PARAMETER;
 }
 
 /* What the fast path could not do: the whole free under the lock (unless

@@ -108,12 +108,16 @@ static void *realloc_lfh(struct heap *h, uint32_t flags, struct lsub *sub, struc
  * Returns the block's new address, or NULL with *st and p untouched. */
 static void *realloc_locked(struct heap *h, uint32_t flags, void *p, size_t size, int32_t *st)
 {
-    int in;
-    struct lsub *sub;
-    struct lblk *lb = hlfh_block(h, p, &sub, &in);
+    int in = 0;
+    struct lsub *sub = NULL;
     struct hseg *s = NULL;
-    struct hblk *b = in ? NULL : blk_lookup(h, p, &s);
-    struct hlarge *l = in || b ? NULL : hlarge_find(h, p);
+    struct hblk *b = NULL;
+    struct lblk *lb = NULL;
+    struct hlarge *l = hlarge_find(h, p); /* (first: a test of p's alignment unless it may be one) */
+    if (!l) {
+        lb = hlfh_block(h, p, &sub, &in);
+        b = in ? NULL : blk_lookup(h, p, &s);
+    }
     if (!lb && !b && !l) {
         *st = HST_INVALID_PARAMETER;
         return NULL;
