@@ -232,8 +232,8 @@ __attribute__((noinline)) static struct fblk *block_find_drained(struct heap *h,
  * that, all parked blocks drained. */
 struct hblk *hblock_alloc(struct heap *h, size_t size, uint32_t g, int32_t *st)
 {
+    hlfh_reserve_tick(h); /* (first: what it gives back may merge with the block found) */
     struct fblk *f = bins_find(h, 0, g);
-    hlfh_reserve_tick(h);
     if (!f && hlfh_reserve_give(h)) /* (the front end's kept subsegments, before new memory) */
         f = bins_find(h, 0, g);
     if (!f) {

@@ -146,6 +146,7 @@ static const struct test_case cases[] = {
     CASE(lfh_walk),
     CASE(lfh_compact_and_destroy),
     CASE(lfh_reserve_decays),
+    CASE(lfh_reserve_gives_back_next_to_the_pick),
     CASE(lfh_inject_thread_caches),
     CASE(lfh_inject_lock_path),
     CASE(lfh_inject_no_serialize),

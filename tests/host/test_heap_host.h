@@ -142,6 +142,7 @@ void lfh_realloc(void);
 void lfh_walk(void);
 void lfh_compact_and_destroy(void);
 void lfh_reserve_decays(void);
+void lfh_reserve_gives_back_next_to_the_pick(void);
 void lfh_inject_thread_caches(void);
 void lfh_inject_lock_path(void);
 void lfh_inject_no_serialize(void);

@@ -333,3 +333,59 @@ void lfh_reserve_decays(void)
     EXPECT_HEAP_OK(h);
     HeapDestroy(h);
 }
+
+
+/* A regression: the reserve gave a subsegment back (merging it with its
+ * free neighbour) after the back end had picked that neighbour for the
+ * allocation under way, which then found the block's header gone.  Built
+ * on purpose: subsegments S1..S5 of one class side by side, a free
+ * back-end block B right behind S5, S5 emptied first (the reserve's
+ * oldest) and two more after it; then allocations that B fits, during
+ * which the idle reserve gives S5 back into B.  (HEAP_NO_SERIALIZE calls:
+ * no thread cache holds freed blocks back from their subsegments.) */
+void lfh_reserve_gives_back_next_to_the_pick(void)
+{
+    const DWORD ns = HEAP_NO_SERIALIZE;
+    HANDLE h = HeapCreate(0, 0, 0);
+    ASSERT(h);
+    enum { MAX = 20000 };
+    static void *p[MAX];
+    uintptr_t chunk[8];
+    int n = 0, nchunks = 0;
+    void *b = NULL, *c = NULL;
+    while (n < MAX && nchunks < 7) { /* S1..S5, B and its fence C, then S6 */
+        p[n] = HeapAlloc(h, ns, 100);
+        ASSERT(p[n]);
+        uintptr_t ch = (uintptr_t)p[n] & ~(uintptr_t)0xFFFF;
+        if (heap_host_block_info(h, p[n], NULL) == 1 && (!nchunks || chunk[nchunks - 1] != ch)) {
+            chunk[nchunks++] = ch;
+            if (nchunks == 5) { /* S5 just began: B and C go right behind it */
+                b = HeapAlloc(h, ns, 65000);
+                c = HeapAlloc(h, ns, 65000);
+                ASSERT(b && c);
+                EXPECT(HeapFree(h, ns, b));
+            }
+        }
+        n++;
+    }
+    ASSERT(nchunks == 7 || nchunks == 6);
+    EXPECT((uintptr_t)b > chunk[4] && (uintptr_t)b < chunk[4] + 0x20000); /* (the layout it needs) */
+    for (int s = 4; s >= 2; s--) /* S5, S4, S3 empty into the reserve, S5 first */
+        for (int i = 0; i < n; i++)
+            if (p[i] && ((uintptr_t)p[i] & ~(uintptr_t)0xFFFF) == chunk[s]) {
+                EXPECT(HeapFree(h, ns, p[i]));
+                p[i] = NULL;
+            }
+    int fails = 0;
+    for (int i = 0; i < 100; i++) { /* back-end traffic: the reserve decays into B */
+        void *q = HeapAlloc(h, ns, 65000);
+        fails += !q || !HeapFree(h, ns, q);
+    }
+    EXPECT_EQ(fails, 0);
+    EXPECT_HEAP_OK(h);
+    for (int i = 0; i < n; i++)
+        if (p[i])
+            HeapFree(h, ns, p[i]);
+    HeapFree(h, ns, c);
+    HeapDestroy(h);
+}
