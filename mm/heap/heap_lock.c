@@ -26,6 +26,12 @@ void hlock_init(struct hlock *l)
     l->word = 0;
     l->depth = 0;
     l->owner = 0;
+    /* Several CPUs (the platform gives threads cache slots): the holder
+     * of a heap lock lets go within a microsecond or so, less than a sleep
+     * and a wake cost, so a waiter polls a while first (NT gives the
+     * process heap's critical section a spin count for the same reason).
+     * One CPU: the holder cannot run while we poll. */
+    l->spin = heap_os_thread_slot() >= 0 ? HLOCK_SPIN : 0;
     heap_os_lock_init(&l->os);
 }
 
@@ -34,9 +40,15 @@ void hlock_destroy(struct hlock *l)
     heap_os_lock_destroy(&l->os);
 }
 
-/* Contended: mark the word "waited for" and sleep until it was free. */
+/* Contended: poll a while (l->spin times), then mark the word "waited
+ * for" and sleep until it was free. */
 __attribute__((noinline)) static void lock_wait(struct hlock *l)
 {
+    for (uint32_t i = l->spin; i; i--) {
+        if (l->word == 0 && hlock_try(l))
+            return;
+        __asm__ volatile("pause" ::: "memory"); /* (x86: the engine's only targets) */
+    }
     while (__atomic_exchange_n(&l->word, 2, __ATOMIC_ACQUIRE) != 0)
         heap_os_lock_wait(&l->os, &l->word, 2);
 }

@@ -226,8 +226,10 @@ struct hlock {
     volatile uint32_t word;
     uint32_t depth;
     volatile uintptr_t owner;
+    uint32_t spin;                          /* polls of a held word before sleeping */
     heap_os_lock os;
 };
+#define HLOCK_SPIN 200u                     /* (several CPUs: a holder is about to let go) */
 
 #define HRCACHE 4                           /* realloc regions kept after free */
 #define HSEG_CACHE 8                        /* segment lookup cache, by 1 MiB of address */
