@@ -66,9 +66,10 @@ CONSOLE_OBJS := kernel/console/shell.o kernel/console/line_edit.o kernel/console
 # The heap engine (mm/heap/): portable C compiled three times, into the
 # kernel (over mm/heap_kernel.c), the user SDK (over libc/user/heap_user.c)
 # and the host library (over tests/host/heap_host_os.c).
-HEAP_ENGINE_SRCS := mm/heap/heap_create.c mm/heap/heap_front.c mm/heap/heap_bins.c \
+HEAP_ENGINE_SRCS := mm/heap/heap_create.c mm/heap/heap_lock.c mm/heap/heap_front.c \
+	mm/heap/heap_lfh.c mm/heap/heap_tcache.c mm/heap/heap_quick.c mm/heap/heap_bins.c \
 	mm/heap/heap_realloc.c mm/heap/heap_segment.c mm/heap/heap_large.c \
-	mm/heap/heap_walk.c mm/heap/heap_check.c
+	mm/heap/heap_walk.c mm/heap/heap_check.c mm/heap/heap_lfh_check.c mm/heap/heap_info.c
 
 MM_OBJS := mm/pmm.o mm/paging.o mm/paging_dump.o mm/tlb.o mm/tlb_shootdown.o mm/pte_legacy.o mm/pte_pae.o \
 	mm/kpool.o mm/vad.o mm/vm.o mm/vm_query.o mm/pager.o mm/vm_check.o mm/vm_watch.o mm/vm_dep.o mm/pfn.o mm/pagefile.o mm/virtual.o \
@@ -76,12 +77,13 @@ MM_OBJS := mm/pmm.o mm/paging.o mm/paging_dump.o mm/tlb.o mm/tlb_shootdown.o mm/
 
 LIBC_OBJS := libc/format.o libc/string.o libc/ntstatus_map.o libc/crt_malloc.o libc/crt_kernel.o
 
-TEST_OBJS := tests/bench/kbench.o tests/bench/bench_vm.o \
+TEST_OBJS := tests/bench/kbench.o tests/bench/bench_vm.o tests/bench/bench_heap.o \
 	tests/ktest.o tests/kernel/test_kprintf.o tests/kernel/test_exceptions.o \
 	tests/kernel/test_multiboot.o tests/kernel/test_ksyms.o tests/kernel/test_selftest.o \
 	tests/kernel/test_paging.o tests/kernel/test_stackoverflow.o tests/kernel/test_vm_model.o tests/kernel/test_vm.o \
 	tests/kernel/test_threads.o tests/kernel/test_pfn.o tests/kernel/test_pagefile.o tests/kernel/test_pager.o tests/kernel/test_pmm.o \
-	tests/kernel/test_heap.o tests/kernel/test_pae.o tests/kernel/test_highmem.o tests/kernel/test_smp.o
+	tests/kernel/test_heap.o tests/kernel/test_heap_lfh.o tests/kernel/test_pae.o tests/kernel/test_highmem.o \
+	tests/kernel/test_smp.o
 
 TEST_OBJS += tests/kernel/test_crt.o
 
@@ -398,9 +400,11 @@ run-user: run-user-build | tools-run
 #
 #   make host-heap   build/host/libheap.a + build/host/include/heapapi.h
 #                    (link any C program with -lheap -lpthread)
-#   make host-test   the host tests; the result line and failing names go
-#                    to build/host/test-results.txt (under `make test` a
-#                    failure is recorded there instead of stopping make)
+#   make host-test   the host tests, with the front end and without; the
+#                    result lines and failing names go to build/host/
+#                    test-results.txt and test-results-nolfh.txt (under
+#                    `make test` a failure is recorded there instead of
+#                    stopping make)
 #   make bench-host  the comparison table (about a minute; `make bench` runs it too)
 #
 HOST_CC      ?= gcc
@@ -449,16 +453,21 @@ $(HOST_BUILD)/libheap-asan.a: $(HOSTLIB_ASAN)
 # The host tests: the runner (test_heap_host.c) and the cases by spec group.
 HOST_TEST_SRCS := tests/host/test_heap_host.c tests/host/test_heap_host_ij.c \
 	tests/host/test_heap_host_klm.c tests/host/test_heap_host_robust.c \
-	tests/host/test_heap_host_random.c
+	tests/host/test_heap_host_random.c tests/host/test_heap_host_lfh.c tests/host/test_heap_host_inject.c
 HOST_TEST_OBJS := $(HOST_TEST_SRCS:%.c=$(HOST_BUILD)/asan/%.o)
 $(HOST_BUILD)/test_heap_host: $(HOST_TEST_OBJS) $(HOST_BUILD)/libheap-asan.a
 	$(HOST_CC) $(HOST_SAN) -o $@ $^ -lpthread
 
 # The engine must also build for the kernel (i686, freestanding, -Werror):
 # $(HEAP_I686) come from the kernel's own %.o rule.
+# Twice: as heaps are made, and with the low-fragmentation front end
+# forced off (HEAP_HOST_NO_LFH=1: every heap standard), so both paths
+# stay tested.
 host-test: $(HOST_BUILD)/test_heap_host $(HEAP_I686)
 	@$(HOST_BUILD)/test_heap_host --results $(HOST_BUILD)/test-results.txt \
 		$(if $(filter test,$(MAKECMDGOALS)),|| echo "host heap tests FAILED (build/host/test-results.txt)")
+	@HEAP_HOST_NO_LFH=1 $(HOST_BUILD)/test_heap_host --results $(HOST_BUILD)/test-results-nolfh.txt \
+		$(if $(filter test,$(MAKECMDGOALS)),|| echo "host heap tests FAILED (build/host/test-results-nolfh.txt)")
 
 # Benchmark executables: one per allocator (see tests/host/bench_heap.c).
 BENCH_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I$(HOST_BUILD)/include
@@ -468,16 +477,16 @@ $(HOST_BUILD)/bench_heap_project_crt: tests/host/bench_heap.c $(HOST_BUILD)/libh
 	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_IMPL=5 -o $@ $< $(HOST_BUILD)/libheap.a -lpthread
 $(HOST_BUILD)/bench_heap_glibc: tests/host/bench_heap.c | tools-bench
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_IMPL=2 -o $@ $<
+	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_IMPL=2 -o $@ $< -lpthread
 $(HOST_BUILD)/bench_heap_jemalloc: tests/host/bench_heap.c | tools-bench
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_IMPL=3 -o $@ $< -Wl,--no-as-needed -ljemalloc
+	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_IMPL=3 -o $@ $< -Wl,--no-as-needed -ljemalloc -lpthread
 $(HOST_BUILD)/bench_heap_mimalloc: tests/host/bench_heap.c | tools-bench
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_IMPL=4 -o $@ $< -lmimalloc
-$(HOST_BUILD)/bench_heap: tests/host/bench_heap.c | tools-bench
+	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_IMPL=4 -o $@ $< -lmimalloc -lpthread
+$(HOST_BUILD)/bench_heap: tests/host/bench_heap_driver.c | tools-bench
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(BENCH_CFLAGS) -DBENCH_DRIVER -o $@ $<
+	$(HOST_CC) $(BENCH_CFLAGS) -o $@ $<
 
 bench-host: $(HOST_BUILD)/bench_heap $(BENCH_EXES)
 	$(HOST_BUILD)/bench_heap $(HOST_BUILD)

@@ -127,7 +127,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     timer_init();
     print_banner();
     bootinfo_print();
-    int unknown = cmdline_init(bootinfo()->cmdline);
+    int unknown = cmdline_init(bootinfo()->cmdline); /* (before the kernel heap: heap=nolfh) */
     const char *acpi = cmdline_get("acpi");
     smp_discover(acpi != NULL && strcmp(acpi, "off") == 0);
     memory_init();

@@ -1,7 +1,8 @@
 /* The heap engine's platform layer inside the kernel (mm/heap/heap_os.h):
  * pages from the kernel address space through mm/vm (so the kernel heap is
- * reserved, committed and charged like any other memory), a recursive
- * kernel mutex (heap calls may be preempted), and a panic for exceptions.
+ * reserved, committed and charged like any other memory), the current
+ * thread as the lock's owner and a yield for a contended lock (heap calls
+ * may be preempted), and a panic for exceptions.
  * Kernel-only, so it stays outside the portable engine folder mm/heap/,
  * next to mm/kheap.c, as the user and host providers live with their
  * builds (libc/user/heap_user.c, tests/host/heap_host_os.c). */
@@ -9,9 +10,8 @@
 #include "mm/vm.h"
 #include "kernel/thread.h"
 #include "kernel/base/panic.h"
+#include "kernel/cmdline.h"
 #include <string.h>
-
-_Static_assert(sizeof(struct kmutex) <= sizeof(heap_os_lock), "kmutex fits heap_os_lock");
 
 void *heap_os_reserve(size_t size, unsigned flags)
 {
@@ -46,25 +46,51 @@ void heap_os_release(void *base, size_t size)
     ASSERTF(NT_SUCCESS(st), "kernel heap: release %p failed (%08x)", base, (uint32_t)st);
 }
 
+/* The lock word is the engine's; a contended kernel thread yields the CPU
+ * until the holder has released it (the holder may have been preempted).
+ * The kernel heap exists before the thread table (kheap_init runs before
+ * thread_init): the "| 1" keeps that early identity nonzero and distinct. */
+uintptr_t heap_os_thread_id(void)
+{
+    return (uintptr_t)thread_current() | 1;
+}
+
 void heap_os_lock_init(heap_os_lock *l)
 {
     memset(l, 0, sizeof(*l));
 }
 
-void heap_os_lock_acquire(heap_os_lock *l)
+void heap_os_lock_wait(heap_os_lock *l, volatile uint32_t *word, uint32_t value)
 {
-    kmutex_lock((struct kmutex *)l);
+    (void)l;
+    if (*word == value)
+        thread_yield();
 }
 
-void heap_os_lock_release(heap_os_lock *l)
+void heap_os_lock_wake(heap_os_lock *l, volatile uint32_t *word)
 {
-    kmutex_unlock((struct kmutex *)l);
+    (void)l;
+    (void)word;
 }
 
 void heap_os_lock_destroy(heap_os_lock *l)
 {
-    struct kmutex *m = (struct kmutex *)l;
-    ASSERTF(m->owner == NULL, "kernel heap lock destroyed while held (depth %u)", m->depth);
+    (void)l;
+}
+
+/* One CPU: no per-thread caches (the uncontended lock is one atomic). */
+int heap_os_thread_slot(void)
+{
+    return -1;
+}
+
+void heap_os_barrier(void)
+{
+}
+
+void heap_os_yield(void)
+{
+    thread_yield();
 }
 
 /* The kernel creates its heaps without HEAP_GENERATE_EXCEPTIONS, so this
@@ -75,7 +101,11 @@ void heap_os_raise(int32_t status)
           (uint32_t)status);
 }
 
+/* heap=nolfh on the command line: heaps without the low-fragmentation
+ * front end (the kernel heap included: it is made after the command line
+ * is read), so that the path without it stays tested. */
 int heap_os_default_checking(void)
 {
-    return 0;
+    const char *v = cmdline_get("heap");
+    return v != NULL && cmdline_list_contains(v, "nolfh") ? HEAP_OS_OPT_NO_LFH : 0;
 }

@@ -6,7 +6,7 @@
 #define HEAP_ZERO_MEMORY 0x00000008
 #define KHEAP_INITIAL (64 * 1024)
 
-static struct heap *kernel_heap;
+struct heap *kernel_heap;
 
 void kheap_init(void)
 {
@@ -22,21 +22,15 @@ struct heap *kheap(void)
     return kernel_heap;
 }
 
-void *kmalloc(size_t size)
-{
-    return heap_alloc(kernel_heap, 0, size, NULL);
-}
-
 void *kzalloc(size_t size)
 {
     return heap_alloc(kernel_heap, HEAP_ZERO_MEMORY, size, NULL);
 }
 
-void kfree(void *p)
+void kfree_refused(void *p, int32_t status)
 {
-    int32_t st = 0;
-    if (p != NULL && !heap_free(kernel_heap, 0, p, &st))
-        panic("kfree(%p): not a live kernel-heap block (%08x)", p, (uint32_t)st);
+    (void)status;
+    panic("kfree(%p): not a live kernel-heap block", p);
 }
 
 size_t kheap_in_use(void)

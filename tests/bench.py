@@ -33,6 +33,12 @@ GOALS = {
     "user.event_set_wait_x2.one_thread": (None, "single thread: the same 4 calls, no switch"),
     "user.createthread_exit_wait_close": (25000, "<= 25,000, stack reservation included"),
     "user.stack_region_reserve_commit_free": (None, "single thread: a 1 MiB stack's VirtualAlloc/Free"),
+    "heap.kmalloc_kfree.32": (60, "<= 60 (issue 14; mimalloc's fast path: ~40)"),
+    "heap.kmalloc.32": (None, ""),
+    "heap.kfree.32": (None, ""),
+    "user.heapalloc_heapfree.32": (60, "<= 60 (issue 14; process heap, from ring 3)"),
+    "user.heapalloc.32": (None, ""),
+    "user.heapfree.32": (None, ""),
 }
 LINE = re.compile(r"^bench (\S+) (\d+) instructions$")
 
@@ -46,7 +52,7 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.logs, exist_ok=True)
     figures = {}
-    out = boot(args, "bench=paging,vm", None, "bench.serial", figures)
+    out = boot(args, "bench=paging,vm,heap", None, "bench.serial", figures)
     if out is None:
         return 1
     if args.user:

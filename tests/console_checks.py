@@ -636,10 +636,14 @@ def gdb_run(Run, build):
             "      0x10000000-0x10000fff committed, resident, READWRITE",
             "      0x10001000-0x10001fff committed, demand-zero, READWRITE",
             "      0x10002000-0x1000ffff not committed (reserved or free)",
-            "2 busy (200 bytes requested)")
+            "42 busy (1800 bytes requested)")
         grab(lines, r"^0x10000000 0x10010000 READWRITE\s+2$")
         for a in v["blocks"]:
             has(lines, "  0x%08x       112 bytes  busy, 100 requested" % a)
+        # the 40-byte blocks past the front end's activation, decoded from
+        # their subsegment
+        sub = grab(lines, r"LFH subsegment, class \d+: 48-byte blocks, \d+ of \d+ carved, (\d+) busy \((\d+) bytes")
+        need(int(sub[0]) > 0 and int(sub[1]) == 40 * int(sub[0]), "subsegment line %r" % (sub,))
 
     def pte(s, out):
         _, _, v["pte_pa"], v["pte"] = pte_values(out)
@@ -653,6 +657,7 @@ def gdb_run(Run, build):
         ("heapcreate", lambda s, o: v.setdefault("h", int(grab(o, r"-> 0x([0-9a-f]{8})"), 16))),
         ("heapalloc #1 100 2", lambda s, o: v.setdefault(
             "blocks", [int(x, 16) for x in re.findall(r"-> 0x([0-9a-f]{8})", "\n".join(o))])),
+        ("heapalloc #1 40 40", None),
         ("ticks", gdb),
         ("ticks", lambda s, o: grab(o, r"timer ticks")),     # the kernel runs on after gdb left
     ]

@@ -297,6 +297,12 @@ def suite_runs(suites):
     if suites is None or "pager" in suites.split(","):
         runs.append(Run("pager@16M", "test=pager mem_mb=16", mem="16M"))
         runs.append(Run("pager@16M+legacy", "test=pager mem_mb=16 paging=legacy", mem="16M"))
+    # The heap suites again with every heap standard (the kernel heap
+    # included): the path without the low-fragmentation front end.
+    heapish = [s for s in ("heap", "crt") if suites is None or s in suites.split(",")]
+    if heapish:
+        runs.append(Run("%s@nolfh" % "+".join(heapish),
+                        "test=%s mem_mb=128 heap=nolfh" % ",".join(heapish), mem="128M"))
     sized = [s for s in ("pmm", "multiboot") if suites is None or s in suites.split(",")]
     if sized:
         for mb, mem in ((16, "16M"), (3072, "3G")):
@@ -550,25 +556,34 @@ def thread_runs(build):
 
 
 def host_test_totals(build):
-    """The heap engine's host tests (make host-test, run before the boots):
-    their result line in BUILD/host/test-results.txt, failing names after it.
-    A missing or unreadable file is one failure: the tests did not run."""
-    path = os.path.join(build, "host", "test-results.txt")
-    try:
-        lines = [l.rstrip("\n") for l in open(path)]
-    except OSError:
-        lines = []
-    m = next((SUMMARY_RE.match(l) for l in lines if SUMMARY_RE.match(l)), None)
-    if m is None:
-        print("FAIL host-heap-tests              no result in %s" % path)
-        return (0, 1, 0)
-    p, f, s = (int(g or 0) for g in m.groups())
-    print("%s host-heap-tests              %s %3d passed %3d failed %3d skipped"
-          % ("PASS" if f == 0 else "FAIL", "asan+ubsan      ", p, f, s))
-    for l in lines:
-        if l.startswith("not ok") or l.startswith("FAIL"):
-            print("  " + l)
-    return (p, f, s)
+    """The heap engine's host tests (make host-test, run before the boots),
+    twice: with the low-fragmentation front end and with it forced off.
+    Their result lines are in BUILD/host/test-results.txt and
+    test-results-nolfh.txt, failing names after them.  A missing or
+    unreadable file is one failure: the tests did not run."""
+    totals = [0, 0, 0]
+    for name, label in (("test-results.txt", "host-heap-tests"),
+                        ("test-results-nolfh.txt", "host-heap-tests-nolfh")):
+        path = os.path.join(build, "host", name)
+        try:
+            lines = [l.rstrip("\n") for l in open(path)]
+        except OSError:
+            lines = []
+        m = next((SUMMARY_RE.match(l) for l in lines if SUMMARY_RE.match(l)), None)
+        if m is None:
+            print("FAIL %-29s no result in %s" % (label, path))
+            totals[1] += 1
+            continue
+        p, f, s = (int(g or 0) for g in m.groups())
+        print("%s %-29s %s %3d passed %3d failed %3d skipped"
+              % ("PASS" if f == 0 else "FAIL", label, "asan+ubsan      ", p, f, s))
+        for l in lines:
+            if l.startswith("not ok") or l.startswith("FAIL"):
+                print("  " + l)
+        totals[0] += p
+        totals[1] += f
+        totals[2] += s
+    return tuple(totals)
 
 
 def paging_format_runs(build, suites):

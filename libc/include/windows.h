@@ -77,6 +77,10 @@ BOOL WINAPI HeapWalk(HANDLE hHeap, LPPROCESS_HEAP_ENTRY lpEntry);
 BOOL WINAPI HeapLock(HANDLE hHeap);
 BOOL WINAPI HeapUnlock(HANDLE hHeap);
 SIZE_T WINAPI HeapCompact(HANDLE hHeap, DWORD dwFlags);
+BOOL WINAPI HeapQueryInformation(HANDLE HeapHandle, HEAP_INFORMATION_CLASS HeapInformationClass,
+                                 PVOID HeapInformation, SIZE_T HeapInformationLength, PSIZE_T ReturnLength);
+BOOL WINAPI HeapSetInformation(HANDLE HeapHandle, HEAP_INFORMATION_CLASS HeapInformationClass,
+                               PVOID HeapInformation, SIZE_T HeapInformationLength);
 DWORD WINAPI GetLastError(void);
 void WINAPI SetLastError(DWORD dwErrCode);
 HANDLE WINAPI GetCurrentProcess(void);

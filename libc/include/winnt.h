@@ -81,6 +81,13 @@ typedef struct _PROCESS_HEAP_ENTRY {
         } Region;
     };
 } PROCESS_HEAP_ENTRY, *LPPROCESS_HEAP_ENTRY, *PPROCESS_HEAP_ENTRY;
+
+/* HeapQueryInformation / HeapSetInformation */
+typedef enum _HEAP_INFORMATION_CLASS {
+    HeapCompatibilityInformation = 0,       /* ULONG: 0 standard, 1 look-asides, 2 LFH */
+    HeapEnableTerminationOnCorruption = 1,  /* process-wide, no data */
+    HeapOptimizeResources = 3,
+} HEAP_INFORMATION_CLASS;
 _Static_assert(sizeof(PROCESS_HEAP_ENTRY) == 28, "x86 PROCESS_HEAP_ENTRY");
 
 typedef struct _MEMORY_BASIC_INFORMATION {

@@ -47,9 +47,14 @@ static int walk_step(PROCESS_HEAP_ENTRY *e)
 
 /* Entries the CRT shows: busy blocks and free runs, not the regions and
  * uncommitted ranges HeapWalk also lists. */
+/* A block: not a region or an uncommitted range, and not the entry with no
+ * data that starts a low-fragmentation subsegment (mm/heap/heap_walk.c):
+ * _heapwalk reports blocks only. */
 static int walk_is_block(const PROCESS_HEAP_ENTRY *e)
 {
-    return !(e->wFlags & (PROCESS_HEAP_REGION | PROCESS_HEAP_UNCOMMITTED_RANGE));
+    if (e->wFlags & (PROCESS_HEAP_REGION | PROCESS_HEAP_UNCOMMITTED_RANGE))
+        return 0;
+    return !(e->wFlags == 0 && e->cbData == 0);
 }
 
 static int walk_used(const PROCESS_HEAP_ENTRY *e)

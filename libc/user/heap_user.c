@@ -1,17 +1,20 @@
 /* The heap engine's platform layer in user mode (mm/heap/heap_os.h): pages
- * through the native memory services of the calling process, a critical
- * section as the heap lock (as in NT, whose heap lock is one), and
- * RaiseException for HEAP_GENERATE_EXCEPTIONS and heap corruption. */
+ * through the native memory services of the calling process, the thread
+ * identity and the wait of the heap lock, and RaiseException for
+ * HEAP_GENERATE_EXCEPTIONS and heap corruption. */
 #include "mm/heap/heap_os.h"
 #include "libc/user/sdk.h"
 #include <windows.h>
 #include <ntdll.h>
 #include <ntstatus.h>
 
-/* The lock is a CRITICAL_SECTION in the heap's heap_os_lock storage:
- * uncontended, HeapAlloc makes no system call for it; HeapLock in one
- * thread makes the others' calls on that heap wait in the kernel. */
-_Static_assert(sizeof(CRITICAL_SECTION) <= sizeof(heap_os_lock), "a critical section fits heap_os_lock");
+/* The lock word and its recursion are the engine's (mm/heap/heap_lock.c);
+ * this layer gives the thread identity (the TEB's thread id) and the wait:
+ * an auto-reset event kept in the heap's heap_os_lock storage, made with
+ * the heap (so a program's handle count does not depend on contention)
+ * and closed by HeapDestroy.  An auto-reset event remembers a wake that
+ * comes before the wait, so none is lost (heap_os.h). */
+_Static_assert(sizeof(HANDLE) <= sizeof(((heap_os_lock *)0)->opaque[0]), "an event handle fits");
 
 void *heap_os_reserve(size_t size, unsigned flags)
 {
@@ -52,26 +55,56 @@ void heap_os_release(void *base, size_t size)
     NtFreeVirtualMemory(NtCurrentProcess(), &b, &zero, MEM_RELEASE);
 }
 
-/* A heap's lock makes its event with the heap (and HeapDestroy closes
- * it), so a program's handle count does not depend on contention. */
+uintptr_t heap_os_thread_id(void)
+{
+    return GetCurrentThreadId();
+}
+
 void heap_os_lock_init(heap_os_lock *l)
 {
-    sdk_lock_init((CRITICAL_SECTION *)l);
+    l->opaque[0] = (uintptr_t)CreateEventA(NULL, FALSE, FALSE, NULL);
+    l->opaque[1] = 0;
 }
 
-void heap_os_lock_acquire(heap_os_lock *l)
+void heap_os_lock_wait(heap_os_lock *l, volatile uint32_t *word, uint32_t value)
 {
-    EnterCriticalSection((CRITICAL_SECTION *)l);
+    HANDLE event = (HANDLE)l->opaque[0];
+    if (*word != value)
+        return;
+    if (event != NULL)
+        WaitForSingleObject(event, INFINITE);
+    else
+        NtYieldExecution();             /* no event could be made: the engine retries */
 }
 
-void heap_os_lock_release(heap_os_lock *l)
+void heap_os_lock_wake(heap_os_lock *l, volatile uint32_t *word)
 {
-    LeaveCriticalSection((CRITICAL_SECTION *)l);
+    HANDLE event = (HANDLE)l->opaque[0];
+    (void)word;
+    if (event != NULL)
+        SetEvent(event);
 }
 
 void heap_os_lock_destroy(heap_os_lock *l)
 {
-    DeleteCriticalSection((CRITICAL_SECTION *)l);
+    if (l->opaque[0] != 0)
+        CloseHandle((HANDLE)l->opaque[0]);
+    l->opaque[0] = 0;
+}
+
+/* One CPU: no per-thread caches (the uncontended lock is one atomic). */
+int heap_os_thread_slot(void)
+{
+    return -1;
+}
+
+void heap_os_barrier(void)
+{
+}
+
+void heap_os_yield(void)
+{
+    NtYieldExecution();
 }
 
 /* STATUS_HEAP_CORRUPTION is not continuable (spec item 53); the others
@@ -82,7 +115,13 @@ void heap_os_raise(int32_t status)
     RaiseException((DWORD)status, flags, 0, NULL);
 }
 
+/* A program may define `const int sdk_heap_options = HEAP_OS_OPT_...;` to
+ * create its heaps (the process heap too) with checking or without the
+ * low-fragmentation front end, as Windows' image options for the heap
+ * do; the SDK's weak default is none. */
+extern const int sdk_heap_options __attribute__((weak));
+
 int heap_os_default_checking(void)
 {
-    return 0;
+    return &sdk_heap_options != NULL ? sdk_heap_options : 0;
 }

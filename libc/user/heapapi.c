@@ -18,6 +18,7 @@ static DWORD heap_count;
 static HANDLE process_heap;
 /* Guards heaps[] (NT keeps the list in the PEB under its loader lock). */
 static CRITICAL_SECTION heaps_lock = { (PRTL_CRITICAL_SECTION_DEBUG)(LONG_PTR)-1, -1, 0, NULL, NULL, 0 };
+static BOOL terminate_on_corruption;    /* HeapEnableTerminationOnCorruption, for good */
 
 /* Before main: the process heap, 1 MiB reserved and committed on demand
  * (as a PE image's default SizeOfHeapReserve), serialized, growable. */
@@ -82,6 +83,8 @@ HANDLE WINAPI HeapCreate(DWORD flOptions, SIZE_T dwInitialSize, SIZE_T dwMaximum
 {
     int32_t st = 0;
 
+    if (terminate_on_corruption)
+        flOptions |= HEAP_X_TERMINATE_ON_CORRUPTION;
     EnterCriticalSection(&heaps_lock);
     struct heap *h = NULL;
     if (heap_count == HEAPS_MAX) {
@@ -117,8 +120,7 @@ BOOL WINAPI HeapDestroy(HANDLE hHeap)
 
 LPVOID WINAPI HeapAlloc(HANDLE hHeap, DWORD dwFlags, SIZE_T dwBytes)
 {
-    int32_t st = 0;
-    void *p = heap_alloc(hHeap, dwFlags, dwBytes, &st);
+    void *p = heap_alloc(hHeap, dwFlags, dwBytes, NULL); /* (any failure is the one error) */
 
     if (p == NULL)
         SetLastError(ERROR_NOT_ENOUGH_MEMORY);  /* item 71: Windows sets it */
@@ -189,4 +191,55 @@ SIZE_T WINAPI HeapCompact(HANDLE hHeap, DWORD dwFlags)
     if (n == 0)
         SetLastError(ERROR_SUCCESS);
     return n;
+}
+
+/* HeapCompatibilityInformation: a ULONG, 0 for a standard heap, 2 for
+ * one with the low-fragmentation front end (the process heap, and every
+ * growable heap created without HEAP_NO_SERIALIZE).  A buffer under 4
+ * bytes: FALSE, ERROR_INSUFFICIENT_BUFFER, *ReturnLength = 4.  Only that
+ * class can be read. */
+BOOL WINAPI HeapQueryInformation(HANDLE HeapHandle, HEAP_INFORMATION_CLASS HeapInformationClass,
+                                 PVOID HeapInformation, SIZE_T HeapInformationLength, PSIZE_T ReturnLength)
+{
+    if (HeapInformationClass != HeapCompatibilityInformation || heap_index(HeapHandle) < 0) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    if (ReturnLength != NULL)
+        *ReturnLength = sizeof(ULONG);
+    if (HeapInformationLength < sizeof(ULONG) || HeapInformation == NULL) {
+        SetLastError(ERROR_INSUFFICIENT_BUFFER);
+        return FALSE;
+    }
+    *(ULONG *)HeapInformation = heap_front_end(HeapHandle);
+    return TRUE;
+}
+
+/* HeapCompatibilityInformation 2 turns the front end on: TRUE where it is
+ * (nothing to do), FALSE with ERROR_GEN_FAILURE on a HEAP_NO_SERIALIZE or
+ * fixed-size heap, which cannot have it (docs; the error is what Windows
+ * gives when heap debugging forbids it), as for a request to turn it
+ * off.  HeapEnableTerminationOnCorruption (handle and buffer ignored):
+ * every heap, and every heap created from now on, raises
+ * STATUS_HEAP_CORRUPTION when it finds damage or a bad pointer. */
+BOOL WINAPI HeapSetInformation(HANDLE HeapHandle, HEAP_INFORMATION_CLASS HeapInformationClass,
+                               PVOID HeapInformation, SIZE_T HeapInformationLength)
+{
+    if (HeapInformationClass == HeapEnableTerminationOnCorruption) {
+        terminate_on_corruption = TRUE;
+        for (DWORD i = 0; i < heap_count; i++)
+            heap_set_terminate_on_corruption(heaps[i]);
+        return TRUE;
+    }
+    if (HeapInformationClass != HeapCompatibilityInformation || heap_index(HeapHandle) < 0 ||
+        HeapInformation == NULL || HeapInformationLength < sizeof(ULONG)) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    int32_t st = heap_set_front_end(HeapHandle, *(ULONG *)HeapInformation);
+    if (st != 0) {
+        SetLastError(st == STATUS_INVALID_PARAMETER ? ERROR_INVALID_PARAMETER : ERROR_GEN_FAILURE);
+        return FALSE;
+    }
+    return TRUE;
 }

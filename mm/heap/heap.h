@@ -34,6 +34,8 @@ struct heap_stats {
     size_t in_use;                            /* sum of requested sizes of live blocks */
     size_t busy_blocks, free_blocks, quick_blocks, large_blocks, segments;
     size_t free_bytes, quick_bytes;           /* free block bytes (headers incl.) */
+    size_t lfh_blocks, lfh_free_blocks;       /* front-end blocks busy (in busy_blocks) / free */
+    size_t subsegments;                       /* the front end's 64 KiB runs */
 };
 
 /* Layout of PROCESS_HEAP_ENTRY with native pointer sizes (HeapWalk). */
@@ -55,11 +57,20 @@ struct heap_walk_entry {
 #define HEAP_DEFAULT_CHECKING 0
 #endif
 
+/* The two calls with fast paths take their first three arguments in
+ * registers on i386 (as x86-64 passes them anyway): a cdecl call there
+ * would store and load them again, a tenth of the path. */
+#if defined(__i386__)
+#define HEAP_FASTCALL __attribute__((regparm(3)))
+#else
+#define HEAP_FASTCALL
+#endif
+
 struct heap *heap_create(uint32_t options, size_t initial, size_t maximum, int32_t *status);
 void heap_destroy(struct heap *h);            /* returns every page, large blocks included */
-void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status);
+HEAP_FASTCALL void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status);
 void *heap_realloc(struct heap *h, uint32_t flags, void *p, size_t size, int32_t *status);
-int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status); /* 1 ok, 0 bad */
+HEAP_FASTCALL int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status); /* 1 ok, 0 bad */
 size_t heap_size(struct heap *h, uint32_t flags, const void *p); /* (size_t)-1: not live */
 int heap_validate(struct heap *h, uint32_t flags, const void *p); /* p NULL: whole heap */
 int heap_walk(struct heap *h, struct heap_walk_entry *e, int32_t *status);
@@ -67,18 +78,34 @@ void heap_lock(struct heap *h);               /* recursive; also on NO_SERIALIZE
 void heap_unlock(struct heap *h);
 size_t heap_compact(struct heap *h, uint32_t flags); /* drains, trims; largest committed free run */
 void heap_get_stats(struct heap *h, struct heap_stats *s); /* walks the heap: O(blocks) */
+
+/* HeapQueryInformation / HeapSetInformation.  HeapCompatibilityInformation:
+ * 0 a standard heap, 2 the low-fragmentation front end (growable,
+ * serialized heaps have it from HeapCreate; HEAP_NO_SERIALIZE and
+ * fixed-size heaps cannot).  heap_set_front_end: 0 when h has `mode`
+ * already, STATUS_UNSUCCESSFUL when it cannot (turning the front end on
+ * where it cannot be, or off), STATUS_INVALID_PARAMETER for another value.
+ * heap_set_terminate_on_corruption: HeapEnableTerminationOnCorruption for
+ * one heap (the API layer applies it to every heap, for good). */
+uint32_t heap_front_end(struct heap *h);
+int32_t heap_set_front_end(struct heap *h, uint32_t mode);
+void heap_set_terminate_on_corruption(struct heap *h);
 int heap_check(struct heap *h);               /* number of broken invariants (0: healthy) */
 
 /* The 8-byte header in front of a live block, decoded (the console's demo
  * shows one).  Returns 1 and fills *out when p is a busy block of h's
- * segments; 0, *out untouched, for anything else (large blocks too). */
+ * segments or of its low-fragmentation front end; 0, *out untouched, for
+ * anything else (large blocks too). */
 struct heap_block_info {
     uintptr_t header;                         /* its address: p - 8 */
     uint32_t w0, w1;                          /* the two raw words */
     size_t block_bytes;                       /* the whole block, header included */
     size_t unused_bytes;                      /* payload past the requested size */
-    size_t prev_bytes;                        /* the block before it (0: first in segment) */
-    uint8_t check;                            /* the header's check byte */
+    size_t prev_bytes;                        /* back end: the block before it (0: first) */
+    uint8_t check;                            /* back end: the header's check byte */
+    uint8_t front_end;                        /* 1: a front-end block (w1 = w0 ^ key) */
+    uint8_t size_class;                       /* front end: its class */
+    uintptr_t subsegment;                     /* front end: its subsegment (64 KiB aligned) */
 };
 int heap_block_info(struct heap *h, uint32_t flags, const void *p, struct heap_block_info *out);
 

@@ -4,10 +4,6 @@
  * block and its neighbours. */
 #include "heap_private.h"
 
-struct tally {
-    size_t nbusy, in_use, busy_bytes, nquick, quick_bytes, nfree, free_bytes;
-};
-
 /* Committed pages by the bitmap (no libgcc popcount helper on i686). */
 static uint32_t popcount_pages(const struct hseg *s)
 {
@@ -19,7 +15,7 @@ static uint32_t popcount_pages(const struct hseg *s)
 }
 
 /* One segment's block chain.  Stops at the first unreadable header. */
-static int check_segment(struct heap *h, struct hseg *s, uint32_t i, struct tally *t)
+static int check_segment(struct heap *h, struct hseg *s, uint32_t i, struct htally *t)
 {
     int bad = 0;
     uintptr_t a = s->lo, end = s->lo + s->len;
@@ -40,7 +36,14 @@ static int check_segment(struct heap *h, struct hseg *s, uint32_t i, struct tall
             bad++;
         if (!(w0 & W0_LAST) != (a + bytes != end))
             bad++;
-        if (w0 & W0_BUSY) {
+        if ((w0 & W0_BUSY) && (b->w1 & W1_SUBSEG)) {
+            uint32_t ci = (uint32_t)((a + HHDR - s->base) >> LFH_CHUNK_SHIFT);
+            if (!((s->lfh_map[ci >> 5] >> (ci & 31)) & 1))
+                bad++;
+            t->busy_bytes += bytes;
+            bad += hlfh_check_sub(h, s, b, t);
+            prev_free = 0;
+        } else if (w0 & W0_BUSY) {
             if (!seg_range_committed(s, a, a + bytes))
                 bad++;
             t->busy_bytes += bytes;
@@ -79,31 +82,43 @@ static int check_segment(struct heap *h, struct hseg *s, uint32_t i, struct tall
 
 /* Every bin list: linked both ways, each entry a free block of its class
  * and set in some segment, the bitmaps in step with the lists. */
+static int check_bin_list(struct heap *h, unsigned k, unsigned fl, unsigned sl, size_t nfree,
+                          size_t *seen)
+{
+    int bad = 0;
+    struct fblk *head = *bin_slot(h, k, fl, sl), *f = head;
+    while (f) {
+        struct hseg *s = hseg_find(h, (uintptr_t)f);
+        unsigned efl, esl;
+        if (!s || !seg_page_committed(s, (uintptr_t)f) || !hdr_ok(h, f->h.w0, f->h.w1) ||
+            (f->h.w0 & W0_BUSY) || f->next->prev != f || ++*seen > nfree)
+            return bad + 1;
+        bin_index(blk_g(&f->h), &efl, &esl);
+        if (efl != fl || (!k && esl != sl) || bin_set(f) != k)
+            bad++;
+        f = f->next == head ? NULL : f->next;
+    }
+    return bad;
+}
+
 static int check_bins(struct heap *h, size_t nfree)
 {
     int bad = 0;
     size_t seen = 0;
-    for (unsigned k = 0; k < 2; k++)
-        for (unsigned fl = 0; fl < FL_COUNT; fl++) {
-            if (!!(h->fl_map[k] & (1u << fl)) != !!h->sl_map[k][fl])
+    if ((h->fl_map[0] | h->fl_map[1]) >> h->nfl)
+        bad++;
+    for (unsigned fl = 0; fl < h->nfl; fl++) {
+        if (!!(h->fl_map[0] & (1u << fl)) != !!h->sl_map[fl])
+            bad++;
+        if (!!(h->fl_map[1] & (1u << fl)) != !!h->dbins[fl])
+            bad++;
+        for (unsigned sl = 0; sl < SL_COUNT; sl++) {
+            if (!!h->bins[fl][sl] != !!(h->sl_map[fl] & (1u << sl)))
                 bad++;
-            for (unsigned sl = 0; sl < SL_COUNT; sl++) {
-                struct fblk *head = h->bins[k][fl][sl], *f = head;
-                if (!!f != !!(h->sl_map[k][fl] & (1u << sl)))
-                    bad++;
-                while (f) {
-                    struct hseg *s = hseg_find(h, (uintptr_t)f);
-                    unsigned efl, esl;
-                    if (!s || !seg_page_committed(s, (uintptr_t)f) || !hdr_ok(h, f->h.w0, f->h.w1) ||
-                        (f->h.w0 & W0_BUSY) || f->next->prev != f || ++seen > nfree)
-                        return bad + 1;
-                    bin_index(blk_g(&f->h), &efl, &esl);
-                    if (efl != fl || esl != sl || bin_set(f) != k)
-                        bad++;
-                    f = f->next == head ? NULL : f->next;
-                }
-            }
+            bad += check_bin_list(h, 0, fl, sl, nfree, &seen);
         }
+        bad += check_bin_list(h, 1, fl, 0, nfree, &seen);
+    }
     return bad + (seen != nfree);
 }
 
@@ -111,7 +126,7 @@ static int check_quick(struct heap *h, size_t nquick)
 {
     int bad = 0;
     size_t seen = 0, bytes = 0;
-    for (uint32_t c = 0; c <= HQUICK_MAX_G; c++) {
+    for (uint32_t c = 0; h->quick && c <= h->quick_max_g; c++) {
         for (struct qblk *q = h->quick[c]; q; q = q->next) {
             struct hseg *s = hseg_find(h, (uintptr_t)q);
             if (!s || !seg_page_committed(s, (uintptr_t)q) || !hdr_ok(h, q->h.w0, q->h.w1) ||
@@ -124,15 +139,15 @@ static int check_quick(struct heap *h, size_t nquick)
     return bad + (seen != nquick || bytes != h->quick_bytes);
 }
 
-static int check_large(struct heap *h, struct tally *t)
+static int check_large(struct heap *h, struct htally *t)
 {
     int bad = 0;
     size_t n = 0, commit = 0;
     struct hlarge *prev = NULL;
-    for (struct hlarge *l = h->large; l; prev = l, l = l->next) {
+    for (struct hlarge *l = hlarge_first(h); l; prev = l, l = hlarge_next(h, l)) {
         if (++n > h->nlarge)
             return bad + 1;
-        if (l->prev != prev || !hlarge_ok(h, l))
+        if (l <= prev || !hlarge_ok(h, l) || hlarge_find(h, hlarge_data(l)) != l)
             bad++;
         commit += l->commit;
         t->nbusy++;
@@ -148,18 +163,24 @@ static int check_large(struct heap *h, struct tally *t)
 
 static int check_locked(struct heap *h)
 {
-    struct tally t = { 0 };
+    struct htally t = { 0 };
     int bad = (int)h->corruptions;
     size_t committed = 0;
-    if (h->magic != HEAP_MAGIC || !h->nsegs || h->segs[0] != &h->seg0)
+    uint32_t n = h->nsegs;
+    if (h->magic != HEAP_MAGIC || !n || h->nfl > FL_COUNT)
         return bad + 1;
-    for (uint32_t i = 0; i < h->nsegs; i++) {
-        bad += check_segment(h, h->segs[i], i, &t);
-        committed += h->segs[i]->committed;
+    for (struct hseg *s = h->segs; s; s = s->next) {
+        if (!n--)
+            return bad + 1;
+        bad += check_segment(h, s, n, &t);
+        committed += s->committed;
     }
+    if (n || h->seg0.next)
+        bad++;
     bad += check_bins(h, t.nfree);
     bad += check_quick(h, t.nquick);
     bad += check_large(h, &t);
+    bad += hlfh_check(h, &t);
     if (committed != h->committed || t.busy_bytes != h->busy_bytes || t.quick_bytes != h->quick_bytes)
         bad++;
     return bad;
@@ -169,23 +190,23 @@ int heap_check(struct heap *h)
 {
     int locked = !(h->flags & HEAP_NO_SERIALIZE);
     if (locked)
-        heap_os_lock_acquire(&h->lock);
+        hexcl_enter(h);
     int bad = check_locked(h);
     if (locked)
-        heap_os_lock_release(&h->lock);
+        hexcl_leave(h);
     return bad;
 }
 
 void heap_get_stats(struct heap *h, struct heap_stats *st)
 {
     int locked = !(h->flags & HEAP_NO_SERIALIZE);
-    struct tally t = { 0 };
+    struct htally t = { 0 };
     if (locked)
-        heap_os_lock_acquire(&h->lock);
+        hexcl_enter(h);
     memset(st, 0, sizeof *st);
-    for (uint32_t i = 0; i < h->nsegs; i++)
-        check_segment(h, h->segs[i], i, &t);
-    for (struct hlarge *l = h->large; l; l = l->next) {
+    for (struct hseg *s = h->segs; s; s = s->next)
+        check_segment(h, s, s->index, &t);
+    for (struct hlarge *l = hlarge_first(h); l; l = hlarge_next(h, l)) {
         t.nbusy++;
         t.in_use += l->size;
     }
@@ -200,8 +221,11 @@ void heap_get_stats(struct heap *h, struct heap_stats *st)
     st->quick_bytes = t.quick_bytes;
     st->large_blocks = h->nlarge;
     st->segments = h->nsegs;
+    st->lfh_blocks = t.nlfh;
+    st->lfh_free_blocks = t.lfh_free;
+    st->subsegments = t.nsubs;
     if (locked)
-        heap_os_lock_release(&h->lock);
+        hexcl_leave(h);
 }
 
 /* ---- one block ---- */
@@ -247,12 +271,17 @@ size_t heap_size(struct heap *h, uint32_t flags, const void *p)
     struct hseg *s = NULL;
     struct hlarge *l;
     size_t n = (size_t)-1;
+    int in;
+    struct lsub *sub;
     flags |= h->flags;
     hcall_lock(h, flags);
-    struct hblk *b = blk_lookup(h, p, &s);
-    if (b)
+    struct lblk *lb = hlfh_block(h, p, &sub, &in);
+    struct hblk *b = in ? NULL : blk_lookup(h, p, &s);
+    if (lb)
+        n = hlfh_size(sub, lb);
+    else if (b)
         n = blk_req(b);
-    else if ((l = hlarge_find(h, p)) != NULL)
+    else if (!in && (l = hlarge_find(h, p)) != NULL)
         n = l->size;
     hcall_unlock(h, flags);
     return n;
@@ -262,10 +291,24 @@ size_t heap_size(struct heap *h, uint32_t flags, const void *p)
 int heap_block_info(struct heap *h, uint32_t flags, const void *p, struct heap_block_info *out)
 {
     struct hseg *s = NULL;
+    int in;
+    struct lsub *sub;
     flags |= h->flags;
     hcall_lock(h, flags);
-    struct hblk *b = blk_lookup(h, p, &s);
-    if (b) {
+    struct lblk *lb = hlfh_block(h, p, &sub, &in);
+    struct hblk *b = in ? NULL : blk_lookup(h, p, &s);
+    if (lb) {
+        memset(out, 0, sizeof *out);
+        out->header = (uintptr_t)lb;
+        out->w0 = lb->h.w0;
+        out->w1 = lb->h.w1;
+        out->block_bytes = sub->bsize;
+        out->unused_bytes = lb->h.w0 & LW0_UNUSED;
+        out->front_end = 1;
+        out->size_class = sub->cls;
+        out->subsegment = sub->chunk;
+    } else if (b) {
+        memset(out, 0, sizeof *out);
         out->header = (uintptr_t)b;
         out->w0 = b->w0;
         out->w1 = b->w1;
@@ -275,7 +318,7 @@ int heap_block_info(struct heap *h, uint32_t flags, const void *p, struct heap_b
         out->check = (uint8_t)(b->w1 >> 24);
     }
     hcall_unlock(h, flags);
-    return b != NULL;
+    return lb != NULL || b != NULL;
 }
 
 /* HeapValidate (heap.h): p NULL checks the whole heap; otherwise p must be
@@ -291,11 +334,17 @@ int heap_validate(struct heap *h, uint32_t flags, const void *p)
     if (!p) {
         ok = heap_check(h) == 0;
     } else {
-        struct hblk *b = blk_lookup(h, p, &s);
-        l = b ? NULL : hlarge_find(h, p);
-        ok = b ? blk_neighbours_ok(h, s, b) &&
-                     (!(h->flags & HEAP_TAIL_CHECKING_ENABLED) || blk_tail_ok(b))
-               : l != NULL && hlarge_ok(h, l);
+        int in;
+        struct lsub *sub;
+        struct lblk *lb = hlfh_block(h, p, &sub, &in);
+        struct hblk *b = in ? NULL : blk_lookup(h, p, &s);
+        l = in || b ? NULL : hlarge_find(h, p);
+        if (in)
+            ok = lb && (!(h->flags & HEAP_TAIL_CHECKING_ENABLED) || hlfh_tail_ok(sub, lb));
+        else
+            ok = b ? blk_neighbours_ok(h, s, b) &&
+                         (!(h->flags & HEAP_TAIL_CHECKING_ENABLED) || blk_tail_ok(b))
+                   : l != NULL && hlarge_ok(h, l);
     }
     hcall_unlock(h, flags);
     return ok;

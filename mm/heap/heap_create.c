@@ -1,7 +1,6 @@
 /* A heap's life: HeapCreate lays out its first segment (the heap
  * structure sits at the base, so the handle is that region's base; spec
- * item 65), HeapDestroy gives every page back, HeapLock/HeapUnlock hold
- * its lock across calls. */
+ * item 65) and HeapDestroy gives every page back. */
 #include "heap_private.h"
 
 static uint32_t heap_seq;
@@ -21,6 +20,33 @@ static size_t round_gran(size_t n)
     return (n + HEAP_OS_GRANULARITY - 1) & ~(size_t)(HEAP_OS_GRANULARITY - 1);
 }
 
+/* First levels the bins need for blocks of up to g granules. */
+static uint32_t layout_nfl(size_t g)
+{
+    unsigned fl, sl;
+    bin_index(g > HMAX_G ? HMAX_G : (uint32_t)g, &fl, &sl);
+    return fl + 1;
+}
+
+/* Bytes at the base of the first segment: struct heap, then the bin
+ * tables sized to nfl first levels, then the quick list heads (if any),
+ * pointer-aligned. */
+static size_t layout_bytes(uint32_t nfl, int quick)
+{
+    size_t n = sizeof(struct heap) + (size_t)nfl * (SL_COUNT + 1) * sizeof(struct fblk *);
+    return n + (quick ? (HQUICK_MAX_G + 1) * sizeof(struct qblk *) : 0);
+}
+
+/* Point the heap at its tables (zeroed with the rest of the page). */
+static void layout_tables(struct heap *h, uint32_t nfl, int quick)
+{
+    h->nfl = nfl;
+    h->bins = (struct fblk *(*)[SL_COUNT])(h + 1);
+    h->dbins = (struct fblk **)(h->bins + nfl);
+    h->quick = quick ? (struct qblk **)(h->dbins + nfl) : NULL;
+    h->quick_max_g = quick ? HQUICK_MAX_G : 0;
+}
+
 /* HeapCreate (heap.h).  Reserves the whole first segment (a growable
  * heap at least HEAP_DEFAULT_RESERVE, a fixed one its maximum rounded to
  * the granularity), commits the heap structure, the bitmap and `initial`
@@ -36,17 +62,43 @@ struct heap *heap_create(uint32_t options, size_t initial, size_t maximum, int32
         init = max;
     /* A fixed-size heap reserves its maximum rounded to the reservation
      * granularity, but its blocks stop at the maximum (page-rounded, and
-     * at least one page past the heap's own structures): items 64, 87. */
+     * at least one page past the heap's own structures): items 64, 87.
+     * Quick lists only on growable heaps without checking: a fixed heap
+     * keeps every free byte in the bins for its big last block. */
     size_t usable = max ? max : round_gran(init);
     if (!max && usable < HEAP_DEFAULT_RESERVE)
         usable = HEAP_DEFAULT_RESERVE;
-    size_t hc = hseg_header_commit(round_gran(usable), sizeof(struct heap));
-    if (usable < hc + HPAGE)
-        usable = pg_up(hc + HPAGE);
-    size_t span = round_gran(usable);
-    hc = hseg_header_commit(span, sizeof(struct heap));
-    if (usable < hc + HPAGE) /* (a bigger bitmap for a bigger span) */
-        span = round_gran(usable = pg_up(hc + HPAGE));
+    int hints = heap_os_default_checking();
+    int checking = (options & HEAP_CHECKING) || HEAP_DEFAULT_CHECKING || (hints & HEAP_OS_OPT_CHECKING);
+    /* The low-fragmentation front end, as on Windows, on growable heaps
+     * that are serialized (HeapCompatibilityInformation 2); its memory is
+     * the last LFH_META bytes of this reservation, kept out of the
+     * blocks.  The quick lists serve the other growable heaps. */
+    int lfh = !max && !(options & HEAP_NO_SERIALIZE) && !(hints & HEAP_OS_OPT_NO_LFH) &&
+              HEAP_LFH_DEFAULT;
+    int quick = !max && !checking && !lfh;
+    /* The bins cover the largest block the first segment can hold; that
+     * depends on the header, which depends on the bins: settle it. */
+    uint32_t nfl = 1;
+    size_t bytes, hc, span;
+    for (;;) {
+        bytes = layout_bytes(nfl, quick);
+        hc = hseg_header_commit(round_gran(usable), bytes);
+        if (usable < hc + HPAGE)
+            usable = pg_up(hc + HPAGE);
+        span = round_gran(usable);
+        hc = hseg_header_commit(span, bytes);
+        if (usable < hc + HPAGE) /* (a bigger bitmap for a bigger span) */
+            span = round_gran(usable = pg_up(hc + HPAGE));
+        uint32_t need = layout_nfl(max ? (usable - bytes) >> HG_SHIFT : HMAX_G);
+        if (need <= nfl)
+            break;
+        nfl = need;
+    }
+    size_t meta = lfh ? hlfh_meta_bytes(span) : 0;
+    size_t blocks = lfh ? span - meta : usable;
+    if (init > blocks)
+        init = blocks;
     unsigned osf = (options & HEAP_CREATE_ENABLE_EXECUTE) ? HEAP_OS_EXECUTE : 0;
     void *base = heap_os_reserve(span, osf);
     if (!base)
@@ -59,20 +111,22 @@ struct heap *heap_create(uint32_t options, size_t initial, size_t maximum, int32
     memset(h, 0, sizeof *h);
     h->flags = options & (HEAP_NO_SERIALIZE | HEAP_GENERATE_EXCEPTIONS | HEAP_CHECKING |
                           HEAP_X_TERMINATE_ON_CORRUPTION);
-    if (HEAP_DEFAULT_CHECKING || heap_os_default_checking())
+    if (checking)
         h->flags |= HEAP_CHECKING;
     h->os_flags = osf;
     h->cookie = mix32((uint32_t)(uintptr_t)base ^ (++heap_seq * 0x9E3779B9u)) | 0x01000000u;
     h->magic = HEAP_MAGIC;
     h->maximum = max ? usable : 0;
-    h->quick_max_g = (h->flags & HEAP_CHECKING) ? 0 : HQUICK_MAX_G;
+    layout_tables(h, nfl, quick);
+    hlfh_init(h, lfh);
+    h->lfh_meta = meta;
     h->quick_budget = HEAP_QUICK_MIN;
     h->flush_cls = HMIN_G;
     h->seg_next = span * 2 > HEAP_SEG_MAX ? HEAP_SEG_MAX : span * 2;
-    heap_os_lock_init(&h->lock);
-    if ((st = hseg_init(h, &h->seg0, (uintptr_t)base, span, usable, sizeof(struct heap))) != 0 ||
+    hlock_init(&h->lock);
+    if ((st = hseg_init(h, &h->seg0, (uintptr_t)base, span, blocks, bytes)) != 0 ||
         (init > hc && (st = hseg_commit(h, &h->seg0, h->seg0.lo, (uintptr_t)base + init)) != 0)) {
-        heap_os_lock_destroy(&h->lock);
+        hlock_destroy(&h->lock);
         heap_os_release(base, span);
         goto out;
     }
@@ -90,20 +144,12 @@ void heap_destroy(struct heap *h)
     while (h->large)
         hlarge_free(h, h->large, 0);
     hlarge_drop_cache(h);
-    for (uint32_t i = h->nsegs; i-- > 1;)
-        heap_os_release((void *)h->segs[i]->base, h->segs[i]->span);
+    for (struct hseg *s = h->segs, *next; s != &h->seg0; s = next) {
+        next = s->next;
+        heap_os_release((void *)s->base, s->span);
+    }
     size_t span = h->seg0.span;
     h->magic = 0;
-    heap_os_lock_destroy(&h->lock);
+    hlock_destroy(&h->lock);
     heap_os_release(h, span);
-}
-
-void heap_lock(struct heap *h)
-{
-    heap_os_lock_acquire(&h->lock);
-}
-
-void heap_unlock(struct heap *h)
-{
-    heap_os_lock_release(&h->lock);
 }

@@ -1,17 +1,16 @@
-/* The front end: the HeapAlloc / HeapFree entry points and the quick
- * lists behind them, and how a failed call is reported.
+/* The HeapAlloc / HeapFree entry points, their fast paths, and how a
+ * failed call is reported.
  *
- * Blocks up to HEAP_QUICK_BLOCK bytes are freed onto per-size quick lists
- * (LIFO, exact granule classes, still busy for coalescing) and allocated
- * from them in O(1): no search, split or merge.  Parking is bounded by a
- * budget (the heap's live bytes seen at back-end allocations); a window
- * of HEAP_QUICK_WINDOW pushes in which parked blocks were hardly reused
- * lowers it to today's use, and whenever the back end would have to
- * commit more it first drains a bounded batch (so one call never drains
- * them all, the 18 ms glibc consolidation).
- *
- * What the quick lists cannot serve goes to the back end (heap_bins.c)
- * or, for large blocks, to regions of their own (heap_large.c). */
+ * The fast paths serve one class of the low-fragmentation front end
+ * (heap_lfh.c) with the heap lock taken by one atomic instruction and no
+ * call: an allocation pops the class's list and writes the block's
+ * header; a free checks the pointer against the subsegment table and
+ * the header against its place, pushes the block onto its subsegment's
+ * list and counts it.  Anything else (an empty list, a class that is
+ * off, a contended lock, checking heaps, HEAP_ZERO_MEMORY, bad pointers)
+ * takes the slow path: the whole call under hlock_acquire, through the
+ * front end, the quick lists of standard heaps (heap_quick.c), the back
+ * end (heap_bins.c) or a large block (heap_large.c). */
 #include "heap_private.h"
 
 /* ---- failure reporting ---- */
@@ -34,49 +33,6 @@ void hcall_fail(uint32_t flags, int32_t st, int32_t *status)
         heap_os_raise(corrupt ? HST_ACCESS_VIOLATION : st);
 }
 
-/* ---- quick lists: giving parked blocks back ---- */
-
-/* Move parked quick blocks into the back end (coalescing them): up to n
- * blocks, stopping once `bytes` bytes moved.  Returns how many moved. */
-uint32_t hquick_flush(struct heap *h, uint32_t n, size_t bytes)
-{
-    uint32_t done = 0, c = h->flush_cls, empty = 0;
-    size_t moved = 0;
-    if (c < HMIN_G || c > HQUICK_MAX_G)
-        c = HMIN_G;
-    while (done < n && moved < bytes && h->quick_bytes && empty <= HQUICK_MAX_G) {
-        struct qblk *q = h->quick[c];
-        struct hseg *s = q ? hseg_find(h, (uintptr_t)q) : NULL;
-        if (!q || !s || !hdr_ok(h, q->h.w0, q->h.w1) || !(q->h.w1 & W1_QUICK) ||
-            (q->h.w0 & (W0_SIZE | W0_BUSY)) != (c | W0_BUSY)) {
-            if (q) { /* a broken list: drop it rather than trust it */
-                h->quick[c] = NULL;
-                heap_corrupt(h);
-            }
-            c = c >= HQUICK_MAX_G ? HMIN_G : c + 1;
-            empty++;
-            continue;
-        }
-        empty = 0;
-        h->quick[c] = q->next;
-        h->quick_bytes -= (size_t)c << HG_SHIFT;
-        q->h.w1 &= ~W1_QUICK;
-        if (hblock_free(h, s, &q->h))
-            heap_corrupt(h);
-        done++;
-        moved += (size_t)c << HG_SHIFT;
-    }
-    h->flush_cls = c;
-    return done;
-}
-
-/* Move every parked block into the back end (coalescing them). */
-void hquick_drain(struct heap *h)
-{
-    while (h->quick_bytes && hquick_flush(h, ~0u, ~(size_t)0))
-        ;
-}
-
 /* ---- allocation ---- */
 
 /* Fill a block fresh from the back end: zeroes with HEAP_ZERO_MEMORY,
@@ -92,35 +48,8 @@ static void blk_finish(struct heap *h, uint32_t flags, struct hblk *b, size_t si
         blk_fill_tail(b);
 }
 
-/* O(1) allocation from quick list g for `size` bytes; NULL when the list
- * is empty. */
-static inline void *quick_pop_class(struct heap *h, uint32_t g, size_t size)
-{
-    struct qblk *q = h->quick[g];
-    if (!q)
-        return NULL;
-    uint32_t w0 = q->h.w0, w1 = q->h.w1;
-    if (__builtin_expect(!hdr_ok(h, w0, w1) || (w0 & (W0_SIZE | W0_BUSY)) != (g | W0_BUSY) ||
-                             !(w1 & W1_QUICK), 0)) {
-        h->quick[g] = NULL; /* a broken list: drop it rather than trust it */
-        heap_corrupt(h);
-        return NULL;
-    }
-    h->quick[g] = q->next;
-    h->quick_bytes -= (size_t)g << HG_SHIFT;
-    h->quick_pops++;
-    uint32_t unused = (g << HG_SHIFT) - HHDR - (uint32_t)size;
-    hdr_set(h, &q->h, (w0 & (W0_SIZE | W0_BUSY | W0_LAST)) | (unused << W0_UNUSED_SHIFT),
-            w1 & ~W1_QUICK);
-    return blk_data(&q->h);
-}
-static inline void *quick_pop(struct heap *h, size_t size)
-{
-    return size <= HQUICK_MAX_REQ ? quick_pop_class(h, bytes_to_g(size), size) : NULL;
-}
-
-/* Allocation beyond the quick lists (lock held). */
-static void *alloc_slow(struct heap *h, uint32_t flags, size_t size, int32_t *st)
+/* Allocation from the back end or a large block (lock held). */
+static void *alloc_back(struct heap *h, uint32_t flags, size_t size, int32_t *st)
 {
     if (size > HEAP_MAX_REQUEST || (h->maximum && size >= HEAP_FIXED_LIMIT)) {
         *st = HST_NO_MEMORY;
@@ -137,7 +66,7 @@ static void *alloc_slow(struct heap *h, uint32_t flags, size_t size, int32_t *st
     for (uint32_t k = g + 1; h->quick_bytes > HEAP_QUICK_MIN && k <= g + HQUICK_SPILL &&
                              k <= h->quick_max_g; k++) {
         if (h->quick[k]) {
-            void *p = quick_pop_class(h, k, size);
+            void *p = hquick_pop_class(h, k, size);
             if (p) {
                 if (flags & HEAP_ZERO_MEMORY)
                     memset(p, 0, size);
@@ -154,114 +83,211 @@ static void *alloc_slow(struct heap *h, uint32_t flags, size_t size, int32_t *st
     return blk_data(b);
 }
 
-/* Any allocation, lock held (or not needed): a quick list, else the back
- * end or a large block.  NULL with *st when it cannot be had. */
+/* Any allocation, lock held (or not needed): the front end's class, else
+ * a quick list, else the back end or a large block.  NULL with *st when
+ * it cannot be had. */
 void *hfront_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *st)
 {
-    void *p = quick_pop(h, size);
+    void *p = NULL;
+    size_t need = size + ((h->flags & HEAP_TAIL_CHECKING_ENABLED) ? HG : 0);
+    if (h->lfh_mode && need <= LFH_MAX_REQUEST)
+        p = hlfh_alloc(h, lfh_class(need), size);
+    else
+        p = hquick_pop(h, size);
     if (p) {
         if (flags & HEAP_ZERO_MEMORY)
             memset(p, 0, size);
         return p;
     }
-    return alloc_slow(h, flags, size, st);
+    return alloc_back(h, flags, size, st);
 }
 
 /* What the fast path could not serve: the whole allocation under the
  * lock (unless HEAP_NO_SERIALIZE); a failure is reported after the
- * lock is dropped, since it may raise. */
-__attribute__((noinline, cold)) static void *alloc_rest(struct heap *h, uint32_t flags, size_t size,
+ * lock is dropped, since it may raise (flags: the call's). */
+__attribute__((noinline)) static void *alloc_slow(struct heap *h, uint32_t flags, size_t size,
                                                   int32_t *status)
 {
     int32_t st = HST_NO_MEMORY;
-    int locked = !(flags & HEAP_NO_SERIALIZE);
-    if (locked)
-        heap_os_lock_acquire(&h->lock);
-    void *p = hfront_alloc(h, flags, size, &st);
-    if (locked)
-        heap_os_lock_release(&h->lock);
+    void *p = NULL;
+    flags |= h->flags;
+    hcall_lock(h, flags);
+    if (h->lfh_tcs && !(flags & (HEAP_NO_SERIALIZE | HEAP_ZERO_MEMORY | HEAP_CHECKING)) &&
+        size <= LFH_MAX_REQUEST) {
+        int slot = heap_os_thread_slot();
+        if (slot >= 0)
+            p = htc_alloc(h, slot, lfh_class(size), size);
+    }
+    if (!p)
+        p = hfront_alloc(h, flags, size, &st);
+    hcall_unlock(h, flags);
     if (!p)
         hcall_fail(flags, st, status);
     return p;
 }
 
-/* Serialized heaps: the quick path under the lock. */
-__attribute__((noinline, cold)) static void *alloc_serialized(struct heap *h, uint32_t flags, size_t size,
-                                                        int32_t *status)
+/* A front-end block for `size` bytes: its busy header (the class's
+ * header for 0 bytes less the size is the unused count). */
+static inline void *lfh_hand_out(struct heap *h, uint32_t hdr, struct lblk *blk, size_t size)
 {
-    if (!(flags & (HEAP_ZERO_MEMORY | HEAP_NO_SERIALIZE))) {
-        heap_os_lock_acquire(&h->lock);
-        void *p = quick_pop(h, size);
-        heap_os_lock_release(&h->lock);
-        if (__builtin_expect(p != NULL, 1))
-            return p;
-    }
-    return alloc_rest(h, flags, size, status);
+    uint32_t w0 = hdr - (uint32_t)size;
+    blk->h.w0 = w0;
+    blk->h.w1 = w0 ^ lfh_key(h, blk);
+    return blk_data(&blk->h);
 }
 
-/* The fast path makes no call but tail calls, so it saves no registers. */
-void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
+/* The fast path released a lock someone waits for: wake one. */
+__attribute__((noinline)) static void *alloc_wake(struct heap *h, void *p)
 {
-    flags |= h->flags;
-    if (__builtin_expect((flags & (HEAP_NO_SERIALIZE | HEAP_ZERO_MEMORY)) != HEAP_NO_SERIALIZE, 0))
-        return alloc_serialized(h, flags, size, status);
-    void *p = quick_pop(h, size);
-    if (__builtin_expect(p != NULL, 1))
-        return p;
-    return alloc_rest(h, flags, size, status);
+    hlock_wake(&h->lock);
+    return p;
 }
+
+/* The locked fast path found its list empty: drop the lock, and the
+ * slow path (apart: the drop may call). */
+__attribute__((noinline)) static void *alloc_drop_slow(struct heap *h, uint32_t flags, size_t size,
+                                                       int32_t *status)
+{
+    hlock_drop(&h->lock);
+    return alloc_slow(h, flags, size, status);
+}
+
+/* The three fast paths of an allocation (flags: the call's; size <=
+ * LFH_MAX_REQUEST, no HFAST_SLOW flag in the call's or the heap's), each ending
+ * in the slow path, tail called, when it cannot serve it.  Locked: pop
+ * the class's list under hlock_try.  No serialize: pop it with no lock.
+ * Thread cache: pop this thread's cache for the class, its busy word
+ * raised (heap_tcache.c: the barrier of a thread wanting the caches quiet
+ * is the other side's fence); a thread with no slot takes the locked
+ * path.  The last calls the platform (heap_os_thread_slot), so it is a
+ * function of its own: the other two save no register. */
+#define HFAST_SLOW (HEAP_ZERO_MEMORY | HEAP_CHECKING)
+
+static inline void *alloc_locked(struct heap *h, uint32_t flags, size_t size, int32_t *status)
+{
+    struct lbucket *b = &h->lfh_b[lfh_class(size)];
+    if (__builtin_expect(hlock_try(&h->lock), 1)) {
+        struct lblk *blk = b->free;
+        if (__builtin_expect(blk != NULL, 1)) {
+            b->free = blk->next;
+            void *p = lfh_hand_out(h, b->hdr, blk, size);
+            if (__builtin_expect(__atomic_exchange_n(&h->lock.word, 0, __ATOMIC_RELEASE) == 2, 0))
+                return alloc_wake(h, p);
+            return p;
+        }
+        return alloc_drop_slow(h, flags, size, status);
+    }
+    return alloc_slow(h, flags, size, status);
+}
+
+static inline void *alloc_noser(struct heap *h, uint32_t flags, size_t size, int32_t *status)
+{
+    struct lbucket *b = &h->lfh_b[lfh_class(size)];
+    struct lblk *blk = b->free;
+    if (__builtin_expect(blk != NULL, 1)) {
+        b->free = blk->next;
+        return lfh_hand_out(h, b->hdr, blk, size);
+    }
+    return alloc_slow(h, flags, size, status);
+}
+
+__attribute__((noinline)) static void *alloc_tc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
+{
+    int slot = heap_os_thread_slot();
+    struct ltc *tc = slot >= 0 ? h->lfh_tcs[slot] : NULL;
+    if (__builtin_expect(tc != NULL, 1)) {
+        tc->busy = 1;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        struct ltc_list *c = &tc->c[lfh_class(size)];
+        struct lblk *blk = c->free;
+        if (__builtin_expect(blk != NULL && !h->lfh_excl, 1)) {
+            c->free = blk->next;
+            c->n--;
+            void *p = lfh_hand_out(h, c->hdr, blk, size);
+            __atomic_signal_fence(__ATOMIC_SEQ_CST);
+            tc->busy = 0;
+            return p;
+        }
+        tc->busy = 0;
+    } else if (slot < 0) {
+        return alloc_locked(h, flags, size, status);
+    }
+    return alloc_slow(h, flags, size, status);
+}
+
+#if __SIZEOF_POINTER__ == 8
+/* HeapAlloc (heap.h), on a 64-bit ABI: registers enough for the three
+ * fast paths in one function that saves none (every call a tail call). */
+HEAP_FASTCALL void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
+{
+    uint32_t f = flags | h->flags;
+    if (__builtin_expect(size > LFH_MAX_REQUEST || (f & HFAST_SLOW), 0))
+        return alloc_slow(h, flags, size, status);
+    if (f & HEAP_NO_SERIALIZE)
+        return alloc_noser(h, flags, size, status);
+    if (f & HEAP_I_TCACHE)
+        return alloc_tc(h, flags, size, status);
+    return alloc_locked(h, flags, size, status);
+}
+#else
+/* HEAP_NO_SERIALIZE and thread-cache calls of heap_alloc, apart so that
+ * the lock's path (the one-CPU platforms') stays short: with six
+ * registers to spare on i386, one function holding the three paths saves
+ * and restores registers on every call. */
+__attribute__((noinline)) static void *alloc_other(struct heap *h, uint32_t flags, size_t size, int32_t *status)
+{
+    uint32_t f = flags | h->flags;
+    if (size > LFH_MAX_REQUEST || (f & HFAST_SLOW))
+        return alloc_slow(h, flags, size, status);
+    if (f & HEAP_NO_SERIALIZE)
+        return alloc_noser(h, flags, size, status);
+    if (f & HEAP_I_TCACHE)
+        return alloc_tc(h, flags, size, status);
+    return alloc_slow(h, flags, size, status);
+}
+
+/* HeapAlloc (heap.h), on i386: the locked fast path here, the others in
+ * alloc_other; no call but tail calls, so no register saved. */
+HEAP_FASTCALL void *heap_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *status)
+{
+    if (__builtin_expect(!((flags | h->flags) & HEAP_OFF_LOCK_FAST) && size <= LFH_MAX_REQUEST, 1))
+        return alloc_locked(h, flags, size, status);
+    return alloc_other(h, flags, size, status);
+}
+#endif
 
 /* ---- free ---- */
 
-/* The end of a budget window (HEAP_QUICK_WINDOW pushes): when parked
- * blocks were hardly reused in it, the budget drops to today's use and
- * the excess drains. */
-__attribute__((noinline)) static void quick_window(struct heap *h)
-{
-    if (h->quick_pops < HEAP_QUICK_WINDOW / 4) {
-        size_t live = heap_live(h);
-        h->quick_budget = live > HEAP_QUICK_MIN ? live : HEAP_QUICK_MIN;
-        if (h->quick_bytes > h->quick_budget)
-            hquick_flush(h, HEAP_QUICK_FLUSH, h->quick_bytes - h->quick_budget);
-    }
-    h->quick_pops = 0;
-}
-
-/* Park the busy block b on its quick list if it is small and the budget
- * allows: 0 not parked, 1 parked, 2 parked and a budget window ended
- * (the caller runs quick_window). */
-static inline int quick_park(struct heap *h, struct hblk *b)
-{
-    uint32_t g = b->w0 & W0_SIZE;
-    size_t bytes = (size_t)g << HG_SHIFT;
-    if (g > h->quick_max_g || h->quick_bytes + bytes > h->quick_budget)
-        return 0;
-    struct qblk *q = (struct qblk *)b;
-    q->next = h->quick[g];
-    h->quick[g] = q;
-    h->quick_bytes += bytes;
-    b->w1 |= W1_QUICK;
-    return (++h->quick_tick & (HEAP_QUICK_WINDOW - 1)) ? 1 : 2;
-}
-
-__attribute__((noinline, cold)) static int quick_window_done(struct heap *h)
-{
-    quick_window(h);
-    return 1;
-}
-
-/* Free p, lock held (or not needed): park, back end, or large block.
- * With tail checking (such heaps park nothing), a block written past its
- * end is refused with STATUS_HEAP_CORRUPTION and stays busy, the damage
- * in place for the caller to see; the heap itself is intact. */
+/* Free p, lock held (or not needed): the front end, a quick list, the
+ * back end, or a large block.  With tail checking, a block written past
+ * its end is refused with STATUS_HEAP_CORRUPTION and stays busy, the
+ * damage in place for the caller to see; the heap itself is intact. */
 int32_t hfront_free(struct heap *h, void *p)
 {
+    struct hlarge *l = hlarge_find(h, p); /* (first: a test of p's alignment unless it may be one) */
+    if (l) {
+        if (!hlarge_ok(h, l))
+            return HST_HEAP_CORRUPTION;
+        hlarge_free(h, l, 1);
+        return 0;
+    }
+    int in;
+    struct lsub *sub;
+    struct lblk *blk = hlfh_block(h, p, &sub, &in);
+    if (in) {
+        if (!blk)
+            return HST_INVALID_PARAMETER;
+        if ((h->flags & HEAP_TAIL_CHECKING_ENABLED) && !hlfh_tail_ok(sub, blk))
+            return HST_HEAP_CORRUPTION;
+        hlfh_free(h, sub, blk);
+        return 0;
+    }
     struct hseg *s = NULL;
     struct hblk *b = blk_lookup(h, p, &s);
     if (b) {
-        int parked = quick_park(h, b);
+        int parked = hquick_park(h, b);
         if (parked == 2)
-            quick_window(h);
+            hquick_window(h);
         if (parked)
             return 0;
         if ((h->flags & HEAP_TAIL_CHECKING_ENABLED) && !blk_tail_ok(b))
@@ -273,27 +299,27 @@ int32_t hfront_free(struct heap *h, void *p)
             hquick_flush(h, 8, ~(size_t)0);
         return st;
     }
-    struct hlarge *l = hlarge_find(h, p);
-    if (!l)
-        return HST_INVALID_PARAMETER;
-    if (!hlarge_ok(h, l))
-        return HST_HEAP_CORRUPTION;
-    hlarge_free(h, l, 1);
-    return 0;
+    return HST_INVALID_PARAMETER;
 }
 
-/* What the fast path could not park: the whole free under the lock
- * (unless HEAP_NO_SERIALIZE).  1 freed; 0 refused, reported after the
- * lock is dropped. */
-__attribute__((noinline, cold)) static int free_rest(struct heap *h, uint32_t flags, void *p,
+/* What the fast path could not do: the whole free under the lock (unless
+ * HEAP_NO_SERIALIZE).  1 freed; 0 refused, reported after the lock is
+ * dropped (flags: the call's). */
+__attribute__((noinline)) static int free_slow(struct heap *h, uint32_t flags, void *p,
                                                int32_t *status)
 {
-    int locked = !(flags & HEAP_NO_SERIALIZE);
-    if (locked)
-        heap_os_lock_acquire(&h->lock);
-    int32_t st = hfront_free(h, p);
-    if (locked)
-        heap_os_lock_release(&h->lock);
+    int32_t st = 0;
+    if (!p)
+        return 1;
+    flags |= h->flags;
+    hcall_lock(h, flags);
+    int slot = h->lfh_tcs && !(flags & (HEAP_NO_SERIALIZE | HEAP_CHECKING)) ? heap_os_thread_slot() : -1;
+    int in;
+    struct lsub *sub;
+    struct lblk *blk = slot >= 0 ? hlfh_block(h, p, &sub, &in) : NULL;
+    if (!blk || !htc_free(h, slot, sub, blk))
+        st = hfront_free(h, p);
+    hcall_unlock(h, flags);
     if (st) {
         hcall_fail(flags, st, status);
         return 0;
@@ -301,36 +327,142 @@ __attribute__((noinline, cold)) static int free_rest(struct heap *h, uint32_t fl
     return 1;
 }
 
-/* Serialized heaps: the quick path under the lock. */
-__attribute__((noinline, cold)) static int free_serialized(struct heap *h, uint32_t flags, void *p,
-                                                     int32_t *status)
+/* The fast path's rare ends: a subsegment that may change state (its
+ * list was empty: it may have been full; or all its blocks are back),
+ * and a lock someone waits for.  The lock (if `locked`) is still held. */
+__attribute__((noinline)) static int free_transition(struct heap *h, struct lsub *sub, int locked)
 {
-    struct hseg *s = NULL;
-    heap_os_lock_acquire(&h->lock);
-    struct hblk *b = blk_lookup(h, p, &s);
-    int parked = b ? quick_park(h, b) : 0;
-    if (parked == 2)
-        quick_window(h);
-    heap_os_lock_release(&h->lock);
-    if (__builtin_expect(parked != 0, 1))
-        return 1;
-    return free_rest(h, flags, p, status);
+    hlfh_free_transition(h, sub);
+    if (locked)
+        hlock_drop(&h->lock);
+    return 1;
+}
+__attribute__((noinline)) static int free_wake(struct heap *h)
+{
+    hlock_wake(&h->lock);
+    return 1;
 }
 
-/* The fast path makes no call but tail calls, so it saves no registers. */
-int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status)
+/* The header (w0, w1) of the block at p is a busy front-end header for
+ * its place. */
+static inline int free_header_ok(struct heap *h, void *p, uint32_t w0, uint32_t w1)
 {
-    struct hseg *s = NULL;
-    flags |= h->flags;
-    if (__builtin_expect(p == NULL, 0))
-        return 1;
-    if (__builtin_expect(!(flags & HEAP_NO_SERIALIZE), 0))
-        return free_serialized(h, flags, p, status);
-    struct hblk *b = blk_lookup_fast(h, p, &s);
-    int parked = b ? quick_park(h, b) : 0;
-    if (__builtin_expect(parked == 1, 1))
-        return 1;
-    if (parked == 2)
-        return quick_window_done(h);
-    return free_rest(h, flags, p, status);
+    return (w0 ^ w1) == lfh_key(h, (char *)p - HHDR) && (w0 >> 24) == ((LW0_BUSY | LW0_TAG) >> 24);
 }
+
+/* The three fast paths of a free of the front-end block at p, of
+ * subsegment sub, its header (w0, w1) checked (flags: the call's).
+ * Locked: onto its subsegment's list under hlock_try, else the slow
+ * path.  No serialize: onto that list with no lock.  Thread cache: onto
+ * this thread's cache for the class unless full (then the slow path,
+ * which flushes it); a thread with no slot takes the locked path.  The
+ * busy bit is cleared in both header words (w1 = w0 ^ key holds on). */
+static inline int free_locked(struct heap *h, uint32_t flags, void *p, int32_t *status, struct lsub *sub)
+{
+    struct lblk *blk = (struct lblk *)((uintptr_t)p - HHDR);
+    if (__builtin_expect(!hlock_try(&h->lock), 0))
+        return free_slow(h, flags, p, status);
+    struct lblk *old = sub->free;
+    blk->h.w0 ^= LW0_BUSY;
+    blk->h.w1 ^= LW0_BUSY;
+    blk->next = old;
+    sub->free = blk;
+    if (__builtin_expect(++sub->nfree == sub->ncarved || !old, 0))
+        return free_transition(h, sub, 1);
+    if (__builtin_expect(__atomic_exchange_n(&h->lock.word, 0, __ATOMIC_RELEASE) == 2, 0))
+        return free_wake(h);
+    return 1;
+}
+
+static inline int free_noser(struct heap *h, void *p, struct lsub *sub, uint32_t w0, uint32_t w1)
+{
+    struct lblk *blk = (struct lblk *)((uintptr_t)p - HHDR);
+    struct lblk *old = sub->free;
+    blk->h.w0 = w0 ^ LW0_BUSY;
+    blk->h.w1 = w1 ^ LW0_BUSY;
+    blk->next = old;
+    sub->free = blk;
+    if (__builtin_expect(++sub->nfree == sub->ncarved || !old, 0))
+        return free_transition(h, sub, 0);
+    return 1;
+}
+
+__attribute__((noinline)) static int free_tc(struct heap *h, uint32_t flags, void *p, int32_t *status,
+                                             struct lsub *sub, uint32_t w0)
+{
+    struct lblk *blk = (struct lblk *)((uintptr_t)p - HHDR);
+    uint32_t w1 = w0 ^ lfh_key(h, blk);
+    int slot = heap_os_thread_slot();
+    struct ltc *tc = slot >= 0 ? h->lfh_tcs[slot] : NULL;
+    if (__builtin_expect(tc != NULL, 1)) {
+        tc->busy = 1;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        struct ltc_list *c = &tc->c[(w0 >> LW0_CLASS_SHIFT) & 0xFF];
+        if (__builtin_expect(c->n < c->max && !h->lfh_excl, 1)) {
+            blk->h.w0 = w0 ^ LW0_BUSY;
+            blk->h.w1 = w1 ^ LW0_BUSY;
+            blk->next = c->free;
+            c->free = blk;
+            c->n++;
+            __atomic_signal_fence(__ATOMIC_SEQ_CST);
+            tc->busy = 0;
+            return 1;
+        }
+        tc->busy = 0;
+    } else if (slot < 0) {
+        return free_locked(h, flags, p, status, sub);
+    }
+    return free_slow(h, flags, p, status);
+}
+
+#if __SIZEOF_POINTER__ == 8
+/* HeapFree (heap.h), on a 64-bit ABI (as heap_alloc): a busy block of a
+ * subsegment the table knows, whose header matches its place, goes back
+ * by its fast path; anything else to free_slow. */
+HEAP_FASTCALL int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status)
+{
+    struct lsub *sub = lfh_tab_block(h, p);
+    uint32_t f = flags | h->flags;
+    if (__builtin_expect(sub != NULL && !(f & HEAP_CHECKING), 1)) {
+        uint32_t w0 = ((struct hblk *)p)[-1].w0, w1 = ((struct hblk *)p)[-1].w1;
+        if (__builtin_expect(free_header_ok(h, p, w0, w1), 1)) {
+            if (f & HEAP_NO_SERIALIZE)
+                return free_noser(h, p, sub, w0, w1);
+            if (f & HEAP_I_TCACHE)
+                return free_tc(h, flags, p, status, sub, w0);
+            return free_locked(h, flags, p, status, sub);
+        }
+    }
+    return free_slow(h, flags, p, status);
+}
+#else
+/* HEAP_NO_SERIALIZE and thread-cache calls of heap_free, apart (as
+ * alloc_other). */
+__attribute__((noinline)) static int free_other(struct heap *h, uint32_t flags, void *p, int32_t *status)
+{
+    struct lsub *sub = lfh_tab_block(h, p);
+    uint32_t f = flags | h->flags;
+    if (sub && !(f & HEAP_CHECKING) && (f & (HEAP_NO_SERIALIZE | HEAP_I_TCACHE))) {
+        uint32_t w0 = ((struct hblk *)p)[-1].w0, w1 = ((struct hblk *)p)[-1].w1;
+        if (free_header_ok(h, p, w0, w1)) {
+            if (f & HEAP_NO_SERIALIZE)
+                return free_noser(h, p, sub, w0, w1);
+            return free_tc(h, flags, p, status, sub, w0);
+        }
+    }
+    return free_slow(h, flags, p, status);
+}
+
+/* HeapFree (heap.h), on i386: the locked fast path here, the others in
+ * free_other; no call but tail calls. */
+HEAP_FASTCALL int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *status)
+{
+    struct lsub *sub = lfh_tab_block(h, p);
+    if (__builtin_expect(sub != NULL && !((flags | h->flags) & HEAP_OFF_LOCK_FAST), 1)) {
+        uint32_t w0 = ((struct hblk *)p)[-1].w0, w1 = ((struct hblk *)p)[-1].w1;
+        if (__builtin_expect(free_header_ok(h, p, w0, w1), 1))
+            return free_locked(h, flags, p, status, sub);
+    }
+    return free_other(h, flags, p, status);
+}
+#endif

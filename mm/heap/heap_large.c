@@ -28,16 +28,104 @@ static void large_account(struct heap *h, long delta)
         h->peak_committed = h->committed + h->large_committed;
 }
 
-/* The large block whose payload is p, or NULL.  Only the heap's own list
+/* ---- the treap of large blocks, by address ---- */
+
+static uint32_t treap_prio(const struct hlarge *l)
+{
+    uint32_t x = (uint32_t)((uintptr_t)l >> 16) * 0x9E3779B1u;
+    return x ^ (x >> 15);
+}
+
+static void treap_insert(struct hlarge **root, struct hlarge *l)
+{
+    if (!*root) {
+        l->left = l->right = NULL;
+        *root = l;
+        return;
+    }
+    struct hlarge *r = *root;
+    if (l < r) {
+        treap_insert(&r->left, l);
+        if (treap_prio(r->left) > treap_prio(r)) { /* rotate right */
+            struct hlarge *c = r->left;
+            r->left = c->right;
+            c->right = r;
+            *root = c;
+        }
+    } else {
+        treap_insert(&r->right, l);
+        if (treap_prio(r->right) > treap_prio(r)) { /* rotate left */
+            struct hlarge *c = r->right;
+            r->right = c->left;
+            c->left = r;
+            *root = c;
+        }
+    }
+}
+
+static void treap_remove(struct hlarge **root, struct hlarge *l)
+{
+    while (*root && *root != l)
+        root = l < *root ? &(*root)->left : &(*root)->right;
+    while (*root) {                         /* rotate l down until it is a leaf */
+        struct hlarge *r = *root;
+        if (!r->left) {
+            *root = r->right;
+        } else if (!r->right) {
+            *root = r->left;
+        } else if (treap_prio(r->left) > treap_prio(r->right)) {
+            struct hlarge *c = r->left;
+            r->left = c->right;
+            c->right = r;
+            *root = c;
+            root = &c->right;
+            continue;
+        } else {
+            struct hlarge *c = r->right;
+            r->right = c->left;
+            c->left = r;
+            *root = c;
+            root = &c->left;
+            continue;
+        }
+        return;
+    }
+}
+
+/* The large block whose payload is p, or NULL.  Only the heap's own tree
  * is read, so a stale or foreign pointer is never dereferenced. */
 struct hlarge *hlarge_find(struct heap *h, const void *p)
 {
     if (((uintptr_t)p & (HEAP_OS_GRANULARITY - 1)) != HLARGE)
         return NULL;
-    for (struct hlarge *l = h->large; l; l = l->next)
-        if (hlarge_data(l) == p)
+    struct hlarge *want = (struct hlarge *)((uintptr_t)p - HLARGE);
+    for (struct hlarge *l = h->large; l; l = want < l ? l->left : l->right)
+        if (l == want)
             return l;
     return NULL;
+}
+
+/* In address order, for HeapWalk and the validator. */
+struct hlarge *hlarge_first(struct heap *h)
+{
+    struct hlarge *l = h->large;
+    while (l && l->left)
+        l = l->left;
+    return l;
+}
+
+struct hlarge *hlarge_next(struct heap *h, const struct hlarge *after)
+{
+    struct hlarge *best = NULL;
+    for (struct hlarge *l = h->large; l;) {
+        if (l > after) {
+            best = l;
+            l = l->left;
+        } else {
+            l = l->right;
+        }
+    }
+    return best;
 }
 
 /* The large block l (found by hlarge_find) is intact: its header, its
@@ -153,11 +241,7 @@ void *hlarge_alloc(struct heap *h, uint32_t flags, size_t size, size_t extra, in
     large_account(h, (long)commit);
 linked:
     hdr_set(h, hlarge_hdr(l), W0_BUSY, 0);
-    l->prev = NULL;
-    l->next = h->large;
-    if (h->large)
-        h->large->prev = l;
-    h->large = l;
+    treap_insert(&h->large, l);
     h->nlarge++;
     char *p = hlarge_data(l);
     if (h->flags & HEAP_FREE_CHECKING_ENABLED && !(flags & HEAP_ZERO_MEMORY))
@@ -171,12 +255,7 @@ linked:
 
 void hlarge_free(struct heap *h, struct hlarge *l, int may_cache)
 {
-    if (l->prev)
-        l->prev->next = l->next;
-    else
-        h->large = l->next;
-    if (l->next)
-        l->next->prev = l->prev;
+    treap_remove(&h->large, l);
     h->nlarge--;
     if (may_cache && rcache_put(h, l))
         return;

@@ -1,16 +1,24 @@
 /* Private to the heap engine (the .c files in mm/heap/): block layout,
  * segments, bins, and the entry points the engine's files share.
  *
- *   heap_create.c   HeapCreate, HeapDestroy, HeapLock/HeapUnlock
- *   heap_front.c    HeapAlloc, HeapFree: the quick lists (front end),
- *                   failure reporting
+ *   heap_create.c   HeapCreate, HeapDestroy
+ *   heap_lock.c     the heap lock (one atomic uncontended), HeapLock/HeapUnlock
+ *   heap_front.c    HeapAlloc, HeapFree and their fast paths, failure
+ *                   reporting
+ *   heap_lfh.c      the low-fragmentation front end: size classes,
+ *                   subsegments, activation, the reserve of emptied
+ *                   subsegments
+ *   heap_quick.c    the quick lists (the standard heap's front end)
  *   heap_bins.c     the back end: TLSF bins, split and coalesce, giving
  *                   pages back; HeapCompact
  *   heap_realloc.c  HeapReAlloc
  *   heap_segment.c  segments and their commit bitmaps
  *   heap_large.c    large blocks and realloc regions (own reservations)
+ *   heap_tcache.c   the front end's per-thread caches (SMP platforms)
+ *   heap_info.c     HeapQueryInformation / HeapSetInformation
  *   heap_walk.c     HeapWalk
  *   heap_check.c    the validator, statistics, HeapValidate, HeapSize
+ *   heap_lfh_check.c  the validator's view of the front end
  *
  * Names: what one file keeps is static with a noun prefix (quick_park,
  * bins_find); what the files share is h<noun>_<verb> (hseg_commit,
@@ -72,6 +80,7 @@
 
 /* NTSTATUS values (ntstatus.h) the engine reports. */
 #define HST_OK 0
+#define HST_UNSUCCESSFUL ((int32_t)0xC0000001u)
 #define HST_NO_MORE_ENTRIES ((int32_t)0x8000001Au)
 #define HST_ACCESS_VIOLATION ((int32_t)0xC0000005u)
 #define HST_INVALID_PARAMETER ((int32_t)0xC000000Du)
@@ -132,6 +141,13 @@
 #endif
 
 #define HEAP_CHECKING (HEAP_TAIL_CHECKING_ENABLED | HEAP_FREE_CHECKING_ENABLED)
+#define HEAP_I_TCACHE 0x08000000u           /* internal, in h->flags: per-thread caches */
+/* Flags (the call's or'ed with the heap's) that keep a call off the
+ * lock's fast path (heap_front.c). */
+#define HEAP_OFF_LOCK_FAST (HEAP_ZERO_MEMORY | HEAP_CHECKING | HEAP_NO_SERIALIZE | HEAP_I_TCACHE)
+#ifndef HEAP_LFH_DEFAULT
+#define HEAP_LFH_DEFAULT 1                  /* build-time: 0 creates every heap standard */
+#endif
 #define HFILL_FREE 0xFEu                    /* free payload (0xFEEEFEEE style) */
 #define HFILL_TAIL 0xABu                    /* bytes past the requested size */
 #define HFILL_BUSY 0xBAu                    /* fresh, not-zeroed allocations when checking */
@@ -145,6 +161,7 @@
 #define W0_UNUSED_MASK 0x3Fu
 /* w1 */
 #define W1_PREV 0x003FFFFFu
+#define W1_SUBSEG (1u << 22)                /* busy block holding an LFH subsegment */
 #define W1_QUICK (1u << 23)
 
 _Static_assert(HMIN_G == 2, "minimum block is two granules");
@@ -174,12 +191,18 @@ struct hseg {
     size_t len;                             /* bytes of blocks */
     size_t committed;                       /* committed bytes (bits set in cmap) */
     uint32_t *cmap;                         /* one bit per page, 1 = committed */
-    uint32_t npages, index;
+    uint32_t *lfh_map;                      /* one bit per 64 KiB of span: an LFH subsegment's
+                                               payload starts there (authoritative) */
+    struct lsub *subs;                      /* their records, one slot per 64 KiB (LFH heaps) */
+    uint32_t npages, index;                 /* index: 0 for the first segment, then in order */
+    struct hseg *next;                      /* the heap's list, newest first */
 };
 
-/* A large block: its own reservation; the user pointer is base + HLARGE. */
+/* A large block: its own reservation; the user pointer is base + HLARGE.
+ * The heap's large blocks form a treap by address (heap_large.c), with
+ * priorities hashed from the address: lookups in O(log n). */
 struct hlarge {
-    struct hlarge *next, *prev;
+    struct hlarge *left, *right;
     size_t reserve;                         /* reserved bytes */
     size_t commit;                          /* committed bytes from base */
     size_t size;                            /* requested size */
@@ -188,30 +211,56 @@ struct hlarge {
 #define HLARGE (__SIZEOF_POINTER__ == 8 ? 64u : 32u)
 _Static_assert(sizeof(struct hlarge) + HHDR <= HLARGE, "large header fits");
 
-/* TLSF bins: first level by power of two, 32 linear second levels. */
-#define SL_LOG2 5
+/* TLSF bins: first level by power of two, 16 linear second levels for
+ * the committed set; the DECOMMIT set has one list per first level (its
+ * blocks are few and big: the tails of segments, the trim's leftovers).
+ * The tables follow struct heap in the first page, sized to the heap's
+ * largest block (a 128 KiB fixed heap needs 10 first levels, not 19). */
+#define SL_LOG2 4
 #define SL_COUNT (1u << SL_LOG2)
-#define FL_COUNT 18
+#define FL_COUNT 19                         /* blocks up to HMAX_G granules */
+
+/* The heap lock (heap_lock.c): word 0 free, 1 held, 2 held and waited
+ * for; owner/depth for the holder that took it through hlock_acquire. */
+struct hlock {
+    volatile uint32_t word;
+    uint32_t depth;
+    volatile uintptr_t owner;
+    uint32_t spin;                          /* polls of a held word before sleeping */
+    heap_os_lock os;
+};
+#define HLOCK_SPIN 200u                     /* (several CPUs: a holder is about to let go) */
 
 #define HRCACHE 4                           /* realloc regions kept after free */
-#define HSEG_CACHE 64                       /* segment lookup cache, by 1 MiB of address */
+#define HSEG_CACHE 8                        /* segment lookup cache, by 1 MiB of address */
 
 struct heap {
-    /* hot: the quick paths touch only these */
+    /* hot: the fast paths touch only these */
     uint32_t flags;                         /* creation options */
     uint32_t cookie;                        /* header check key */
-    uint32_t quick_max_g;                   /* 0 when checking */
+    uint32_t lfh_cookie;                    /* cookie ^ LFH_SALT: the LFH header key */
+    struct lbucket *lfh_b;                  /* the size classes (a static, empty set until
+                                               the front end has its memory) */
+    struct lsub *const *lfh_tab;            /* subsegment table: records by address bits 16+ */
+    uintptr_t lfh_mask;                     /* its index mask */
+    struct ltc *const *lfh_tcs;             /* thread caches by slot (a static, empty set
+                                               until the front end has its memory) */
+    volatile uint32_t lfh_excl;             /* a thread holds the heap exclusively: the
+                                               thread caches stay out (heap_tcache.c) */
+    uint32_t quick_max_g;                   /* 0: no quick lists (checking, fixed, LFH heaps) */
     uint32_t quick_tick;                    /* pushes, for the budget windows */
     size_t quick_bytes;                     /* bytes parked on quick lists */
     size_t quick_budget;                    /* ... may not exceed this */
     size_t quick_pops;                      /* pops in the current window */
-    struct qblk *quick[HQUICK_MAX_G + 1];
+    struct qblk **quick;                    /* [quick_max_g + 1] heads, after the bins */
     struct hseg *seg_cache[HSEG_CACHE][2];  /* two ways: a MiB may hold two segments */
     /* back end */
     size_t busy_bytes;                      /* bytes of busy blocks, parked ones included */
     uint32_t fl_map[2];                     /* [0] committed bins, [1] DECOMMIT bins */
-    uint32_t sl_map[2][FL_COUNT];
-    struct fblk *bins[2][FL_COUNT][SL_COUNT];
+    uint32_t nfl;                           /* first levels in the tables */
+    uint16_t sl_map[FL_COUNT];              /* committed set only */
+    struct fblk *(*bins)[SL_COUNT];         /* [nfl][SL_COUNT] committed free blocks */
+    struct fblk **dbins;                    /* [nfl] free blocks with decommitted pages */
     /* cold */
     uint32_t magic;
     uint32_t os_flags;
@@ -223,14 +272,19 @@ struct heap {
     uint32_t nsegs;
     uint32_t corruptions;                   /* found outside heap_check (e.g. on reuse) */
     uint32_t flush_cls;                     /* quick list the next flush starts at */
-    struct hseg *segs[HEAP_MAX_SEGS];
-    struct hlarge *large;
+    struct hseg *segs;                      /* newest first; seg0 last */
+    struct hlarge *large;                   /* the treap's root */
     size_t nlarge;
     struct hlarge *rcache[HRCACHE];         /* freed realloc regions kept for reuse */
     size_t rcache_commit;                   /* committed bytes held there */
-    heap_os_lock lock;
+    uint32_t lfh_mode;                      /* HeapCompatibilityInformation: 0 or 2 */
+    uint32_t lfh_small;                     /* small back-end allocations before the meta */
+    size_t lfh_meta;                        /* bytes at the end of seg0 for the front end */
+    struct hlfh *lfh;                       /* NULL until the first class turns on */
+    struct hlock lock;
     struct hseg seg0;
 };
+
 
 #define HEAP_MAGIC 0x48656170u              /* "Heap" */
 #define HLARGE_MAGIC 0x4C617267u            /* "Larg" */
@@ -323,13 +377,19 @@ static inline void bin_index(uint32_t g, unsigned *fl, unsigned *sl)
 /* Bin set of a free block: committed ones are used first. */
 static inline unsigned bin_set(const struct fblk *b) { return (b->h.w0 & W0_DECOMMIT) ? 1 : 0; }
 
+/* The list head of bin (k, fl, sl): set 1 keeps one list per first level. */
+static inline struct fblk **bin_slot(struct heap *h, unsigned k, unsigned fl, unsigned sl)
+{
+    return k ? &h->dbins[fl] : &h->bins[fl][sl];
+}
+
 /* Bin lists are circular and doubly linked: head->prev is the tail (the
  * oldest entry, since blocks go in at the head). */
 static inline void bin_insert(struct heap *h, struct fblk *b)
 {
     unsigned fl, sl, k = bin_set(b);
     bin_index(blk_g(&b->h), &fl, &sl);
-    struct fblk *head = h->bins[k][fl][sl];
+    struct fblk **slot = bin_slot(h, k, fl, sl), *head = *slot;
     if (head) {
         b->next = head;
         b->prev = head->prev;
@@ -338,33 +398,36 @@ static inline void bin_insert(struct heap *h, struct fblk *b)
     } else {
         b->next = b->prev = b;
     }
-    h->bins[k][fl][sl] = b;
+    *slot = b;
     h->fl_map[k] |= 1u << fl;
-    h->sl_map[k][fl] |= 1u << sl;
+    if (!k)
+        h->sl_map[fl] |= (uint16_t)(1u << sl);
 }
 /* The links around b agree (checked before anything is changed). */
-static inline int bin_unlink_ok(const struct heap *h, const struct fblk *b)
+static inline int bin_unlink_ok(struct heap *h, const struct fblk *b)
 {
     if (b->next != b)
         return b->next->prev == b && b->prev->next == b;
     unsigned fl, sl;
     bin_index(blk_g(&b->h), &fl, &sl);
-    return b->prev == b && h->bins[bin_set(b)][fl][sl] == b;
+    return b->prev == b && fl < h->nfl && *bin_slot(h, bin_set(b), fl, sl) == b;
 }
 static inline void bin_unlink(struct heap *h, struct fblk *b)
 {
     unsigned fl, sl, k = bin_set(b);
     bin_index(blk_g(&b->h), &fl, &sl);
+    struct fblk **slot = bin_slot(h, k, fl, sl);
     if (b->next == b) {
-        h->bins[k][fl][sl] = NULL;
-        h->sl_map[k][fl] &= ~(1u << sl);
-        if (!h->sl_map[k][fl])
-            h->fl_map[k] &= ~(1u << fl);
+        *slot = NULL;
+        if (k)
+            h->fl_map[1] &= ~(1u << fl);
+        else if (!(h->sl_map[fl] &= (uint16_t)~(1u << sl)))
+            h->fl_map[0] &= ~(1u << fl);
     } else {
         b->prev->next = b->next;
         b->next->prev = b->prev;
-        if (h->bins[k][fl][sl] == b)
-            h->bins[k][fl][sl] = b->next;
+        if (*slot == b)
+            *slot = b->next;
     }
 }
 
@@ -386,18 +449,213 @@ static inline struct hseg *hseg_find(struct heap *h, uintptr_t a)
     return __builtin_expect(s != NULL, 1) ? s : hseg_find_slow(h, a);
 }
 
+/* ---- the low-fragmentation front end (heap_lfh.c) ----
+ *
+ * Size classes: a block (8-byte header + payload) of every granule size
+ * up to 128 bytes, then 8 classes per power of two (2^e + k * 2^(e-3)):
+ * a request above 64 bytes (x86; 120 on x86-64, where 16-byte alignment
+ * rules below that) wastes less than 12.5% of itself.  The last class
+ * holds 16 KiB requests (LFH_MAX_REQUEST).
+ *
+ * A subsegment is a busy back-end block (W1_SUBSEG) whose payload starts
+ * on a 64 KiB boundary C and ends 8 bytes short of the next one (where
+ * the next block's header sits), so subsegments can follow each other;
+ * its blocks are carved from C + LFH_FIRST on, its pages committed as
+ * they are carved, a stretch at a time:
+ *
+ *   C-8            C (+8 on x86-64)                       C+64K-8
+ *   [back-end hdr] [hdr|payload][hdr|payload] ...         [next hdr]
+ *
+ * Its record (struct lsub) is not in it but in an array with one slot
+ * per 64 KiB of its segment: the first segment's in the front end's
+ * memory (the last bytes of its reservation), a later segment's after
+ * its struct hseg.  A direct-mapped table (by address bits 16 and up)
+ * gives a block's record in a few instructions; the per-segment lfh_map
+ * says authoritatively which 64 KiB windows are subsegments.
+ *
+ * LFH block header (two 32-bit words):
+ *   w0  [0,16) unused bytes | [16,24) class | bit 24 busy | [25,32) tag 0x2D
+ *   w1  w0 ^ key(b), key(b) = heap cookie ^ salt ^ address of the header
+ * so one compare checks the whole header against its place and heap.  A
+ * free block has the busy bit clear in both words (still w1 = w0 ^ key)
+ * and its payload starts with the link of the list it is on. */
+#define LFH_CHUNK_SHIFT 16
+#define LFH_CHUNK (1u << LFH_CHUNK_SHIFT)
+#define LFH_FIRST (HG - HHDR)               /* C to the first block's header */
+#define LFH_MAX_REQUEST 16384u
+#define LFH_ACTIVATE 16u                    /* back-end allocations of a class before it turns on */
+#define LFH_META_MIN (__SIZEOF_POINTER__ == 8 ? 0x20000u : 0x10000u) /* end of seg0, at least */
+#define LFH_LIN_BYTES 128u                  /* granule classes up to this block size */
+#define LFH_NLIN (LFH_LIN_BYTES / HG - HMIN_G + 1)
+#define LFH_NCLASS (LFH_NLIN + 7 * 8 + 1)   /* ... then 8 a power of two up to 2^14 + 2^11 */
+#define LFH_NG (18432u / HG + 1)            /* class table entries: block granules up to the last class */
+#define LFH_TAB_MIN 512u                    /* subsegment table entries at first ... */
+#define LFH_TAB_MAX 4096u                   /* ... doubled on a collision up to this */
+#define LFH_KEEP_EMPTY 2u                   /* empty subsegments kept for good ... */
+#define LFH_RESERVE_IDLE 64u                /* ... the rest until this many back-end
+                                               allocations pass without one being reused */
+
+#define LW0_UNUSED 0x0000FFFFu
+#define LW0_CLASS_SHIFT 16
+#define LW0_BUSY (1u << 24)
+#define LW0_TAG (0x2Du << 25)
+#define LW0_TAGMASK (0x7Fu << 25)
+#define LFH_SALT 0x4C464821u                /* "LFH!" */
+
+extern const uint8_t lfh_class_of_g[LFH_NG];    /* block granules -> class */
+extern const uint32_t lfh_class_bytes[LFH_NCLASS]; /* class -> block bytes */
+
+/* A block on a free list (a class's, a subsegment's). */
+struct lblk {
+    struct hblk h;
+    struct lblk *next;
+};
+
+enum { LSUB_FREE = 0, LSUB_ACTIVE, LSUB_PARTIAL, LSUB_FULL, LSUB_EMPTY };
+
+/* A subsegment's record, one cache line.  Carved blocks are busy, on
+ * the class's list (the active subsegment's), or back on this
+ * subsegment's own list (nfree of them): all are back when nfree ==
+ * ncarved.  chunk is C while the record is in use, else 1. */
+struct lsub {
+    uintptr_t chunk;
+    struct lblk *free;
+    uint32_t nfree, ncarved;
+    uint32_t nmax, bsize;                   /* blocks that fit, block bytes */
+    uint16_t cls, state;
+    uint32_t commit_end;                    /* offset from C committed so far */
+    struct lsub *next, *prev;               /* the class's partial list / the empty list */
+} __attribute__((aligned(64)));
+#define LSUB_BYTES ((uint32_t)sizeof(struct lsub))
+
+/* A size class (a power-of-two size: the fast paths index by shifting). */
+struct lbucket {
+    struct lblk *free;                      /* blocks of `active` ready to hand out */
+    uint32_t hdr;                           /* busy header w0 for a request of 0 bytes */
+    uint32_t allocs;                        /* back-end allocations while off */
+    struct lsub *active;                    /* NULL: the class is off */
+    struct lsub *partial;                   /* others with free blocks (circular) */
+    uint32_t nsubs;                         /* subsegments of this class */
+} __attribute__((aligned(__SIZEOF_POINTER__ == 8 ? 64 : 32)));
+
+/* A thread's cache of one heap's front end (heap_tcache.c): a few free
+ * blocks per class, taken from and given back to the classes under the
+ * lock, handed out and taken back without it. */
+struct ltc_list {
+    struct lblk *free;
+    uint32_t n, max;                        /* blocks on it; flushed beyond max */
+    uint32_t hdr;                           /* the class's busy header for 0 bytes */
+};
+struct ltc {
+    volatile uint32_t busy;                 /* 1 while its thread is in a fast path */
+    uint32_t slot;
+    struct ltc_list c[LFH_NCLASS];
+};
+
+/* The front end's own memory: the last bytes of the first segment's
+ * reservation (h->lfh_meta of them), committed as it grows: this, the
+ * first segment's subsegment records, the subsegment tables. */
+struct hlfh {
+    uint32_t magic;
+    uint32_t tab_entries;
+    size_t meta_used;                       /* bytes of the meta area handed out */
+    uintptr_t meta_base;
+    struct lsub *empty;                     /* the reserve: empty subsegments, newest first
+                                               (circular; empty->prev is the oldest) */
+    uint32_t nempty, nsubs;
+    uint32_t tick, drawn;                   /* back-end allocations; tick of the reserve's
+                                               last use */
+    uint32_t collisions;                    /* subsegments the table could not hold */
+    uint32_t ntc;                           /* thread caches made */
+    struct lbucket b[LFH_NCLASS];
+    struct ltc *tc[HEAP_OS_THREAD_SLOTS];   /* by heap_os_thread_slot() */
+};
+#define HLFH_MAGIC 0x4C464821u
+
+extern struct lsub lfh_no_sub;              /* the empty table slots' record (chunk 1), never written */
+
+/* The size class of a request of n bytes (n <= LFH_MAX_REQUEST). */
+static inline uint32_t lfh_class(size_t n)
+{
+    return lfh_class_of_g[(n + HHDR + HG - 1) >> HG_SHIFT];
+}
+static inline uint32_t lfh_key(const struct heap *h, const void *b)
+{
+    return h->lfh_cookie ^ (uint32_t)(uintptr_t)b;
+}
+/* The record of the subsegment holding p by the fast table, or NULL (the
+ * table may miss one: hlfh_sub_of asks the segments). */
+static inline struct lsub *lfh_tab_sub(const struct heap *h, const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    struct lsub *sub = h->lfh_tab[(a >> LFH_CHUNK_SHIFT) & h->lfh_mask];
+    return sub->chunk == (a & ~(uintptr_t)(LFH_CHUNK - 1)) ? sub : NULL;
+}
+/* The same for a pointer the caller hands in (HeapFree's fast path): the
+ * record, only if p is granule-aligned and the header in front of it is
+ * in the subsegment's committed part, so it can be read. */
+static inline struct lsub *lfh_tab_block(const struct heap *h, const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    struct lsub *sub = h->lfh_tab[(a >> LFH_CHUNK_SHIFT) & h->lfh_mask];
+    uintptr_t off = a - sub->chunk;
+    return off < sub->commit_end && !(off & (HG - 1)) ? sub : NULL;
+}
+
+/* What the validator and the statistics count (heap_check.c). */
+struct htally {
+    size_t nbusy, in_use, busy_bytes, nquick, quick_bytes, nfree, free_bytes;
+    size_t nlfh, lfh_free, nsubs;           /* busy / free front-end blocks, subsegments */
+};
+
 /* ---- internal entry points shared by the engine files ---- */
 /* heap_front.c */
 void hcall_fail(uint32_t flags, int32_t st, int32_t *status); /* report st; raise if asked */
-uint32_t hquick_flush(struct heap *h, uint32_t n, size_t bytes); /* parked -> back end */
-void hquick_drain(struct heap *h);                           /* every parked block */
 void *hfront_alloc(struct heap *h, uint32_t flags, size_t size, int32_t *st); /* lock held */
 int32_t hfront_free(struct heap *h, void *p);                /* lock held */
+/* heap_quick.c */
+uint32_t hquick_flush(struct heap *h, uint32_t n, size_t bytes); /* parked -> back end */
+void hquick_drain(struct heap *h);                           /* every parked block */
+void *hquick_pop_class(struct heap *h, uint32_t g, size_t size);
+void *hquick_pop(struct heap *h, size_t size);
+int hquick_park(struct heap *h, struct hblk *b);             /* 0 no, 1 parked, 2 + window */
+void hquick_window(struct heap *h);
+/* heap_lfh.c */
+void hlfh_init(struct heap *h, int enabled);
+size_t hlfh_meta_bytes(size_t span);
+void *hlfh_alloc(struct heap *h, uint32_t cls, size_t size); /* NULL: ask the back end */
+void hlfh_free(struct heap *h, struct lsub *sub, struct lblk *blk);
+void hlfh_free_transition(struct heap *h, struct lsub *sub);
+struct lsub *hlfh_sub_of(struct heap *h, const void *p, int *in);
+struct lblk *hlfh_block(struct heap *h, const void *p, struct lsub **subp, int *in);
+size_t hlfh_size(const struct lsub *sub, const struct lblk *blk);
+int hlfh_tail_ok(const struct lsub *sub, const struct lblk *blk);
+int hlfh_resize(struct heap *h, struct lsub *sub, struct lblk *blk, size_t size, int may_move);
+void hlfh_compact(struct heap *h);
+void hlfh_reserve_tick(struct heap *h);                      /* a back-end allocation went by */
+int hlfh_reserve_give(struct heap *h);                       /* the back end needs memory */
+void *hlfh_meta_alloc(struct heap *h, size_t n, size_t align);
+struct lblk *hlfh_take(struct heap *h, uint32_t cls);         /* a free block of an active class */
+void hlfh_put(struct heap *h, struct lsub *sub, struct lblk *blk); /* a free-state block back */
+/* heap_tcache.c */
+void *htc_alloc(struct heap *h, int slot, uint32_t cls, size_t size); /* lock held */
+int htc_free(struct heap *h, int slot, struct lsub *sub, struct lblk *blk); /* lock held */
+void htc_exclusive_begin(struct heap *h);                    /* lock held */
+void htc_exclusive_end(struct heap *h);
+void htc_flush_all(struct heap *h);                          /* exclusive */
+size_t htc_count(struct heap *h, struct lsub *sub);          /* exclusive: blocks of sub cached */
+/* heap_lfh_check.c */
+int hlfh_check_sub(struct heap *h, struct hseg *s, struct hblk *b, struct htally *t);
+int hlfh_check(struct heap *h, const struct htally *t);
+int hlfh_walk_sub(struct heap *h, struct heap_walk_entry *e, uint32_t i, struct hblk *b);
+int hlfh_walk_next(struct heap *h, struct heap_walk_entry *e, uint32_t i, int32_t *st);
 /* heap_bins.c */
 uint32_t hblock_carve(struct heap *h, struct hseg *s, struct hblk *b, uint32_t g, int in_bins);
 struct hblk *hblock_alloc(struct heap *h, size_t size, uint32_t g, int32_t *st);
 int32_t hblock_free(struct heap *h, struct hseg *s, struct hblk *b);
+void *hblock_alloc_chunk(struct heap *h, struct hseg **sp, int32_t *st);
 /* heap_segment.c */
+struct hseg *hseg_nth(struct heap *h, uint32_t i);
 int32_t hseg_commit(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_t hi);
 void hseg_decommit(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_t hi);
 size_t hseg_header_commit(size_t span, size_t struct_bytes);
@@ -408,6 +666,8 @@ void hseg_fill_free(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_t hi);
 uintptr_t hseg_check_fill(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_t hi);
 /* heap_large.c */
 struct hlarge *hlarge_find(struct heap *h, const void *p);
+struct hlarge *hlarge_first(struct heap *h);                 /* lowest address, or NULL */
+struct hlarge *hlarge_next(struct heap *h, const struct hlarge *l); /* next address, or NULL */
 int hlarge_ok(const struct heap *h, const struct hlarge *l);
 void *hlarge_alloc(struct heap *h, uint32_t flags, size_t size, size_t reserve_extra, int32_t *st);
 void hlarge_free(struct heap *h, struct hlarge *l, int may_cache);
@@ -427,19 +687,44 @@ static inline void blk_fill_tail(struct hblk *b)
 }
 int blk_tail_ok(const struct hblk *b);                       /* heap_check.c */
 
-/* ---- per call: serialization ---- */
+/* ---- per call: serialization (heap_lock.c) ---- */
+void hlock_init(struct hlock *l);
+void hlock_destroy(struct hlock *l);
+void hlock_acquire(struct hlock *l);                         /* recursive */
+void hlock_release(struct hlock *l);
+int hlock_held(const struct hlock *l);                       /* by the caller, through hlock_acquire */
+void hlock_wake(struct hlock *l);
+void hexcl_enter(struct heap *h);                            /* lock + thread caches quiet */
+void hexcl_leave(struct heap *h);
+
+/* The fast paths' lock: one atomic compare-exchange, 1 if taken (no
+ * owner recorded, so no recursion: on failure the caller goes the slow
+ * way, hlock_acquire). */
+static inline int hlock_try(struct hlock *l)
+{
+    uint32_t free_word = 0;
+    return __atomic_compare_exchange_n(&l->word, &free_word, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+/* Release what hlock_try took (or hlock_release's last level): one atomic
+ * exchange, and a wake when someone marked the word waited for. */
+static inline void hlock_drop(struct hlock *l)
+{
+    if (__builtin_expect(__atomic_exchange_n(&l->word, 0, __ATOMIC_RELEASE) == 2, 0))
+        hlock_wake(l);
+}
 
 /* Take / drop the heap's lock unless the call or the heap says
- * HEAP_NO_SERIALIZE (flags: the call's flags or'ed with the heap's). */
+ * HEAP_NO_SERIALIZE (flags: the call's flags or'ed with the heap's).
+ * Whole-heap operations take it exclusively (hexcl_enter). */
 static inline void hcall_lock(struct heap *h, uint32_t flags)
 {
     if (!(flags & HEAP_NO_SERIALIZE))
-        heap_os_lock_acquire(&h->lock);
+        hlock_acquire(&h->lock);
 }
 static inline void hcall_unlock(struct heap *h, uint32_t flags)
 {
     if (!(flags & HEAP_NO_SERIALIZE))
-        heap_os_lock_release(&h->lock);
+        hlock_release(&h->lock);
 }
 
 /* ---- locating blocks ---- */
@@ -454,7 +739,7 @@ static inline struct hblk *blk_check(struct heap *h, const void *p, struct hseg 
     if (!s || ((uintptr_t)p & (HG - 1)) || !seg_page_committed(s, (uintptr_t)b))
         return NULL;
     uint32_t w0 = b->w0, w1 = b->w1, g = w0 & W0_SIZE;
-    if (!hdr_ok(h, w0, w1) || !(w0 & W0_BUSY) || (w1 & W1_QUICK) || g < HMIN_G ||
+    if (!hdr_ok(h, w0, w1) || !(w0 & W0_BUSY) || (w1 & (W1_QUICK | W1_SUBSEG)) || g < HMIN_G ||
         (uintptr_t)b - s->lo + ((size_t)g << HG_SHIFT) > s->len)
         return NULL;
     *sp = s;

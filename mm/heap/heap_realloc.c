@@ -52,20 +52,78 @@ static int resize_in_place(struct heap *h, struct hseg *s, struct hblk *b, uint3
     return 1;
 }
 
+/* The block moves: a new one (an own region for a growable heap's block
+ * growing to HEAP_REALLOC_REGION or more), the old bytes copied, the old
+ * block freed.  NULL with *st (p untouched) when no room. */
+static void *realloc_move(struct heap *h, uint32_t flags, void *p, size_t old, size_t size, int32_t *st)
+{
+    int region = !h->maximum && size >= HEAP_REALLOC_REGION && size > old;
+    void *q = region ? hlarge_alloc(h, flags & ~HEAP_ZERO_MEMORY, size, size, st)
+                     : hfront_alloc(h, flags & ~HEAP_ZERO_MEMORY, size, st);
+    if (!q)
+        return NULL;
+    memcpy(q, p, old < size ? old : size);
+    if (hfront_free(h, p))
+        heap_corrupt(h);
+    return q;
+}
+
+/* The bytes a resize added: zeroes with HEAP_ZERO_MEMORY, else the busy
+ * fill on free-checking heaps. */
+static void realloc_fill(struct heap *h, uint32_t flags, char *q, size_t old, size_t size)
+{
+    if (size > old && (flags & HEAP_ZERO_MEMORY))
+        memset(q + old, 0, size - old);
+    else if (size > old && (h->flags & HEAP_FREE_CHECKING_ENABLED))
+        memset(q + old, HFILL_BUSY, size - old);
+}
+
+/* HeapReAlloc of the LFH block blk (checked) of sub: in place while its
+ * class holds the new size (and a much smaller request would not waste
+ * more than half of it), else moved. */
+static void *realloc_lfh(struct heap *h, uint32_t flags, struct lsub *sub, struct lblk *blk, size_t size,
+                         int32_t *st)
+{
+    void *p = blk_data(&blk->h);
+    size_t old = hlfh_size(sub, blk);
+    if (hlfh_resize(h, sub, blk, size, !(flags & HEAP_REALLOC_IN_PLACE_ONLY))) {
+        realloc_fill(h, flags, p, old, size);
+        if (h->flags & HEAP_TAIL_CHECKING_ENABLED)
+            memset((char *)p + size, HFILL_TAIL, sub->bsize - HHDR - size);
+        return p;
+    }
+    if (flags & HEAP_REALLOC_IN_PLACE_ONLY) {
+        *st = HST_NO_MEMORY;
+        return NULL;
+    }
+    void *q = realloc_move(h, flags, p, old, size, st);
+    if (q)
+        realloc_fill(h, flags, q, old, size);
+    return q;
+}
+
 /* HeapReAlloc with the lock held (or not needed).  p must be a live block
  * of h (else STATUS_INVALID_PARAMETER); with tail checking, one written
  * past its end is refused (STATUS_HEAP_CORRUPTION) and left as it is.
  * Returns the block's new address, or NULL with *st and p untouched. */
 static void *realloc_locked(struct heap *h, uint32_t flags, void *p, size_t size, int32_t *st)
 {
+    int in = 0;
+    struct lsub *sub = NULL;
     struct hseg *s = NULL;
-    struct hblk *b = blk_lookup(h, p, &s);
-    struct hlarge *l = b ? NULL : hlarge_find(h, p);
-    if (!b && !l) {
+    struct hblk *b = NULL;
+    struct lblk *lb = NULL;
+    struct hlarge *l = hlarge_find(h, p); /* (first: a test of p's alignment unless it may be one) */
+    if (!l) {
+        lb = hlfh_block(h, p, &sub, &in);
+        b = in ? NULL : blk_lookup(h, p, &s);
+    }
+    if (!lb && !b && !l) {
         *st = HST_INVALID_PARAMETER;
         return NULL;
     }
-    if ((h->flags & HEAP_TAIL_CHECKING_ENABLED) && (b ? !blk_tail_ok(b) : !hlarge_ok(h, l))) {
+    if ((h->flags & HEAP_TAIL_CHECKING_ENABLED) &&
+        (lb ? !hlfh_tail_ok(sub, lb) : b ? !blk_tail_ok(b) : !hlarge_ok(h, l))) {
         *st = HST_HEAP_CORRUPTION; /* written past its end: left as it is, as HeapFree does */
         return NULL;
     }
@@ -73,6 +131,8 @@ static void *realloc_locked(struct heap *h, uint32_t flags, void *p, size_t size
         *st = HST_NO_MEMORY;
         return NULL;
     }
+    if (lb)
+        return realloc_lfh(h, flags, sub, lb, size, st);
     if (l)
         return hlarge_realloc(h, flags, l, size, st);
     size_t old = blk_req(b);
@@ -88,22 +148,14 @@ static void *realloc_locked(struct heap *h, uint32_t flags, void *p, size_t size
             *st = HST_NO_MEMORY;
             return NULL;
         }
-        if (region)
-            q = hlarge_alloc(h, flags & ~HEAP_ZERO_MEMORY, size, size, st);
-        else
-            q = hfront_alloc(h, flags & ~HEAP_ZERO_MEMORY, size, st);
+        q = realloc_move(h, flags, p, old, size, st);
         if (!q)
             return NULL;
-        memcpy(q, p, old < size ? old : size);
-        if (hfront_free(h, p))
-            heap_corrupt(h);
-        b = region ? NULL : (struct hblk *)((char *)q - HHDR);
+        realloc_fill(h, flags, q, old, size);
+        return q;
     }
-    if (size > old && (flags & HEAP_ZERO_MEMORY))
-        memset((char *)q + old, 0, size - old);
-    else if (size > old && (h->flags & HEAP_FREE_CHECKING_ENABLED))
-        memset((char *)q + old, HFILL_BUSY, size - old);
-    if (b && (h->flags & HEAP_TAIL_CHECKING_ENABLED))
+    realloc_fill(h, flags, q, old, size);
+    if (h->flags & HEAP_TAIL_CHECKING_ENABLED)
         blk_fill_tail(b);
     return q;
 }

@@ -3,12 +3,20 @@
  * an uncommitted one, so the page provider's counters stay exact). */
 #include "heap_private.h"
 
+/* Segment number i (0: the first), or NULL. */
+struct hseg *hseg_nth(struct heap *h, uint32_t i)
+{
+    struct hseg *s = h->segs;
+    while (s && s->index != i)
+        s = s->next;
+    return s;
+}
+
 /* The segment holding block address a, or NULL, by the list (newest
  * first: segments double in size); fills the lookup cache. */
 struct hseg *hseg_find_slow(struct heap *h, uintptr_t a)
 {
-    for (uint32_t i = h->nsegs; i-- > 0;) {
-        struct hseg *s = h->segs[i];
+    for (struct hseg *s = h->segs; s; s = s->next) {
         if (a - s->lo < s->len) {
             struct hseg **e = h->seg_cache[(a >> 20) & (HSEG_CACHE - 1)];
             e[1] = e[0];
@@ -121,17 +129,23 @@ uintptr_t hseg_check_fill(struct heap *h, struct hseg *s, uintptr_t lo, uintptr_
 }
 
 /* Where the blocks of a segment start: after the structure at its base
- * (struct heap or struct hseg) and the commit bitmap, placed so that
- * payloads are granule-aligned. */
-static uintptr_t seg_first_block(uintptr_t base, size_t span, size_t struct_bytes)
+ * (struct heap or struct hseg), the commit bitmap (a bit per page) and
+ * the subsegment bitmap (a bit per 64 KiB), placed so that payloads are
+ * granule-aligned. */
+static size_t seg_map_words(size_t span)
 {
     uint32_t npages = (uint32_t)(span >> HPAGE_SHIFT);
-    uintptr_t a = base + ((struct_bytes + 3) & ~(size_t)3) + ((npages + 31) / 32) * 4;
+    uint32_t nchunks = (uint32_t)((span + LFH_CHUNK - 1) >> LFH_CHUNK_SHIFT);
+    return (npages + 31) / 32 + (nchunks + 31) / 32;
+}
+static uintptr_t seg_first_block(uintptr_t base, size_t span, size_t struct_bytes)
+{
+    uintptr_t a = base + ((struct_bytes + 3) & ~(size_t)3) + seg_map_words(span) * 4;
     return ((a + HHDR + HG - 1) & ~(uintptr_t)(HG - 1)) - HHDR;
 }
 
 /* Bytes from the base the caller must commit before hseg_init: the
- * structure, the bitmap and the first block's header and links. */
+ * structure, the bitmaps and the first block's header and links. */
 size_t hseg_header_commit(size_t span, size_t struct_bytes)
 {
     return pg_up(seg_first_block(0, span, struct_bytes) + HMETA);
@@ -162,6 +176,8 @@ int32_t hseg_init(struct heap *h, struct hseg *s, uintptr_t base, size_t span, s
     s->span = span;
     s->npages = (uint32_t)(span >> HPAGE_SHIFT);
     s->cmap = (uint32_t *)(base + ((struct_bytes + 3) & ~(size_t)3));
+    s->lfh_map = s->cmap + (s->npages + 31) / 32;
+    s->subs = NULL;
     s->lo = seg_first_block(base, span, struct_bytes);
     s->len = ((base + usable - s->lo) >> HG_SHIFT) << HG_SHIFT;
     s->committed = 0;
@@ -179,7 +195,9 @@ int32_t hseg_init(struct heap *h, struct hseg *s, uintptr_t base, size_t span, s
         }
     }
     h->reserved += span;
-    h->segs[h->nsegs++] = s;
+    s->next = h->segs;
+    h->segs = s;
+    h->nsegs++;
     uint32_t prev = 0;
     for (c = s->lo; c < end;) {
         uint32_t g = chunk_g(c, end);
@@ -201,7 +219,8 @@ int hseg_grow(struct heap *h, uint32_t g)
     if (h->maximum || h->nsegs >= HEAP_MAX_SEGS)
         return 0;
     size_t need = ((size_t)g << HG_SHIFT) + HMETA + sizeof(struct hseg) + 2 * HPAGE;
-    need += need / (8 * HPAGE) / 8 + 64; /* bitmap */
+    need += need / (8 * HPAGE) / 8 + 64;  /* bitmaps */
+    need += (need >> LFH_CHUNK_SHIFT) * LSUB_BYTES + 2 * LSUB_BYTES; /* subsegment records */
     size_t min = (need + HEAP_OS_GRANULARITY - 1) & ~(size_t)(HEAP_OS_GRANULARITY - 1);
     size_t span = h->seg_next > min ? h->seg_next : min;
     void *base = heap_os_reserve(span, h->os_flags);
@@ -211,16 +230,23 @@ int hseg_grow(struct heap *h, uint32_t g)
     }
     if (!base)
         return 0;
-    size_t hc = hseg_header_commit(span, sizeof(struct hseg));
+    /* An LFH heap's segment keeps a subsegment record per 64 KiB after
+     * its struct hseg (heap_lfh.c). */
+    size_t recs = h->lfh_mode ? (span >> LFH_CHUNK_SHIFT) * LSUB_BYTES : 0;
+    size_t hdr = recs ? ((sizeof(struct hseg) + LSUB_BYTES - 1) & ~(size_t)(LSUB_BYTES - 1)) + recs
+                      : sizeof(struct hseg);
+    size_t hc = hseg_header_commit(span, hdr);
     if (heap_os_commit(base, hc, h->os_flags)) {
         heap_os_release(base, span);
         return 0;
     }
     struct hseg *s = (struct hseg *)base;
-    if (hseg_init(h, s, (uintptr_t)base, span, span, sizeof(struct hseg))) {
+    if (hseg_init(h, s, (uintptr_t)base, span, span, hdr)) {
         heap_os_release(base, span);
         return 0;
     }
+    if (recs)
+        s->subs = (struct lsub *)((uintptr_t)base + hdr - recs);
     size_t next = span * 2;
     h->seg_next = next > HEAP_SEG_MAX ? HEAP_SEG_MAX : next;
     return 1;

@@ -1,10 +1,14 @@
 /* Host heap benchmark: the project's heap engine against glibc malloc,
  * jemalloc and mimalloc on the same deterministic traces.
  *
- * One source, built several times:
+ * This source is built once per allocator (the driver is
+ * bench_heap_driver.c):
  *   -DBENCH_IMPL=1  bench_heap_project   HeapAlloc & co. (libheap.a); the
- *                   argument "noserialize" selects a HEAP_NO_SERIALIZE
- *                   private heap, otherwise the serialized process heap
+ *                   variant "noserialize" calls a growable heap (which has
+ *                   the low-fragmentation front end) with HEAP_NO_SERIALIZE,
+ *                   "standard" a heap created with HEAP_NO_SERIALIZE (no
+ *                   front end, as on Windows), otherwise the serialized
+ *                   process heap (front end, thread caches)
  *   -DBENCH_IMPL=2  bench_heap_glibc     malloc/realloc/free of glibc
  *   -DBENCH_IMPL=3  bench_heap_jemalloc  the same names, linked to
  *                   libjemalloc (it replaces malloc in that process)
@@ -12,29 +16,26 @@
  *   -DBENCH_IMPL=5  bench_heap_project_crt  the project's C runtime
  *                   (libc/crt_malloc.c as crt_malloc/crt_realloc/crt_free
  *                   of libheap.a) on the serialized process heap
- *   -DBENCH_DRIVER  bench_heap           runs the others
  * Each allocator runs in a process of its own, so none can disturb
- * another's state or resident-memory figures.  The driver runs every
- * (workload, allocator) pair interleaved, A B C D E, A B C D E, ... for 5
- * rounds of the timing run and 5 of the memory/worst-call run, so machine
- * noise hits all alike, and reports medians.
+ * another's state or resident-memory figures.
  *
- * Timing run: ns per call (malloc, free or realloc), the caller writing
- * the first 8 bytes of each new block.  Memory/worst-call run: each call
- * timed with the TSC; every page of a new block (and of the grown part
- * after a realloc) written, so resident memory is what the blocks need;
- * peak memory is, for the project (and its CRT), the page provider's peak committed
- * bytes (heap_host_committed_peak, exact: what a VirtualAlloc-backed
- * heap holds committed), for the peers the peak resident-set growth of
- * the process (VmHWM after resetting it through /proc/self/clear_refs,
- * minus VmRSS before: the pages the allocator really touched, its own
- * metadata included).  The project's RSS growth is printed too.  Peak
- * live bytes are the sum of requested sizes at the trace's peak.  The
- * worst single call is the largest, over the calls of the trace, of each
- * call's smallest time in the 5 memory runs (a deterministic cost shows
- * in every run, an interrupt or preemption in one); for the project the
- * time spent inside page-provider calls (mmap, mprotect, madvise) is
- * taken out, as the goal asks, but page faults on first touch stay in. */
+ * Timing run ("time WORKLOAD"): ns per call (malloc, free or realloc),
+ * the caller writing the first 8 bytes of each new block.  Two-thread
+ * workloads (mt_*) are timing runs too: wall time over the calls of both
+ * threads.  Memory/worst-call run ("mem WORKLOAD"): each call timed with
+ * the TSC; every page of a new block (and of the grown part after a
+ * realloc) written, so resident memory is what the blocks need; peak
+ * memory is, for the project (and its CRT), the page provider's peak
+ * committed bytes (heap_host_committed_peak, exact: what a
+ * VirtualAlloc-backed heap holds committed), for the peers the peak
+ * resident-set growth of the process (VmHWM after resetting it through
+ * /proc/self/clear_refs, minus VmRSS before: the pages the allocator
+ * really touched, its own metadata included).  The project's RSS growth
+ * is printed too.  Peak live bytes are the sum of requested sizes at the
+ * trace's peak.  Each call's time goes to a file for the driver; for the
+ * project the time spent inside page-provider calls (mmap, mprotect,
+ * madvise) is taken out, as the goal asks, but page faults on first touch
+ * stay in. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +44,8 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <sched.h>
 
 /* ------------------------------------------------------------------ */
 /* Traces                                                              */
@@ -267,22 +270,27 @@ static const struct workload workloads[] = {
 /* ------------------------------------------------------------------ */
 /* Allocators                                                          */
 /* ------------------------------------------------------------------ */
-#ifndef BENCH_DRIVER
-
 #if BENCH_IMPL == 1
 #include "heapapi.h"
 static HANDLE heap;
+static DWORD call_flags;
 static const char *impl_name = "project";
 static void a_init(const char *variant)
 {
-    heap = variant && !strcmp(variant, "noserialize") ? HeapCreate(HEAP_NO_SERIALIZE, 0, 0)
-                                                      : GetProcessHeap();
+    if (variant && !strcmp(variant, "noserialize")) {
+        heap = HeapCreate(0, 0, 0); /* the front end; every call without the lock */
+        call_flags = HEAP_NO_SERIALIZE;
+    } else if (variant && !strcmp(variant, "standard")) {
+        heap = HeapCreate(HEAP_NO_SERIALIZE, 0, 0); /* no front end (Windows: none on such heaps) */
+    } else {
+        heap = GetProcessHeap();
+    }
     if (!heap)
         exit(2);
 }
-static inline void *a_alloc(size_t n) { return HeapAlloc(heap, 0, n); }
-static inline void *a_realloc(void *p, size_t n) { return HeapReAlloc(heap, 0, p, n); }
-static inline void a_free(void *p) { HeapFree(heap, 0, p); }
+static inline void *a_alloc(size_t n) { return HeapAlloc(heap, call_flags, n); }
+static inline void *a_realloc(void *p, size_t n) { return HeapReAlloc(heap, call_flags, p, n); }
+static inline void a_free(void *p) { HeapFree(heap, call_flags, p); }
 static size_t a_committed_peak(void) { return heap_host_committed_peak(); }
 static size_t a_committed_now(void) { return heap_host_committed_bytes(); }
 static void a_reset_peak(void) { heap_host_reset_peak(); }
@@ -463,11 +471,129 @@ static void run_mem(const struct trace *t, void **slots, size_t *cur, const char
            committed, t->peak_live, t->nops);
 }
 
+/* ------------------------------------------------------------------ */
+/* Two threads                                                         */
+/* ------------------------------------------------------------------ */
+
+/* mt_independent: each of two threads runs a churn of its own (4,000
+ * slots of 16-256 B, 1,000,000 free + allocate steps) at the same time.
+ * mt_prodcons: a producer allocates 1,000,000 blocks of 16-256 B and
+ * hands them through a ring to a consumer that writes and frees them:
+ * every block freed by the other thread.  Both print ns per call, wall
+ * time over the calls of both threads. */
+#define MT_STEPS 1000000
+#define MT_SLOTS 4000
+#define MT_RING 4096
+
+static uint64_t mt_rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static void *mt_churn(void *arg)
+{
+    uint64_t s = (uint64_t)(uintptr_t)arg;
+    void **slot = big_alloc(MT_SLOTS * sizeof *slot);
+    for (size_t i = 0; i < MT_SLOTS; i++) {
+        slot[i] = a_alloc(16 + mt_rnd(&s) % 241);
+        *(volatile uint64_t *)slot[i] = i;
+    }
+    for (size_t k = 0; k < MT_STEPS; k++) {
+        size_t i = mt_rnd(&s) % MT_SLOTS;
+        a_free(slot[i]);
+        slot[i] = a_alloc(16 + mt_rnd(&s) % 241);
+        *(volatile uint64_t *)slot[i] = k;
+    }
+    for (size_t i = 0; i < MT_SLOTS; i++)
+        a_free(slot[i]);
+    munmap(slot, MT_SLOTS * sizeof *slot);
+    return NULL;
+}
+
+struct mt_ring {
+    void *slot[MT_RING];
+    volatile uint64_t head __attribute__((aligned(64))); /* the producer's */
+    volatile uint64_t tail __attribute__((aligned(64))); /* the consumer's */
+};
+
+/* Wait a little for the other thread, then give up the CPU (the machine
+ * may have fewer free CPUs than threads). */
+static void mt_wait(unsigned *spins)
+{
+    if (++*spins < 64) {
+        __builtin_ia32_pause();
+    } else {
+        *spins = 0;
+        sched_yield();
+    }
+}
+
+static void *mt_producer(void *arg)
+{
+    struct mt_ring *r = arg;
+    uint64_t s = 0x9E3779B97F4A7C15ull;
+    unsigned spins = 0;
+    for (uint64_t k = 0; k < MT_STEPS; k++) {
+        while (k - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) >= MT_RING)
+            mt_wait(&spins);
+        void *p = a_alloc(16 + mt_rnd(&s) % 241);
+        *(volatile uint64_t *)p = k;
+        r->slot[k % MT_RING] = p;
+        __atomic_store_n(&r->head, k + 1, __ATOMIC_RELEASE);
+    }
+    return NULL;
+}
+
+static void *mt_consumer(void *arg)
+{
+    struct mt_ring *r = arg;
+    unsigned spins = 0;
+    for (uint64_t k = 0; k < MT_STEPS; k++) {
+        while (__atomic_load_n(&r->head, __ATOMIC_ACQUIRE) <= k)
+            mt_wait(&spins);
+        void *p = r->slot[k % MT_RING];
+        *(volatile uint64_t *)p += 1;
+        a_free(p);
+        __atomic_store_n(&r->tail, k + 1, __ATOMIC_RELEASE);
+    }
+    return NULL;
+}
+
+/* Run two-thread workload `name`; 0 if there is none such. */
+static int run_mt(const char *name)
+{
+    pthread_t a, b;
+    static struct mt_ring ring;
+    uint64_t t0 = now_ns(), calls;
+    if (!strcmp(name, "mt_independent")) {
+        pthread_create(&a, NULL, mt_churn, (void *)(uintptr_t)0x2545F4914F6CDD1Dull);
+        pthread_create(&b, NULL, mt_churn, (void *)(uintptr_t)0x9E3779B97F4A7C15ull);
+        calls = 2 * (2 * MT_STEPS + 2 * MT_SLOTS);
+    } else if (!strcmp(name, "mt_prodcons")) {
+        pthread_create(&a, NULL, mt_producer, &ring);
+        pthread_create(&b, NULL, mt_consumer, &ring);
+        calls = 2 * MT_STEPS;
+    } else {
+        return 0;
+    }
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    printf("ns_per_op %.3f\n", (double)(now_ns() - t0) / (double)calls);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr, "usage: %s time|mem WORKLOAD [VARIANT|-] [TIMES_FILE]\n", argv[0]);
         return 2;
+    }
+    if (!strncmp(argv[2], "mt_", 3)) {
+        a_init(argc > 3 && strcmp(argv[3], "-") ? argv[3] : NULL);
+        return run_mt(argv[2]) ? 0 : 2;
     }
     const struct workload *w = NULL;
     for (size_t i = 0; i < NWORK; i++)
@@ -497,216 +623,3 @@ int main(int argc, char **argv)
     }
     return 0;
 }
-
-#else /* BENCH_DRIVER */
-
-/* ------------------------------------------------------------------ */
-/* Driver                                                              */
-/* ------------------------------------------------------------------ */
-#include <sys/wait.h>
-
-struct alloc {
-    const char *name, *exe, *variant;
-    int project; /* memory: committed bytes, worst: without page-provider time */
-};
-enum { A_NOSER, A_PROJECT, A_CRT, A_GLIBC, A_JEMALLOC, A_MIMALLOC };
-static const struct alloc allocs[] = {
-    [A_NOSER] = { "project_noserialize", "bench_heap_project", "noserialize", 1 },
-    [A_PROJECT] = { "project", "bench_heap_project", "serialized", 1 },
-    [A_CRT] = { "project_crt", "bench_heap_project_crt", NULL, 1 },
-    [A_GLIBC] = { "glibc", "bench_heap_glibc", NULL, 0 },
-    [A_JEMALLOC] = { "jemalloc", "bench_heap_jemalloc", NULL, 0 },
-    [A_MIMALLOC] = { "mimalloc", "bench_heap_mimalloc", NULL, 0 },
-};
-#define NALLOC (sizeof allocs / sizeof *allocs)
-#define TROUNDS 5
-#define MROUNDS 5
-
-static const char *dir;
-
-static int run_child(const struct alloc *a, const char *mode, const char *work, const char *times,
-                     char *out, size_t n)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, a->exe);
-    int fd[2];
-    if (pipe(fd))
-        return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fd[1], 1);
-        close(fd[0]);
-        close(fd[1]);
-        execl(path, path, mode, work, a->variant ? a->variant : "-", times, (char *)NULL);
-        _exit(127);
-    }
-    close(fd[1]);
-    size_t got = 0;
-    ssize_t r;
-    while (got + 1 < n && (r = read(fd[0], out + got, n - 1 - got)) > 0)
-        got += (size_t)r;
-    out[got] = 0;
-    close(fd[0]);
-    int st;
-    waitpid(pid, &st, 0);
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static double ns[NWORK][NALLOC][TROUNDS];
-static double worst[NWORK][NALLOC][MROUNDS], worst_min[NWORK][NALLOC];
-static double mem[NWORK][NALLOC][MROUNDS], rss[NWORK][NALLOC][MROUNDS];
-static double live[NWORK];
-
-int main(int argc, char **argv)
-{
-    dir = argc > 1 ? argv[1] : ".";
-    char out[1024];
-    int failed = 0;
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    printf("heap benchmark (host, x86-64): %zu workloads x %zu allocators, %d timing rounds + %d memory rounds, interleaved\n",
-           NWORK, NALLOC, TROUNDS, MROUNDS);
-    for (int r = 0; r < TROUNDS; r++)
-        for (size_t w = 0; w < NWORK; w++)
-            for (size_t a = 0; a < NALLOC; a++) {
-                if (run_child(&allocs[a], "time", workloads[w].name, NULL, out, sizeof out) ||
-                    sscanf(out, "ns_per_op %lf", &ns[w][a][r]) != 1) {
-                    fprintf(stderr, "bench: %s %s failed: %s\n", allocs[a].name, workloads[w].name, out);
-                    failed = 1;
-                }
-            }
-    /* Memory and worst-call runs: MROUNDS back to back per pair, keeping
-     * each call's smallest time over the rounds, so the worst call is the
-     * allocator's own cost and not an interrupt or a preemption that hit
-     * one run (the raw maxima are printed too). */
-    char tpath[256];
-    snprintf(tpath, sizeof tpath, "/tmp/bench_heap_times.%d", (int)getpid());
-    for (size_t w = 0; w < NWORK; w++)
-        for (size_t a = 0; a < NALLOC; a++) {
-            uint32_t *best = NULL;
-            size_t nops = 0;
-            for (int r = 0; r < MROUNDS; r++) {
-                unsigned long long wn, wx, rd, cd, pl, no;
-                if (run_child(&allocs[a], "mem", workloads[w].name, tpath, out, sizeof out) ||
-                    sscanf(out, "worst_ns %llu worst_excl_ns %llu rss_delta %llu committed_delta %llu peak_live %llu nops %llu",
-                           &wn, &wx, &rd, &cd, &pl, &no) != 6) {
-                    fprintf(stderr, "bench: %s %s (mem) failed: %s\n", allocs[a].name, workloads[w].name, out);
-                    failed = 1;
-                    continue;
-                }
-                worst[w][a][r] = (double)(allocs[a].project ? wx : wn);
-                rss[w][a][r] = (double)rd;
-                mem[w][a][r] = (double)(allocs[a].project ? cd : rd);
-                live[w] = (double)pl;
-                FILE *f = fopen(tpath, "rb");
-                if (!best) {
-                    nops = (size_t)no;
-                    best = malloc(nops * sizeof *best);
-                    if (!best || !f || fread(best, sizeof *best, nops, f) != nops)
-                        exit(2);
-                } else {
-                    uint32_t buf[4096];
-                    size_t k = 0, got;
-                    while (f && k < nops && (got = fread(buf, sizeof *buf, 4096, f)) > 0)
-                        for (size_t j = 0; j < got && k < nops; j++, k++)
-                            if (buf[j] < best[k])
-                                best[k] = buf[j];
-                }
-                if (f)
-                    fclose(f);
-            }
-            uint32_t mx = 0;
-            for (size_t k = 0; k < nops; k++)
-                if (best[k] > mx)
-                    mx = best[k];
-            worst_min[w][a] = mx;
-            free(best);
-        }
-    unlink(tpath);
-
-    double med_ns[NWORK][NALLOC], med_mem[NWORK][NALLOC], med_worst[NWORK][NALLOC];
-    double med_worst_raw[NWORK][NALLOC], med_rss[NWORK][NALLOC];
-    for (size_t w = 0; w < NWORK; w++)
-        for (size_t a = 0; a < NALLOC; a++) {
-            med_ns[w][a] = median(ns[w][a], TROUNDS);
-            med_mem[w][a] = median(mem[w][a], MROUNDS) / live[w];
-            med_rss[w][a] = median(rss[w][a], MROUNDS) / live[w];
-            med_worst[w][a] = worst_min[w][a];
-            med_worst_raw[w][a] = median(worst[w][a], MROUNDS);
-        }
-
-    printf("\nns/op (median of %d) | peak memory / peak live (median of %d) | worst single call, ns (see below)\n",
-           TROUNDS, MROUNDS);
-    printf("%-18s", "workload");
-    for (size_t a = 0; a < NALLOC; a++)
-        printf(" | %-22s", allocs[a].name);
-    printf("\n");
-    for (size_t w = 0; w < NWORK; w++) {
-        printf("%-18s", workloads[w].name);
-        for (size_t a = 0; a < NALLOC; a++) {
-            char cell[64];
-            if (!strcmp(workloads[w].name, "malloc_free_pairs"))
-                snprintf(cell, sizeof cell, "%6.1f   -    %7.0f", med_ns[w][a], med_worst[w][a]);
-            else
-                snprintf(cell, sizeof cell, "%6.1f %5.2f %8.0f", med_ns[w][a], med_mem[w][a], med_worst[w][a]);
-            printf(" | %-22s", cell);
-        }
-        printf("\n");
-    }
-    printf("(memory: project = peak committed bytes, peers = peak resident-set growth;\n"
-           " worst: max over calls of the call's minimum over %d runs; project without page-provider time.\n"
-           " Peak live bytes per workload:", MROUNDS);
-    for (size_t w = 0; w < NWORK; w++)
-        printf(" %s %.0f", workloads[w].name, live[w]);
-    printf(")\n\nproject, other views: RSS growth / peak live, and the unfiltered worst call (median over runs of\n"
-           "each run's maximum, page-provider time excluded; peers' unfiltered worst for comparison)\n");
-    for (size_t w = 0; w < NWORK; w++) {
-        if (!strcmp(workloads[w].name, "malloc_free_pairs")) { /* no memory figure: 256 bytes live */
-            med_rss[w][A_NOSER] = med_rss[w][A_PROJECT] = med_rss[w][A_CRT] = 0;
-        }
-        printf("  %-18s noserialize: rss %5.2f worst %8.0f | serialized: rss %5.2f worst %8.0f"
-               " | crt: rss %5.2f worst %8.0f | glibc %8.0f jemalloc %8.0f mimalloc %8.0f\n",
-               workloads[w].name, med_rss[w][A_NOSER], med_worst_raw[w][A_NOSER], med_rss[w][A_PROJECT],
-               med_worst_raw[w][A_PROJECT], med_rss[w][A_CRT], med_worst_raw[w][A_CRT],
-               med_worst_raw[w][A_GLIBC], med_worst_raw[w][A_JEMALLOC], med_worst_raw[w][A_MIMALLOC]);
-    }
-
-    printf("\ngoals (issue 6), ratios in this run (crt/mimalloc, issue 7, for information):\n");
-    for (size_t w = 0; w < NWORK; w++) {
-        double mi = med_ns[w][A_MIMALLOC], ns0 = med_ns[w][A_NOSER], ns1 = med_ns[w][A_PROJECT];
-        printf("  %-18s noserialize/mimalloc %.2f (<= 1.00 %s)  serialized/mimalloc %.2f (<= 1.30 %s)"
-               "  crt/mimalloc %.2f",
-               workloads[w].name, ns0 / mi, ns0 <= mi ? "met" : "MISSED", ns1 / mi,
-               ns1 <= 1.3 * mi ? "met" : "MISSED", med_ns[w][A_CRT] / mi);
-        const char *n = workloads[w].name;
-        double lim = !strcmp(n, "mixed") || !strcmp(n, "realloc_growth") ? 1.10
-                     : !strcmp(n, "fragmentation")                        ? 2.30
-                                                                          : 0;
-        if (lim > 0)
-            printf("  memory %.2f (<= %.2f %s)", med_mem[w][A_PROJECT], lim,
-                   med_mem[w][A_PROJECT] <= lim ? "met" : "MISSED");
-        double ww = med_worst[w][A_NOSER] > med_worst[w][A_PROJECT] ? med_worst[w][A_NOSER]
-                                                                    : med_worst[w][A_PROJECT];
-        printf("  worst %.1f us (<= 50 %s)\n", ww / 1000, ww <= 50000 ? "met" : "MISSED");
-    }
-    printf("\n");
-    for (size_t w = 0; w < NWORK; w++)
-        for (size_t a = 0; a < NALLOC; a++) {
-            printf("bench heap.%s.%s.ns_per_op %.2f ns\n", workloads[w].name, allocs[a].name, med_ns[w][a]);
-            if (strcmp(workloads[w].name, "malloc_free_pairs"))
-                printf("bench heap.%s.%s.mem_ratio %.3f ratio\n", workloads[w].name, allocs[a].name, med_mem[w][a]);
-            printf("bench heap.%s.%s.worst_ns %.0f ns\n", workloads[w].name, allocs[a].name, med_worst[w][a]);
-        }
-    return failed;
-}
-#endif

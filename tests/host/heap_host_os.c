@@ -1,18 +1,24 @@
 /* The heap engine's platform layer for the host (x86-64 Linux): the
- * VirtualAlloc family over mmap, a recursive pthread mutex, exceptions as
- * a hook.  It counts committed bytes (now and at peak) exactly, using a
- * registry of reservations, and the time spent in the page calls. */
+ * VirtualAlloc family over mmap, a futex for the heap lock, per-thread
+ * cache slots and membarrier for the front end, exceptions as a hook;
+ * HEAP_HOST_CHECKING=1 / HEAP_HOST_NO_LFH=1 in the environment create
+ * every heap with checking / without the low-fragmentation front end.
+ * It counts committed bytes (now and at peak) exactly, using a registry
+ * of reservations, and the time spent in the page calls. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
+#include <linux/membarrier.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 #include "../../mm/heap/heap_os.h"
 #include "heapapi.h"
-
-_Static_assert(sizeof(pthread_mutex_t) <= sizeof(heap_os_lock), "lock storage");
 
 /* ---- reservations ---- */
 struct resv {
@@ -162,18 +168,96 @@ void heap_os_release(void *base, size_t size)
     os_ns += now_ns() - t0;
 }
 
-/* ---- lock ---- */
-void heap_os_lock_init(heap_os_lock *l)
+/* ---- lock: the engine's word, a futex to wait on it ---- */
+uintptr_t heap_os_thread_id(void)
 {
-    pthread_mutexattr_t a;
-    pthread_mutexattr_init(&a);
-    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init((pthread_mutex_t *)l, &a);
-    pthread_mutexattr_destroy(&a);
+    return (uintptr_t)pthread_self();
 }
-void heap_os_lock_acquire(heap_os_lock *l) { pthread_mutex_lock((pthread_mutex_t *)l); }
-void heap_os_lock_release(heap_os_lock *l) { pthread_mutex_unlock((pthread_mutex_t *)l); }
-void heap_os_lock_destroy(heap_os_lock *l) { pthread_mutex_destroy((pthread_mutex_t *)l); }
+void heap_os_lock_init(heap_os_lock *l) { memset(l, 0, sizeof *l); }
+void heap_os_lock_wait(heap_os_lock *l, volatile uint32_t *word, uint32_t value)
+{
+    (void)l;
+    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, value, NULL, NULL, 0);
+}
+void heap_os_lock_wake(heap_os_lock *l, volatile uint32_t *word)
+{
+    (void)l;
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+void heap_os_lock_destroy(heap_os_lock *l) { (void)l; }
+
+/* ---- per-thread caches: slots and a process-wide barrier ---- */
+static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t slots_used;                 /* bit i: slot i belongs to a live thread */
+static pthread_key_t slot_key;
+static int slot_state;                      /* 0 unknown, 1 caches on, -1 off */
+static __thread int my_slot;                /* slot + 1; 0 none yet */
+static int caches_off;                      /* heap_host_set_thread_caches(0) */
+
+static void slot_release(void *v)
+{
+    int s = (int)(intptr_t)v - 1;
+    pthread_mutex_lock(&slot_lock);
+    slots_used &= ~(1ull << s);
+    pthread_mutex_unlock(&slot_lock);
+}
+
+/* Caches need a barrier that reaches every thread (membarrier, private
+ * expedited, registered once) and more than one CPU to be worth it. */
+static void slot_setup(void)
+{
+    if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0 &&
+        pthread_key_create(&slot_key, slot_release) == 0 && sysconf(_SC_NPROCESSORS_ONLN) > 1)
+        slot_state = 1;
+    else
+        slot_state = -1;
+}
+
+__attribute__((noinline)) static int slot_take(void)
+{
+    int s = -1;
+    pthread_mutex_lock(&slot_lock);
+    if (!slot_state)
+        slot_setup();
+    if (slot_state > 0 && !caches_off) {
+        for (int i = 0; i < HEAP_OS_THREAD_SLOTS; i++)
+            if (!(slots_used & (1ull << i))) {
+                slots_used |= 1ull << i;
+                s = i;
+                break;
+            }
+    }
+    pthread_mutex_unlock(&slot_lock);
+    if (s < 0)
+        return my_slot = -1, -1;            /* (asked again by no one: -1 sticks) */
+    my_slot = s + 1;
+    pthread_setspecific(slot_key, (void *)(intptr_t)my_slot);
+    return s;
+}
+
+int heap_os_thread_slot(void)
+{
+    int s = my_slot;
+    return __builtin_expect(s > 0, 1) ? s - 1 : s < 0 ? -1 : slot_take();
+}
+
+void heap_os_barrier(void)
+{
+    if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) {
+        fprintf(stderr, "heap_os_barrier: membarrier failed\n");
+        abort();
+    }
+}
+
+void heap_os_yield(void)
+{
+    sched_yield();
+}
+
+void heap_host_set_thread_caches(int on)
+{
+    caches_off = !on;
+}
 
 /* ---- exceptions ---- */
 static void (*raise_hook)(DWORD code);
@@ -194,8 +278,8 @@ int heap_os_default_checking(void)
 {
     static int v = -1;
     if (v < 0) {
-        const char *e = getenv("HEAP_HOST_CHECKING");
-        v = e && *e == '1';
+        const char *c = getenv("HEAP_HOST_CHECKING"), *f = getenv("HEAP_HOST_NO_LFH");
+        v = (c && *c == '1' ? HEAP_OS_OPT_CHECKING : 0) | (f && *f == '1' ? HEAP_OS_OPT_NO_LFH : 0);
     }
     return v;
 }

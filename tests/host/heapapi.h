@@ -47,6 +47,8 @@ typedef HANDLE *PHANDLE;
 #define ERROR_INVALID_HANDLE 6
 #define ERROR_NOT_ENOUGH_MEMORY 8
 #define ERROR_INVALID_PARAMETER 87
+#define ERROR_GEN_FAILURE 31
+#define ERROR_INSUFFICIENT_BUFFER 122
 #define ERROR_NO_MORE_ITEMS 259
 
 #define STATUS_ACCESS_VIOLATION 0xC0000005u
@@ -73,6 +75,14 @@ typedef struct _PROCESS_HEAP_ENTRY {
     };
 } PROCESS_HEAP_ENTRY, *LPPROCESS_HEAP_ENTRY, *PPROCESS_HEAP_ENTRY;
 
+typedef enum _HEAP_INFORMATION_CLASS {
+    HeapCompatibilityInformation = 0,       /* ULONG: 0 standard, 1 look-asides, 2 LFH */
+    HeapEnableTerminationOnCorruption = 1,
+    HeapOptimizeResources = 3,
+} HEAP_INFORMATION_CLASS;
+typedef uint32_t ULONG;
+typedef SIZE_T *PSIZE_T;
+
 HANDLE GetProcessHeap(void);
 DWORD GetProcessHeaps(DWORD NumberOfHeaps, PHANDLE ProcessHeaps);
 HANDLE HeapCreate(DWORD flOptions, SIZE_T dwInitialSize, SIZE_T dwMaximumSize);
@@ -86,6 +96,10 @@ BOOL HeapWalk(HANDLE hHeap, LPPROCESS_HEAP_ENTRY lpEntry);
 BOOL HeapLock(HANDLE hHeap);
 BOOL HeapUnlock(HANDLE hHeap);
 SIZE_T HeapCompact(HANDLE hHeap, DWORD dwFlags);
+BOOL HeapQueryInformation(HANDLE HeapHandle, HEAP_INFORMATION_CLASS HeapInformationClass,
+                          PVOID HeapInformation, SIZE_T HeapInformationLength, PSIZE_T ReturnLength);
+BOOL HeapSetInformation(HANDLE HeapHandle, HEAP_INFORMATION_CLASS HeapInformationClass,
+                        PVOID HeapInformation, SIZE_T HeapInformationLength);
 DWORD GetLastError(void);
 void SetLastError(DWORD dwErrCode);
 
@@ -106,6 +120,18 @@ unsigned long long heap_host_os_calls(void);
 /* Host only: exceptions (HEAP_GENERATE_EXCEPTIONS, corruption) call the
  * hook, which may longjmp; without a hook the process aborts. */
 void heap_host_set_raise_hook(void (*hook)(DWORD code));
+/* Host only: threads that start using heaps from now on get per-thread
+ * front-end caches (1, the default on a machine with several CPUs) or
+ * take the heap lock on every call (0). */
+void heap_host_set_thread_caches(int on);
+/* Host only: what p is in h: 1 a busy block of the low-fragmentation
+ * front end, 0 a busy block of the back end, -1 neither (a large block,
+ * a free block, a bad pointer); *block_bytes (if not NULL) its block's
+ * size, header included. */
+int heap_host_block_info(HANDLE h, LPCVOID p, SIZE_T *block_bytes);
+/* Host only: the engine's statistics (mm/heap/heap.h struct heap_stats):
+ * busy front-end blocks, free ones, subsegments. */
+void heap_host_front_end_stats(HANDLE h, SIZE_T *busy, SIZE_T *free_blocks, SIZE_T *subsegments);
 /* Host only: the engine's validator: number of broken invariants. */
 int heap_host_check(HANDLE hHeap);
 

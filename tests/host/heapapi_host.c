@@ -34,6 +34,7 @@ static pthread_mutex_t heaps_lock = PTHREAD_MUTEX_INITIALIZER;
 static HANDLE *heaps;
 static DWORD nheaps, cap_heaps;
 static HANDLE process_heap;
+static int terminate_on_corruption;         /* HeapEnableTerminationOnCorruption, for good */
 static pthread_once_t process_once = PTHREAD_ONCE_INIT;
 
 static int heaps_add(HANDLE h)
@@ -104,6 +105,8 @@ HANDLE HeapCreate(DWORD options, SIZE_T initial, SIZE_T maximum)
 {
     int32_t st = 0;
     pthread_once(&process_once, process_heap_init);
+    if (__atomic_load_n(&terminate_on_corruption, __ATOMIC_ACQUIRE))
+        options |= HEAP_X_TERMINATE_ON_CORRUPTION;
     struct heap *h = heap_create(options, initial, maximum, &st);
     if (!h) {
         SetLastError(status_to_error(st));
@@ -133,8 +136,7 @@ BOOL HeapDestroy(HANDLE h)
 
 LPVOID HeapAlloc(HANDLE h, DWORD flags, SIZE_T n)
 {
-    int32_t st;
-    void *p = heap_alloc(h, flags, n, &st);
+    void *p = heap_alloc(h, flags, n, NULL); /* (any failure is the one error) */
     if (__builtin_expect(!p, 0))
         SetLastError(ERROR_NOT_ENOUGH_MEMORY); /* item 71: set, as Windows does */
     return p;
@@ -195,6 +197,76 @@ SIZE_T HeapCompact(HANDLE h, DWORD flags)
     if (!n)
         SetLastError(NO_ERROR);
     return n;
+}
+
+static int heap_listed(HANDLE h)
+{
+    int found = 0;
+    pthread_mutex_lock(&heaps_lock);
+    for (DWORD i = 0; i < nheaps; i++)
+        found |= heaps[i] == h;
+    pthread_mutex_unlock(&heaps_lock);
+    return found;
+}
+
+/* As libc/user/heapapi.c: HeapCompatibilityInformation only, a ULONG. */
+BOOL HeapQueryInformation(HANDLE h, HEAP_INFORMATION_CLASS cls, PVOID info, SIZE_T len, PSIZE_T ret)
+{
+    pthread_once(&process_once, process_heap_init);
+    if (cls != HeapCompatibilityInformation || !heap_listed(h)) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    if (ret)
+        *ret = sizeof(uint32_t);
+    if (len < sizeof(uint32_t) || !info) {
+        SetLastError(ERROR_INSUFFICIENT_BUFFER);
+        return FALSE;
+    }
+    *(uint32_t *)info = heap_front_end(h);
+    return TRUE;
+}
+
+BOOL HeapSetInformation(HANDLE h, HEAP_INFORMATION_CLASS cls, PVOID info, SIZE_T len)
+{
+    pthread_once(&process_once, process_heap_init);
+    if (cls == HeapEnableTerminationOnCorruption) {
+        pthread_mutex_lock(&heaps_lock);
+        __atomic_store_n(&terminate_on_corruption, 1, __ATOMIC_RELEASE);
+        for (DWORD i = 0; i < nheaps; i++)
+            heap_set_terminate_on_corruption(heaps[i]);
+        pthread_mutex_unlock(&heaps_lock);
+        return TRUE;
+    }
+    if (cls != HeapCompatibilityInformation || !heap_listed(h) || !info || len < sizeof(uint32_t)) {
+        SetLastError(ERROR_INVALID_PARAMETER);
+        return FALSE;
+    }
+    int32_t st = heap_set_front_end(h, *(uint32_t *)info);
+    if (st) {
+        SetLastError(st == (int32_t)0xC000000Du ? ERROR_INVALID_PARAMETER : ERROR_GEN_FAILURE);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+int heap_host_block_info(HANDLE h, LPCVOID p, SIZE_T *block_bytes)
+{
+    struct heap_block_info bi;
+    if (!heap_block_info(h, 0, p, &bi))
+        return -1;
+    if (block_bytes)
+        *block_bytes = bi.block_bytes;
+    return bi.front_end;
+}
+
+void heap_host_front_end_stats(HANDLE h, SIZE_T *busy, SIZE_T *free_blocks, SIZE_T *subsegments)
+{
+    struct heap_stats s;
+    heap_get_stats(h, &s);
+    *busy = s.lfh_blocks;
+    *free_blocks = s.lfh_free_blocks;
+    *subsegments = s.subsegments;
 }
 
 int heap_host_check(HANDLE h)

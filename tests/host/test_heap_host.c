@@ -50,6 +50,33 @@ int in_regions(HANDLE h, const void *p)
     return 0;
 }
 
+/* The front end is on (every growable serialized heap reports 2 and
+ * serves a size from it after a while) or, with HEAP_HOST_NO_LFH=1, off
+ * for every heap, the process heap included: the run without it really
+ * runs without it. */
+void front_end_mode(void)
+{
+    const char *off = getenv("HEAP_HOST_NO_LFH");
+    ULONG want = off && *off == '1' ? 0 : 2, v = 77;
+    HANDLE h = HeapCreate(0, 0, 0);
+    ASSERT(h);
+    EXPECT(HeapQueryInformation(GetProcessHeap(), HeapCompatibilityInformation, &v, sizeof v, NULL));
+    EXPECT_EQ(v, want);
+    EXPECT(HeapQueryInformation(h, HeapCompatibilityInformation, &v, sizeof v, NULL));
+    EXPECT_EQ(v, want);
+    void *p[100];
+    int lfh = 0;
+    for (int i = 0; i < 100; i++)
+        p[i] = HeapAlloc(h, 0, 40);
+    for (int i = 0; i < 100; i++)
+        lfh += heap_host_block_info(h, p[i], NULL) == 1;
+    for (int i = 0; i < 100; i++)
+        HeapFree(h, 0, p[i]);
+    EXPECT(want ? lfh > 50 : lfh == 0);
+    EXPECT_HEAP_OK(h);
+    HeapDestroy(h);
+}
+
 /* ================= the table ================= */
 
 struct test_case {
@@ -61,6 +88,7 @@ static const struct test_case cases[] = {
     CASE(i62_getprocessheap_same),
     CASE(i63_getprocessheaps),
     CASE(i64_heapcreate_options),
+    CASE(i64_small_heaps),
     CASE(i65_handle_is_region_base),
     CASE(i66_destroy_releases_all),
     CASE(j67_alignment),
@@ -107,6 +135,21 @@ static const struct test_case cases[] = {
     CASE(rnd_200k_ops_checking),
     CASE(rnd_200k_ops_fixed),
     CASE(thr_4x100k_serialized),
+    CASE(thr_producer_consumer),
+    CASE(thr_heaplock_stops_cached_thread),
+    CASE(front_end_mode),
+    CASE(lfh_compat_information),
+    CASE(lfh_termination_on_corruption),
+    CASE(lfh_activation),
+    CASE(lfh_class_waste_bound),
+    CASE(lfh_realloc),
+    CASE(lfh_walk),
+    CASE(lfh_compact_and_destroy),
+    CASE(lfh_reserve_decays),
+    CASE(lfh_reserve_gives_back_next_to_the_pick),
+    CASE(lfh_inject_thread_caches),
+    CASE(lfh_inject_lock_path),
+    CASE(lfh_inject_no_serialize),
     { NULL, NULL },
 };
 
@@ -125,9 +168,12 @@ int main(int argc, char **argv)
     heap_host_set_raise_hook(raise_hook);
     int passed = 0, failed = 0;
     char failures[4096] = "";
-    printf("heap host tests (engine under ASan/UBSan)\n");
+    const char *off = getenv("HEAP_HOST_NO_LFH");
+    int no_lfh = off && *off == '1';
+    printf("heap host tests (engine under ASan/UBSan%s)\n",
+           no_lfh ? ", front end off: HEAP_HOST_NO_LFH=1" : "");
     for (const struct test_case *c = cases; c->name; c++) {
-        if (only && !strstr(c->name, only))
+        if ((only && !strstr(c->name, only)) || (no_lfh && !strncmp(c->name, "lfh_", 4)))
             continue;
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -9,7 +9,12 @@
  *                            blocks), M (lock, walk, compact)
  *   test_heap_host_robust.c  robustness and memory policy
  *   test_heap_host_random.c  random operations against a shadow model,
- *                            and threads */
+ *                            and threads
+ *   test_heap_host_lfh.c     the low-fragmentation front end (issue 14)
+ *   test_heap_host_inject.c  corruption injected into front-end blocks,
+ *                            two threads on the front end
+ * The runner runs them twice under `make host-test`: as they are, and
+ * with HEAP_HOST_NO_LFH=1 (every heap standard), skipping lfh_* cases. */
 #ifndef TESTS_HOST_TEST_HEAP_HOST_H
 #define TESTS_HOST_TEST_HEAP_HOST_H
 
@@ -81,6 +86,7 @@ int in_regions(HANDLE h, const void *p);
 void i62_getprocessheap_same(void);
 void i63_getprocessheaps(void);
 void i64_heapcreate_options(void);
+void i64_small_heaps(void);
 void i65_handle_is_region_base(void);
 void i66_destroy_releases_all(void);
 void j67_alignment(void);
@@ -127,5 +133,20 @@ void rnd_200k_ops_no_serialize_small_slots(void);
 void rnd_200k_ops_checking(void);
 void rnd_200k_ops_fixed(void);
 void thr_4x100k_serialized(void);
+void front_end_mode(void);
+void lfh_compat_information(void);
+void lfh_termination_on_corruption(void);
+void lfh_activation(void);
+void lfh_class_waste_bound(void);
+void lfh_realloc(void);
+void lfh_walk(void);
+void lfh_compact_and_destroy(void);
+void lfh_reserve_decays(void);
+void lfh_reserve_gives_back_next_to_the_pick(void);
+void lfh_inject_thread_caches(void);
+void lfh_inject_lock_path(void);
+void lfh_inject_no_serialize(void);
+void thr_producer_consumer(void);
+void thr_heaplock_stops_cached_thread(void);
 
 #endif

@@ -62,8 +62,9 @@ void i64_heapcreate_options(void)
     EXPECT((char *)e.Region.lpLastBlock == (char *)f + 0x21000);
     EXPECT(e.Region.dwCommittedSize % 4096 == 0);
     EXPECT(HeapAlloc(f, 0, 0x30000) == NULL);
-    EXPECT(HeapAlloc(f, 0, 0x21000 - 0x2000) == NULL);
-    EXPECT(HeapAlloc(f, 0, 0x1C000) != NULL); /* 0x21000 less the host heap's ~12 KiB */
+    EXPECT(HeapAlloc(f, 0, 0x21000 - 0x10) == NULL);
+    /* the heap's own header: about 1 KiB on x86, 2 KiB here (bins sized to the heap) */
+    EXPECT(HeapAlloc(f, 0, 0x21000 - 0x900) != NULL);
     EXPECT_HEAP_OK(f);
     EXPECT(HeapDestroy(f));
     /* initial commit rounded up to pages */
@@ -92,6 +93,36 @@ void i65_handle_is_region_base(void)
     EXPECT(e.wFlags & PROCESS_HEAP_REGION);
     EXPECT(e.lpData == h);
     EXPECT(HeapDestroy(h));
+}
+
+/* Issue 14, point 5: an empty private heap commits one page of its own
+ * (its header is under 1 KiB beyond that: it fits in the page), growable
+ * or fixed, serialized or not; a fixed 128 KiB heap hands out one block
+ * of 0x1F800 bytes (Windows does), takes it back and hands it out again. */
+void i64_small_heaps(void)
+{
+    static const DWORD opts[] = { 0, HEAP_NO_SERIALIZE, HEAP_GENERATE_EXCEPTIONS };
+    static const SIZE_T maxes[] = { 0, 0x10000, 0x20000, 0x100000 };
+    for (unsigned o = 0; o < sizeof opts / sizeof *opts; o++)
+        for (unsigned m = 0; m < sizeof maxes / sizeof *maxes; m++) {
+            SIZE_T c0 = heap_host_committed_bytes();
+            HANDLE h = HeapCreate(opts[o], 0, maxes[m]);
+            ASSERT(h);
+            EXPECT_EQ(heap_host_committed_bytes() - c0, 4096);
+            EXPECT(HeapDestroy(h));
+        }
+    HANDLE f = HeapCreate(0, 0x20000, 0x20000);
+    ASSERT(f);
+    for (int round = 0; round < 2; round++) {
+        unsigned char *p = HeapAlloc(f, 0, 0x1F800);
+        ASSERT(p);
+        p[0] = 1;
+        p[0x1F7FF] = 2;
+        EXPECT_EQ(HeapSize(f, 0, p), 0x1F800);
+        EXPECT_HEAP_OK(f);
+        EXPECT(HeapFree(f, 0, p));
+    }
+    EXPECT(HeapDestroy(f));
 }
 
 void i66_destroy_releases_all(void)

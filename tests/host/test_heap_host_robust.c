@@ -186,9 +186,10 @@ void rob_write_after_free_found(void)
     HeapDestroy(h);
 }
 
+/* The quick lists of a standard heap (HEAP_NO_SERIALIZE: no front end). */
 void rob_quick_list_corruption(void)
 {
-    HANDLE h = HeapCreate(0, 0, 0);
+    HANDLE h = HeapCreate(HEAP_NO_SERIALIZE, 0, 0);
     ASSERT(h);
     char *live = HeapAlloc(h, 0, 64);
     char *a = HeapAlloc(h, 0, 64), *b = HeapAlloc(h, 0, 64);
@@ -237,6 +238,13 @@ void pol_shrunk_heap_gives_back(void)
     EXPECT(high >= 32000000);
     for (int i = 0; i < N; i++)
         HeapFree(h, 0, p[i]);
+    /* The front end keeps its emptied subsegments for what comes next (a
+     * batch allocated again reuses them); the back end takes them before
+     * it commits anything, and gives back what stays free. */
+    for (int i = 0; i < 200; i++)
+        p[i] = HeapAlloc(h, 0, 100000);
+    for (int i = 0; i < 200; i++)
+        HeapFree(h, 0, p[i]);
     SIZE_T low = heap_host_committed_bytes() - c0;
     EXPECT(low < high / 8); /* given back without HeapCompact */
     /* churn at a steady size does not keep paying page calls */
@@ -255,9 +263,10 @@ void pol_shrunk_heap_gives_back(void)
     HeapDestroy(h);
 }
 
+/* The quick lists of a standard heap (HEAP_NO_SERIALIZE: no front end). */
 void pol_quick_lists_drain(void)
 {
-    HANDLE h = HeapCreate(0, 0, 0);
+    HANDLE h = HeapCreate(HEAP_NO_SERIALIZE, 0, 0);
     ASSERT(h);
     SIZE_T c0 = heap_host_committed_bytes();
     enum { N = 100000 };

@@ -1,6 +1,7 @@
 /* The heap engine inside the kernel: the kernel heap serves kernel
  * objects, and a serialized heap stays consistent while four preemptible
- * threads hammer it (HeapLock semantics with a real, contended lock). */
+ * threads hammer it (HeapLock semantics with a real, contended lock).
+ * The front end's cases are in test_heap_lfh.c. */
 #include "tests/ktest.h"
 #include "mm/heap/heap.h"
 #include "mm/kheap.h"
@@ -141,5 +142,9 @@ static const struct ktest_case heap_cases[] = {
     KTEST_END,
 };
 
-static const struct ktest_suite heap_suite = { .name = "heap", .cases = heap_cases };
+/* The front end's cases: tests/kernel/test_heap_lfh.c. */
+extern const struct ktest_case test_heap_lfh_cases[];
+static const struct ktest_case *const heap_parts[] = { heap_cases, test_heap_lfh_cases, NULL };
+
+static const struct ktest_suite heap_suite = { .name = "heap", .parts = heap_parts };
 KTEST_SUITE(heap_suite);

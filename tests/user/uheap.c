@@ -10,14 +10,16 @@
  * the commit charge (outside the process heap's regions) around it.
  *
  * This file holds main; the cases are in tests/user/uheap/, one file per
- * section (i_heaps.c ... m_lock_walk_compact.c). */
+ * section (i_heaps.c ... m_lock_walk_compact.c, and n_front_end.c for the
+ * low-fragmentation front end of issue 14).  uheap_nolfh.c runs the same
+ * suites with every heap standard. */
 #include "uheap.h"
 
 extern const struct utest_suite uheap_i_suite, uheap_j_suite, uheap_k_suite, uheap_l_suite,
-    uheap_m_suite;
+    uheap_m_suite, uheap_n_suite;
 
 static const struct utest_suite *const suites[] = {
-    &uheap_i_suite, &uheap_j_suite, &uheap_k_suite, &uheap_l_suite, &uheap_m_suite, NULL,
+    &uheap_i_suite, &uheap_j_suite, &uheap_k_suite, &uheap_l_suite, &uheap_m_suite, &uheap_n_suite, NULL,
 };
 
 int main(void)

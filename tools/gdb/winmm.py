@@ -49,7 +49,14 @@ W0_DECOMMIT = 1 << 24
 W0_UNUSED_SHIFT = 25
 W0_UNUSED_MASK = 0x3F
 W1_QUICK = 1 << 23
+W1_SUBSEG = 1 << 22
 HLARGE = 32
+# The low-fragmentation front end's blocks inside a subsegment (a busy
+# W1_SUBSEG block; its 64 KiB-aligned payload C is the chunk): headers
+# from C + LFH_FIRST on, w0 = unused | class << 16 | BUSY (bit 24) | tag.
+LFH_CHUNK_SHIFT = 16
+LFH_FIRST = 0
+LW0_BUSY = 1 << 24
 
 
 def u32(addr):
@@ -291,6 +298,23 @@ class VmmapCommand(gdb.Command):
                     run_start, run_desc = va, desc
 
 
+def lfh_subsegment(h, chunk):
+    """A subsegment at chunk: (busy blocks, their requested bytes, a
+    one-line description), from its record in the heap's table."""
+    sub = h["lfh_tab"][(chunk >> LFH_CHUNK_SHIFT) & int(h["lfh_mask"])]
+    if int(sub["chunk"]) != chunk:
+        return 0, 0, "LFH subsegment (not in the table: see the segments' records)"
+    bsize, carved = int(sub["bsize"]), int(sub["ncarved"])
+    nbusy = req = 0
+    for i in range(carved):
+        w0 = u32(chunk + LFH_FIRST + i * bsize)
+        if w0 & LW0_BUSY:
+            nbusy += 1
+            req += bsize - HHDR - (w0 & 0xFFFF)
+    return nbusy, req, "LFH subsegment, class %d: %d-byte blocks, %d of %d carved, %d busy (%d bytes requested)" % (
+        int(sub["cls"]), bsize, carved, int(sub["nmax"]), nbusy, req)
+
+
 class HeapwalkCommand(gdb.Command):
     """heapwalk [HANDLE]: the blocks of a heap, from its segments and large blocks."""
 
@@ -306,8 +330,12 @@ class HeapwalkCommand(gdb.Command):
             int(h), int(h["nsegs"]), int(h["committed"]), int(h["reserved"])))
         busy = free = quick = 0
         busy_bytes = free_bytes = 0
-        for i in range(int(h["nsegs"])):
-            s = h["segs"][i]
+        segs = []
+        node = h["segs"]                    # newest first; the first segment last
+        while int(node) != 0:
+            segs.insert(0, node.dereference())
+            node = node["next"]
+        for i, s in enumerate(segs):
             base, lo, length = int(s["base"]), int(s["lo"]), int(s["len"])
             cmap = int(s["cmap"])
             print("segment %d: reservation 0x%08x + 0x%x, blocks 0x%08x-0x%08x, committed 0x%x" % (
@@ -324,6 +352,13 @@ class HeapwalkCommand(gdb.Command):
                     print("  0x%08x: bad header w0=0x%08x w1=0x%08x" % (a, w0, w1))
                     break
                 size = g << HG_SHIFT
+                if w0 & W0_BUSY and w1 & W1_SUBSEG:
+                    sb, sf, line = lfh_subsegment(h, a + HHDR)
+                    busy += sb
+                    busy_bytes += sf
+                    print("  0x%08x  %8d bytes  %s" % (a + HHDR, size, line))
+                    a += size
+                    continue
                 if w0 & W0_BUSY and not w1 & W1_QUICK:
                     state, req = "busy", size - HHDR - ((w0 >> W0_UNUSED_SHIFT) & W0_UNUSED_MASK)
                     busy += 1
@@ -341,13 +376,20 @@ class HeapwalkCommand(gdb.Command):
                     line += ", %d requested" % req
                 print(line)
                 a += size
-        node = h["large"]
-        while int(node) != 0:
+        large = []                          # a treap by address: in order
+        stack, node = [], h["large"]
+        while stack or int(node) != 0:
+            while int(node) != 0:
+                stack.append(node)
+                node = node["left"]
+            node = stack.pop()
+            large.append(node)
+            node = node["right"]
+        for node in large:
             print("  0x%08x  large block, %d bytes requested, %d committed" % (
                 int(node) + HLARGE, int(node["size"]), int(node["commit"])))
             busy += 1
             busy_bytes += int(node["size"])
-            node = node["next"]
         print("%d busy (%d bytes requested), %d free, %d parked on quick lists (%d free bytes)" % (
             busy, busy_bytes, free, quick, free_bytes))
 

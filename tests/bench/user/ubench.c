@@ -243,6 +243,35 @@ static void bench_thread_lifecycle(void)
     report("user.stack_region_reserve_commit_free", region);
 }
 
+/* HeapAlloc + HeapFree of 32 bytes on the process heap once the size's
+ * class of the low-fragmentation front end is on (issue 14), and each
+ * half apart: the whole calls as a program makes them. */
+static void bench_heapalloc_heapfree(void)
+{
+    HANDLE ph = GetProcessHeap();
+    void *warm[64];
+    for (int i = 0; i < 64; i++)
+        warm[i] = HeapAlloc(ph, 0, 32);
+    for (int i = 0; i < 64; i++)
+        HeapFree(ph, 0, warm[i]);
+    unsigned long both = ~0ul, alloc = ~0ul, freed = ~0ul;
+    for (int r = 0; r < ROUNDS; r++) {
+        unsigned long long t = tsc();
+        void *p = HeapAlloc(ph, 0, 32);
+        HeapFree(ph, 0, p);
+        both = min_of(both, measured(t));
+        t = tsc();
+        p = HeapAlloc(ph, 0, 32);
+        alloc = min_of(alloc, measured(t));
+        t = tsc();
+        HeapFree(ph, 0, p);
+        freed = min_of(freed, measured(t));
+    }
+    report("user.heapalloc_heapfree.32", both);
+    report("user.heapalloc.32", alloc);
+    report("user.heapfree.32", freed);
+}
+
 int main(void)
 {
     prefault_stack();
@@ -256,5 +285,6 @@ int main(void)
     bench_critical_section();
     bench_event_pingpong();
     bench_thread_lifecycle();
+    bench_heapalloc_heapfree();
     return 0;
 }

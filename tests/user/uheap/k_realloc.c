@@ -189,7 +189,7 @@ HEAP_TEST(k82_failure_keeps_block)
     struct { HANDLE h; SIZE_T from, to; } fails[] = {
         { g, 100, 0x80000000u }, { g, 100, 0xFFFFFFFFu }, { g, 100, 0x7FFF0000u },
         { g, 3000, 0x60000000u }, { g, LARGE_MIN, 0x7FFF0000u },
-        { f, 100, FIXED_LIMIT }, { f, 100, 0x50000 }, { f, 5000, 0x3F000 }, { f, 100, 0x80000000u },
+        { f, 100, FIXED_LIMIT }, { f, 100, 0x50000 }, { f, 5000, 0x3FF00 }, { f, 100, 0x80000000u },
     };
     for (unsigned i = 0; i < ARRAY_SIZE(fails); i++) {
         HANDLE h = fails[i].h;
