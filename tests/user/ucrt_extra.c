@@ -7,6 +7,7 @@
  * new_mode.cpp, malloc_base.cpp) and gives back every block it took
  * (the process heap's busy blocks are counted before and after). */
 #include "utest.h"
+#include "heap_fixture.h"
 #include <malloc.h>
 #include <new.h>
 #include <rtnew.h>
@@ -15,29 +16,7 @@
 #define TOO_BIG ((size_t)0xF0000000u)          /* more than the heap can ever give */
 #define NO_SPACE ((size_t)0x7FFF0000u)         /* allowed, but no address range holds it */
 
-static size_t busy_blocks(void)
-{
-    PROCESS_HEAP_ENTRY e;
-    size_t n = 0;
-
-    e.lpData = NULL;
-    while (HeapWalk(GetProcessHeap(), &e))
-        n += (e.wFlags & PROCESS_HEAP_ENTRY_BUSY) != 0;
-    return n;
-}
-
-static size_t fixture_blocks;
-
-#define CRT_TEST(name)                                                        \
-    static void name##_body(struct utest *t);                                 \
-    static void name(struct utest *t)                                         \
-    {                                                                         \
-        fixture_blocks = busy_blocks();                                       \
-        name##_body(t);                                                       \
-        EXPECT_TRUE(t, HeapValidate(GetProcessHeap(), 0, NULL));              \
-        EXPECT_EQ(t, busy_blocks(), fixture_blocks);                          \
-    }                                                                         \
-    static void name##_body(struct utest *t)
+#define CRT_TEST(name) HEAP_CLEAN_TEST(name)
 
 static void pattern(unsigned char *p, size_t n, unsigned seed)
 {
@@ -286,7 +265,7 @@ CRT_TEST(heapwalk_lists_every_block)
     }
     EXPECT_EQ(t, st, _HEAPEND);
     EXPECT_EQ(t, found, 1);
-    EXPECT_EQ(t, used, busy_blocks());
+    EXPECT_EQ(t, used, heap_busy_blocks());
     free(mine);
 }
 

@@ -7,34 +7,13 @@
  * flags, sizes and pointers (each returns its error and changes nothing:
  * the process heap's busy blocks are counted before and after). */
 #include "utest.h"
+#include "heap_fixture.h"
 
 #define BAD_ERROR 0xDEADBEEFu
 #define HUGE_SIZE ((SIZE_T)0x90000000u)         /* more than the address space holds */
 #define BEYOND 0x200000u                        /* past the heap's 1 MiB segment: never in place */
 
-static size_t busy_blocks(void)
-{
-    PROCESS_HEAP_ENTRY e;
-    size_t n = 0;
-
-    e.lpData = NULL;
-    while (HeapWalk(GetProcessHeap(), &e))
-        n += (e.wFlags & PROCESS_HEAP_ENTRY_BUSY) != 0;
-    return n;
-}
-
-static size_t fixture_blocks;
-
-#define GM_TEST(name)                                                         \
-    static void name##_body(struct utest *t);                                 \
-    static void name(struct utest *t)                                         \
-    {                                                                         \
-        fixture_blocks = busy_blocks();                                       \
-        name##_body(t);                                                       \
-        EXPECT_TRUE(t, HeapValidate(GetProcessHeap(), 0, NULL));              \
-        EXPECT_EQ(t, busy_blocks(), fixture_blocks);                          \
-    }                                                                         \
-    static void name##_body(struct utest *t)
+#define GM_TEST(name) HEAP_CLEAN_TEST(name)
 
 static bool is_process_heap_block(const void *p)
 {
