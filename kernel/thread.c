@@ -196,6 +196,9 @@ static void switch_locked(void)
     next->state = THREAD_RUNNING;
     next->last_cpu = c->index;
     sched_running = next;
+    uint64_t now = rdtsc();
+    prev->cycles += now - c->switched_in_tsc;
+    c->switched_in_tsc = now;
     switches++;
     c->switches++;
     if (next == &idle_here) {
@@ -658,6 +661,20 @@ int thread_set_ideal_cpu(struct thread *t, uint32_t cpu)
     t->ideal_cpu = cpu;
     sched_unlock(flags);
     return old;
+}
+
+uint64_t thread_cycles(struct thread *t)
+{
+    uint32_t flags = sched_lock();
+    uint64_t cycles = t->cycles;
+    if (t->state == THREAD_RUNNING) {
+        /* The TSCs of QEMU's CPUs agree closely, not exactly: a
+         * reading just behind the other CPU's switch counts nothing. */
+        uint64_t in = cpu_table[t->last_cpu].switched_in_tsc, now = rdtsc();
+        cycles += now > in ? now - in : 0;
+    }
+    sched_unlock(flags);
+    return cycles;
 }
 
 void sched_cpu_counts(uint32_t i, uint32_t *sw, uint32_t *idle)

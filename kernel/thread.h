@@ -85,6 +85,10 @@ int thread_set_ideal_cpu(struct thread *t, uint32_t cpu);
 uint32_t thread_last_cpu(const struct thread *t);
 /* The mask of the online CPUs (the system and process affinity). */
 uint32_t sched_cpus_mask(void);
+/* TSC cycles thread t has run, up to now if it is running
+ * (QueryThreadCycleTime): a waiting thread gains none. */
+uint64_t thread_cycles(struct thread *t);
+
 /* Context switches and idle turns of CPU i. */
 void sched_cpu_counts(uint32_t i, uint32_t *switches, uint32_t *idle_turns);
 
