@@ -57,7 +57,7 @@ KERNEL_OBJS := $(BASE_OBJS) $(ARCH_OBJS) $(DRIVER_OBJS) \
 	kernel/usermode.o kernel/process.o kernel/elf.o kernel/syscall.o kernel/programs.o \
 	kernel/thread.o kernel/switch.o kernel/syscall_info.o \
 	kernel/object.o kernel/wait.o kernel/sync.o kernel/uthread.o kernel/syscall_objects.o \
-	kernel/smp.o kernel/syscall_process.o kernel/process_memory.o
+	kernel/smp.o kernel/syscall_process.o kernel/process_memory.o kernel/mpw.o
 # The study console (kernel/console/).
 CONSOLE_OBJS := kernel/console/shell.o kernel/console/line_edit.o kernel/console/util.o \
 	kernel/console/cmds_sys.o kernel/console/cmds_vm.o kernel/console/cmds_pte.o \

@@ -315,6 +315,12 @@ uint32_t pfn_free_zeroed(void)
     return lists[PFN_LIST_FREE].count + lists[PFN_LIST_ZEROED].count;
 }
 
+uint32_t pfn_count(enum pfn_list l)
+{
+    ASSERTF(l < PFN_LIST_COUNT, "pfn_count of list %d", l);
+    return lists[l].count;
+}
+
 void pfn_init(void)
 {
     pmm_set_reclaim(pfn_flush);

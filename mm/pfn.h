@@ -80,6 +80,8 @@ paddr_t pfn_take_standby(uint32_t *owner, uint32_t *va, uint32_t *slot);
 uint32_t pfn_unlist(paddr_t frame, uint32_t owner, uint32_t va);
 /* Free + zeroed frames (what the trimmer's threshold looks at). */
 uint32_t pfn_free_zeroed(void);
+/* Frames on one list now (a snapshot; the pager's thresholds). */
+uint32_t pfn_count(enum pfn_list l);
 
 /* Frames on the lists, standby and modified included (what a leak check
  * counts as available; NT counts standby as available too). */

@@ -17,6 +17,7 @@
 #include "drivers/ata.h"
 #include "kernel/usercopy.h"
 #include "mm/pagefile.h"
+#include "kernel/mpw.h"
 #include "mm/pager.h"
 #include "mm/pfn.h"
 #include "mm/vm.h"
@@ -105,7 +106,9 @@ static void more_than_ram_round_trip(struct ktest *t)
     struct vm_stats s0;
     struct pager_stats p0, p1;
     struct pagefile_stats f0, f1, f2;
+    struct mpw_stats w0, w1;
     vm_get_stats(&s0);
+    mpw_get_stats(&w0);
     pager_get_stats(&p0);
     pagefile_get_stats(&f0);
     uint32_t ram = s0.commit_limit - s0.commit_limit_pagefile;
@@ -116,15 +119,23 @@ static void more_than_ram_round_trip(struct ktest *t)
     write_pages(base, pages, seed);
     uint32_t bad = bad_pages(base, 0, pages, seed);
     pager_get_stats(&p1);
+    mpw_get_stats(&w1);
     EXPECT_EQ(t, bad, 0);
     EXPECT_GE(t, p1.written - p0.written, BEYOND_RAM_PAGES);  /* at least the excess left */
+    /* The writer thread did (some of) it, in clusters of slots. */
+    EXPECT_TRUE(t, w1.running);
+    EXPECT_GT(t, w1.pages, w0.pages);
+    EXPECT_GT(t, (p1.written - p0.written) - (p1.sync_written - p0.sync_written), 0);
+    EXPECT_LT(t, p1.write_batches - p0.write_batches, p1.written - p0.written);
     EXPECT_GE(t, p1.hard_faults - p0.hard_faults, BEYOND_RAM_PAGES);
     EXPECT_EQ(t, p1.in_page_errors, p0.in_page_errors);
     EXPECT_EQ(t, p1.no_frame, p0.no_frame);
-    ktest_log("%u pages (RAM part %u): %u trimmed, %u aged, %u written, %u repurposed, "
-              "%u soft faults, %u hard faults", pages, ram, p1.trimmed - p0.trimmed,
-              p1.aged - p0.aged, p1.written - p0.written, p1.repurposed - p0.repurposed,
-              p1.soft_faults - p0.soft_faults, p1.hard_faults - p0.hard_faults);
+    ktest_log("%u pages (RAM part %u): %u trimmed, %u aged, %u written in %u batches (%u by "
+              "faults), %u repurposed, %u soft faults, %u hard faults; writer woken %u times",
+              pages, ram, p1.trimmed - p0.trimmed, p1.aged - p0.aged, p1.written - p0.written,
+              p1.write_batches - p0.write_batches, p1.sync_written - p0.sync_written,
+              p1.repurposed - p0.repurposed, p1.soft_faults - p0.soft_faults,
+              p1.hard_faults - p0.hard_faults, w1.wakeups - w0.wakeups);
 
     /* Everything out, then the first half decommitted: its slots go back. */
     pager_trim_all(true);
