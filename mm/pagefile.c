@@ -158,6 +158,12 @@ NTSTATUS pagefile_read(uint32_t slot, paddr_t frame)
     return pagefile_io(slot, &frame, 1, false);
 }
 
+NTSTATUS pagefile_read_cluster(uint32_t first, const paddr_t *frames, uint32_t pages)
+{
+    ASSERTF(pages >= 1 && pages <= PAGEFILE_CLUSTER_MAX, "cluster of %u pages", pages);
+    return pagefile_io(first, frames, pages, false);
+}
+
 uint32_t pagefile_alloc_run(uint32_t want, uint32_t *first)
 {
     uint32_t got = 0;

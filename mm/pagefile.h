@@ -65,6 +65,8 @@ NTSTATUS pagefile_read(uint32_t slot, paddr_t frame);
 #define PAGEFILE_CLUSTER_MAX 16u
 uint32_t pagefile_alloc_run(uint32_t want, uint32_t *first);
 NTSTATUS pagefile_write_cluster(uint32_t first, const paddr_t *frames, uint32_t pages);
+/* The hard fault's read cluster: allocated slots first.. into frames[]. */
+NTSTATUS pagefile_read_cluster(uint32_t first, const paddr_t *frames, uint32_t pages);
 /* Counts broken invariants (bitmap population differs from in_use, a
  * count beyond the size).  0 when sound. */
 uint32_t pagefile_validate(void);

@@ -28,12 +28,14 @@
 #include "mm/vm.h"
 #include "mm/vm_pte.h"
 #include "mm/vm_private.h"
+#include "drivers/ata.h"
 #include "kernel/base/kprintf.h"
 #include "kernel/base/panic.h"
 
 static struct vm_space *ring;           /* user spaces; the clock's next visit */
 static uint32_t ring_count;
 static struct pager_stats stats;
+static struct vm_space *inject_space;   /* its next hard fault's read fails (tests) */
 
 /* ---- the ring ---- */
 
@@ -56,6 +58,8 @@ static void pager_space_remove(struct vm_space *as)
 {
     ASSERTF(ring_count > 0 && as->ring_next != NULL, "space %p not in the pager's ring", as);
     ASSERTF(as->resident == 0, "space %p leaves the ring with %u resident pages", as, as->resident);
+    if (inject_space == as)
+        inject_space = NULL;
     if (as->ring_next == as) {
         ring = NULL;
     } else {
@@ -257,6 +261,31 @@ static paddr_t pager_take_frame(void)
 
 /* ---- faults and decommit ---- */
 
+/* The read cluster of a hard fault at va (slot): the following pages of
+ * the same page table whose entries say they sit in the following slots
+ * -- the writer wrote them together, in the clock's address order -- get
+ * frames too, for one read (NT's in-page clustering), as long as frames
+ * come without I/O (free ones, else standby ones repurposed).  frames[0]
+ * is the faulting page's; returns how many, entries[] holding theirs. */
+static uint32_t read_cluster(uint32_t va, uint32_t slot, paddr_t *frames, pte_t *entries)
+{
+    uint32_t n = 1;
+    for (; n < PAGER_READ_CLUSTER; n++) {
+        uint32_t v = va + n * PGSIZE;
+        if (v >= USER_END || (v & (paging_table_span() - 1)) == 0)
+            break;
+        pte_t e = paging_query(v);
+        if (!entry_in_pagefile(e) || entry_slot(e) != slot + n)
+            break;
+        if (available() <= PAGER_LOW && !repurpose_one())
+            break;
+        if ((frames[n] = pfn_take_zeroed()) == PMM_NONE)
+            break;
+        entries[n] = e;
+    }
+    return n;
+}
+
 static NTSTATUS pager_fault(uint32_t va, pte_t e, paddr_t *frame)
 {
     struct vm_space *as = vm_current();
@@ -272,23 +301,37 @@ static NTSTATUS pager_fault(uint32_t va, pte_t e, paddr_t *frame)
         return STATUS_SUCCESS;
     }
     ASSERTF(entry_in_pagefile(e), "pager fault at %08x on entry %016llx", va, e);
-    paddr_t f = pager_take_frame();
-    if (f == PMM_NONE)
+    paddr_t frames[PAGER_READ_CLUSTER];
+    pte_t entries[PAGER_READ_CLUSTER];
+    if ((frames[0] = pager_take_frame()) == PMM_NONE)
         return STATUS_NO_MEMORY;
     /* e is still this page's entry: reclaiming changes only present and
      * transition entries (and those of other pages). */
-    uint32_t slot = entry_slot(e);
-    NTSTATUS st = pagefile_read(slot, f);
+    uint32_t slot = entry_slot(e), n = read_cluster(va, slot, frames, entries);
+    if (inject_space == as) {
+        inject_space = NULL;            /* this read, and no other: the VM lock is held */
+        ata_fail_next_reads(1);
+    }
+    NTSTATUS st = pagefile_read_cluster(slot, frames, n);
     if (!NT_SUCCESS(st)) {
-        pfn_release(f);                 /* the page stays in its slot */
+        for (uint32_t i = 0; i < n; i++)
+            pfn_release(frames[i]);     /* the pages stay in their slots */
         stats.in_page_errors++;
         kprintf("pager: read of page %08x from slot %u failed (%08lx): STATUS_IN_PAGE_ERROR\n",
                 va, slot, (unsigned long)st);
         return STATUS_IN_PAGE_ERROR;
     }
     pagefile_free_slot(slot);
+    /* The pages read ahead wait on standby, their slots kept: a fault on
+     * one is soft; unused, they are repurposed like any standby page. A
+     * not-present entry changed needs no invalidation (SDM Vol.3 4.10.4.3). */
+    for (uint32_t i = 1; i < n; i++) {
+        paging_set_pte(va + i * PGSIZE, prefetched_entry(entries[i], frames[i]));
+        pfn_put_standby(frames[i], (uint32_t)as, va + i * PGSIZE, slot + i);
+    }
     stats.hard_faults++;
-    *frame = f;
+    stats.read_ahead += n - 1;
+    *frame = frames[0];
     return STATUS_SUCCESS;
 }
 
@@ -359,6 +402,14 @@ static const struct vm_pager_ops ops = {
 void pager_init(void)
 {
     vm_set_pager(&ops);
+}
+
+void pager_inject_read_error(struct vm_space *as)
+{
+    struct vm_space *prev;
+    uint32_t flags = vm_enter(vm_kernel_space(), &prev);
+    inject_space = as;
+    vm_leave(flags, prev);
 }
 
 uint32_t pager_commit_slots(void)
