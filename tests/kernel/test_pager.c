@@ -9,7 +9,8 @@
  *   paged-out pages frees their slots; the release gives every frame and
  *   slot back (the leak counters and the slot count).
  * - soft_fault_from_standby: a trimmed, written page comes back off the
- *   standby list without a disk read.
+ *   standby list without a disk read; a hard fault reads the following
+ *   pages with its own (one read), which then come back as soft faults.
  * - in_page_error_hits_only_the_reader: an injected read error on a hard
  *   fault gives STATUS_IN_PAGE_ERROR to the access (the page stays in its
  *   slot and reads back right afterwards); another space is untouched. */
@@ -127,7 +128,11 @@ static void more_than_ram_round_trip(struct ktest *t)
     EXPECT_GT(t, w1.pages, w0.pages);
     EXPECT_GT(t, (p1.written - p0.written) - (p1.sync_written - p0.sync_written), 0);
     EXPECT_LT(t, p1.write_batches - p0.write_batches, p1.written - p0.written);
-    EXPECT_GE(t, p1.hard_faults - p0.hard_faults, BEYOND_RAM_PAGES);
+    /* ... and came back: read in clusters of up to PAGER_READ_CLUSTER pages. */
+    pagefile_get_stats(&f1);
+    EXPECT_GE(t, f1.pages_read - f0.pages_read, BEYOND_RAM_PAGES);
+    EXPECT_GT(t, p1.hard_faults - p0.hard_faults, 0);
+    EXPECT_GE(t, (p1.hard_faults - p0.hard_faults) * PAGER_READ_CLUSTER, f1.pages_read - f0.pages_read);
     EXPECT_EQ(t, p1.in_page_errors, p0.in_page_errors);
     EXPECT_EQ(t, p1.no_frame, p0.no_frame);
     ktest_log("%u pages (RAM part %u): %u trimmed, %u aged, %u written in %u batches (%u by "
@@ -187,8 +192,20 @@ static void soft_fault_from_standby(struct ktest *t)
     EXPECT_EQ(t, bad_pages(base, 8, 9, seed), 0);      /* one hard fault */
     pagefile_get_stats(&f1);
     pager_get_stats(&p1);
-    EXPECT_EQ(t, f1.pages_read - f0.pages_read, 1);
+    EXPECT_EQ(t, f1.read_ios - f0.read_ios, 1);
     EXPECT_EQ(t, p1.hard_faults - p0.hard_faults, 1);
+    /* The pages after it in the following slots came with it, to standby:
+     * the next one is a soft fault, no read. */
+    uint32_t ahead = f1.pages_read - f0.pages_read - 1;
+    EXPECT_LT(t, ahead, PAGER_READ_CLUSTER);
+    EXPECT_EQ(t, p1.read_ahead - p0.read_ahead, ahead);
+    if (ahead > 0) {
+        EXPECT_EQ(t, bad_pages(base, 9, 10, seed), 0);
+        pager_get_stats(&p0);
+        pagefile_get_stats(&f0);
+        EXPECT_EQ(t, p0.soft_faults - p1.soft_faults, 1);
+        EXPECT_EQ(t, f0.pages_read, f1.pages_read);
+    }
     space_done(t, as, base);
     EXPECT_EQ(t, vm_set_pagefile_commit(restore), STATUS_SUCCESS);
 }
