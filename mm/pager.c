@@ -238,10 +238,11 @@ static bool reclaim_now(void)
     return trim(PAGER_TRIM_BATCH) > 0;
 }
 
-/* A frame for a fault.  Never waits for the writer thread: below
- * PAGER_LOW it repurposes standby (no I/O), and only below PAGER_CRITICAL
- * with no standby left does it trim and write by itself. */
-static paddr_t pager_take_frame(void)
+/* A frame for a fault, zeroed or (a page about to be read in) not.
+ * Never waits for the writer thread: below PAGER_LOW it repurposes
+ * standby (no I/O), and only below PAGER_CRITICAL with no standby left
+ * does it trim and write by itself. */
+static paddr_t take_frame(bool zeroed)
 {
     kick_if_needed();
     for (uint32_t tries = 0; tries < 1024; tries++) {
@@ -249,7 +250,7 @@ static paddr_t pager_take_frame(void)
             continue;                   /* leave the kernel its frames */
         if (available() <= PAGER_CRITICAL && reclaim_now())
             continue;
-        paddr_t f = pfn_take_zeroed();
+        paddr_t f = zeroed ? pfn_take_zeroed() : pfn_take_any();
         if (f != PMM_NONE)
             return f;
         if (!reclaim_now())
@@ -257,6 +258,11 @@ static paddr_t pager_take_frame(void)
     }
     stats.no_frame++;
     return PMM_NONE;
+}
+
+static paddr_t pager_take_frame(void)
+{
+    return take_frame(true);
 }
 
 /* ---- faults and decommit ---- */
@@ -279,7 +285,7 @@ static uint32_t read_cluster(uint32_t va, uint32_t slot, paddr_t *frames, pte_t 
             break;
         if (available() <= PAGER_LOW && !repurpose_one())
             break;
-        if ((frames[n] = pfn_take_zeroed()) == PMM_NONE)
+        if ((frames[n] = pfn_take_any()) == PMM_NONE)
             break;
         entries[n] = e;
     }
@@ -303,7 +309,7 @@ static NTSTATUS pager_fault(uint32_t va, pte_t e, paddr_t *frame)
     ASSERTF(entry_in_pagefile(e), "pager fault at %08x on entry %016llx", va, e);
     paddr_t frames[PAGER_READ_CLUSTER];
     pte_t entries[PAGER_READ_CLUSTER];
-    if ((frames[0] = pager_take_frame()) == PMM_NONE)
+    if ((frames[0] = take_frame(false)) == PMM_NONE)
         return STATUS_NO_MEMORY;
     /* e is still this page's entry: reclaiming changes only present and
      * transition entries (and those of other pages). */

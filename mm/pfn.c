@@ -156,6 +156,21 @@ paddr_t pfn_take_zeroed(void)
     return f;
 }
 
+paddr_t pfn_take_any(void)
+{
+    uint32_t flags = spin_lock(&pfn_lock);
+    paddr_t f = list_pop(PFN_LIST_FREE);
+    bool from_free = f != PMM_NONE;
+    if (!from_free)
+        f = list_pop(PFN_LIST_ZEROED);      /* the zero thread's work spent, but no I/O waits */
+    spin_unlock(&pfn_lock, flags);
+#if PMM_POISON
+    if (from_free)
+        pmm_frame_unpoison(f);              /* written while free? */
+#endif
+    return f != PMM_NONE ? f : pmm_alloc();
+}
+
 void pfn_release(paddr_t frame)
 {
     pmm_frame_poison(frame);
