@@ -250,6 +250,11 @@ static paddr_t take_frame(bool zeroed)
             continue;                   /* leave the kernel its frames */
         if (available() <= PAGER_CRITICAL && reclaim_now())
             continue;
+        /* Nothing to reclaim (no slot, a failing disk): the last
+         * PAGER_CRITICAL frames stay the kernel's, and the access fails
+         * (STATUS_NO_MEMORY to the thread) rather than the kernel later. */
+        if (available() <= PAGER_CRITICAL)
+            break;
         paddr_t f = zeroed ? pfn_take_zeroed() : pfn_take_any();
         if (f != PMM_NONE)
             return f;

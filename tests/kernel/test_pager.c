@@ -241,10 +241,63 @@ static void in_page_error_hits_only_the_reader(struct ktest *t)
     EXPECT_EQ(t, vm_set_pagefile_commit(restore), STATUS_SUCCESS);
 }
 
+/* Issue 19 point 5: a page file that fills up behind the charge's back
+ * (here: every free slot taken away) leaves pages beyond RAM without a
+ * place to go.  The commit still succeeds (the limit counts the slots);
+ * a touch that finds no frame fails with STATUS_NO_MEMORY (the exception
+ * a ring-3 thread would get) -- the access, not the kernel, which keeps
+ * its last PAGER_CRITICAL frames -- and once the slots are
+ * back every page can be touched and reads what was written. */
+#define HELD_SLOTS_MAX (64u * 256u)         /* the harness's 64 MiB page file */
+static uint32_t held_slots[HELD_SLOTS_MAX];
+
+static void full_pagefile_fails_the_access_not_the_kernel(struct ktest *t)
+{
+    uint32_t restore = need_pager(t), held = 0, base, ok_pages = 0;
+    struct vm_stats s0;
+    struct pager_stats p0, p1;
+    NTSTATUS failed = STATUS_SUCCESS;
+    vm_get_stats(&s0);
+    uint32_t pages = (s0.commit_limit - s0.commit_limit_pagefile) + 512;
+    struct vm_space *as = space_with(t, pages, &base);  /* committed before the slots go */
+    while (held < HELD_SLOTS_MAX && (held_slots[held] = pagefile_alloc_slot()) != PAGEFILE_NO_SLOT)
+        held++;
+    EXPECT_EQ(t, pagefile_alloc_slot(), PAGEFILE_NO_SLOT);
+    pager_get_stats(&p0);
+    vm_switch(as);
+    for (uint32_t i = 0; i < pages && NT_SUCCESS(failed); i++) {
+        failed = put_user_u32((void *)(base + i * PAGE_SIZE), i ^ 0xA5A5A5A5u);
+        ok_pages += NT_SUCCESS(failed);
+    }
+    pager_get_stats(&p1);
+    EXPECT_EQ(t, failed, STATUS_ACCESS_VIOLATION);      /* what a user copy reports for a fault */
+    EXPECT_EQ(t, vm_last_exception()->code, STATUS_NO_MEMORY);    /* and why it faulted */
+    EXPECT_LT(t, ok_pages, pages);
+    EXPECT_GT(t, p1.no_frame - p0.no_frame, 0);
+    EXPECT_GT(t, p1.write_failures - p0.write_failures, 0);
+    ktest_log("%u of %u pages touched before the full page file stopped them", ok_pages, pages);
+    vm_switch(vm_kernel_space());
+    for (uint32_t i = 0; i < held; i++)
+        pagefile_free_slot(held_slots[i]);
+    vm_switch(as);
+    uint32_t v, bad = 0;
+    for (uint32_t i = ok_pages; i < pages; i++)
+        EXPECT_EQ(t, put_user_u32((void *)(base + i * PAGE_SIZE), i ^ 0xA5A5A5A5u), STATUS_SUCCESS);
+    for (uint32_t i = 0; i < pages; i++)
+        bad += get_user_u32((const void *)(base + i * PAGE_SIZE), &v) != STATUS_SUCCESS ||
+               v != (i ^ 0xA5A5A5A5u);
+    EXPECT_EQ(t, bad, 0);
+    space_done(t, as, base);
+    EXPECT_EQ(t, pagefile_validate(), 0);
+    EXPECT_EQ(t, pfn_validate(), 0);
+    EXPECT_EQ(t, vm_set_pagefile_commit(restore), STATUS_SUCCESS);
+}
+
 static const struct ktest_case pager_cases[] = {
     KTEST_CASE(more_than_ram_round_trip),
     KTEST_CASE(soft_fault_from_standby),
     KTEST_CASE(in_page_error_hits_only_the_reader),
+    KTEST_CASE(full_pagefile_fails_the_access_not_the_kernel),
     KTEST_END,
 };
 
