@@ -50,6 +50,7 @@ static struct thread *all_threads;      /* newest first */
 struct thread *sched_zombies;         /* ended, kernel stacks not yet freed */
 static struct thread *timers;           /* earliest deadline first */
 static void (*timeout_hook)(struct thread *t);
+static void (*tick_work)(void);
 static uint32_t next_id;
 static uint32_t switches, preemptions, idle_turns;
 
@@ -269,6 +270,11 @@ void thread_yield(void)
 
 /* ---- timed waits --------------------------------------------------------- */
 
+void sched_set_tick_work(void (*fn)(void))
+{
+    tick_work = fn;
+}
+
 void sched_set_timeout_hook(void (*hook)(struct thread *t))
 {
     timeout_hook = hook;
@@ -308,6 +314,8 @@ static void thread_tick(void)
     this_cpu()->resched = true;
     if (cpu_index() != 0)               /* CPU 0 alone keeps the time and the timers */
         return;
+    if (tick_work != NULL)
+        tick_work();
     if (timers == NULL || timers->deadline > timer_ticks())
         return;
     uint32_t flags = sched_lock();

@@ -131,6 +131,10 @@ void sched_exit_locked(void) __attribute__((noreturn));
 void sched_timer_arm_locked(struct thread *t, uint64_t deadline);
 void sched_timer_cancel_locked(struct thread *t);
 void sched_set_timeout_hook(void (*hook)(struct thread *t));
+/* fn runs on CPU 0's every tick, interrupt context, no lock held: where
+ * a request made under a lock that ranks below the dispatcher lock (the
+ * pager's, under the VM lock) becomes a wake-up (kernel/mpw.c). */
+void sched_set_tick_work(void (*fn)(void));
 /* The current timer tick (1 ms). */
 uint64_t sched_now(void);
 
