@@ -461,6 +461,50 @@ bool paging_set_pte(uint32_t va, pte_t value)
     return ok;
 }
 
+/* The check's report, out of line (it keeps the fast path's registers free). */
+static void __attribute__((noinline, cold, noreturn)) replace_refused(uint32_t va, pte_t old,
+                                                                      pte_t value)
+{
+    panic("ASSERT failed: replace entry of %08x: %016llx -> %016llx, but it is %016llx "
+          "(both must be non-zero)", va, old, value, paging_query(va));
+}
+
+/* Written on 32-bit halves: gcc keeps 64-bit values of this path in
+ * memory, which doubled its cost. */
+void paging_replace_pte(uint32_t va, pte_t old, pte_t value)
+{
+    uint32_t lo = (uint32_t)value, hi = (uint32_t)(value >> 32);
+    uint32_t old_lo = (uint32_t)old, old_hi = (uint32_t)(old >> 32);
+
+    check_target(va, value);
+    if (lo & PTE_P && !is_user(va)) {
+        lo |= (uint32_t)kernel_bits;
+        hi |= (uint32_t)(kernel_bits >> 32);
+    }
+    if (paging_pae_on) {
+        volatile uint32_t *e = (volatile uint32_t *)(PT_WINDOW + (va >> 12) * 8);
+        if (__builtin_expect(old_lo == 0 || lo == 0 || ((e[0] ^ old_lo) & ~(uint32_t)(PTE_A | PTE_D)) ||
+                             e[1] != old_hi, 0))
+            replace_refused(va, old, value);
+        /* pae_write's order: never a present entry half written. */
+        if (old_hi != hi) {
+            if (old_lo & PTE_P)
+                e[0] = 0;
+            e[1] = hi;
+        }
+        e[0] = lo;
+    } else {
+        volatile legacy_pte_t *e = (volatile legacy_pte_t *)PT_WINDOW + (va >> 12);
+        if (__builtin_expect(old_lo == 0 || lo == 0 || ((*e ^ old_lo) & ~(uint32_t)(PTE_A | PTE_D)) ||
+                             old_hi != 0 || hi != 0, 0))
+            replace_refused(va, old, value);
+        *e = lo;
+    }
+    /* Not-present entries are never cached (SDM Vol.3 4.10.2.3). */
+    if (old_lo & PTE_P)
+        tlb_invalidate_changed(va);
+}
+
 /* A fresh commit's run of soft entries, written straight through the
  * self-map one table at a time, in either format.  Every entry must be
  * empty now (ASSERT); not-present entries need no TLB work before or
@@ -506,11 +550,6 @@ bool paging_fill_empty(uint32_t start, uint32_t end, pte_t value)
 uint32_t paging_user_tables(void)
 {
     return current_pgdir->user_tables;
-}
-
-bool paging_has_table(uint32_t va)
-{
-    return pde_present(va);
 }
 
 #define MAP_FLAGS (PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_AVAIL | PTE_NX)
@@ -567,13 +606,6 @@ uint32_t paging_next_entry(uint32_t va, uint32_t end)
 pte_t paging_query_pde(uint32_t va)
 {
     return pde_get(va);
-}
-
-pte_t paging_query(uint32_t va)
-{
-    if (!pde_present(va))
-        return 0;
-    return entry_get(va);
 }
 
 void paging_protect(uint32_t va, pte_t flags)

@@ -88,16 +88,25 @@ static void list_unlink(uint32_t f)
     lists[l].count--;
 }
 
+/* list_pop's report, out of line: its arguments would otherwise keep a
+ * stack frame and spilled registers on the fault's fast path. */
+static void __attribute__((noinline, cold, noreturn)) list_head_broken(enum pfn_list l, uint32_t f)
+{
+    const struct frame *m = &pmm_frame_table[f];
+    panic("ASSERT failed: frame %08llx at the head of the %s list: tagged %u, prev %u",
+          frame_addr(f), list_names[l], m->list, m->prev);
+}
+
 /* The head of a list (the fast path of a demand-zero fault): links were
  * checked when the frame was pushed. */
-static paddr_t list_pop(enum pfn_list l)
+static inline paddr_t list_pop(enum pfn_list l)
 {
     uint32_t f = lists[l].head;
     if (f == LIST_END)
         return PMM_NONE;
     struct frame *m = &pmm_frame_table[f];
-    ASSERTF(m->list == l && m->prev == LIST_END, "frame %08llx at the head of the %s list: "
-            "tagged %u, prev %u", frame_addr(f), list_names[l], m->list, m->prev);
+    if (__builtin_expect(m->list != l || m->prev != LIST_END, 0))
+        list_head_broken(l, f);
     lists[l].head = m->next;
     if (m->next != LIST_END)
         pmm_frame_table[m->next].prev = LIST_END;

@@ -89,6 +89,7 @@ void vm_init(void)
     vm_space_set_options(kernel_space, MEM_EXECUTE_OPTION_DISABLE | MEM_EXECUTE_OPTION_PERMANENT);
     vad_tree_init(&kernel_space->vads, KVM_BASE, KVM_END);
     current_space = kernel_space;
+    vm_check_pte_format();
     paging_set_fault_hook(vm_page_fault);
     pfn_zero_until(PFN_ZEROED_TARGET);
 }
@@ -657,20 +658,55 @@ static bool refuse(NTSTATUS code, struct trap_frame *tf, uint32_t cr2)
     return false;
 }
 
+/* A committed page with no frame gets one (demand-zero, or the pager's
+ * soft or hard fault).  Under the VM lock: the pager changes other
+ * spaces' entries, and another CPU may serve the same page at the same
+ * time, so the entry is read again under the lock; when it changed since
+ * `e` was read, the access is simply retried and faults afresh if it
+ * must.  The lock serializes every change of the entry, so it is
+ * replaced without paging's own lock (paging_replace_pte). */
+static bool fault_in(struct trap_frame *tf, uint32_t cr2, pte_t e, struct vm_space *space,
+                     bool user_page)
+{
+    uint32_t va = PGROUNDDOWN(cr2);
+    NTSTATUS st = STATUS_SUCCESS;
+    paddr_t frame = PMM_NONE;
+    uint32_t flags = spin_lock(&vm_lock);
+
+    if (paging_query(va) != e) {
+        spin_unlock(&vm_lock, flags);
+        return true;
+    }
+    if (entry_transition(e) || entry_in_pagefile(e))
+        st = pager->fault(va, e, &frame);       /* soft or hard fault */
+    else if ((frame = pager ? pager->take_frame() : pfn_take_zeroed()) != PMM_NONE)
+        stats.faults_demand_zero++;
+    else
+        st = STATUS_NO_MEMORY;
+    if (NT_SUCCESS(st)) {
+        vm_resident_add(space, 1);
+        paging_replace_pte(va, e, present_from_soft(e, frame, user_page, vm_space_nx(space)) |
+                                      (entry_dirty(e) ? PTE_D : 0));
+    }
+    spin_unlock(&vm_lock, flags);
+    return NT_SUCCESS(st) || refuse(st, tf, cr2);
+}
+
 bool vm_page_fault(struct trap_frame *tf, uint32_t cr2)
 {
     bool user_page = cr2 < USER_END;
+    struct vm_space *space = user_page ? current_space : kernel_space;
 
     if (!user_page && (cr2 < KVM_BASE || cr2 >= KVM_END))
         return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);   /* kernel image, tables, pool */
-    if (user_page && current_space == kernel_space)
+    if (user_page && space == kernel_space)
         return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);
     if (!user_page && (tf->error & PF_U))
         return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);   /* ring 3 touching kernel VM */
 
     uint32_t va = PGROUNDDOWN(cr2);
     pte_t e = paging_query(va);
-    if (!entry_committed(e) || (e & PTE_P))
+    if (!entry_committed(e) || ((uint32_t)e & PTE_P))
         return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);   /* free, reserved, or protection */
     uint32_t protect = entry_protect(e);
     if (protect & PAGE_GUARD) {
@@ -678,7 +714,6 @@ bool vm_page_fault(struct trap_frame *tf, uint32_t cr2)
         paging_set_pte(va, e & ~SOFT_GUARD);
         return refuse(STATUS_GUARD_PAGE_VIOLATION, tf, cr2);
     }
-    struct vm_space *space = space_of(va);
     pte_t nx = vm_space_nx(space);
     /* An instruction fetch from a page that is not PAGE_EXECUTE*, under
      * DEP, is refused before a frame is spent on it. */
@@ -686,27 +721,8 @@ bool vm_page_fault(struct trap_frame *tf, uint32_t cr2)
         ((tf->error & PF_I) && nx && !protect_executable(protect)))
         return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);
     paddr_t frame = entry_frame(e);
-    NTSTATUS st = STATUS_SUCCESS;
-    if (frame == PMM_NONE) {
-        /* A frame from the lists, or from the pager (mm/pager.c), which
-         * may trim, write and repurpose pages to find one: the charge
-         * guarantees there is one to be had.  Under the VM lock: the
-         * pager changes other spaces' entries. */
-        uint32_t flags = spin_lock(&vm_lock);
-        if (entry_transition(e) || entry_in_pagefile(e))
-            st = pager->fault(va, e, &frame);   /* soft or hard fault */
-        else if ((frame = pager ? pager->take_frame() : pfn_take_zeroed()) != PMM_NONE)
-            stats.faults_demand_zero++;
-        else
-            st = STATUS_NO_MEMORY;
-        if (NT_SUCCESS(st)) {
-            vm_resident_add(space, 1);
-            paging_set_pte(va, present_entry(frame, protect, user_page, nx) |
-                               (entry_dirty(e) ? PTE_D : 0));
-        }
-        spin_unlock(&vm_lock, flags);
-        return NT_SUCCESS(st) || refuse(st, tf, cr2);
-    }
+    if (frame == PMM_NONE)
+        return fault_in(tf, cr2, e, space, user_page);
     paging_set_pte(va, present_entry(frame, protect, user_page, nx));
     return true;
 }

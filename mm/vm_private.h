@@ -57,6 +57,9 @@ static inline void vm_space_set_options(struct vm_space *as, uint32_t options)
     as->nx = (options & MEM_EXECUTE_OPTION_ENABLE) ? 0 : paging_nx_bit();
 }
 
+/* Boot self-check of the fault path's entry encoding (mm/vm_check.c). */
+void vm_check_pte_format(void);
+
 /* The execute options a new user address space starts with, from the
  * system DEP policy (mm/vm_dep.c). */
 uint32_t vm_dep_initial_options(void);
