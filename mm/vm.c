@@ -679,7 +679,8 @@ static bool fault_in(struct trap_frame *tf, uint32_t cr2, pte_t e, struct vm_spa
     }
     if (entry_transition(e) || entry_in_pagefile(e))
         st = pager->fault(va, e, &frame);       /* soft or hard fault */
-    else if ((frame = pager ? pager->take_frame() : pfn_take_zeroed()) != PMM_NONE)
+    else if ((frame = pager && pfn_free_zeroed() + pmm_free_count() <= VM_FRAMES_PLENTY
+                          ? pager->take_frame() : pfn_take_zeroed()) != PMM_NONE)
         stats.faults_demand_zero++;
     else
         st = STATUS_NO_MEMORY;
@@ -706,24 +707,24 @@ bool vm_page_fault(struct trap_frame *tf, uint32_t cr2)
 
     uint32_t va = PGROUNDDOWN(cr2);
     pte_t e = paging_query(va);
-    if (!entry_committed(e) || ((uint32_t)e & PTE_P))
+    uint32_t lo = (uint32_t)e;              /* a soft entry's fields are in the low word */
+    if (lo == 0 || (lo & PTE_P))
         return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);   /* free, reserved, or protection */
-    uint32_t protect = entry_protect(e);
-    if (protect & PAGE_GUARD) {
+    if (lo & (uint32_t)SOFT_GUARD) {
         /* Item 54: the guard goes before the exception is raised. */
         paging_set_pte(va, e & ~SOFT_GUARD);
         return refuse(STATUS_GUARD_PAGE_VIOLATION, tf, cr2);
     }
-    pte_t nx = vm_space_nx(space);
-    /* An instruction fetch from a page that is not PAGE_EXECUTE*, under
-     * DEP, is refused before a frame is spent on it. */
-    if (!protect_accessible(protect) || ((tf->error & PF_W) && !protect_writable(protect)) ||
-        ((tf->error & PF_I) && nx && !protect_executable(protect)))
-        return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);
-    paddr_t frame = entry_frame(e);
-    if (frame == PMM_NONE)
+    /* The base protection's index (vm_pte.h) answers the access checks
+     * directly.  An instruction fetch from a page that is not
+     * PAGE_EXECUTE*, under DEP, is refused before a frame is spent on it. */
+    uint32_t idx = (lo & (uint32_t)SOFT_PROT_MASK) >> SOFT_PROT_SHIFT;
+    if (idx == 1 || ((tf->error & PF_W) && !(INDEX_WRITABLE & (1u << idx))) ||
+        ((tf->error & PF_I) && vm_space_nx(space) && !(INDEX_EXECUTABLE & (1u << idx))))
+        return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);   /* NOACCESS (1), or the access */
+    if (!(lo & (uint32_t)SOFT_FRAME))
         return fault_in(tf, cr2, e, space, user_page);
-    paging_set_pte(va, present_entry(frame, protect, user_page, nx));
+    paging_set_pte(va, present_entry(entry_frame(e), entry_protect(e), user_page, vm_space_nx(space)));
     return true;
 }
 

@@ -78,13 +78,19 @@ void vm_resident_add(struct vm_space *as, int32_t delta);
  * reclaim are: the pager builds on this layer and calls into it).  Until
  * then no page leaves memory: spaces join no ring, frames come from the
  * page lists alone. */
+#define VM_FRAMES_PLENTY 128u
+
 struct vm_pager_ops {
     /* Joins / leaves the trimmer's ring (user spaces only). */
     void (*space_add)(struct vm_space *as);
     void (*space_remove)(struct vm_space *as);
     /* A zeroed frame for a fault: the page lists, the buddy allocator,
      * else one reclaimed from standby (writing and trimming pages to get
-     * there).  PMM_NONE only when nothing can be reclaimed (counted). */
+     * there).  PMM_NONE only when nothing can be reclaimed (counted).
+     * While more than VM_FRAMES_PLENTY frames are free (lists and buddy)
+     * the fault takes one from the lists itself: the pager reclaims only
+     * below its own threshold, which must not be above this one
+     * (tests/kernel/test_pager.c checks). */
     paddr_t (*take_frame)(void);
     /* Resolves a fault on a transition or page-file entry e of the
      * attached space's page va: the frame holding the page again (the
