@@ -659,24 +659,13 @@ static bool refuse(NTSTATUS code, struct trap_frame *tf, uint32_t cr2)
 }
 
 /* A committed page with no frame gets one (demand-zero, or the pager's
- * soft or hard fault).  Under the VM lock: the pager changes other
- * spaces' entries, and another CPU may serve the same page at the same
- * time, so the entry is read again under the lock; when it changed since
- * `e` was read, the access is simply retried and faults afresh if it
- * must.  The lock serializes every change of the entry, so it is
- * replaced without paging's own lock (paging_replace_pte). */
-static bool fault_in(struct trap_frame *tf, uint32_t cr2, pte_t e, struct vm_space *space,
-                     bool user_page)
+ * soft or hard fault).  The caller holds the VM lock (the pager changes
+ * other spaces' entries) and read e under it. */
+static NTSTATUS fault_in(uint32_t va, pte_t e, struct vm_space *space, bool user_page)
 {
-    uint32_t va = PGROUNDDOWN(cr2);
     NTSTATUS st = STATUS_SUCCESS;
     paddr_t frame = PMM_NONE;
-    uint32_t flags = spin_lock(&vm_lock);
 
-    if (paging_query(va) != e) {
-        spin_unlock(&vm_lock, flags);
-        return true;
-    }
     if (entry_transition(e) || entry_in_pagefile(e))
         st = pager->fault(va, e, &frame);       /* soft or hard fault */
     else if ((frame = pager && pfn_free_zeroed() + pmm_free_count() <= VM_FRAMES_PLENTY
@@ -689,10 +678,16 @@ static bool fault_in(struct trap_frame *tf, uint32_t cr2, pte_t e, struct vm_spa
         paging_replace_pte(va, e, present_from_soft(e, frame, user_page, vm_space_nx(space)) |
                                       (entry_dirty(e) ? PTE_D : 0));
     }
-    spin_unlock(&vm_lock, flags);
-    return NT_SUCCESS(st) || refuse(st, tf, cr2);
+    return st;
 }
 
+/* The fault hook (mm/paging).  The entry is read and changed under the VM
+ * lock, so two CPUs faulting on one page, or the pager, cannot both act
+ * on one stale copy of it; the lock serializes every change of the entry,
+ * so it is replaced without paging's own lock (paging_replace_pte).  No
+ * code touches pageable memory while holding the VM lock (mm/ makes no
+ * user copies, and nothing outside mm/ takes it), so the fault never
+ * finds it held by its own CPU. */
 bool vm_page_fault(struct trap_frame *tf, uint32_t cr2)
 {
     bool user_page = cr2 < USER_END;
@@ -706,26 +701,33 @@ bool vm_page_fault(struct trap_frame *tf, uint32_t cr2)
         return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);   /* ring 3 touching kernel VM */
 
     uint32_t va = PGROUNDDOWN(cr2);
+    NTSTATUS st = STATUS_ACCESS_VIOLATION;
+    uint32_t flags = spin_lock(&vm_lock);
     pte_t e = paging_query(va);
     uint32_t lo = (uint32_t)e;              /* a soft entry's fields are in the low word */
-    if (lo == 0 || (lo & PTE_P))
-        return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);   /* free, reserved, or protection */
-    if (lo & (uint32_t)SOFT_GUARD) {
-        /* Item 54: the guard goes before the exception is raised. */
-        paging_set_pte(va, e & ~SOFT_GUARD);
-        return refuse(STATUS_GUARD_PAGE_VIOLATION, tf, cr2);
-    }
     /* The base protection's index (vm_pte.h) answers the access checks
      * directly.  An instruction fetch from a page that is not
      * PAGE_EXECUTE*, under DEP, is refused before a frame is spent on it. */
     uint32_t idx = (lo & (uint32_t)SOFT_PROT_MASK) >> SOFT_PROT_SHIFT;
-    if (idx == 1 || ((tf->error & PF_W) && !(INDEX_WRITABLE & (1u << idx))) ||
-        ((tf->error & PF_I) && vm_space_nx(space) && !(INDEX_EXECUTABLE & (1u << idx))))
-        return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);   /* NOACCESS (1), or the access */
-    if (!(lo & (uint32_t)SOFT_FRAME))
-        return fault_in(tf, cr2, e, space, user_page);
-    paging_set_pte(va, present_entry(entry_frame(e), entry_protect(e), user_page, vm_space_nx(space)));
-    return true;
+    if (lo == 0 || (lo & PTE_P)) {
+        /* free, reserved, or a protection fault on a present page */
+    } else if (lo & (uint32_t)SOFT_GUARD) {
+        /* Item 54: the guard goes before the exception is raised. */
+        paging_replace_pte(va, e, e & ~SOFT_GUARD);
+        st = STATUS_GUARD_PAGE_VIOLATION;
+    } else if (idx == 1 || ((tf->error & PF_W) && !(INDEX_WRITABLE & (1u << idx))) ||
+               ((tf->error & PF_I) && vm_space_nx(space) && !(INDEX_EXECUTABLE & (1u << idx)))) {
+        /* NOACCESS (index 1), or an access the protection does not grant */
+    } else if (!(lo & (uint32_t)SOFT_FRAME)) {
+        st = fault_in(va, e, space, user_page);
+    } else {
+        /* a frame kept while the page was inaccessible */
+        paging_replace_pte(va, e, present_entry(entry_frame(e), entry_protect(e), user_page,
+                                                vm_space_nx(space)));
+        st = STATUS_SUCCESS;
+    }
+    spin_unlock(&vm_lock, flags);
+    return NT_SUCCESS(st) || refuse(st, tf, cr2);
 }
 
 const struct vm_exception *vm_last_exception(void)
