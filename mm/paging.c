@@ -53,7 +53,7 @@ static struct pgdir *kernel_pgdir;
 static struct spinlock paging_lock = SPINLOCK_INIT("paging");
 static struct spinlock tempmap_lock = SPINLOCK_INIT("tempmap");
 /* paging_zero_frame_irqoff's own slots, one per CPU, at the top */
-#define TEMPMAP_ZERO_SLOT (TEMPMAP_SLOTS - 1 - cpu_index())
+#define TEMPMAP_ZERO_SLOT (TEMPMAP_SLOTS - 1 - cpu_index_here())
 #define TEMPMAP_ZERO_BIT (((1u << MAX_CPUS) - 1) << (TEMPMAP_SLOTS - MAX_CPUS))
 static uint32_t tempmap_used = TEMPMAP_ZERO_BIT;    /* bitmap of TEMPMAP_SLOTS slots */
 /* The window's page table in each format: the legacy one also serves the
@@ -253,7 +253,20 @@ void paging_zero_frame_irqoff(paddr_t frame)
             frame);
     unsigned slot = TEMPMAP_ZERO_SLOT;
     uint32_t va = TEMPMAP_BASE + slot * PGSIZE;
-    tempmap_write(slot, frame | PTE_P | PTE_W | (paging_pae_on ? nx_bit : 0));
+    uint32_t lo = (uint32_t)frame | PTE_P | PTE_W;
+    /* The slot's entry written in place, without reading the old one
+     * first as tempmap_write does: not present, then the high word, then
+     * the low word with P, so the walker never sees half an entry
+     * whatever the old one was (pae_write's rule). */
+    if (paging_pae_on) {
+        volatile uint32_t *e = (volatile uint32_t *)&tempmap_pae[slot];
+        e[0] = 0;
+        e[1] = (uint32_t)(frame >> 32) | (uint32_t)(nx_bit >> 32);
+        e[0] = lo;
+    } else {
+        ASSERTF((frame >> 32) == 0, "zeroing frame %08llx: 32-bit paging reaches only 4 GiB", frame);
+        tempmap_legacy[slot] = lo;
+    }
     tlb_invalidate_local(va);
     void *d = (void *)va;
     uint32_t words = PGSIZE / 4;
