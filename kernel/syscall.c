@@ -12,6 +12,7 @@
 #include "kernel/process.h"
 #include "kernel/object.h"
 #include "kernel/thread.h"
+#include "kernel/thread_impl.h"
 #include "kernel/uthread.h"
 #include "kernel/arch/trap.h"
 #include "kernel/usercopy.h"
@@ -430,7 +431,10 @@ void syscall_dispatch(struct trap_frame *tf)
     }
     if (st != STATUS_FRAME_SET)
         tf->eax = (uint32_t)st;
-    uthread_user_return();
+    /* A suspend or terminate request waits at the return to ring 3: one
+     * test of the thread's flag here, the call only when it is set. */
+    if (__builtin_expect(thread_current()->attention, 0))
+        uthread_user_return();
 }
 
 uint32_t syscall_count(void)
