@@ -78,7 +78,7 @@ NTSTATUS process_handle_space(uint32_t handle, uint32_t access, struct process *
          * can go while this service runs.  No reference and no pin: they
          * cost two dispatcher-lock round trips on every VirtualAlloc. */
         *p = NULL;
-        *as = process_current()->as;
+        *as = thread_current()->process->as;        /* process_current(), in line */
         return STATUS_SUCCESS;
     }
     NTSTATUS st = process_ref(handle, access, p);
