@@ -391,10 +391,16 @@ static bool kernel_table_on_demand(uint32_t va)
 }
 
 /* Makes sure the page table for va exists; false when out of frames. */
-static bool ensure_page_table(uint32_t va)
+static bool __attribute__((noinline)) make_page_table(uint32_t va);
+
+/* In line: the table exists on nearly every call (a commit, a map). */
+static inline bool ensure_page_table(uint32_t va)
 {
-    if (pde_present(va))
-        return true;
+    return pde_present(va) || make_page_table(va);
+}
+
+static bool make_page_table(uint32_t va)
+{
     ASSERTF(is_user(va) || kernel_table_on_demand(va),
             "kernel page table for %08x missing (they are preallocated)", va);
     paddr_t pt = alloc_zeroed_frame();

@@ -412,13 +412,18 @@ static NTSTATUS do_reserve(struct vm_space *as, uint32_t *base, uint32_t *size, 
     struct vad *v = kcache_alloc_raw(&vad_cache);
     if (v == NULL)
         return STATUS_NO_MEMORY;
-    /* Every field at once (the tree links are set again when it is linked in). */
-    *v = (struct vad){
-        .start = start,
-        .end = end,
-        .alloc_protect = protect,
-        .flags = (type & MEM_WRITE_WATCH) ? VAD_WRITE_WATCH : 0,
-    };
+    /* Every field, one store each (a compound literal became a zeroing
+     * loop and then the stores); vad.c sets the links, height and gaps
+     * again when it links the node in. */
+    v->left = v->right = v->parent = NULL;
+    v->height = 0;
+    v->start = start;
+    v->end = end;
+    v->alloc_protect = protect;
+    v->flags = (type & MEM_WRITE_WATCH) ? VAD_WRITE_WATCH : 0;
+    v->committed = 0;
+    v->gap_before = v->max_gap = 0;
+    _Static_assert(sizeof(struct vad) == 11 * 4, "every field of struct vad is set above");
     if (type & MEM_COMMIT) {
         NTSTATUS st = range_commit(as, v, start, end, protect);
         if (!NT_SUCCESS(st)) {
