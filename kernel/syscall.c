@@ -10,6 +10,7 @@
 #include "kernel/services.h"
 #include "kernel/arch/entry.h"
 #include "kernel/process.h"
+#include "kernel/context.h"
 #include "kernel/object.h"
 #include "kernel/thread.h"
 #include "kernel/thread_impl.h"
