@@ -182,11 +182,6 @@ pte_t paging_nx_bit(void)
     return nx_bit;
 }
 
-uint32_t paging_table_span(void)
-{
-    return 1u << table_shift;
-}
-
 uint32_t paging_entry_size(void)
 {
     return entry_size;
@@ -564,11 +559,6 @@ bool paging_fill_empty(uint32_t start, uint32_t end, pte_t value)
     }
     spin_unlock(&paging_lock, lock);
     return ok;
-}
-
-uint32_t paging_user_tables(void)
-{
-    return current_pgdir->user_tables;
 }
 
 #define MAP_FLAGS (PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_AVAIL | PTE_NX)

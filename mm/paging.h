@@ -15,6 +15,7 @@
 #include "mm/pmm.h"
 #include "mm/memlayout.h"
 #include "mm/tlb.h"
+#include "kernel/base/percpu.h"
 
 struct trap_frame;
 
@@ -50,7 +51,10 @@ const char *paging_format_name(void);
 pte_t paging_nx_bit(void);
 /* Bytes of linear address space one page table maps (4 MiB legacy, 2 MiB
  * PAE), and the bytes of one entry (4, 8). */
-uint32_t paging_table_span(void);
+static inline uint32_t paging_table_span(void)
+{
+    return paging_pae_on ? 1u << 21 : 1u << 22;     /* PAE: 512 entries; legacy: 1024 */
+}
 uint32_t paging_entry_size(void);
 
 /* The entry of va read straight through the self-map.  Only for scans
@@ -121,8 +125,9 @@ bool paging_fill_empty(uint32_t start, uint32_t end, pte_t value);
  * not change, so nothing paging_lock guards is touched (the demand-zero
  * fault, a protection change, a commit over committed pages). */
 void paging_replace_pte(uint32_t va, pte_t old, pte_t value);
-/* User page tables in the current address space. */
-uint32_t paging_user_tables(void);
+/* User page tables in the current address space (this CPU's directory;
+ * struct pgdir is below). */
+static inline uint32_t paging_user_tables(void);
 
 /* The hardware's walk for va from CR3, level by level, read from physical
  * memory (not through the self-map): for the console's pte, the tests'
@@ -180,6 +185,11 @@ struct pgdir {
     uint32_t user_tables;                /* user page tables that exist */
     volatile uint32_t cpus_active;       /* CPUs that loaded cr3 and have not left (TLB shootdown) */
 };
+
+static inline uint32_t paging_user_tables(void)
+{
+    return ((const struct pgdir *)this_cpu_read32(pgdir))->user_tables;
+}
 struct pgdir *paging_kernel_pgdir(void);
 struct pgdir *paging_current(void);
 /* Fills *pd with fresh tables; false (and *pd untouched) when no frame
