@@ -14,6 +14,7 @@
 #include "kernel/object.h"
 #include "kernel/thread.h"
 #include "kernel/thread_impl.h"
+#include "kernel/process_impl.h"
 #include "kernel/uthread.h"
 #include "kernel/arch/trap.h"
 #include "kernel/usercopy.h"
@@ -80,6 +81,10 @@ static NTSTATUS on_process(const uint32_t *a, uint32_t access,
 {
     struct process *p;
     struct vm_space *as;
+    /* The caller's own process: nothing to reference or pin (the reason
+     * is at process_handle_space), and no call to find that out. */
+    if (a[0] == (uint32_t)NT_CURRENT_PROCESS)
+        return fn(a, thread_current()->process->as);
     NTSTATUS st = process_handle_space(a[0], access, &p, &as);
     if (!NT_SUCCESS(st))
         return st;
