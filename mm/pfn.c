@@ -139,17 +139,11 @@ static void verify_zero(paddr_t frame)
 
 /* ---- taking and giving ---- */
 
-paddr_t pfn_take_zeroed(void)
+/* pfn_take_zeroed with the zeroed list empty (pfn_lock held, taken with
+ * `flags`): a free-list or buddy frame, cleared here. */
+static paddr_t __attribute__((noinline)) take_and_clear(uint32_t flags)
 {
-    uint32_t flags = spin_lock(&pfn_lock);
-    paddr_t f = list_pop(PFN_LIST_ZEROED);
-    if (f != PMM_NONE) {
-        stats.taken_zeroed++;
-        spin_unlock(&pfn_lock, flags);
-        verify_zero(f);
-        return f;
-    }
-    f = list_pop(PFN_LIST_FREE);
+    paddr_t f = list_pop(PFN_LIST_FREE);
     stats.taken_cleared++;
     spin_unlock(&pfn_lock, flags);
     if (f == PMM_NONE)
@@ -162,6 +156,20 @@ paddr_t pfn_take_zeroed(void)
         paging_zero_frame_irqoff(f);    /* the fault path: interrupts are off */
     else if (f != PMM_NONE)
         paging_zero_frame(f);
+    return f;
+}
+
+/* The zeroed list's head in a small function of its own (no registers to
+ * save for the clearing path), else take_and_clear. */
+paddr_t pfn_take_zeroed(void)
+{
+    uint32_t flags = spin_lock(&pfn_lock);
+    paddr_t f = list_pop(PFN_LIST_ZEROED);
+    if (__builtin_expect(f == PMM_NONE, 0))
+        return take_and_clear(flags);
+    stats.taken_zeroed++;
+    spin_unlock(&pfn_lock, flags);
+    verify_zero(f);
     return f;
 }
 

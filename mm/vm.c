@@ -52,7 +52,13 @@
 
 static struct vm_space kernel_space_storage;
 static struct vm_space *kernel_space;
-#define current_space (*(struct vm_space **)&this_cpu()->vm_space)    /* per CPU */
+/* The space loaded on this CPU: read in one %gs load, set through the
+ * per-CPU structure. */
+#define current_space ((struct vm_space *)this_cpu_read32(vm_space))
+static inline void set_current_space(struct vm_space *as)
+{
+    this_cpu()->vm_space = as;
+}
 static struct kcache vad_cache = KCACHE_INIT("vad", sizeof(struct vad));
 /* Address spaces come from the pool below the VM layer, as VADs do: the
  * kernel heap is built on this layer and cannot be its allocator. */
@@ -88,7 +94,7 @@ void vm_init(void)
     /* The kernel's own data, heap and stacks are never executable. */
     vm_space_set_options(kernel_space, MEM_EXECUTE_OPTION_DISABLE | MEM_EXECUTE_OPTION_PERMANENT);
     vad_tree_init(&kernel_space->vads, KVM_BASE, KVM_END);
-    current_space = kernel_space;
+    set_current_space(kernel_space);
     vm_check_pte_format();
     paging_set_fault_hook(vm_page_fault);
     pfn_zero_until(PFN_ZEROED_TARGET);
@@ -132,7 +138,7 @@ void vm_switch(struct vm_space *as)
         /* The kernel space has no user half of its own: keep whatever
          * user directory is loaded when switching "to the kernel". */
         paging_switch(as->pgdir);
-        current_space = as;
+        set_current_space(as);
     }
     spin_unlock(&vm_lock, flags);
 }
@@ -144,7 +150,7 @@ struct vm_space *vm_attach(struct vm_space *as)
     struct vm_space *prev = current_space;
     if (as->user && as != current_space) {
         paging_switch(as->pgdir);
-        current_space = as;
+        set_current_space(as);
     }
     return prev;
 }
@@ -153,7 +159,7 @@ void vm_detach(struct vm_space *prev)
 {
     if (prev != current_space) {
         paging_switch(prev->pgdir);
-        current_space = prev;
+        set_current_space(prev);
     }
 }
 
