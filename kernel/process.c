@@ -10,6 +10,7 @@
  * (and with them the objects), the address space. */
 #include "kernel/process.h"
 #include "kernel/process_impl.h"
+#include "kernel/context.h"
 #include "kernel/uthread.h"
 #include "kernel/thread.h"
 #include "kernel/thread_impl.h"
@@ -30,11 +31,7 @@
 #include <ntstatus.h>
 #include <string.h>
 
-#define EFLAGS_USER_MASK 0x00000DD5u    /* CF PF AF ZF SF TF DF OF */
 #define EFLAGS_TF 0x00000100u
-#define EFLAGS_RESERVED1 0x00000002u
-#define EFLAGS_IOPL 0x00003000u
-#define EFLAGS_VM 0x00020000u
 
 static void process_destroy(struct object *o);
 const struct object_type process_object_type = { "Process", process_destroy };
@@ -74,8 +71,6 @@ struct handle_table *process_handles(struct process *p)
 
 /* ---- contexts and exception delivery ---------------------------------------- */
 
-static inline void frame_set_user_mode(struct trap_frame *tf, uint32_t eflags);
-
 /* ContextFlags and SegGs..SegSs from the frame; the debug and FPU areas
  * are left alone. */
 static void context_regs_from_frame(const struct trap_frame *tf, CONTEXT *ctx)
@@ -105,61 +100,9 @@ void context_from_frame(const struct trap_frame *tf, CONTEXT *ctx)
     context_regs_from_frame(tf, ctx);
 }
 
-static inline __attribute__((always_inline)) void frame_load(const CONTEXT *ctx, struct trap_frame *tf)
-{
-    tf->edi = ctx->Edi;
-    tf->esi = ctx->Esi;
-    tf->ebx = ctx->Ebx;
-    tf->edx = ctx->Edx;
-    tf->ecx = ctx->Ecx;
-    tf->eax = ctx->Eax;
-    tf->ebp = ctx->Ebp;
-    tf->eip = ctx->Eip;
-    tf->user_esp = ctx->Esp;
-    frame_set_user_mode(tf, ctx->EFlags);
-}
-
 void context_to_frame(const CONTEXT *ctx, struct trap_frame *tf)
 {
     frame_load(ctx, tf);
-}
-
-/* Only the arithmetic flags, TF and DF come from the program; IF stays
- * set and IOPL 0, and the selectors are always the ring-3 ones: fs is the
- * TEB's, as NT's KeContextToKframes forces it for user mode. */
-static inline void frame_set_user_mode(struct trap_frame *tf, uint32_t eflags)
-{
-    tf->eflags = (eflags & EFLAGS_USER_MASK) | EFLAGS_IF | EFLAGS_RESERVED1;
-    tf->cs = SEL_UCODE;
-    tf->user_ss = SEL_UDATA;
-    tf->ds = tf->es = SEL_UDATA;
-    tf->fs = SEL_TEB;
-    tf->gs = 0;
-}
-
-/* Refuses a CONTEXT that asks for more than ring 3 may have: a CS or SS
- * that is not a 16-bit selector with RPL 3 (a kernel selector), an Eip or
- * Esp outside user space, IOPL above 0 or virtual-8086 mode.  What is
- * never loaded from the CONTEXT needs no check: context_to_frame forces
- * the data selectors (DS, ES, FS, GS) and masks the other EFLAGS bits
- * (NT, IF, AC...). */
-static inline NTSTATUS context_check(const CONTEXT *ctx)
-{
-    uint32_t bad = ((ctx->SegCs | ctx->SegSs) >> 16) | (~(ctx->SegCs & ctx->SegSs) & 3) |
-                   (ctx->EFlags & (EFLAGS_IOPL | EFLAGS_VM));
-
-    if (bad != 0 || ctx->Eip >= USER_END || ctx->Esp > USER_END)
-        return STATUS_INVALID_PARAMETER;
-    return STATUS_SUCCESS;
-}
-
-NTSTATUS context_restore(const CONTEXT *ctx, struct trap_frame *tf)
-{
-    NTSTATUS st = context_check(ctx);
-
-    if (NT_SUCCESS(st))
-        frame_load(ctx, tf);
-    return st;
 }
 
 /* What the dispatcher finds at its ESP (ntsvc.h): a null return address,

@@ -48,12 +48,7 @@ void process_set_thread_start(uint32_t routine);
  * (segment selectors and EFLAGS sanitised so ring 3 cannot escalate). */
 void context_from_frame(const struct trap_frame *tf, CONTEXT *ctx);
 void context_to_frame(const CONTEXT *ctx, struct trap_frame *tf);
-/* context_to_frame for NtContinue: STATUS_INVALID_PARAMETER, and tf
- * unchanged, for a CONTEXT that asks for a kernel (non-RPL-3) code or
- * stack selector, an Eip or Esp outside user space, IOPL above 0 or
- * virtual-8086 mode (the data selectors and other flags are forced, as
- * context_to_frame does, not checked). */
-NTSTATUS context_restore(const CONTEXT *ctx, struct trap_frame *tf);
+/* context_restore (NtContinue's checked load) is in line in kernel/context.h. */
 
 /* A guard page of the current thread's user stack was hit at addr (by
  * the kernel, in a system service): move the guard down as a ring-3 hit

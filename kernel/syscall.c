@@ -10,8 +10,11 @@
 #include "kernel/services.h"
 #include "kernel/arch/entry.h"
 #include "kernel/process.h"
+#include "kernel/context.h"
 #include "kernel/object.h"
 #include "kernel/thread.h"
+#include "kernel/thread_impl.h"
+#include "kernel/process_impl.h"
 #include "kernel/uthread.h"
 #include "kernel/arch/trap.h"
 #include "kernel/usercopy.h"
@@ -78,6 +81,10 @@ static NTSTATUS on_process(const uint32_t *a, uint32_t access,
 {
     struct process *p;
     struct vm_space *as;
+    /* The caller's own process: nothing to reference or pin (the reason
+     * is at process_handle_space), and no call to find that out. */
+    if (a[0] == (uint32_t)NT_CURRENT_PROCESS)
+        return fn(a, thread_current()->process->as);
     NTSTATUS st = process_handle_space(a[0], access, &p, &as);
     if (!NT_SUCCESS(st))
         return st;
@@ -430,7 +437,10 @@ void syscall_dispatch(struct trap_frame *tf)
     }
     if (st != STATUS_FRAME_SET)
         tf->eax = (uint32_t)st;
-    uthread_user_return();
+    /* A suspend or terminate request waits at the return to ring 3: one
+     * test of the thread's flag here, the call only when it is set. */
+    if (__builtin_expect(thread_current()->attention, 0))
+        uthread_user_return();
 }
 
 uint32_t syscall_count(void)

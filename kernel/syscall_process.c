@@ -71,6 +71,16 @@ static NTSTATUS process_ref(uint32_t h, uint32_t access, struct process **out)
 
 NTSTATUS process_handle_space(uint32_t handle, uint32_t access, struct process **p, struct vm_space **as)
 {
+    if (handle == CURRENT_PROCESS) {
+        /* The caller is a live thread of its own process: the process
+         * ends only when its last thread has (uthread_exit), and its space
+         * is torn down only after that (process_teardown), so neither
+         * can go while this service runs.  No reference and no pin: they
+         * cost two dispatcher-lock round trips on every VirtualAlloc. */
+        *p = NULL;
+        *as = thread_current()->process->as;        /* process_current(), in line */
+        return STATUS_SUCCESS;
+    }
     NTSTATUS st = process_ref(handle, access, p);
     if (!NT_SUCCESS(st))
         return st;
@@ -84,6 +94,8 @@ NTSTATUS process_handle_space(uint32_t handle, uint32_t access, struct process *
 
 void process_handle_space_done(struct process *p)
 {
+    if (p == NULL)
+        return;                         /* the caller's own process: nothing was taken */
     process_unpin_space(p);
     object_deref(&p->obj);
 }

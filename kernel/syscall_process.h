@@ -17,7 +17,9 @@ struct trap_frame;
  * space pinned in *as.  STATUS_INVALID_HANDLE (not a handle, or not a
  * process: as NT turns a type mismatch for these calls), STATUS_ACCESS_DENIED,
  * or STATUS_PROCESS_IS_TERMINATING when it has ended (its space is gone,
- * as NT's VmDeleted).  Give both back with process_handle_space_done. */
+ * as NT's VmDeleted).  Give both back with process_handle_space_done.
+ * For NtCurrentProcess() nothing is taken (the caller's own thread keeps
+ * both alive) and *p is NULL, which process_handle_space_done accepts. */
 NTSTATUS process_handle_space(uint32_t handle, uint32_t access, struct process **p,
                               struct vm_space **as);
 void process_handle_space_done(struct process *p);

@@ -44,7 +44,7 @@ void thread_exit(void) __attribute__((noreturn));
  * because every system service asks. */
 static inline struct thread *thread_current(void)
 {
-    return (struct thread *)this_cpu()->thread;
+    return (struct thread *)this_cpu_read32(thread);
 }
 uint32_t thread_id(const struct thread *t);
 /* Context switches since boot (preemptions included), and preemptions. */

@@ -53,7 +53,7 @@ static struct pgdir *kernel_pgdir;
 static struct spinlock paging_lock = SPINLOCK_INIT("paging");
 static struct spinlock tempmap_lock = SPINLOCK_INIT("tempmap");
 /* paging_zero_frame_irqoff's own slots, one per CPU, at the top */
-#define TEMPMAP_ZERO_SLOT (TEMPMAP_SLOTS - 1 - cpu_index())
+#define TEMPMAP_ZERO_SLOT (TEMPMAP_SLOTS - 1 - cpu_index_here())
 #define TEMPMAP_ZERO_BIT (((1u << MAX_CPUS) - 1) << (TEMPMAP_SLOTS - MAX_CPUS))
 static uint32_t tempmap_used = TEMPMAP_ZERO_BIT;    /* bitmap of TEMPMAP_SLOTS slots */
 /* The window's page table in each format: the legacy one also serves the
@@ -182,11 +182,6 @@ pte_t paging_nx_bit(void)
     return nx_bit;
 }
 
-uint32_t paging_table_span(void)
-{
-    return 1u << table_shift;
-}
-
 uint32_t paging_entry_size(void)
 {
     return entry_size;
@@ -253,7 +248,20 @@ void paging_zero_frame_irqoff(paddr_t frame)
             frame);
     unsigned slot = TEMPMAP_ZERO_SLOT;
     uint32_t va = TEMPMAP_BASE + slot * PGSIZE;
-    tempmap_write(slot, frame | PTE_P | PTE_W | (paging_pae_on ? nx_bit : 0));
+    uint32_t lo = (uint32_t)frame | PTE_P | PTE_W;
+    /* The slot's entry written in place, without reading the old one
+     * first as tempmap_write does: not present, then the high word, then
+     * the low word with P, so the walker never sees half an entry
+     * whatever the old one was (pae_write's rule). */
+    if (paging_pae_on) {
+        volatile uint32_t *e = (volatile uint32_t *)&tempmap_pae[slot];
+        e[0] = 0;
+        e[1] = (uint32_t)(frame >> 32) | (uint32_t)(nx_bit >> 32);
+        e[0] = lo;
+    } else {
+        ASSERTF((frame >> 32) == 0, "zeroing frame %08llx: 32-bit paging reaches only 4 GiB", frame);
+        tempmap_legacy[slot] = lo;
+    }
     tlb_invalidate_local(va);
     void *d = (void *)va;
     uint32_t words = PGSIZE / 4;
@@ -378,10 +386,16 @@ static bool kernel_table_on_demand(uint32_t va)
 }
 
 /* Makes sure the page table for va exists; false when out of frames. */
-static bool ensure_page_table(uint32_t va)
+static bool __attribute__((noinline)) make_page_table(uint32_t va);
+
+/* In line: the table exists on nearly every call (a commit, a map). */
+static inline bool ensure_page_table(uint32_t va)
 {
-    if (pde_present(va))
-        return true;
+    return pde_present(va) || make_page_table(va);
+}
+
+static bool make_page_table(uint32_t va)
+{
     ASSERTF(is_user(va) || kernel_table_on_demand(va),
             "kernel page table for %08x missing (they are preallocated)", va);
     paddr_t pt = alloc_zeroed_frame();
@@ -461,6 +475,50 @@ bool paging_set_pte(uint32_t va, pte_t value)
     return ok;
 }
 
+/* The check's report, out of line (it keeps the fast path's registers free). */
+static void __attribute__((noinline, cold, noreturn)) replace_refused(uint32_t va, pte_t old,
+                                                                      pte_t value)
+{
+    panic("ASSERT failed: replace entry of %08x: %016llx -> %016llx, but it is %016llx "
+          "(both must be non-zero)", va, old, value, paging_query(va));
+}
+
+/* Written on 32-bit halves: gcc keeps 64-bit values of this path in
+ * memory, which doubled its cost. */
+void paging_replace_pte(uint32_t va, pte_t old, pte_t value)
+{
+    uint32_t lo = (uint32_t)value, hi = (uint32_t)(value >> 32);
+    uint32_t old_lo = (uint32_t)old, old_hi = (uint32_t)(old >> 32);
+
+    check_target(va, value);
+    if (lo & PTE_P && !is_user(va)) {
+        lo |= (uint32_t)kernel_bits;
+        hi |= (uint32_t)(kernel_bits >> 32);
+    }
+    if (paging_pae_on) {
+        volatile uint32_t *e = (volatile uint32_t *)(PT_WINDOW + (va >> 12) * 8);
+        if (__builtin_expect(old_lo == 0 || lo == 0 || ((e[0] ^ old_lo) & ~(uint32_t)(PTE_A | PTE_D)) ||
+                             e[1] != old_hi, 0))
+            replace_refused(va, old, value);
+        /* pae_write's order: never a present entry half written. */
+        if (old_hi != hi) {
+            if (old_lo & PTE_P)
+                e[0] = 0;
+            e[1] = hi;
+        }
+        e[0] = lo;
+    } else {
+        volatile legacy_pte_t *e = (volatile legacy_pte_t *)PT_WINDOW + (va >> 12);
+        if (__builtin_expect(old_lo == 0 || lo == 0 || ((*e ^ old_lo) & ~(uint32_t)(PTE_A | PTE_D)) ||
+                             old_hi != 0 || hi != 0, 0))
+            replace_refused(va, old, value);
+        *e = lo;
+    }
+    /* Not-present entries are never cached (SDM Vol.3 4.10.2.3). */
+    if (old_lo & PTE_P)
+        tlb_invalidate_changed(va);
+}
+
 /* A fresh commit's run of soft entries, written straight through the
  * self-map one table at a time, in either format.  Every entry must be
  * empty now (ASSERT); not-present entries need no TLB work before or
@@ -501,16 +559,6 @@ bool paging_fill_empty(uint32_t start, uint32_t end, pte_t value)
     }
     spin_unlock(&paging_lock, lock);
     return ok;
-}
-
-uint32_t paging_user_tables(void)
-{
-    return current_pgdir->user_tables;
-}
-
-bool paging_has_table(uint32_t va)
-{
-    return pde_present(va);
 }
 
 #define MAP_FLAGS (PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_AVAIL | PTE_NX)
@@ -567,13 +615,6 @@ uint32_t paging_next_entry(uint32_t va, uint32_t end)
 pte_t paging_query_pde(uint32_t va)
 {
     return pde_get(va);
-}
-
-pte_t paging_query(uint32_t va)
-{
-    if (!pde_present(va))
-        return 0;
-    return entry_get(va);
 }
 
 void paging_protect(uint32_t va, pte_t flags)

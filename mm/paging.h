@@ -15,6 +15,7 @@
 #include "mm/pmm.h"
 #include "mm/memlayout.h"
 #include "mm/tlb.h"
+#include "kernel/base/percpu.h"
 
 struct trap_frame;
 
@@ -50,7 +51,10 @@ const char *paging_format_name(void);
 pte_t paging_nx_bit(void);
 /* Bytes of linear address space one page table maps (4 MiB legacy, 2 MiB
  * PAE), and the bytes of one entry (4, 8). */
-uint32_t paging_table_span(void);
+static inline uint32_t paging_table_span(void)
+{
+    return paging_pae_on ? 1u << 21 : 1u << 22;     /* PAE: 512 entries; legacy: 1024 */
+}
 uint32_t paging_entry_size(void);
 
 /* The entry of va read straight through the self-map.  Only for scans
@@ -64,6 +68,22 @@ static inline pte_t paging_entry(uint32_t va)
     return ((const volatile legacy_pte_t *)PT_WINDOW)[va >> 12];
 }
 
+/* True when va's page table exists (else every entry in it reads 0): the
+ * P bit of its directory entry, read through the self-map (bit 0 is in
+ * the low word in both formats).  Inline: every fault and commit asks. */
+static inline bool paging_has_table(uint32_t va)
+{
+    if (paging_pae_on)
+        return ((const volatile uint32_t *)PAE_PD_WINDOW)[(va >> 21) * 2] & PTE_P;
+    return ((const volatile legacy_pte_t *)LEGACY_PD_WINDOW)[va >> 22] & PTE_P;
+}
+
+/* The entry for va (0 when its page table does not exist). */
+static inline pte_t paging_query(uint32_t va)
+{
+    return paging_has_table(va) ? paging_entry(va) : 0;
+}
+
 /* ---- entries of the current address space ------------------------------ */
 
 /* Maps frame at va in the current address space.  va must be page
@@ -75,8 +95,6 @@ bool paging_map(uint32_t va, paddr_t frame, pte_t flags);
 /* Unmaps va; returns its frame, or PMM_NONE if nothing was mapped.  A
  * user page table whose last entry goes is freed. */
 paddr_t paging_unmap(uint32_t va);
-/* The entry for va (0 when its page table does not exist). */
-pte_t paging_query(uint32_t va);
 /* The directory entry that maps va's page table (0 when absent). */
 pte_t paging_query_pde(uint32_t va);
 /* The first page of [va, end) whose entry is not empty (0), or end: a
@@ -100,10 +118,16 @@ bool paging_set_pte(uint32_t va, pte_t value);
  * per page (a fresh commit).  False when a page table could not be made;
  * the entries set so far stay (the caller checked for frames first). */
 bool paging_fill_empty(uint32_t start, uint32_t end, pte_t value);
-/* User page tables in the current address space. */
-uint32_t paging_user_tables(void);
-/* True when va's page table exists (else every entry in it reads 0). */
-bool paging_has_table(uint32_t va);
+/* Replaces va's entry, which is `old` (A and D aside) and not 0, with
+ * another entry that is not 0, flushing the TLB when old was present.
+ * For a caller that serializes every change of va's entry itself (the
+ * VM layer, under its lock): the page table stays and its use count does
+ * not change, so nothing paging_lock guards is touched (the demand-zero
+ * fault, a protection change, a commit over committed pages). */
+void paging_replace_pte(uint32_t va, pte_t old, pte_t value);
+/* User page tables in the current address space (this CPU's directory;
+ * struct pgdir is below). */
+static inline uint32_t paging_user_tables(void);
 
 /* The hardware's walk for va from CR3, level by level, read from physical
  * memory (not through the self-map): for the console's pte, the tests'
@@ -161,6 +185,11 @@ struct pgdir {
     uint32_t user_tables;                /* user page tables that exist */
     volatile uint32_t cpus_active;       /* CPUs that loaded cr3 and have not left (TLB shootdown) */
 };
+
+static inline uint32_t paging_user_tables(void)
+{
+    return ((const struct pgdir *)this_cpu_read32(pgdir))->user_tables;
+}
 struct pgdir *paging_kernel_pgdir(void);
 struct pgdir *paging_current(void);
 /* Fills *pd with fresh tables; false (and *pd untouched) when no frame

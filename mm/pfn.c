@@ -88,16 +88,25 @@ static void list_unlink(uint32_t f)
     lists[l].count--;
 }
 
+/* list_pop's report, out of line: its arguments would otherwise keep a
+ * stack frame and spilled registers on the fault's fast path. */
+static void __attribute__((noinline, cold, noreturn)) list_head_broken(enum pfn_list l, uint32_t f)
+{
+    const struct frame *m = &pmm_frame_table[f];
+    panic("ASSERT failed: frame %08llx at the head of the %s list: tagged %u, prev %u",
+          frame_addr(f), list_names[l], m->list, m->prev);
+}
+
 /* The head of a list (the fast path of a demand-zero fault): links were
  * checked when the frame was pushed. */
-static paddr_t list_pop(enum pfn_list l)
+static inline paddr_t list_pop(enum pfn_list l)
 {
     uint32_t f = lists[l].head;
     if (f == LIST_END)
         return PMM_NONE;
     struct frame *m = &pmm_frame_table[f];
-    ASSERTF(m->list == l && m->prev == LIST_END, "frame %08llx at the head of the %s list: "
-            "tagged %u, prev %u", frame_addr(f), list_names[l], m->list, m->prev);
+    if (__builtin_expect(m->list != l || m->prev != LIST_END, 0))
+        list_head_broken(l, f);
     lists[l].head = m->next;
     if (m->next != LIST_END)
         pmm_frame_table[m->next].prev = LIST_END;
@@ -130,17 +139,11 @@ static void verify_zero(paddr_t frame)
 
 /* ---- taking and giving ---- */
 
-paddr_t pfn_take_zeroed(void)
+/* pfn_take_zeroed with the zeroed list empty (pfn_lock held, taken with
+ * `flags`): a free-list or buddy frame, cleared here. */
+static paddr_t __attribute__((noinline)) take_and_clear(uint32_t flags)
 {
-    uint32_t flags = spin_lock(&pfn_lock);
-    paddr_t f = list_pop(PFN_LIST_ZEROED);
-    if (f != PMM_NONE) {
-        stats.taken_zeroed++;
-        spin_unlock(&pfn_lock, flags);
-        verify_zero(f);
-        return f;
-    }
-    f = list_pop(PFN_LIST_FREE);
+    paddr_t f = list_pop(PFN_LIST_FREE);
     stats.taken_cleared++;
     spin_unlock(&pfn_lock, flags);
     if (f == PMM_NONE)
@@ -169,6 +172,20 @@ paddr_t pfn_take_any(void)
         pmm_frame_unpoison(f);              /* written while free? */
 #endif
     return f != PMM_NONE ? f : pmm_alloc();
+}
+
+/* The zeroed list's head in a small function of its own (no registers to
+ * save for the clearing path), else take_and_clear. */
+paddr_t pfn_take_zeroed(void)
+{
+    uint32_t flags = spin_lock(&pfn_lock);
+    paddr_t f = list_pop(PFN_LIST_ZEROED);
+    if (__builtin_expect(f == PMM_NONE, 0))
+        return take_and_clear(flags);
+    stats.taken_zeroed++;
+    spin_unlock(&pfn_lock, flags);
+    verify_zero(f);
+    return f;
 }
 
 void pfn_release(paddr_t frame)

@@ -40,7 +40,9 @@ static uint32_t max3(uint32_t a, uint32_t b, uint32_t c)
     return m > c ? m : c;
 }
 
-static void update(struct vad *v)
+/* In line: the rotations refresh two or three nodes each, and a call cost
+ * more than the body. */
+static inline __attribute__((always_inline)) void update(struct vad *v)
 {
     int hl = height(v->left), hr = height(v->right);
     v->height = 1 + (hl > hr ? hl : hr);
@@ -243,6 +245,49 @@ static struct vad *rotate_right(struct vad_tree *t, struct vad *x)
     return y;
 }
 
+/* The double rotations in one step: the inner grandchild y rises over
+ * its parent and v, three links each way, each node refreshed once
+ * (two single rotations refresh y twice and relink v's parent twice). */
+static struct vad *rotate_left_right(struct vad_tree *t, struct vad *v)
+{
+    struct vad *l = v->left, *y = l->right;
+    replace_child(t, v->parent, v, y);
+    l->right = y->left;
+    if (l->right != NULL)
+        l->right->parent = l;
+    v->left = y->right;
+    if (v->left != NULL)
+        v->left->parent = v;
+    y->left = l;
+    l->parent = y;
+    y->right = v;
+    v->parent = y;
+    update(l);
+    update(v);
+    update(y);
+    return y;
+}
+
+static struct vad *rotate_right_left(struct vad_tree *t, struct vad *v)
+{
+    struct vad *r = v->right, *y = r->left;
+    replace_child(t, v->parent, v, y);
+    r->left = y->right;
+    if (r->left != NULL)
+        r->left->parent = r;
+    v->right = y->left;
+    if (v->right != NULL)
+        v->right->parent = v;
+    y->right = r;
+    r->parent = y;
+    y->left = v;
+    v->parent = y;
+    update(r);
+    update(v);
+    update(y);
+    return y;
+}
+
 static struct vad *rebalance(struct vad_tree *t, struct vad *v)
 {
     int hl = height(v->left), hr = height(v->right);
@@ -250,12 +295,12 @@ static struct vad *rebalance(struct vad_tree *t, struct vad *v)
     v->max_gap = max3(v->gap_before, max_gap(v->left), max_gap(v->right));
     if (hl - hr > 1) {
         if (height(v->left->left) < height(v->left->right))
-            rotate_left(t, v->left);
+            return rotate_left_right(t, v);
         return rotate_right(t, v);
     }
     if (hr - hl > 1) {
         if (height(v->right->right) < height(v->right->left))
-            rotate_right(t, v->right);
+            return rotate_right_left(t, v);
         return rotate_left(t, v);
     }
     return v;

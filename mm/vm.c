@@ -52,7 +52,13 @@
 
 static struct vm_space kernel_space_storage;
 static struct vm_space *kernel_space;
-#define current_space (*(struct vm_space **)&this_cpu()->vm_space)    /* per CPU */
+/* The space loaded on this CPU: read in one %gs load, set through the
+ * per-CPU structure. */
+#define current_space ((struct vm_space *)this_cpu_read32(vm_space))
+static inline void set_current_space(struct vm_space *as)
+{
+    this_cpu()->vm_space = as;
+}
 static struct kcache vad_cache = KCACHE_INIT("vad", sizeof(struct vad));
 /* Address spaces come from the pool below the VM layer, as VADs do: the
  * kernel heap is built on this layer and cannot be its allocator. */
@@ -88,7 +94,8 @@ void vm_init(void)
     /* The kernel's own data, heap and stacks are never executable. */
     vm_space_set_options(kernel_space, MEM_EXECUTE_OPTION_DISABLE | MEM_EXECUTE_OPTION_PERMANENT);
     vad_tree_init(&kernel_space->vads, KVM_BASE, KVM_END);
-    current_space = kernel_space;
+    set_current_space(kernel_space);
+    vm_check_pte_format();
     paging_set_fault_hook(vm_page_fault);
     pfn_zero_until(PFN_ZEROED_TARGET);
 }
@@ -131,7 +138,7 @@ void vm_switch(struct vm_space *as)
         /* The kernel space has no user half of its own: keep whatever
          * user directory is loaded when switching "to the kernel". */
         paging_switch(as->pgdir);
-        current_space = as;
+        set_current_space(as);
     }
     spin_unlock(&vm_lock, flags);
 }
@@ -143,7 +150,7 @@ struct vm_space *vm_attach(struct vm_space *as)
     struct vm_space *prev = current_space;
     if (as->user && as != current_space) {
         paging_switch(as->pgdir);
-        current_space = as;
+        set_current_space(as);
     }
     return prev;
 }
@@ -152,7 +159,7 @@ void vm_detach(struct vm_space *prev)
 {
     if (prev != current_space) {
         paging_switch(prev->pgdir);
-        current_space = prev;
+        set_current_space(prev);
     }
 }
 
@@ -411,13 +418,18 @@ static NTSTATUS do_reserve(struct vm_space *as, uint32_t *base, uint32_t *size, 
     struct vad *v = kcache_alloc_raw(&vad_cache);
     if (v == NULL)
         return STATUS_NO_MEMORY;
-    /* Every field at once (the tree links are set again when it is linked in). */
-    *v = (struct vad){
-        .start = start,
-        .end = end,
-        .alloc_protect = protect,
-        .flags = (type & MEM_WRITE_WATCH) ? VAD_WRITE_WATCH : 0,
-    };
+    /* Every field, one store each (a compound literal became a zeroing
+     * loop and then the stores); vad.c sets the links, height and gaps
+     * again when it links the node in. */
+    v->left = v->right = v->parent = NULL;
+    v->height = 0;
+    v->start = start;
+    v->end = end;
+    v->alloc_protect = protect;
+    v->flags = (type & MEM_WRITE_WATCH) ? VAD_WRITE_WATCH : 0;
+    v->committed = 0;
+    v->gap_before = v->max_gap = 0;
+    _Static_assert(sizeof(struct vad) == 11 * 4, "every field of struct vad is set above");
     if (type & MEM_COMMIT) {
         NTSTATUS st = range_commit(as, v, start, end, protect);
         if (!NT_SUCCESS(st)) {
@@ -657,58 +669,76 @@ static bool refuse(NTSTATUS code, struct trap_frame *tf, uint32_t cr2)
     return false;
 }
 
+/* A committed page with no frame gets one (demand-zero, or the pager's
+ * soft or hard fault).  The caller holds the VM lock (the pager changes
+ * other spaces' entries) and read e under it. */
+static NTSTATUS fault_in(uint32_t va, pte_t e, struct vm_space *space, bool user_page)
+{
+    NTSTATUS st = STATUS_SUCCESS;
+    paddr_t frame = PMM_NONE;
+
+    if (entry_transition(e) || entry_in_pagefile(e))
+        st = pager->fault(va, e, &frame);       /* soft or hard fault */
+    else if ((frame = pager && pfn_free_zeroed() + pmm_free_count() <= VM_FRAMES_PLENTY
+                          ? pager->take_frame() : pfn_take_zeroed()) != PMM_NONE)
+        stats.faults_demand_zero++;
+    else
+        st = STATUS_NO_MEMORY;
+    if (NT_SUCCESS(st)) {
+        vm_resident_add(space, 1);
+        paging_replace_pte(va, e, present_from_soft(e, frame, user_page, vm_space_nx(space)) |
+                                      (entry_dirty(e) ? PTE_D : 0));
+    }
+    return st;
+}
+
+/* The fault hook (mm/paging).  The entry is read and changed under the VM
+ * lock, so two CPUs faulting on one page, or the pager, cannot both act
+ * on one stale copy of it; the lock serializes every change of the entry,
+ * so it is replaced without paging's own lock (paging_replace_pte).  No
+ * code touches pageable memory while holding the VM lock (mm/ makes no
+ * user copies, and nothing outside mm/ takes it), so the fault never
+ * finds it held by its own CPU. */
 bool vm_page_fault(struct trap_frame *tf, uint32_t cr2)
 {
     bool user_page = cr2 < USER_END;
+    struct vm_space *space = user_page ? current_space : kernel_space;
 
     if (!user_page && (cr2 < KVM_BASE || cr2 >= KVM_END))
         return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);   /* kernel image, tables, pool */
-    if (user_page && current_space == kernel_space)
+    if (user_page && space == kernel_space)
         return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);
     if (!user_page && (tf->error & PF_U))
         return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);   /* ring 3 touching kernel VM */
 
     uint32_t va = PGROUNDDOWN(cr2);
+    NTSTATUS st = STATUS_ACCESS_VIOLATION;
+    uint32_t flags = spin_lock(&vm_lock);
     pte_t e = paging_query(va);
-    if (!entry_committed(e) || (e & PTE_P))
-        return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);   /* free, reserved, or protection */
-    uint32_t protect = entry_protect(e);
-    if (protect & PAGE_GUARD) {
+    uint32_t lo = (uint32_t)e;              /* a soft entry's fields are in the low word */
+    /* The base protection's index (vm_pte.h) answers the access checks
+     * directly.  An instruction fetch from a page that is not
+     * PAGE_EXECUTE*, under DEP, is refused before a frame is spent on it. */
+    uint32_t idx = (lo & (uint32_t)SOFT_PROT_MASK) >> SOFT_PROT_SHIFT;
+    if (lo == 0 || (lo & PTE_P)) {
+        /* free, reserved, or a protection fault on a present page */
+    } else if (lo & (uint32_t)SOFT_GUARD) {
         /* Item 54: the guard goes before the exception is raised. */
-        paging_set_pte(va, e & ~SOFT_GUARD);
-        return refuse(STATUS_GUARD_PAGE_VIOLATION, tf, cr2);
+        paging_replace_pte(va, e, e & ~SOFT_GUARD);
+        st = STATUS_GUARD_PAGE_VIOLATION;
+    } else if (idx == 1 || ((tf->error & PF_W) && !(INDEX_WRITABLE & (1u << idx))) ||
+               ((tf->error & PF_I) && vm_space_nx(space) && !(INDEX_EXECUTABLE & (1u << idx)))) {
+        /* NOACCESS (index 1), or an access the protection does not grant */
+    } else if (!(lo & (uint32_t)SOFT_FRAME)) {
+        st = fault_in(va, e, space, user_page);
+    } else {
+        /* a frame kept while the page was inaccessible */
+        paging_replace_pte(va, e, present_entry(entry_frame(e), entry_protect(e), user_page,
+                                                vm_space_nx(space)));
+        st = STATUS_SUCCESS;
     }
-    struct vm_space *space = space_of(va);
-    pte_t nx = vm_space_nx(space);
-    /* An instruction fetch from a page that is not PAGE_EXECUTE*, under
-     * DEP, is refused before a frame is spent on it. */
-    if (!protect_accessible(protect) || ((tf->error & PF_W) && !protect_writable(protect)) ||
-        ((tf->error & PF_I) && nx && !protect_executable(protect)))
-        return refuse(STATUS_ACCESS_VIOLATION, tf, cr2);
-    paddr_t frame = entry_frame(e);
-    NTSTATUS st = STATUS_SUCCESS;
-    if (frame == PMM_NONE) {
-        /* A frame from the lists, or from the pager (mm/pager.c), which
-         * may trim, write and repurpose pages to find one: the charge
-         * guarantees there is one to be had.  Under the VM lock: the
-         * pager changes other spaces' entries. */
-        uint32_t flags = spin_lock(&vm_lock);
-        if (entry_transition(e) || entry_in_pagefile(e))
-            st = pager->fault(va, e, &frame);   /* soft or hard fault */
-        else if ((frame = pager ? pager->take_frame() : pfn_take_zeroed()) != PMM_NONE)
-            stats.faults_demand_zero++;
-        else
-            st = STATUS_NO_MEMORY;
-        if (NT_SUCCESS(st)) {
-            vm_resident_add(space, 1);
-            paging_set_pte(va, present_entry(frame, protect, user_page, nx) |
-                               (entry_dirty(e) ? PTE_D : 0));
-        }
-        spin_unlock(&vm_lock, flags);
-        return NT_SUCCESS(st) || refuse(st, tf, cr2);
-    }
-    paging_set_pte(va, present_entry(frame, protect, user_page, nx));
-    return true;
+    spin_unlock(&vm_lock, flags);
+    return NT_SUCCESS(st) || refuse(st, tf, cr2);
 }
 
 const struct vm_exception *vm_last_exception(void)

@@ -8,9 +8,30 @@
 #include "mm/paging.h"
 #include "mm/memlayout.h"
 #include "kernel/base/kprintf.h"
+#include "kernel/base/panic.h"
 #include <stddef.h>
 
 /* ---- validation -------------------------------------------------------------- */
+
+/* Boot self-check: the fault path's present_from_soft gives the entry
+ * present_entry gives, for every valid protection, user or not, NX or not. */
+void vm_check_pte_format(void)
+{
+    static const uint32_t mods[] = { 0, PAGE_NOCACHE, PAGE_WRITECOMBINE };
+    const paddr_t frame = 0x12345000;
+
+    for (uint32_t i = 1; i < 7; i++)
+        for (uint32_t m = 0; m < 3; m++)
+            for (uint32_t k = 0; k < 4; k++) {
+                uint32_t protect = vm_base_by_index[i] | mods[m];
+                bool user = k & 1;
+                pte_t nx = (k & 2) ? PTE_NX : 0;
+                pte_t want = present_entry(frame, protect, user, nx);
+                pte_t got = present_from_soft(soft_entry(protect), frame, user, nx);
+                ASSERTF(got == want, "protection %x: present_from_soft %016llx, present_entry %016llx",
+                        protect, got, want);
+            }
+}
 
 /* A present entry is a user entry exactly in a user space, has a
  * protection index, and carries NX exactly when the space's DEP setting

@@ -57,6 +57,9 @@ static inline void vm_space_set_options(struct vm_space *as, uint32_t options)
     as->nx = (options & MEM_EXECUTE_OPTION_ENABLE) ? 0 : paging_nx_bit();
 }
 
+/* Boot self-check of the fault path's entry encoding (mm/vm_check.c). */
+void vm_check_pte_format(void);
+
 /* The execute options a new user address space starts with, from the
  * system DEP policy (mm/vm_dep.c). */
 uint32_t vm_dep_initial_options(void);
@@ -75,13 +78,19 @@ void vm_resident_add(struct vm_space *as, int32_t delta);
  * reclaim are: the pager builds on this layer and calls into it).  Until
  * then no page leaves memory: spaces join no ring, frames come from the
  * page lists alone. */
+#define VM_FRAMES_PLENTY 128u
+
 struct vm_pager_ops {
     /* Joins / leaves the trimmer's ring (user spaces only). */
     void (*space_add)(struct vm_space *as);
     void (*space_remove)(struct vm_space *as);
     /* A zeroed frame for a fault: the page lists, the buddy allocator,
      * else one reclaimed from standby (writing and trimming pages to get
-     * there).  PMM_NONE only when nothing can be reclaimed (counted). */
+     * there).  PMM_NONE only when nothing can be reclaimed (counted).
+     * While more than VM_FRAMES_PLENTY frames are free (lists and buddy)
+     * the fault takes one from the lists itself: the pager reclaims only
+     * below its own threshold, which must not be above this one
+     * (tests/kernel/test_pager.c checks). */
     paddr_t (*take_frame)(void);
     /* Resolves a fault on a transition or page-file entry e of the
      * attached space's page va: the frame holding the page again (the

@@ -142,6 +142,31 @@ static inline pte_t present_entry(paddr_t frame, uint32_t protect, bool user, pt
     return e;
 }
 
+/* Base-protection indexes (vm_base_by_index) as bit masks: the writable
+ * ones (READWRITE 3, EXECUTE_READWRITE 6) and the executable ones (4-6). */
+#define INDEX_WRITABLE ((1u << 3) | (1u << 6))
+#define INDEX_EXECUTABLE ((1u << 4) | (1u << 5) | (1u << 6))
+
+/* present_entry(frame, entry_protect(soft), user, nx) for a committed
+ * not-present entry (demand-zero, transition or page file: all keep the
+ * soft protection fields), read from the fields directly instead of
+ * turning the protection back into its index: the demand-zero fault's
+ * entry.  vm_check_pte_format checks the two agree at boot. */
+static inline pte_t present_from_soft(pte_t soft, paddr_t frame, bool user, pte_t nx)
+{
+    uint32_t s = (uint32_t)soft;
+    uint32_t idx = (s & (uint32_t)SOFT_PROT_MASK) >> SOFT_PROT_SHIFT;
+    uint32_t lo = PTE_P | (idx << HW_PROT_SHIFT) | (user ? PTE_U : 0);
+
+    if (INDEX_WRITABLE & (1u << idx))
+        lo |= PTE_W;
+    if (s & SOFT_NOCACHE)
+        lo |= PTE_PCD;
+    if (s & SOFT_WRITECOMBINE)
+        lo |= PTE_PWT;
+    return (frame | lo) | ((INDEX_EXECUTABLE & (1u << idx)) ? 0 : nx);
+}
+
 /* The PAGE_* protection of a committed page's entry. */
 static inline uint32_t entry_protect(pte_t entry)
 {
@@ -155,12 +180,12 @@ static inline uint32_t entry_protect(pte_t entry)
             p |= PAGE_WRITECOMBINE;
         return p;
     }
-    uint32_t p = vm_base_by_index[(e & SOFT_PROT_MASK) >> SOFT_PROT_SHIFT];
-    if (e & SOFT_GUARD)
+    uint32_t p = vm_base_by_index[(e & (uint32_t)SOFT_PROT_MASK) >> SOFT_PROT_SHIFT];
+    if (e & (uint32_t)SOFT_GUARD)
         p |= PAGE_GUARD;
-    if (e & SOFT_NOCACHE)
+    if (e & (uint32_t)SOFT_NOCACHE)
         p |= PAGE_NOCACHE;
-    if (e & SOFT_WRITECOMBINE)
+    if (e & (uint32_t)SOFT_WRITECOMBINE)
         p |= PAGE_WRITECOMBINE;
     return p;
 }
@@ -174,7 +199,7 @@ static inline bool entry_committed(pte_t e)
 /* The frame an entry holds (present, or kept while inaccessible). */
 static inline paddr_t entry_frame(pte_t e)
 {
-    if ((uint32_t)e & (PTE_P | SOFT_FRAME))
+    if ((uint32_t)e & (uint32_t)(PTE_P | SOFT_FRAME))
         return PTE_ADDR(e);
     return PMM_NONE;
 }
@@ -183,12 +208,12 @@ static inline paddr_t entry_frame(pte_t e)
 
 static inline bool entry_transition(pte_t e)
 {
-    return ((uint32_t)e & (PTE_P | SOFT_TRANSITION)) == SOFT_TRANSITION;
+    return ((uint32_t)e & (uint32_t)(PTE_P | SOFT_TRANSITION)) == (uint32_t)SOFT_TRANSITION;
 }
 
 static inline bool entry_in_pagefile(pte_t e)
 {
-    return ((uint32_t)e & (PTE_P | SOFT_PAGEFILE)) == SOFT_PAGEFILE;
+    return ((uint32_t)e & (uint32_t)(PTE_P | SOFT_PAGEFILE)) == (uint32_t)SOFT_PAGEFILE;
 }
 
 static inline uint32_t entry_slot(pte_t e)
@@ -241,7 +266,8 @@ static inline pte_t entry_with_protect(pte_t old, uint32_t protect, bool user, p
 /* Was the page written since its dirty state was last cleared? */
 static inline bool entry_dirty(pte_t e)
 {
-    return (e & PTE_P) ? (e & PTE_D) != 0 : (e & SOFT_DIRTY) != 0;
+    uint32_t lo = (uint32_t)e;              /* every bit read here is in the low word */
+    return (lo & PTE_P) ? (lo & PTE_D) != 0 : (lo & (uint32_t)SOFT_DIRTY) != 0;
 }
 
 /* The same entry with its dirty state cleared. */

@@ -64,7 +64,13 @@ syscall_common:
     push esp
     call syscall_dispatch
     add esp, 4
-    jmp trap_return
+    pop gs                          ; trap_return's sequence, without the jump to it
+    pop fs
+    pop es
+    pop ds
+    popa
+    add esp, 8
+    iret
 
 section .rodata
 global trap_stub_table

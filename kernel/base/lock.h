@@ -44,7 +44,7 @@ void spin_set_wait_hook(void (*fn)(void));
 static inline uint32_t spin_lock(struct spinlock *l)
 {
     uint32_t flags = irq_save();
-    uint32_t me = cpu_index() + 1;
+    uint32_t me = cpu_index_here() + 1;
     uint32_t expected = 0;
     if (!__atomic_compare_exchange_n(&l->owner, &expected, me, false, __ATOMIC_ACQUIRE,
                                      __ATOMIC_RELAXED))
@@ -59,8 +59,8 @@ static inline uint32_t spin_lock(struct spinlock *l)
  * flag spin_lock returned. */
 static inline void spin_unlock(struct spinlock *l, uint32_t flags)
 {
-    ASSERTF(l->owner == cpu_index() + 1, "unlocking %s, held by cpu slot %u, on cpu %u",
-            l->name, l->owner, cpu_index());
+    ASSERTF(l->owner == cpu_index_here() + 1, "unlocking %s, held by cpu slot %u, on cpu %u",
+            l->name, l->owner, cpu_index_here());
 #if LOCK_CHECK
     lock_order_released(l);
 #endif
@@ -76,7 +76,7 @@ static inline bool spin_is_locked(const struct spinlock *l)
 /* Held by this CPU. */
 static inline bool spin_held_here(const struct spinlock *l)
 {
-    return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) == cpu_index() + 1;
+    return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) == cpu_index_here() + 1;
 }
 
 #endif

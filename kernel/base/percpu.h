@@ -11,6 +11,7 @@
 #define KERNEL_BASE_PERCPU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define MAX_CPUS 8
@@ -68,10 +69,32 @@ static inline struct cpu *this_cpu(void)
     return c;
 }
 
+/* One 32-bit field of this CPU's struct cpu in one GS-relative load,
+ * without loading the self pointer first.  volatile, like this_cpu(): a
+ * thread may move to another CPU between two reads, so the compiler must
+ * not reuse one read for the next. */
+#define this_cpu_read32(field)                                                    \
+    ({                                                                            \
+        _Static_assert(sizeof(((struct cpu *)0)->field) == 4, "a 32-bit field");  \
+        uint32_t v__;                                                             \
+        __asm__ volatile("movl %%gs:%c1, %0" : "=r"(v__)                         \
+                         : "i"(offsetof(struct cpu, field)));                     \
+        (__typeof__(((struct cpu *)0)->field))v__;                                \
+    })
+
 /* The CPU index, 0 before per-CPU data exists (early boot is CPU 0). */
 static inline uint32_t cpu_index(void)
 {
-    return percpu_ready ? this_cpu()->index : 0;
+    return percpu_ready ? this_cpu_read32(index) : 0;
+}
+
+/* The CPU index where GS is known to hold the per-CPU segment: every
+ * kernel path from gdt_init (the first call in kmain; gdt_init_ap on the
+ * other CPUs) on, as the entry stubs reload GS on every trap.  The
+ * spinlocks use it: none is taken before gdt_init. */
+static inline uint32_t cpu_index_here(void)
+{
+    return this_cpu_read32(index);
 }
 
 #endif

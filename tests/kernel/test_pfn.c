@@ -14,6 +14,13 @@
 #include "kernel/wait.h"
 #include "kernel/arch/timer.h"
 #include "kernel/base/panic.h"
+#include "mm/pager.h"
+#include "mm/vm_private.h"
+
+/* The demand-zero fault takes a frame from the lists itself while more
+ * than VM_FRAMES_PLENTY are free, without asking the pager: the same as
+ * the pager's take_frame only if the pager never reclaims above that. */
+_Static_assert(PAGER_LOW <= VM_FRAMES_PLENTY, "the fault's direct path must not skip a reclaim");
 
 #define BATCH 32
 #define JUNK 0xA5C3F00Du
