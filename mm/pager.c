@@ -75,13 +75,14 @@ static uint32_t available(void)
     return pfn_free_zeroed() + pmm_free_count();
 }
 
-/* A present page managed by the VM layer (the protection index is set). */
+/* A present page managed by the VM layer (the protection index is set),
+ * not locked by VirtualLock (mm/vm_ws.c): locked pages never leave. */
 static bool trimmable(pte_t e)
 {
-    return (e & PTE_P) && ((uint32_t)e >> HW_PROT_SHIFT & 7) != 0;
+    return (e & PTE_P) && ((uint32_t)e >> HW_PROT_SHIFT & 7) != 0 && !pfn_frame_locked(PTE_ADDR(e));
 }
 
-static void trim_page(struct vm_space *as, uint32_t va, pte_t e)
+void pager_trim_page(struct vm_space *as, uint32_t va, pte_t e)
 {
     paging_set_pte(va, transition_entry(e));    /* every CPU's TLB forgets it first */
     pfn_put_modified(PTE_ADDR(e), (uint32_t)as, va);
@@ -111,7 +112,7 @@ static uint32_t trim_space(struct vm_space *as, uint32_t want, uint32_t scan, bo
                 paging_set_pte(va, e & ~PTE_A);
                 stats.aged++;
             } else {
-                trim_page(as, va, e);
+                pager_trim_page(as, va, e);
                 n++;
             }
         }

@@ -78,6 +78,17 @@ paddr_t pfn_take_standby(uint32_t *owner, uint32_t *va, uint32_t *slot);
  * soft fault, or a decommit); ASSERTs it is on one of them and belongs to
  * (owner, va).  Returns its slot (standby) or PAGEFILE_NO_SLOT (modified). */
 uint32_t pfn_unlist(paddr_t frame, uint32_t owner, uint32_t va);
+/* ---- locked pages (VirtualLock, mm/vm_ws.c; callers hold the VM lock) ----
+ * A mapped user frame marked locked stays in its working set: the trimmer
+ * skips it.  pfn_release unmarks a frame it is given (decommit unlocks).
+ * pfn_lock_frame / pfn_unlock_frame return false when the frame already
+ * was / was not marked (nothing changes then). */
+bool pfn_lock_frame(paddr_t frame);
+bool pfn_unlock_frame(paddr_t frame);
+bool pfn_frame_locked(paddr_t frame);
+/* Frames marked locked, system-wide (0 once every locking process ended). */
+uint32_t pfn_locked_frames(void);
+
 /* Free + zeroed frames (what the trimmer's threshold looks at). */
 uint32_t pfn_free_zeroed(void);
 
