@@ -61,7 +61,7 @@ KERNEL_OBJS := $(BASE_OBJS) $(ARCH_OBJS) $(DRIVER_OBJS) \
 # The study console (kernel/console/).
 CONSOLE_OBJS := kernel/console/shell.o kernel/console/line_edit.o kernel/console/util.o \
 	kernel/console/cmds_sys.o kernel/console/cmds_vm.o kernel/console/cmds_pte.o \
-	kernel/console/cmds_heap.o kernel/console/cmds_threads.o kernel/console/demo.o
+	kernel/console/cmds_heap.o kernel/console/cmds_threads.o kernel/console/cmds_ws.o kernel/console/demo.o
 
 # The heap engine (mm/heap/): portable C compiled three times, into the
 # kernel (over mm/heap_kernel.c), the user SDK (over libc/user/heap_user.c)

@@ -347,6 +347,11 @@ uint32_t pfn_locked_frames(void)
     return locked_frames;
 }
 
+enum pfn_list pfn_list_of(paddr_t frame)
+{
+    return (enum pfn_list)pfn_rec(frame_no(frame))->list;
+}
+
 uint32_t pfn_free_zeroed(void)
 {
     return lists[PFN_LIST_FREE].count + lists[PFN_LIST_ZEROED].count;

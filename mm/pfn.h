@@ -88,6 +88,8 @@ bool pfn_unlock_frame(paddr_t frame);
 bool pfn_frame_locked(paddr_t frame);
 /* Frames marked locked, system-wide (0 once every locking process ended). */
 uint32_t pfn_locked_frames(void);
+/* The list a frame is on (PFN_LIST_NONE when in use): the study console. */
+enum pfn_list pfn_list_of(paddr_t frame);
 
 /* Free + zeroed frames (what the trimmer's threshold looks at). */
 uint32_t pfn_free_zeroed(void);

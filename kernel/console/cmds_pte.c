@@ -194,6 +194,17 @@ void console_entry_str(uint32_t addr, pte_t pte, char *buf, size_t cap)
         return;
     }
     console_prot_str(info.protect, prot, sizeof(prot));
+    if (info.transition) {
+        enum pfn_list l = pfn_list_of(info.frame);
+        snprintf(buf, cap, "committed, transition: frame 0x%08llx on the %s list, %s", info.frame,
+                 l == PFN_LIST_STANDBY ? "standby" : l == PFN_LIST_MODIFIED ? "modified" : "(no)",
+                 prot);
+        return;
+    }
+    if (info.in_pagefile) {
+        snprintf(buf, cap, "committed, in the page file: slot %u, %s", info.slot, prot);
+        return;
+    }
     snprintf(buf, cap, "committed, %s, %s", info.present ? "resident" :
              info.frame_held ? "inaccessible, frame kept" :
              (info.protect & PAGE_GUARD) ? "guard, demand-zero" : "demand-zero", prot);
@@ -248,6 +259,8 @@ static void print_soft_bits(pte_t e)
             kprintf("\n     ");
         if (lo == hi)
             kprintf(" %s (bit %u)=%u", f->name, lo, (unsigned)v);
+        else if (f->mask == PTE_FRAME && info.in_pagefile)
+            kprintf(" slot (bits 12-31)=%u", info.slot);   /* a page-file entry's frame bits */
         else if (f->mask == PTE_FRAME)
             kprintf(" %s (bits %u-%u)=0x%05llx", f->name, lo, hi, v);
         else
@@ -268,6 +281,10 @@ static void print_vm_state(uint32_t va, pte_t pte)
     vm_describe_entry(pte, &info);
     if (!info.committed)
         kprintf("  (entry 0: an access raises STATUS_ACCESS_VIOLATION)\n");
+    else if (info.transition)
+        kprintf("  (trimmed from the working set: the next access takes a soft fault, no I/O)\n");
+    else if (info.in_pagefile)
+        kprintf("  (paged out: the next access takes a hard fault that reads slot %u)\n", info.slot);
     else if (!info.present && info.frame == PMM_NONE)
         kprintf("  (no frame yet: the first access takes a demand-zero fault)\n");
     else if (!info.present)
