@@ -442,6 +442,22 @@ static const char *refusal_reason(uint32_t va, pte_t pte, bool write)
     return "the protection does not allow this access";
 }
 
+/* A trimmed page's entry (the pager's transition and page-file formats). */
+static bool entry_is_transition(pte_t e)
+{
+    struct vm_entry_info info;
+    vm_describe_entry(e, &info);
+    return info.transition;
+}
+
+static bool entry_is_paged_out(pte_t e, uint32_t *slot)
+{
+    struct vm_entry_info info;
+    vm_describe_entry(e, &info);
+    *slot = info.slot;
+    return info.in_pagefile;
+}
+
 void console_touch(uint32_t va, bool write)
 {
     struct vm_stats before, after;
@@ -473,12 +489,19 @@ void console_touch(uint32_t va, bool write)
     kprintf("  EIP 0x%08x\n", acc.eip);
     if (acc.resolved) {
         struct vm_entry_info info;
+        uint32_t slot;
         vm_describe_entry(acc.pte_after, &info);
         if (after.faults_demand_zero > before.faults_demand_zero)
             kprintf("  handled: demand-zero fault: frame 0x%08llx %s, entry made present, the "
                     "instruction ran again\n", info.frame,
                     after.zeroed_frames < before.zeroed_frames ? "taken from the zeroed list"
                                                        : "taken and zeroed now");
+        else if (entry_is_transition(acc.pte_before))
+            kprintf("  handled: soft fault: frame 0x%08llx came back off its list (no I/O) and "
+                    "became present again\n", info.frame);
+        else if (entry_is_paged_out(acc.pte_before, &slot))
+            kprintf("  handled: hard fault: page-file slot %u read into frame 0x%08llx, entry "
+                    "made present\n", slot, info.frame);
         else
             kprintf("  handled: the page kept its frame 0x%08llx and became present again\n",
                     info.frame);
