@@ -123,16 +123,21 @@ static uint32_t trim_space(struct vm_space *as, uint32_t want, uint32_t scan, bo
     return n;
 }
 
-/* One turn of the ring: up to `want` pages from the spaces in order. */
+/* One turn of the ring: up to `want` pages from the spaces in order,
+ * those above their maximum working set first (SetProcessWorkingSetSize:
+ * the most a process keeps "whenever ... available memory is low"). */
 static uint32_t trim(uint32_t want)
 {
     uint32_t n = 0;
-    for (uint32_t i = 0; i < ring_count && n < want; i++) {
-        struct vm_space *as = ring;
-        ring = as->ring_next;
-        /* Twice the pages wanted plus the ones aged: one revolution's worth. */
-        n += trim_space(as, want - n, 2 * (want - n) + 2 * as->resident, false);
-    }
+    for (int over = 1; over >= 0; over--)
+        for (uint32_t i = 0; i < ring_count && n < want; i++) {
+            struct vm_space *as = ring;
+            ring = as->ring_next;
+            if (over && as->resident <= vm_ws_max(as))
+                continue;
+            /* Twice the pages wanted plus the ones aged: one revolution's worth. */
+            n += trim_space(as, want - n, 2 * (want - n) + 2 * as->resident, false);
+        }
     return n;
 }
 

@@ -294,9 +294,13 @@ def suite_runs(suites):
     runs = [Run("kernel@128M", "test=%s mem_mb=128" % sel, mem="128M")]
     # Issue 19's pager: commits beyond RAM on a small machine (its cases
     # skip at 128 MiB), in both page-table formats.
-    if suites is None or "pager" in suites.split(","):
-        runs.append(Run("pager@16M", "test=pager mem_mb=16", mem="16M"))
-        runs.append(Run("pager@16M+legacy", "test=pager mem_mb=16 paging=legacy", mem="16M"))
+    # The ws suite's pressure case (the trimmer and the maximum working
+    # set) runs there too.
+    small = [x for x in ("pager", "ws") if suites is None or x in suites.split(",")]
+    if small:
+        runs.append(Run("%s@16M" % "+".join(small), "test=%s mem_mb=16" % ",".join(small), mem="16M"))
+        runs.append(Run("%s@16M+legacy" % "+".join(small), "test=%s mem_mb=16 paging=legacy"
+                        % ",".join(small), mem="16M"))
     # The heap suites again with every heap standard (the kernel heap
     # included): the path without the low-fragmentation front end.
     heapish = [s for s in ("heap", "crt") if suites is None or s in suites.split(",")]

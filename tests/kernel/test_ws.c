@@ -13,7 +13,14 @@
  *   eight pages fails the lock with STATUS_IN_PAGE_ERROR and leaves none
  *   of them locked (the four resident ones were locked first).
  * - limits_bound_the_lock: the quota follows SetProcessWorkingSetSize,
- *   and the minimum cannot drop below the locked pages. */
+ *   and the minimum cannot drop below the locked pages.
+ * - trimmer_takes_from_spaces_over_their_maximum (the pager@16M boots;
+ *   skips elsewhere): space B holds 512 pages under a maximum of 1024,
+ *   space A, at the default maximum (345 pages), then writes RAM + 1 MiB:
+ *   every page trimmed comes from A, B keeps all 512.
+ *
+ * The suite runs at 128 MiB with the rest, and again in the pager@16M
+ * boots (harness). */
 #include "tests/ktest.h"
 #include "drivers/ata.h"
 #include "mm/pagefile.h"
@@ -199,12 +206,53 @@ static void limits_bound_the_lock(struct ktest *t)
     done(t, as, base);
 }
 
+static void trimmer_takes_from_spaces_over_their_maximum(struct ktest *t)
+{
+    struct pagefile_stats pf;
+    struct vm_stats s;
+    pagefile_get_stats(&pf);
+    vm_get_stats(&s);
+    if (pf.state != PAGEFILE_READY)
+        ktest_skip(t, "no page file");
+    uint32_t ram = s.commit_limit - s.commit_limit_pagefile;
+    if (ram > 48u * 256u)
+        ktest_skip(t, "a machine of more than ~56 MiB (the pager@16M boots run this)");
+    uint32_t restore = s.commit_limit_pagefile;
+    ASSERT_EQ(t, vm_set_pagefile_commit(pager_commit_slots()), STATUS_SUCCESS);
+    uint32_t b_base, a_base, size, seed = ktest_seed();
+    struct vm_space *b = space_with(t, 512, &b_base);
+    ASSERT_EQ(t, vm_ws_set_limits(b, 64 * PAGE_SIZE, 1024 * PAGE_SIZE, 0), STATUS_SUCCESS);
+    fill(b, b_base, 512, seed);
+    struct vm_space *a = vm_space_create();
+    ASSERT_TRUE(t, a != NULL);
+    size = (ram + 256) * PAGE_SIZE;     /* with B's 512: beyond RAM's frames */
+    a_base = 0;
+    ASSERT_EQ(t, vm_allocate(a, &a_base, &size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE),
+              STATUS_SUCCESS);
+    struct pager_stats p0, p1;
+    pager_get_stats(&p0);
+    fill(a, a_base, ram + 256, seed + 1);
+    pager_get_stats(&p1);
+    struct vm_ws_info wa, wb;
+    vm_ws_get(a, &wa);
+    vm_ws_get(b, &wb);
+    ktest_log("%u pages trimmed; A resident %u (max %u), B resident %u (max %u)",
+              p1.trimmed - p0.trimmed, wa.resident, wa.max, wb.resident, wb.max);
+    EXPECT_GE(t, p1.trimmed - p0.trimmed, 256);         /* the pressure was real */
+    EXPECT_EQ(t, wb.resident, 512);                     /* all of it from A */
+    EXPECT_EQ(t, bad_pages(b, b_base, 512, seed), 0);
+    done(t, a, a_base);
+    done(t, b, b_base);
+    EXPECT_EQ(t, vm_set_pagefile_commit(restore), STATUS_SUCCESS);
+}
+
 static const struct ktest_case ws_cases[] = {
     KTEST_CASE(trimmer_skips_locked_frames),
     KTEST_CASE(lock_brings_pages_back),
     KTEST_CASE(decommit_and_destroy_unlock),
     KTEST_CASE(failed_lock_unlocks_what_it_locked),
     KTEST_CASE(limits_bound_the_lock),
+    KTEST_CASE(trimmer_takes_from_spaces_over_their_maximum),
     KTEST_END,
 };
 
