@@ -620,7 +620,8 @@ def paging_format_runs(build, suites):
             runs.append(u)
         import console_checks
         runs.append(console_checks.pte_run(Run, qmp_human, pae=False))
-        runs.append(console_checks.ws_run(Run, qmp_human, pae=False))
+        import console_ws
+        runs.append(console_ws.ws_run(Run, qmp_human, pae=False))
         svg = console_checks.svg_run(Run, build)
         svg.name, svg.append = svg.name + "+legacy", legacy
         runs.append(svg)
