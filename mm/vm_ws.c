@@ -88,10 +88,12 @@ static void unlock_range(uint32_t start, uint32_t end)
 
 /* Why STATUS_ACCESS_VIOLATION (ERROR_NOACCESS, 998) for a page that is
  * not committed: the documentation says only "All pages in the specified
- * region must be committed"; NT's NtLockVirtualMemory makes each page
- * valid by touching it, so a reserved or free page fails as the access
- * does, and Windows reports 998 for it (the Windows-behaviour note in
- * issue 19's brief; ReactOS's MiLockVirtualMemory does the same). */
+ * region must be committed" and names no error.  NT locks a page by
+ * making it valid the way an access would, so a reserved or free page
+ * fails as the access does, and Windows reports 998 for it: the
+ * observed-behaviour note this issue's brief gives (not checked on a
+ * Windows machine here).  PAGE_NOACCESS ("cannot be locked") fails the
+ * same way; a guard page as the guard fault does (spec item 60). */
 static NTSTATUS do_lock(struct vm_space *as, uint32_t start, uint32_t end)
 {
     uint32_t fresh;

@@ -26,8 +26,10 @@ struct vm_space;
 
 /* Pages the minimum working set keeps for the process beyond what it may
  * lock: VirtualLock's documentation says a process may lock "the number
- * of pages in its minimum working set minus a small overhead"; 8 is NT's
- * MM_FLUID_WORKING_SET (the Windows Research Kernel, base/ntos/mm/mi.h). */
+ * of pages in its minimum working set minus a small overhead" without
+ * saying how small.  8 is NT's MM_FLUID_WORKING_SET as remembered from
+ * the Windows Research Kernel (not checked here); the 1998 documentation
+ * said instead "By default, a process can lock a maximum of 30 pages". */
 #define VM_WS_LOCK_OVERHEAD 8u
 /* SetProcessWorkingSetSize's documented bounds: a minimum below 20 pages
  * is raised to 20; the maximum must be at least 13 pages and less than

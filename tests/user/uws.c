@@ -11,6 +11,8 @@
  *   and loses its guard (spec item 60); beyond the minimum working set
  *   less 8 pages, ERROR_WORKING_SET_QUOTA with nothing locked; locks do
  *   not nest; locking makes pages resident (touching them takes no fault);
+ * - NtLockVirtualMemory: a map type other than MAP_PROCESS, a bad handle
+ *   or a bad in/out pointer fails and locks nothing;
  * - VirtualUnlock: ERROR_NOT_LOCKED unless every page is locked, and the
  *   pages not locked leave the working set (the next touch faults);
  * - decommit unlocks; EmptyWorkingSet keeps exactly the locked pages;
@@ -201,6 +203,34 @@ static void lock_needs_committed_accessible_pages(struct utest *t)
     release(p);
 }
 
+/* The native service's own checks: the map type first, then the in/out
+ * pointers, then the handle; none of them locks anything. */
+static void native_lock_checks(struct utest *t)
+{
+    char *p = commit(1);
+    ASSERT_PTR_NE(t, p, NULL);
+    PVOID base = p;
+    SIZE_T size = PAGE;
+    EXPECT_EQ(t, NtLockVirtualMemory(NtCurrentProcess(), &base, &size, 0), STATUS_INVALID_PARAMETER);
+    EXPECT_EQ(t, NtLockVirtualMemory(NtCurrentProcess(), &base, &size, MAP_SYSTEM),
+              STATUS_PRIVILEGE_NOT_HELD);
+    EXPECT_EQ(t, NtLockVirtualMemory((HANDLE)0x1234, &base, &size, MAP_PROCESS), STATUS_INVALID_HANDLE);
+    EXPECT_EQ(t, NtUnlockVirtualMemory((HANDLE)0x1234, &base, &size, MAP_PROCESS), STATUS_INVALID_HANDLE);
+    EXPECT_EQ(t, NtLockVirtualMemory(NtCurrentProcess(), (PVOID *)0x80000000, &size, MAP_PROCESS),
+              STATUS_ACCESS_VIOLATION);
+    EXPECT_EQ(t, NtLockVirtualMemory(NtCurrentProcess(), &base, (PSIZE_T)0, MAP_PROCESS),
+              STATUS_ACCESS_VIOLATION);
+    expect_unlock_fails(t, __LINE__, p, PAGE);          /* none of those locked it */
+    /* The success path writes back the page range. */
+    base = p + 5;
+    size = 2;
+    ASSERT_EQ(t, NtLockVirtualMemory(NtCurrentProcess(), &base, &size, MAP_PROCESS), STATUS_SUCCESS);
+    EXPECT_PTR_EQ(t, base, p);
+    EXPECT_EQ(t, size, PAGE);
+    EXPECT_EQ(t, NtUnlockVirtualMemory(NtCurrentProcess(), &base, &size, MAP_PROCESS), STATUS_SUCCESS);
+    release(p);
+}
+
 static void guard_page_loses_its_guard(struct utest *t)
 {
     MEMORY_BASIC_INFORMATION mbi;
@@ -383,6 +413,7 @@ static const struct utest_case limit_cases[] = {
 
 static const struct utest_case lock_cases[] = {
     UTEST_CASE(lock_needs_committed_accessible_pages),
+    UTEST_CASE(native_lock_checks),
     UTEST_CASE(guard_page_loses_its_guard),
     UTEST_CASE(quota_is_the_minimum_less_8),
     UTEST_CASE(unlock_is_all_or_not_locked),
