@@ -388,7 +388,9 @@ static uint32_t validate_list(enum pfn_list l)
     uint32_t bad = 0, n = 0, prev = LIST_END;
     for (uint32_t f = lists[l].head; f != LIST_END && n <= lists[l].count; n++) {
         const struct frame *m = pfn_rec(f);
-        bad += m->list != l || m->state != FRAME_USED || m->order != 0 || m->prev != prev;
+        /* A listed frame holds no locked page: the trimmer never takes one. */
+        bad += m->list != l || m->state != FRAME_USED || m->order != 0 || m->prev != prev ||
+               (m->flags & FRAME_LOCKED);
         prev = f;
         f = m->next;
     }

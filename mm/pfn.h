@@ -99,7 +99,8 @@ uint32_t pfn_free_zeroed(void);
 uint32_t pfn_list_frames(void);
 void pfn_get_stats(struct pfn_stats *out);
 /* Walks every list: counts broken invariants (wrong list tag or state,
- * bad links, a count that differs from the walk).  0 when sound. */
+ * bad links, a locked frame on a list, a count that differs from the
+ * walk).  0 when sound. */
 uint32_t pfn_validate(void);
 void pfn_print_report(void);
 
