@@ -17,6 +17,7 @@
 #include "kernel/syscall.h"
 #include "kernel/programs.h"
 #include "kernel/smp.h"
+#include "kernel/mpw.h"
 #include "kernel/base/percpu.h"
 #include <stddef.h>
 #include <string.h>
@@ -135,6 +136,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     thread_init();
     syscall_init();
     sti();
+    mpw_init();                 /* the page file counts in the commit limit from here */
     const char *max_cpus = cmdline_get("cpus");
     uint32_t limit = 0;
     for (const char *p = max_cpus; p != NULL && *p >= '0' && *p <= '9'; p++)

@@ -18,6 +18,7 @@
 #include "kernel/wait.h"
 #include "kernel/usercopy.h"
 #include "kernel/syscall_process.h"
+#include "kernel/base/x86.h"
 #include "mm/memlayout.h"
 #include <ntstatus.h>
 #include <ntsvc.h>
@@ -460,10 +461,12 @@ static NTSTATUS svc_resume_thread(const uint32_t *a, struct trap_frame *tf)
 }
 
 /* NtQueryInformationThread(handle, class, buffer, length, *return length):
- * ThreadBasicInformation, and ThreadAmILastThread (of the caller). */
+ * ThreadBasicInformation, ThreadAmILastThread (of the caller) and
+ * ThreadCycleTime (TSC cycles run, as QueryThreadCycleTime reads). */
 static NTSTATUS svc_query_thread(const uint32_t *a, struct trap_frame *tf)
 {
     THREAD_BASIC_INFORMATION info;
+    THREAD_CYCLE_TIME_INFORMATION cycles;
     uint32_t last;
     struct object *o;
     const void *out = &info;
@@ -473,6 +476,8 @@ static NTSTATUS svc_query_thread(const uint32_t *a, struct trap_frame *tf)
     (void)tf;
     if (a[1] == ThreadAmILastThread)
         size = sizeof(last);
+    else if (a[1] == ThreadCycleTime)
+        size = sizeof(cycles);
     else if (a[1] != ThreadBasicInformation)
         return STATUS_INVALID_INFO_CLASS;
     if (a[3] != size)
@@ -487,6 +492,10 @@ static NTSTATUS svc_query_thread(const uint32_t *a, struct trap_frame *tf)
     if (a[1] == ThreadAmILastThread) {
         last = uthread_is_last(t);
         out = &last;
+    } else if (a[1] == ThreadCycleTime) {
+        cycles.AccumulatedCycles = thread_cycles(t);
+        cycles.CurrentCycleCount = rdtsc();
+        out = &cycles;
     } else {
         uthread_query(t, &info);
     }

@@ -50,6 +50,7 @@ static struct thread *all_threads;      /* newest first */
 struct thread *sched_zombies;         /* ended, kernel stacks not yet freed */
 static struct thread *timers;           /* earliest deadline first */
 static void (*timeout_hook)(struct thread *t);
+static void (*tick_work)(void);
 static uint32_t next_id;
 static uint32_t switches, preemptions, idle_turns;
 
@@ -196,6 +197,9 @@ static void switch_locked(void)
     next->state = THREAD_RUNNING;
     next->last_cpu = c->index;
     sched_running = next;
+    uint64_t now = rdtsc();
+    prev->cycles += now - c->switched_in_tsc;
+    c->switched_in_tsc = now;
     switches++;
     c->switches++;
     if (next == &idle_here) {
@@ -266,6 +270,11 @@ void thread_yield(void)
 
 /* ---- timed waits --------------------------------------------------------- */
 
+void sched_set_tick_work(void (*fn)(void))
+{
+    tick_work = fn;
+}
+
 void sched_set_timeout_hook(void (*hook)(struct thread *t))
 {
     timeout_hook = hook;
@@ -305,6 +314,8 @@ static void thread_tick(void)
     this_cpu()->resched = true;
     if (cpu_index() != 0)               /* CPU 0 alone keeps the time and the timers */
         return;
+    if (tick_work != NULL)
+        tick_work();
     if (timers == NULL || timers->deadline > timer_ticks())
         return;
     uint32_t flags = sched_lock();
@@ -658,6 +669,20 @@ int thread_set_ideal_cpu(struct thread *t, uint32_t cpu)
     t->ideal_cpu = cpu;
     sched_unlock(flags);
     return old;
+}
+
+uint64_t thread_cycles(struct thread *t)
+{
+    uint32_t flags = sched_lock();
+    uint64_t cycles = t->cycles;
+    if (t->state == THREAD_RUNNING) {
+        /* The TSCs of QEMU's CPUs agree closely, not exactly: a
+         * reading just behind the other CPU's switch counts nothing. */
+        uint64_t in = cpu_table[t->last_cpu].switched_in_tsc, now = rdtsc();
+        cycles += now > in ? now - in : 0;
+    }
+    sched_unlock(flags);
+    return cycles;
 }
 
 void sched_cpu_counts(uint32_t i, uint32_t *sw, uint32_t *idle)

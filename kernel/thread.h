@@ -85,6 +85,10 @@ int thread_set_ideal_cpu(struct thread *t, uint32_t cpu);
 uint32_t thread_last_cpu(const struct thread *t);
 /* The mask of the online CPUs (the system and process affinity). */
 uint32_t sched_cpus_mask(void);
+/* TSC cycles thread t has run, up to now if it is running
+ * (QueryThreadCycleTime): a waiting thread gains none. */
+uint64_t thread_cycles(struct thread *t);
+
 /* Context switches and idle turns of CPU i. */
 void sched_cpu_counts(uint32_t i, uint32_t *switches, uint32_t *idle_turns);
 
@@ -127,6 +131,10 @@ void sched_exit_locked(void) __attribute__((noreturn));
 void sched_timer_arm_locked(struct thread *t, uint64_t deadline);
 void sched_timer_cancel_locked(struct thread *t);
 void sched_set_timeout_hook(void (*hook)(struct thread *t));
+/* fn runs on CPU 0's every tick, interrupt context, no lock held: where
+ * a request made under a lock that ranks below the dispatcher lock (the
+ * pager's, under the VM lock) becomes a wake-up (kernel/mpw.c). */
+void sched_set_tick_work(void (*fn)(void));
 /* The current timer tick (1 ms). */
 uint64_t sched_now(void);
 

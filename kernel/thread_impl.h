@@ -41,6 +41,7 @@ struct thread {
     uint32_t affinity;              /* [D] CPUs it may run on (0: not yet set = all) */
     uint32_t ideal_cpu;             /* [D] the CPU an idle wake-up prefers */
     uint32_t last_cpu;              /* [D] the CPU it runs or last ran on */
+    uint64_t cycles;                /* [D] TSC cycles run until its last switch out */
 
     /* ---- waiting (kernel/wait.c) ---- */
     struct wait_block *wait_blocks; /* [D] the array on its kernel stack, or NULL */

@@ -14,6 +14,7 @@ static struct pagefile_stats stats;
 
 _Static_assert(PAGEFILE_SLOT_SECTORS * 512u == PAGE_SIZE, "a slot is one page of sectors");
 _Static_assert(PAGEFILE_MAX_SLOTS % 32 == 0, "whole bitmap words");
+_Static_assert(PAGEFILE_CLUSTER_MAX <= ATA_DMA_MAX_PAGES, "a cluster is one DMA command");
 
 static bool slot_used(uint32_t s)
 {
@@ -99,35 +100,91 @@ void pagefile_free_slot(uint32_t slot)
     spin_unlock(&pagefile_lock, flags);
 }
 
-/* One page between a frame and a slot, through the temporary window. */
-static NTSTATUS pagefile_io(uint32_t slot, paddr_t frame, bool write)
+static void pagefile_count(NTSTATUS st, bool write, uint32_t pages)
 {
-    ASSERTF(slot < stats.slots && slot_used(slot), "page file I/O on slot %u, not allocated",
-            slot);
+    uint32_t flags = spin_lock(&pagefile_lock);
+    if (!NT_SUCCESS(st))
+        stats.io_errors++;
+    else if (write)
+        stats.pages_written += pages, stats.write_ios++;
+    else
+        stats.pages_read += pages, stats.read_ios++;
+    spin_unlock(&pagefile_lock, flags);
+}
+
+/* One page between a frame and a slot by PIO, through the temporary window. */
+static NTSTATUS pagefile_pio(uint32_t slot, paddr_t frame, bool write)
+{
     void *p = paging_temp_map(frame);
     uint32_t lba = slot * PAGEFILE_SLOT_SECTORS;
     NTSTATUS st = write ? ata_write(lba, PAGEFILE_SLOT_SECTORS, p)
                         : ata_read(lba, PAGEFILE_SLOT_SECTORS, p);
     paging_temp_unmap(p);
-    uint32_t flags = spin_lock(&pagefile_lock);
-    if (!NT_SUCCESS(st))
-        stats.io_errors++;
-    else if (write)
-        stats.pages_written++;
-    else
-        stats.pages_read++;
-    spin_unlock(&pagefile_lock, flags);
+    return st;
+}
+
+/* pages frames to / from the slots first.., first + pages - 1: one DMA
+ * command when the controller can (frames below 4 GiB), else page by
+ * page by PIO. */
+static NTSTATUS pagefile_io(uint32_t first, const paddr_t *frames, uint32_t pages, bool write)
+{
+    for (uint32_t i = 0; i < pages; i++)
+        ASSERTF(first + i < stats.slots && slot_used(first + i), "page file I/O on slot %u, "
+                "not allocated", first + i);
+    uint32_t lba = first * PAGEFILE_SLOT_SECTORS;
+    NTSTATUS st = write ? ata_dma_write(lba, frames, pages) : ata_dma_read(lba, frames, pages);
+    if (st == STATUS_NOT_SUPPORTED || st == STATUS_INVALID_PARAMETER) {
+        st = STATUS_SUCCESS;
+        for (uint32_t i = 0; i < pages && NT_SUCCESS(st); i++)
+            st = pagefile_pio(first + i, frames[i], write);
+    }
+    pagefile_count(st, write, pages);
     return st;
 }
 
 NTSTATUS pagefile_write(uint32_t slot, paddr_t frame)
 {
-    return pagefile_io(slot, frame, true);
+    return pagefile_io(slot, &frame, 1, true);
+}
+
+NTSTATUS pagefile_write_cluster(uint32_t first, const paddr_t *frames, uint32_t pages)
+{
+    ASSERTF(pages >= 1 && pages <= PAGEFILE_CLUSTER_MAX, "cluster of %u pages", pages);
+    return pagefile_io(first, frames, pages, true);
 }
 
 NTSTATUS pagefile_read(uint32_t slot, paddr_t frame)
 {
-    return pagefile_io(slot, frame, false);
+    return pagefile_io(slot, &frame, 1, false);
+}
+
+NTSTATUS pagefile_read_cluster(uint32_t first, const paddr_t *frames, uint32_t pages)
+{
+    ASSERTF(pages >= 1 && pages <= PAGEFILE_CLUSTER_MAX, "cluster of %u pages", pages);
+    return pagefile_io(first, frames, pages, false);
+}
+
+uint32_t pagefile_alloc_run(uint32_t want, uint32_t *first)
+{
+    uint32_t got = 0;
+    uint32_t flags = spin_lock(&pagefile_lock);
+    /* Free slots from the hint on, as long as they are consecutive. */
+    uint32_t s = slot_hint;
+    while (got < want && s + got < stats.slots && !slot_used(s + got))
+        got++;
+    if (got > 0) {
+        for (uint32_t i = 0; i < got; i++)
+            slot_bitmap[(s + i) / 32] |= 1u << ((s + i) % 32);
+        stats.in_use += got;
+        if (stats.in_use > stats.peak)
+            stats.peak = stats.in_use;
+        slot_hint = s + got < stats.slots ? s + got : 0;
+        *first = s;
+    }
+    spin_unlock(&pagefile_lock, flags);
+    if (got == 0 && (*first = pagefile_alloc_slot()) != PAGEFILE_NO_SLOT)
+        got = 1;                            /* the hint sat on a used slot: next-fit finds one */
+    return got;
 }
 
 uint32_t pagefile_validate(void)
@@ -158,6 +215,6 @@ void pagefile_print_report(void)
     pagefile_get_stats(&s);
     kprintf("  %-28s %s; %u slots (%u KiB), %u in use, peak %u\n", "page file",
             names[s.state], s.slots, s.slots * 4, s.in_use, s.peak);
-    kprintf("  %-28s %u pages written, %u read, %u I/O errors\n", "page file I/O",
-            s.pages_written, s.pages_read, s.io_errors);
+    kprintf("  %-28s %u pages written in %u writes, %u read in %u reads, %u I/O errors\n",
+            "page file I/O", s.pages_written, s.write_ios, s.pages_read, s.read_ios, s.io_errors);
 }

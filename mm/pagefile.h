@@ -40,6 +40,7 @@ struct pagefile_stats {
     uint32_t slots;                 /* slots in use by the page file (0 unless READY) */
     uint32_t in_use, peak;          /* slots allocated now, at most */
     uint32_t pages_written, pages_read;
+    uint32_t write_ios, read_ios;   /* disk commands: a cluster of pages is one write */
     uint32_t io_errors;
 };
 
@@ -55,6 +56,17 @@ void pagefile_free_slot(uint32_t slot);
  * (STATUS_IO_DEVICE_ERROR, STATUS_IO_TIMEOUT) on failure. */
 NTSTATUS pagefile_write(uint32_t slot, paddr_t frame);
 NTSTATUS pagefile_read(uint32_t slot, paddr_t frame);
+/* The modified-page writer's clusters: up to PAGEFILE_CLUSTER_MAX
+ * consecutive free slots from the allocation hint (next-fit leaves the
+ * slots after the last one written free, so a run is the common case);
+ * returns how many (0: the page file is full), the first in *first.
+ * Then one write of `pages` frames to first, first + 1, ... (one disk
+ * command by DMA). */
+#define PAGEFILE_CLUSTER_MAX 16u
+uint32_t pagefile_alloc_run(uint32_t want, uint32_t *first);
+NTSTATUS pagefile_write_cluster(uint32_t first, const paddr_t *frames, uint32_t pages);
+/* The hard fault's read cluster: allocated slots first.. into frames[]. */
+NTSTATUS pagefile_read_cluster(uint32_t first, const paddr_t *frames, uint32_t pages);
 /* Counts broken invariants (bitmap population differs from in_use, a
  * count beyond the size).  0 when sound. */
 uint32_t pagefile_validate(void);

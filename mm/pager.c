@@ -28,12 +28,14 @@
 #include "mm/vm.h"
 #include "mm/vm_pte.h"
 #include "mm/vm_private.h"
+#include "drivers/ata.h"
 #include "kernel/base/kprintf.h"
 #include "kernel/base/panic.h"
 
 static struct vm_space *ring;           /* user spaces; the clock's next visit */
 static uint32_t ring_count;
 static struct pager_stats stats;
+static struct vm_space *inject_space;   /* its next hard fault's read fails (tests) */
 
 /* ---- the ring ---- */
 
@@ -56,6 +58,8 @@ static void pager_space_remove(struct vm_space *as)
 {
     ASSERTF(ring_count > 0 && as->ring_next != NULL, "space %p not in the pager's ring", as);
     ASSERTF(as->resident == 0, "space %p leaves the ring with %u resident pages", as, as->resident);
+    if (inject_space == as)
+        inject_space = NULL;
     if (as->ring_next == as) {
         ring = NULL;
     } else {
@@ -143,26 +147,66 @@ static uint32_t trim(uint32_t want)
 
 /* ---- the lists ---- */
 
-/* The oldest modified page to a slot, then to standby.  False when there
- * is none, or it could not be written (it stays modified). */
-static bool write_one(void)
+/* Frames a fault can have without disk I/O: available() and standby. */
+static uint32_t ready(void)
 {
-    uint32_t owner, va;
-    paddr_t f = pfn_take_modified(&owner, &va);
-    if (f == PMM_NONE)
-        return false;
-    uint32_t slot = pagefile_alloc_slot();
-    NTSTATUS st = slot == PAGEFILE_NO_SLOT ? STATUS_NO_MEMORY : pagefile_write(slot, f);
-    if (!NT_SUCCESS(st)) {
-        if (slot != PAGEFILE_NO_SLOT)
-            pagefile_free_slot(slot);
-        pfn_put_modified(f, owner, va);
-        stats.write_failures++;
-        return false;
+    return available() + pfn_count(PFN_LIST_STANDBY);
+}
+
+/* Asks for the writer thread (see pager.h for the thresholds): a flag,
+ * which the kernel's tick turns into a wake-up (pager_writer_wanted). */
+static volatile uint32_t kick_pending;
+
+static void kick_if_needed(void)
+{
+    if (ready() >= PAGER_HIGH && pfn_count(PFN_LIST_MODIFIED) < PAGER_WRITE_BATCH)
+        return;
+    if (!kick_pending) {
+        __atomic_store_n(&kick_pending, 1, __ATOMIC_RELEASE);
+        stats.kicks++;
     }
-    pfn_put_standby(f, owner, va, slot);
-    stats.written++;
-    return true;
+}
+
+/* Up to `max` of the oldest modified pages to consecutive slots, in one
+ * disk write, then to standby.  Returns how many (0: none waiting, no
+ * slot, or the write failed: they stay modified). */
+static uint32_t write_cluster(uint32_t max)
+{
+    paddr_t frames[PAGEFILE_CLUSTER_MAX];
+    uint32_t owners[PAGEFILE_CLUSTER_MAX], vas[PAGEFILE_CLUSTER_MAX], first;
+    uint32_t want = pfn_count(PFN_LIST_MODIFIED);
+    if (want > max)
+        want = max;
+    if (want > PAGEFILE_CLUSTER_MAX)
+        want = PAGEFILE_CLUSTER_MAX;
+    if (want == 0)
+        return 0;
+    uint32_t n = pagefile_alloc_run(want, &first);
+    if (n == 0) {
+        stats.write_failures++;         /* the page file is full */
+        return 0;
+    }
+    /* The modified list changes only under the VM lock, which is held. */
+    for (uint32_t i = 0; i < n; i++) {
+        frames[i] = pfn_take_modified(&owners[i], &vas[i]);
+        ASSERTF(frames[i] != PMM_NONE, "modified list emptied under the VM lock (%u of %u)", i, n);
+    }
+    NTSTATUS st = pagefile_write_cluster(first, frames, n);
+    for (uint32_t i = 0; i < n; i++) {
+        if (NT_SUCCESS(st)) {
+            pfn_put_standby(frames[i], owners[i], vas[i], first + i);
+        } else {
+            pagefile_free_slot(first + i);
+            pfn_put_modified(frames[i], owners[i], vas[i]);
+        }
+    }
+    if (!NT_SUCCESS(st)) {
+        stats.write_failures++;
+        return 0;
+    }
+    stats.written += n;
+    stats.write_batches++;
+    return n;
 }
 
 /* The oldest standby frame to the free list; its page is in its slot now. */
@@ -184,34 +228,80 @@ static bool repurpose_one(void)
     return true;
 }
 
-/* One step towards a free frame: repurpose, else write, else trim. */
-static bool reclaim_one(void)
+/* The fault path doing the writer's work itself (the writer is behind):
+ * one step towards a free frame: repurpose, else write, else trim. */
+static bool reclaim_now(void)
 {
-    if (repurpose_one() || write_one())
+    if (repurpose_one())
         return true;
-    struct pfn_stats ps;
-    pfn_get_stats(&ps);
-    if (ps.modified > 0)
-        return false;                   /* the writer failed: trimming more will not help */
+    uint32_t w = write_cluster(PAGEFILE_CLUSTER_MAX);
+    if (w > 0) {
+        stats.sync_written += w;
+        return true;
+    }
+    if (pfn_count(PFN_LIST_MODIFIED) > 0)
+        return false;                   /* the write failed: trimming more will not help */
     return trim(PAGER_TRIM_BATCH) > 0;
 }
 
-static paddr_t pager_take_frame(void)
+/* A frame for a fault, zeroed or (a page about to be read in) not.
+ * Never waits for the writer thread: below PAGER_LOW it repurposes
+ * standby (no I/O), and only below PAGER_CRITICAL with no standby left
+ * does it trim and write by itself. */
+static paddr_t take_frame(bool zeroed)
 {
+    kick_if_needed();
     for (uint32_t tries = 0; tries < 1024; tries++) {
-        if (available() <= PAGER_LOW && reclaim_one())
+        if (available() <= PAGER_LOW && repurpose_one())
             continue;                   /* leave the kernel its frames */
-        paddr_t f = pfn_take_zeroed();
+        if (available() <= PAGER_CRITICAL && reclaim_now())
+            continue;
+        /* Nothing to reclaim (no slot, a failing disk): the last
+         * PAGER_CRITICAL frames stay the kernel's, and the access fails
+         * (STATUS_NO_MEMORY to the thread) rather than the kernel later. */
+        if (available() <= PAGER_CRITICAL)
+            break;
+        paddr_t f = zeroed ? pfn_take_zeroed() : pfn_take_any();
         if (f != PMM_NONE)
             return f;
-        if (!reclaim_one())
+        if (!reclaim_now())
             break;
     }
     stats.no_frame++;
     return PMM_NONE;
 }
 
+static paddr_t pager_take_frame(void)
+{
+    return take_frame(true);
+}
+
 /* ---- faults and decommit ---- */
+
+/* The read cluster of a hard fault at va (slot): the following pages of
+ * the same page table whose entries say they sit in the following slots
+ * -- the writer wrote them together, in the clock's address order -- get
+ * frames too, for one read (NT's in-page clustering), as long as frames
+ * come without I/O (free ones, else standby ones repurposed).  frames[0]
+ * is the faulting page's; returns how many, entries[] holding theirs. */
+static uint32_t read_cluster(uint32_t va, uint32_t slot, paddr_t *frames, pte_t *entries)
+{
+    uint32_t n = 1;
+    for (; n < PAGER_READ_CLUSTER; n++) {
+        uint32_t v = va + n * PGSIZE;
+        if (v >= USER_END || (v & (paging_table_span() - 1)) == 0)
+            break;
+        pte_t e = paging_query(v);
+        if (!entry_in_pagefile(e) || entry_slot(e) != slot + n)
+            break;
+        if (available() <= PAGER_LOW && !repurpose_one())
+            break;
+        if ((frames[n] = pfn_take_any()) == PMM_NONE)
+            break;
+        entries[n] = e;
+    }
+    return n;
+}
 
 static NTSTATUS pager_fault(uint32_t va, pte_t e, paddr_t *frame)
 {
@@ -228,23 +318,37 @@ static NTSTATUS pager_fault(uint32_t va, pte_t e, paddr_t *frame)
         return STATUS_SUCCESS;
     }
     ASSERTF(entry_in_pagefile(e), "pager fault at %08x on entry %016llx", va, e);
-    paddr_t f = pager_take_frame();
-    if (f == PMM_NONE)
+    paddr_t frames[PAGER_READ_CLUSTER];
+    pte_t entries[PAGER_READ_CLUSTER];
+    if ((frames[0] = take_frame(false)) == PMM_NONE)
         return STATUS_NO_MEMORY;
     /* e is still this page's entry: reclaiming changes only present and
      * transition entries (and those of other pages). */
-    uint32_t slot = entry_slot(e);
-    NTSTATUS st = pagefile_read(slot, f);
+    uint32_t slot = entry_slot(e), n = read_cluster(va, slot, frames, entries);
+    if (inject_space == as) {
+        inject_space = NULL;            /* this read, and no other: the VM lock is held */
+        ata_fail_next_reads(1);
+    }
+    NTSTATUS st = pagefile_read_cluster(slot, frames, n);
     if (!NT_SUCCESS(st)) {
-        pfn_release(f);                 /* the page stays in its slot */
+        for (uint32_t i = 0; i < n; i++)
+            pfn_release(frames[i]);     /* the pages stay in their slots */
         stats.in_page_errors++;
         kprintf("pager: read of page %08x from slot %u failed (%08lx): STATUS_IN_PAGE_ERROR\n",
                 va, slot, (unsigned long)st);
         return STATUS_IN_PAGE_ERROR;
     }
     pagefile_free_slot(slot);
+    /* The pages read ahead wait on standby, their slots kept: a fault on
+     * one is soft; unused, they are repurposed like any standby page. A
+     * not-present entry changed needs no invalidation (SDM Vol.3 4.10.4.3). */
+    for (uint32_t i = 1; i < n; i++) {
+        paging_set_pte(va + i * PGSIZE, prefetched_entry(entries[i], frames[i]));
+        pfn_put_standby(frames[i], (uint32_t)as, va + i * PGSIZE, slot + i);
+    }
     stats.hard_faults++;
-    *frame = f;
+    stats.read_ahead += n - 1;
+    *frame = frames[0];
     return STATUS_SUCCESS;
 }
 
@@ -264,17 +368,23 @@ static void pager_discard(struct vm_space *as, uint32_t va, pte_t e)
 
 /* ---- the writer thread's work, and the tests' ---- */
 
+bool pager_writer_wanted(void)
+{
+    return __atomic_exchange_n(&kick_pending, 0, __ATOMIC_ACQ_REL) != 0;
+}
+
 uint32_t pager_work(void)
 {
     struct vm_space *prev;
     uint32_t flags = vm_enter(vm_kernel_space(), &prev);
-    uint32_t n = 0;
-    while (n < 16 && write_one())
+    uint32_t n = 0, modified = pfn_count(PFN_LIST_MODIFIED);
+    if (ready() + modified < PAGER_HIGH)
+        n += trim(2 * PAGER_TRIM_BATCH);
+    modified = pfn_count(PFN_LIST_MODIFIED);
+    if (modified >= PAGER_WRITE_BATCH || (modified > 0 && ready() < PAGER_HIGH))
+        n += write_cluster(PAGEFILE_CLUSTER_MAX);
+    while (available() < PAGER_LOW && repurpose_one())
         n++;
-    while (n < 32 && available() < PAGER_HIGH && repurpose_one())
-        n++;
-    if (available() < PAGER_LOW)
-        n += trim(PAGER_TRIM_BATCH);
     vm_leave(flags, prev);
     return n;
 }
@@ -290,7 +400,7 @@ uint32_t pager_trim_all(bool to_pagefile)
         as->trim_hand = 0;
         n += trim_space(as, UINT32_MAX, UINT32_MAX, true);
     }
-    while (write_one())
+    while (write_cluster(PAGEFILE_CLUSTER_MAX) > 0)
         ;
     while (to_pagefile && repurpose_one())
         ;
@@ -309,6 +419,14 @@ static const struct vm_pager_ops ops = {
 void pager_init(void)
 {
     vm_set_pager(&ops);
+}
+
+void pager_inject_read_error(struct vm_space *as)
+{
+    struct vm_space *prev;
+    uint32_t flags = vm_enter(vm_kernel_space(), &prev);
+    inject_space = as;
+    vm_leave(flags, prev);
 }
 
 uint32_t pager_commit_slots(void)
@@ -330,8 +448,9 @@ void pager_print_report(void)
 {
     struct pager_stats s;
     pager_get_stats(&s);
-    kprintf("  %-28s %u trimmed (%u aged), %u written, %u write failures, %u repurposed\n",
-            "pager", s.trimmed, s.aged, s.written, s.write_failures, s.repurposed);
+    kprintf("  %-28s %u trimmed (%u aged), %u written in %u batches (%u by faults), "
+            "%u write failures, %u repurposed, %u writer kicks\n", "pager", s.trimmed, s.aged,
+            s.written, s.write_batches, s.sync_written, s.write_failures, s.repurposed, s.kicks);
     kprintf("  %-28s %u soft (%u from modified), %u hard, %u in-page errors, %u unserved\n",
             "pager faults", s.soft_faults, s.soft_from_modified, s.hard_faults,
             s.in_page_errors, s.no_frame);

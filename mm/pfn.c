@@ -156,6 +156,21 @@ paddr_t pfn_take_zeroed(void)
     return f;
 }
 
+paddr_t pfn_take_any(void)
+{
+    uint32_t flags = spin_lock(&pfn_lock);
+    paddr_t f = list_pop(PFN_LIST_FREE);
+    bool from_free = f != PMM_NONE;
+    if (!from_free)
+        f = list_pop(PFN_LIST_ZEROED);      /* the zero thread's work spent, but no I/O waits */
+    spin_unlock(&pfn_lock, flags);
+#if PMM_POISON
+    if (from_free)
+        pmm_frame_unpoison(f);              /* written while free? */
+#endif
+    return f != PMM_NONE ? f : pmm_alloc();
+}
+
 void pfn_release(paddr_t frame)
 {
     pfn_unlock_frame(frame);            /* a locked page decommitted: unlocked with it */
@@ -355,6 +370,12 @@ enum pfn_list pfn_list_of(paddr_t frame)
 uint32_t pfn_free_zeroed(void)
 {
     return lists[PFN_LIST_FREE].count + lists[PFN_LIST_ZEROED].count;
+}
+
+uint32_t pfn_count(enum pfn_list l)
+{
+    ASSERTF(l < PFN_LIST_COUNT, "pfn_count of list %d", l);
+    return lists[l].count;
 }
 
 void pfn_init(void)

@@ -53,6 +53,10 @@ void pfn_init(void);
 /* A frame whose every byte is 0: from the zeroed list, else the free list
  * or the buddy allocator and cleared here.  PMM_NONE when no frame is left. */
 paddr_t pfn_take_zeroed(void);
+/* A frame whose contents the caller overwrites whole (a page read from
+ * the page file): the free list first, uncleared, else the zeroed list,
+ * else the buddy allocator.  PMM_NONE when no frame is left. */
+paddr_t pfn_take_any(void);
 /* Puts an allocated single frame, contents no longer wanted, on the free list. */
 void pfn_release(paddr_t frame);
 /* The zero thread's unit of work: clears one free-list frame (or one from
@@ -93,6 +97,8 @@ enum pfn_list pfn_list_of(paddr_t frame);
 
 /* Free + zeroed frames (what the trimmer's threshold looks at). */
 uint32_t pfn_free_zeroed(void);
+/* Frames on one list now (a snapshot; the pager's thresholds). */
+uint32_t pfn_count(enum pfn_list l);
 
 /* Frames on the lists, standby and modified included (what a leak check
  * counts as available; NT counts standby as available too). */

@@ -211,6 +211,14 @@ static inline pte_t pagefile_entry(pte_t transition, uint32_t slot)
     return keep | SOFT_PAGEFILE | ((pte_t)slot << SOFT_SLOT_SHIFT);
 }
 
+/* A page read ahead of its fault (the pager's read cluster): the
+ * page-file entry becomes a transition entry for `frame`, which goes to
+ * the standby list holding the same slot. */
+static inline pte_t prefetched_entry(pte_t pagefile, paddr_t frame)
+{
+    return (pagefile & ~(SOFT_PAGEFILE | SOFT_SLOT_MASK)) | SOFT_TRANSITION | frame;
+}
+
 /* The entry for a committed page with `protect`, keeping its frame and
  * whether it was written (the D bit, which write watches read: a page
  * made NOACCESS and back, or only reprotected, stays written). */

@@ -46,6 +46,7 @@ struct cpu {
     volatile bool resched;
     uint32_t switches;              /* context switches on this CPU */
     uint32_t idle_turns;
+    uint64_t switched_in_tsc;       /* TSC when the running thread came in (its cycle count) */
     /* mm/vm.c and mm/paging.c: the address space and directory loaded
      * here (opaque below them) */
     void *vm_space;

@@ -9,6 +9,7 @@
 #include "kernel/programs.h"
 #include "kernel/smp.h"
 #include "mm/pagefile.h"
+#include "mm/pager.h"
 #include "mm/pmm.h"
 #include "mm/paging.h"
 #include "mm/vm.h"
@@ -89,7 +90,8 @@ static void cmd_mem(int argc, char **argv)
     kprintf("  %s%s, physical limit %llu GiB; DEP policy %s\n", paging_format_name(),
             gs.nx ? " with NX" : " (no NX)", ps.limit >> 30,
             (const char *[]){ "AlwaysOff", "AlwaysOn", "OptIn", "OptOut" }[vm_dep_policy() & 3]);
-    kprintf("commit (pages promised a frame: committed pages + user page tables):\n");
+    kprintf("commit (pages promised a frame or a page-file slot: committed pages + user page "
+            "tables):\n");
     print_frames("commit charge", vs.commit_charge);
     print_frames("commit peak", vs.commit_peak);
     print_frames("commit limit", vs.commit_limit);
@@ -98,6 +100,7 @@ static void cmd_mem(int argc, char **argv)
     print_frames("resident (have a frame)", vs.resident_pages);
     kprintf("page file (mm/pagefile.c, over drivers/ata.c):\n");
     pagefile_print_report();
+    pager_print_report();
     kprintf("address space:\n");
     char r[24];
     console_num_str(vs.reserved_bytes / 1024, r, sizeof(r));

@@ -73,8 +73,8 @@ NTSTATUS NTAPI NtQueryInformationProcess(HANDLE ProcessHandle, ULONG ProcessInfo
                                          PULONG ReturnLength);
 NTSTATUS NTAPI NtSetInformationProcess(HANDLE ProcessHandle, ULONG ProcessInformationClass,
                                        PVOID ProcessInformation, ULONG ProcessInformationLength);
-/* SystemNxSupportPolicyInformation (<ntsvc.h>) is the one class: the
- * system DEP policy as a ULONG. */
+/* Classes (<ntsvc.h>): SystemNxSupportPolicyInformation, the system DEP
+ * policy as a ULONG; SystemPerformanceInformation, the paging counters. */
 NTSTATUS NTAPI NtQuerySystemInformation(ULONG SystemInformationClass, PVOID SystemInformation,
                                         ULONG SystemInformationLength, PULONG ReturnLength);
 /* ---- end of DEP ---- */

@@ -109,6 +109,7 @@
 /* Disk I/O (drivers/ata.c, the page file). */
 #define STATUS_NO_SUCH_DEVICE ((NTSTATUS)0xC000000EL)
 #define STATUS_IO_TIMEOUT ((NTSTATUS)0xC00000B5L)
+#define STATUS_NOT_SUPPORTED ((NTSTATUS)0xC00000BBL)
 #define STATUS_IO_DEVICE_ERROR ((NTSTATUS)0xC0000185L)
 
 /* The rest of the exception codes winnt.h lists. */

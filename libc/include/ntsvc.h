@@ -161,4 +161,56 @@ typedef struct _SYSTEM_MEMORY_COUNTERS {
 #define SystemNxSupportPolicyInformation 0x100
 /* ---- end of DEP ---- */
 
+/* ---- issue 19: paging counters ----
+ * NtQuerySystemInformation(SystemPerformanceInformation): the leading
+ * fields of NT's SYSTEM_PERFORMANCE_INFORMATION, in its order, through
+ * MappedWriteIoCount (the length must be exactly this structure's).
+ * Pages are 4 KiB; the I/O figures are the page file's.  Windows'
+ * GetPerformanceInfo and perfmon's Memory counters come from it:
+ *   PageFaultCount        faults resolved: demand-zero + transition + hard (a
+ *                         read from the page file)
+ *   TransitionCount       soft faults: a page back off the standby or modified list
+ *   DemandZeroCount       faults given a zeroed frame
+ *   PageReadCount         pages read from the page file (hard faults' pages and
+ *                         the ones read with them)
+ *   PageReadIoCount       ... in this many reads (one per hard fault)
+ *   DirtyPagesWriteCount  page-outs: modified pages written to the page file
+ *   DirtyWriteIoCount     ... in this many writes (clusters)
+ * The fields this kernel has no notion of (the cache, copy-on-write,
+ * mapped files, idle time) are 0. */
+#define SystemPerformanceInformation 2
+/* NtSetInformationProcess(NtCurrentProcess(), ProcessInjectInPageError,
+ * &one, 4), this kernel's own class, a test hook: the calling process's
+ * next hard fault reads its page with an injected disk error, and the
+ * access raises STATUS_IN_PAGE_ERROR (the ULONG must be 1). */
+#define ProcessInjectInPageError 0x101
+typedef struct _SYSTEM_PERFORMANCE_INFORMATION {
+    long long IdleProcessTime;
+    long long IoReadTransferCount;      /* bytes */
+    long long IoWriteTransferCount;
+    long long IoOtherTransferCount;
+    unsigned long IoReadOperationCount;
+    unsigned long IoWriteOperationCount;
+    unsigned long IoOtherOperationCount;
+    unsigned long AvailablePages;       /* free, zeroed and standby frames */
+    unsigned long CommittedPages;
+    unsigned long CommitLimit;
+    unsigned long PeakCommitment;
+    unsigned long PageFaultCount;
+    unsigned long CopyOnWriteCount;
+    unsigned long TransitionCount;
+    unsigned long CacheTransitionCount;
+    unsigned long DemandZeroCount;
+    unsigned long PageReadCount;
+    unsigned long PageReadIoCount;
+    unsigned long CacheReadCount;
+    unsigned long CacheIoCount;
+    unsigned long DirtyPagesWriteCount;
+    unsigned long DirtyWriteIoCount;
+    unsigned long MappedPagesWriteCount;
+    unsigned long MappedWriteIoCount;
+} SYSTEM_PERFORMANCE_INFORMATION;
+_Static_assert(sizeof(SYSTEM_PERFORMANCE_INFORMATION) == 0x70, "NT's layout up to MappedWriteIoCount");
+/* ---- end of issue 19 ---- */
+
 #endif

@@ -50,6 +50,9 @@ HANDLE WINAPI GetCurrentThread(void);
 DWORD WINAPI GetCurrentThreadId(void);
 DWORD WINAPI GetCurrentProcessId(void);
 DWORD WINAPI GetThreadId(HANDLE Thread);
+/* CPU cycles (the TSC) the thread has run, in user and kernel mode
+ * (Windows declares it in realtimeapiset.h): a blocked thread gains none. */
+BOOL WINAPI QueryThreadCycleTime(HANDLE ThreadHandle, PULONG64 CycleTime);
 /* Gives the rest of the time slice to another ready thread: TRUE when
  * one ran, FALSE when none was ready. */
 BOOL WINAPI SwitchToThread(void);

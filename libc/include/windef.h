@@ -32,7 +32,8 @@ typedef BYTE *PBYTE, *LPBYTE;
 typedef LONG NTSTATUS;
 typedef const char *LPCSTR, *PCSTR;
 typedef char *LPSTR, *PSTR, *PCHAR;
-typedef unsigned long long ULONGLONG, DWORD64, DWORDLONG;
+typedef unsigned long long ULONGLONG, DWORD64, DWORDLONG, ULONG64;
+typedef ULONG64 *PULONG64;
 typedef long long LONGLONG;
 typedef int INT_PTR;                    /* basetsd.h, x86 */
 typedef unsigned int UINT_PTR;

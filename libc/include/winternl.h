@@ -59,12 +59,19 @@ typedef struct _THREAD_BASIC_INFORMATION {
     LONG BasePriority;
 } THREAD_BASIC_INFORMATION, *PTHREAD_BASIC_INFORMATION;
 
+/* NtQueryInformationThread(ThreadCycleTime). */
+typedef struct _THREAD_CYCLE_TIME_INFORMATION {
+    ULONGLONG AccumulatedCycles;    /* TSC cycles the thread has run */
+    ULONGLONG CurrentCycleCount;    /* the TSC at the query */
+} THREAD_CYCLE_TIME_INFORMATION, *PTHREAD_CYCLE_TIME_INFORMATION;
+
 /* THREADINFOCLASS and PROCESSINFOCLASS values (NT's numbering). */
 #define ThreadBasicInformation 0
 #define ThreadAffinityMask 4               /* KAFFINITY (ULONG here) */
 #define ThreadZeroTlsCell 10
 #define ThreadAmILastThread 12              /* ULONG: 1 when no other thread of the process runs */
 #define ThreadIdealProcessor 13             /* ULONG; the status is the previous one */
+#define ThreadCycleTime 23                  /* THREAD_CYCLE_TIME_INFORMATION */
 #define ProcessBasicInformation 0
 #define ProcessHandleCount 20               /* ULONG: open handles */
 /* ---- issue 15 ---- */

@@ -155,6 +155,17 @@ DWORD WINAPI GetThreadId(HANDLE Thread)
     return (DWORD)info.ClientId.UniqueThread;
 }
 
+BOOL WINAPI QueryThreadCycleTime(HANDLE ThreadHandle, PULONG64 CycleTime)
+{
+    THREAD_CYCLE_TIME_INFORMATION info;
+    NTSTATUS st = NtQueryInformationThread(ThreadHandle, ThreadCycleTime, &info, sizeof(info), NULL);
+
+    if (!NT_SUCCESS(st))
+        return fail(st);
+    *CycleTime = info.AccumulatedCycles;
+    return TRUE;
+}
+
 DWORD WINAPI SuspendThread(HANDLE hThread)
 {
     ULONG previous;

@@ -13,6 +13,9 @@
 #include "tests/ktest.h"
 #include "drivers/ata.h"
 #include "mm/pagefile.h"
+#include "mm/pager.h"
+#include "mm/pfn.h"
+#include "kernel/mpw.h"
 #include "mm/pmm.h"
 #include "mm/paging.h"
 #include "mm/vm.h"
@@ -124,8 +127,11 @@ static void pagefile_state_matches_disk(struct ktest *t)
         EXPECT_EQ(t, s.slots, slots < PAGEFILE_MAX_SLOTS ? slots : PAGEFILE_MAX_SLOTS);
     }
     if (s.state != PAGEFILE_READY) {
+        struct vm_stats vs;
+        vm_get_stats(&vs);
         EXPECT_EQ(t, s.slots, 0);
         EXPECT_EQ(t, pagefile_alloc_slot(), PAGEFILE_NO_SLOT);
+        EXPECT_EQ(t, vs.commit_limit_pagefile, 0);      /* no page file: RAM alone */
     }
     EXPECT_EQ(t, pagefile_validate(), 0);
 }
@@ -211,10 +217,14 @@ static NTSTATUS commit_at(struct vm_space *as, uint32_t base, uint32_t offset, u
 static void commit_limit_counts_pagefile(struct ktest *t)
 {
     struct pagefile_stats pf;
-    struct vm_stats s0, s1, s2;
+    struct vm_stats s0, s1, s2, boot;
     need_pagefile(t, &pf);
+    /* From the RAM-only limit the boot had before the writer started. */
+    vm_get_stats(&boot);
+    ASSERT_EQ(t, vm_set_pagefile_commit(0), STATUS_SUCCESS);
     vm_get_stats(&s0);
     ASSERT_EQ(t, s0.commit_limit_pagefile, 0);
+    EXPECT_EQ(t, s0.commit_limit, boot.commit_limit - boot.commit_limit_pagefile);
     uint32_t ram_room = s0.commit_limit - s0.commit_charge;
 
     struct vm_space *as = vm_space_create();
@@ -248,6 +258,76 @@ static void commit_limit_counts_pagefile(struct ktest *t)
     vm_get_stats(&s2);
     EXPECT_EQ(t, s2.commit_limit, s0.commit_limit);
     EXPECT_EQ(t, s2.commit_charge, s0.commit_charge);
+    EXPECT_EQ(t, vm_set_pagefile_commit(boot.commit_limit_pagefile), STATUS_SUCCESS);
+}
+
+/* Issue 19, point 2: with a usable page file the boot counts it in the
+ * commit limit (all its slots but the pager's small reserve), once the
+ * modified-page writer runs; GlobalMemoryStatusEx and the console's
+ * `mem` show this figure (tests/user/umemstatus.c, the console checks). */
+static void boot_limit_is_ram_plus_pagefile(struct ktest *t)
+{
+    struct pagefile_stats pf;
+    struct vm_stats s;
+    struct mpw_stats w;
+    need_pagefile(t, &pf);
+    vm_get_stats(&s);
+    mpw_get_stats(&w);
+    EXPECT_TRUE(t, w.running);
+    EXPECT_EQ(t, s.commit_limit_pagefile, pager_commit_slots());
+    EXPECT_EQ(t, pager_commit_slots(), pf.slots - PAGER_SLOT_RESERVE);
+    EXPECT_GT(t, s.commit_limit, s.commit_limit_pagefile);     /* and RAM's part under it */
+    /* The RAM part is what vm_init computed: at most the frames there are. */
+    EXPECT_LE(t, s.commit_limit - s.commit_limit_pagefile, pmm_free_count() + pfn_list_frames() +
+              s.resident_pages);
+}
+
+/* The writer's clusters: a run of consecutive slots, five frames written
+ * in one disk write (one DMA command when the controller has bus
+ * mastering), each read back into a fresh frame intact. */
+static void pagefile_cluster_round_trip(struct ktest *t)
+{
+    enum { N = 5 };
+    struct pagefile_stats s0, s1;
+    struct ata_info d0, d1;
+    paddr_t out[N], in;
+    uint32_t first, bad = 0;
+    need_pagefile(t, &s0);                  /* first: a skip must not leave a frame taken */
+    in = pmm_alloc();
+    ata_get_info(&d0);
+    ASSERT_NE(t, in, PMM_NONE);
+    for (int i = 0; i < N; i++) {
+        out[i] = pmm_alloc();
+        ASSERT_NE(t, out[i], PMM_NONE);
+        uint32_t *p = paging_temp_map(out[i]);
+        for (uint32_t w = 0; w < PAGE_SIZE / 4; w++)
+            p[w] = (uint32_t)i * 0x85EBCA6Bu + w;
+        paging_temp_unmap(p);
+    }
+    ASSERT_EQ(t, pagefile_alloc_run(N, &first), N);
+    EXPECT_EQ(t, pagefile_write_cluster(first, out, N), STATUS_SUCCESS);
+    for (int i = 0; i < N; i++) {
+        paging_zero_frame(in);
+        EXPECT_EQ(t, pagefile_read(first + (uint32_t)i, in), STATUS_SUCCESS);
+        uint32_t *p = paging_temp_map(in);
+        for (uint32_t w = 0; w < PAGE_SIZE / 4; w++)
+            bad += p[w] != (uint32_t)i * 0x85EBCA6Bu + w;
+        paging_temp_unmap(p);
+    }
+    EXPECT_EQ(t, bad, 0);
+    pagefile_get_stats(&s1);
+    ata_get_info(&d1);
+    EXPECT_EQ(t, s1.pages_written - s0.pages_written, N);
+    EXPECT_EQ(t, s1.write_ios - s0.write_ios, 1);
+    EXPECT_EQ(t, s1.read_ios - s0.read_ios, N);
+    if (d0.dma)
+        EXPECT_EQ(t, d1.dma_commands - d0.dma_commands, 1 + N);
+    for (int i = 0; i < N; i++) {
+        pagefile_free_slot(first + (uint32_t)i);
+        pmm_free(out[i]);
+    }
+    pmm_free(in);
+    EXPECT_EQ(t, pagefile_validate(), 0);
 }
 
 static const struct ktest_case pagefile_cases[] = {
@@ -257,7 +337,9 @@ static const struct ktest_case pagefile_cases[] = {
     KTEST_CASE(pagefile_state_matches_disk),
     KTEST_CASE(pagefile_slots_each_once),
     KTEST_CASE(pagefile_page_round_trip),
+    KTEST_CASE(pagefile_cluster_round_trip),
     KTEST_CASE(commit_limit_counts_pagefile),
+    KTEST_CASE(boot_limit_is_ram_plus_pagefile),
     KTEST_END,
 };
 

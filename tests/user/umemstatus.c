@@ -80,6 +80,11 @@ static void figures_are_the_kernels(struct utest *t)
     EXPECT_GE(t, after.PageFilePages, 1024);
     EXPECT_EQ(t, after.PageFileInUse, 0);
     EXPECT_LE(t, after.CommitLimitPageFile, after.PageFilePages);
+    /* ... and the boot counted it (the modified-page writer runs): the
+     * limit is RAM's part plus the page file's, beyond what RAM backs. */
+    EXPECT_GT(t, after.CommitLimitPageFile, 0);
+    EXPECT_LT(t, after.CommitLimit - after.CommitLimitPageFile, after.PhysicalPages);
+    EXPECT_GT(t, ms.ullTotalPageFile, (DWORDLONG)(after.CommitLimit - after.CommitLimitPageFile) * PAGE);
 }
 
 /* The sum of VirtualQuery's free regions, walked here independently. */

@@ -205,42 +205,56 @@ static DWORD WINAPI count_for_a_while(LPVOID arg)
     return 0;
 }
 
-/* Spins counted by one thread in `ms` of wall time while `waiters` other
- * threads are blocked in INFINITE waits (and this one sleeps). */
-static LONG spins_with_waiters(int waiters, DWORD ms)
+static ULONG64 cycles_of(HANDLE h)
 {
-    HANDLE w[8], counter;
+    ULONG64 c = ~0ull;
+    return QueryThreadCycleTime(h, &c) ? c : ~0ull;
+}
+
+/* Timing-free: the scheduler charges a thread the TSC cycles it runs
+ * (QueryThreadCycleTime), so 8 threads blocked in INFINITE waits gain
+ * none while a ninth spins for 60 ms, and the spinner gains some (the
+ * count is live).  A waiter counts as blocked once its count stands
+ * still over a sleep of ours. */
+static void waiting_costs_no_cpu_time(struct utest *t)
+{
+    enum { WAITERS = 8 };
+    HANDLE w[WAITERS], counter;
+    ULONG64 before[WAITERS];
+
     quit_event = event_now(TRUE, FALSE);
     quit_waiters = 0;
-    for (int i = 0; i < waiters; i++)
+    for (int i = 0; i < WAITERS; i++)
         w[i] = start_thread(wait_for_quit, NULL);
-    let_them_block(&quit_waiters, waiters);
+    let_them_block(&quit_waiters, WAITERS);
+    for (int i = 0; i < WAITERS; i++) {
+        before[i] = cycles_of(w[i]);
+        for (int tries = 0; tries < 100; tries++) {
+            Sleep(1);
+            ULONG64 now = cycles_of(w[i]);
+            if (now == before[i])
+                break;
+            before[i] = now;
+        }
+        EXPECT_NE(t, before[i], ~0ull);
+    }
     spins = 0;
     stop = 0;
     counter = start_thread(count_for_a_while, NULL);
-    Sleep(ms);
+    Sleep(60);
     stop = 1;
-    join_thread(counter);
+    EXPECT_EQ(t, WaitForSingleObject(counter, JOIN_MS), WAIT_OBJECT_0);
+    ULONG64 spinner = cycles_of(counter);
+    CloseHandle(counter);
+    for (int i = 0; i < WAITERS; i++)
+        EXPECT_EQ(t, cycles_of(w[i]), before[i]);
+    utest_log("cycles: spinner %llu (%ld spins), each blocked waiter +0", spinner, spins);
+    EXPECT_GT(t, spins, 0);
+    EXPECT_TRUE(t, spinner != ~0ull && spinner > 0);
     SetEvent(quit_event);
-    for (int i = 0; i < waiters; i++)
+    for (int i = 0; i < WAITERS; i++)
         join_thread(w[i]);
     CloseHandle(quit_event);
-    return spins;
-}
-
-static void waiting_costs_no_cpu_time(struct utest *t)
-{
-    /* The best of two windows each, interleaved, so that a host that
-     * slows QEMU down for one window does not decide the case. */
-    LONG alone = 0, crowded = 0;
-    for (int round = 0; round < 2; round++) {
-        LONG a = spins_with_waiters(0, 60), c = spins_with_waiters(8, 60);
-        alone = a > alone ? a : alone;
-        crowded = c > crowded ? c : crowded;
-    }
-    utest_log("spins in 60 ms: %ld alone, %ld beside 8 blocked waiters", alone, crowded);
-    /* Busy waiters would take 8/9 of the CPU; blocked ones take none. */
-    EXPECT_GT(t, crowded, alone / 2);
 }
 
 static const struct utest_case wait_cases[] = {
