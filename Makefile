@@ -57,11 +57,11 @@ KERNEL_OBJS := $(BASE_OBJS) $(ARCH_OBJS) $(DRIVER_OBJS) \
 	kernel/usermode.o kernel/process.o kernel/elf.o kernel/syscall.o kernel/programs.o \
 	kernel/thread.o kernel/switch.o kernel/syscall_info.o \
 	kernel/object.o kernel/wait.o kernel/sync.o kernel/uthread.o kernel/syscall_objects.o \
-	kernel/smp.o kernel/syscall_process.o kernel/process_memory.o kernel/mpw.o
+	kernel/smp.o kernel/syscall_process.o kernel/process_memory.o kernel/syscall_ws.o kernel/mpw.o
 # The study console (kernel/console/).
 CONSOLE_OBJS := kernel/console/shell.o kernel/console/line_edit.o kernel/console/util.o \
 	kernel/console/cmds_sys.o kernel/console/cmds_vm.o kernel/console/cmds_pte.o \
-	kernel/console/cmds_heap.o kernel/console/cmds_threads.o kernel/console/demo.o
+	kernel/console/cmds_heap.o kernel/console/cmds_threads.o kernel/console/cmds_ws.o kernel/console/demo.o
 
 # The heap engine (mm/heap/): portable C compiled three times, into the
 # kernel (over mm/heap_kernel.c), the user SDK (over libc/user/heap_user.c)
@@ -72,7 +72,7 @@ HEAP_ENGINE_SRCS := mm/heap/heap_create.c mm/heap/heap_lock.c mm/heap/heap_front
 	mm/heap/heap_walk.c mm/heap/heap_check.c mm/heap/heap_lfh_check.c mm/heap/heap_info.c
 
 MM_OBJS := mm/pmm.o mm/paging.o mm/paging_dump.o mm/tlb.o mm/tlb_shootdown.o mm/pte_legacy.o mm/pte_pae.o \
-	mm/kpool.o mm/vad.o mm/vm.o mm/vm_query.o mm/pager.o mm/vm_check.o mm/vm_watch.o mm/vm_dep.o mm/pfn.o mm/pagefile.o mm/virtual.o \
+	mm/kpool.o mm/vad.o mm/vm.o mm/vm_query.o mm/pager.o mm/vm_check.o mm/vm_watch.o mm/vm_ws.o mm/vm_dep.o mm/pfn.o mm/pagefile.o mm/virtual.o \
 	$(HEAP_ENGINE_SRCS:.c=.o) mm/heap_kernel.o mm/kheap.o
 
 LIBC_OBJS := libc/format.o libc/string.o libc/ntstatus_map.o libc/crt_malloc.o libc/crt_kernel.o
@@ -81,7 +81,7 @@ TEST_OBJS := tests/bench/kbench.o tests/bench/bench_vm.o tests/bench/bench_heap.
 	tests/ktest.o tests/kernel/test_kprintf.o tests/kernel/test_exceptions.o \
 	tests/kernel/test_multiboot.o tests/kernel/test_ksyms.o tests/kernel/test_selftest.o \
 	tests/kernel/test_paging.o tests/kernel/test_stackoverflow.o tests/kernel/test_vm_model.o tests/kernel/test_vm.o \
-	tests/kernel/test_threads.o tests/kernel/test_pfn.o tests/kernel/test_pagefile.o tests/kernel/test_pager.o tests/kernel/test_pmm.o \
+	tests/kernel/test_threads.o tests/kernel/test_pfn.o tests/kernel/test_pagefile.o tests/kernel/test_pager.o tests/kernel/test_ws.o tests/kernel/test_pmm.o \
 	tests/kernel/test_heap.o tests/kernel/test_heap_lfh.o tests/kernel/test_pae.o tests/kernel/test_highmem.o \
 	tests/kernel/test_smp.o
 

@@ -46,6 +46,7 @@ struct process {
                                        the teardown leaves the space to the last one */
     uint32_t peak_resident;         /* working-set and commit peaks, in pages (see */
     uint32_t peak_committed;        /* kernel/process_query.c for how they are sampled) */
+    uint32_t page_faults;           /* the space's fault count, kept for after its end */
 };
 
 #endif

@@ -71,6 +71,9 @@ struct counters {
      * tables), kernel VM reservations other than the heap's (kernel
      * stacks), and live objects. */
     uint32_t kheap_bytes, kernel_vm, objects;
+    /* Issue 19: frames locked by VirtualLock, system-wide: a process's
+     * end must unlock every page it left locked. */
+    uint32_t locked_frames;
 };
 
 static void read_counters(struct counters *c)
@@ -86,6 +89,7 @@ static void read_counters(struct counters *c)
     c->kheap_bytes = kheap_in_use();
     c->kernel_vm = vm_space_allocations(vm_kernel_space()) - hs.segments - hs.large_blocks;
     c->objects = object_live_count();
+    c->locked_frames = pfn_locked_frames();
 }
 
 bool programs_run_one(const char *name, unsigned long *exit_status)
@@ -143,17 +147,20 @@ static bool run_checked(const char *name, unsigned long expected, int index)
     bool leak_ok = before.free_frames == after.free_frames &&
                    before.commit_charge == after.commit_charge &&
                    before.page_tables == after.page_tables && before.kheap_bytes == after.kheap_bytes &&
-                   before.kernel_vm == after.kernel_vm && before.objects == after.objects;
+                   before.kernel_vm == after.kernel_vm && before.objects == after.objects &&
+                   before.locked_frames == after.locked_frames;
     bool status_ok = status == expected;
     if (!status_ok)
         kprintf("    # %s: exit status 0x%08lx, expected 0x%08lx\n", name, status, expected);
     kprintf("    %s 1 exit_status\n", status_ok ? "ok" : "not ok");
     if (!leak_ok)
         kprintf("    # %s: free frames %u -> %u, commit charge %u -> %u, page tables %u -> %u, "
-                "kernel heap bytes %u -> %u, kernel VM reservations %u -> %u, objects %u -> %u\n",
+                "kernel heap bytes %u -> %u, kernel VM reservations %u -> %u, objects %u -> %u, "
+                "locked frames %u -> %u\n",
                 name, before.free_frames, after.free_frames, before.commit_charge,
                 after.commit_charge, before.page_tables, after.page_tables, before.kheap_bytes,
-                after.kheap_bytes, before.kernel_vm, after.kernel_vm, before.objects, after.objects);
+                after.kheap_bytes, before.kernel_vm, after.kernel_vm, before.objects, after.objects,
+                before.locked_frames, after.locked_frames);
     kprintf("    %s 2 leak_check\n", leak_ok ? "ok" : "not ok");
     kprintf("%s %d %s\n", status_ok && leak_ok ? "ok" : "not ok", index, name);
     return status_ok && leak_ok;

@@ -6,6 +6,7 @@
  * call with STATUS_ACCESS_VIOLATION and no state changed. */
 #include "kernel/syscall.h"
 #include "kernel/syscall_info.h"
+#include "kernel/syscall_ws.h"
 #include "kernel/syscall_process.h"
 #include "kernel/services.h"
 #include "kernel/arch/entry.h"
@@ -401,6 +402,8 @@ static const struct service services[SVC_COUNT] = {
     [SVC_NtQueryInformationProcess] = { svc_query_information_process, 5 },
     [SVC_NtSetInformationProcess] = { svc_set_information_process, 4 },
     [SVC_NtQuerySystemInformation] = { svc_query_system_information, 4 },
+    [SVC_NtLockVirtualMemory] = { svc_lock_virtual_memory, 4 },
+    [SVC_NtUnlockVirtualMemory] = { svc_unlock_virtual_memory, 4 },
 };
 
 /* The service behind a number, or NULL. */

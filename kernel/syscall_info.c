@@ -3,6 +3,7 @@
  * written through the checked user copy, so a bad pointer gives
  * STATUS_ACCESS_VIOLATION. */
 #include "kernel/syscall_info.h"
+#include "kernel/syscall_ws.h"
 #include "kernel/services.h"
 #include "kernel/usercopy.h"
 #include "mm/vm.h"
@@ -10,6 +11,7 @@
 #include "mm/pagefile.h"
 #include "mm/pfn.h"
 #include <ntsvc.h>
+#include <winternl.h>
 #include <ntstatus.h>
 
 static bool is_current_process(uint32_t handle)
@@ -29,6 +31,8 @@ static NTSTATUS write_ulong(uint32_t info, uint32_t return_length, uint32_t valu
 /* NtQueryInformationProcess(process, class, *info, length, *return_length) */
 NTSTATUS svc_query_information_process(const uint32_t *a, struct trap_frame *tf)
 {
+    if (a[1] == ProcessQuotaLimits)
+        return svc_query_quota_limits(a);           /* the working-set limits */
     if (a[1] != ProcessExecuteFlags)
         return process_query_information(a, tf);    /* the object classes */
     if (a[3] != sizeof(uint32_t))
@@ -45,6 +49,8 @@ NTSTATUS svc_set_information_process(const uint32_t *a, struct trap_frame *tf)
     NTSTATUS st;
 
     (void)tf;
+    if (a[1] == ProcessQuotaLimits)
+        return svc_set_quota_limits(a);
     if (a[1] != ProcessExecuteFlags && a[1] != ProcessInjectInPageError)
         return STATUS_INVALID_INFO_CLASS;
     if (a[3] != sizeof(uint32_t))

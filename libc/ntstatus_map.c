@@ -48,6 +48,14 @@ ULONG RtlNtStatusToDosError(NTSTATUS status)
     case STATUS_OBJECT_NAME_INVALID: return ERROR_INVALID_NAME;
     case STATUS_NAME_TOO_LONG: return ERROR_FILENAME_EXCED_RANGE;
     case STATUS_PROCESS_IS_TERMINATING: return ERROR_ACCESS_DENIED;
+    /* Working sets and VirtualLock (issue 19).  A guard page met by a
+     * service is reported as itself (spec item 60: VirtualLock fails
+     * "with STATUS_GUARD_PAGE_VIOLATION as its error"). */
+    case STATUS_NOT_LOCKED: return ERROR_NOT_LOCKED;
+    case STATUS_WORKING_SET_QUOTA: return ERROR_WORKING_SET_QUOTA;
+    case STATUS_BAD_WORKING_SET_LIMIT: return ERROR_INVALID_PARAMETER;
+    case STATUS_PRIVILEGE_NOT_HELD: return ERROR_PRIVILEGE_NOT_HELD;
+    case STATUS_GUARD_PAGE_VIOLATION: return (ULONG)STATUS_GUARD_PAGE_VIOLATION;
     default: return ERROR_MR_MID_NOT_FOUND;
     }
 }

@@ -79,13 +79,14 @@ static uint32_t available(void)
     return pfn_free_zeroed() + pmm_free_count();
 }
 
-/* A present page managed by the VM layer (the protection index is set). */
+/* A present page managed by the VM layer (the protection index is set),
+ * not locked by VirtualLock (mm/vm_ws.c): locked pages never leave. */
 static bool trimmable(pte_t e)
 {
-    return (e & PTE_P) && ((uint32_t)e >> HW_PROT_SHIFT & 7) != 0;
+    return (e & PTE_P) && ((uint32_t)e >> HW_PROT_SHIFT & 7) != 0 && !pfn_frame_locked(PTE_ADDR(e));
 }
 
-static void trim_page(struct vm_space *as, uint32_t va, pte_t e)
+void pager_trim_page(struct vm_space *as, uint32_t va, pte_t e)
 {
     paging_set_pte(va, transition_entry(e));    /* every CPU's TLB forgets it first */
     pfn_put_modified(PTE_ADDR(e), (uint32_t)as, va);
@@ -115,7 +116,7 @@ static uint32_t trim_space(struct vm_space *as, uint32_t want, uint32_t scan, bo
                 paging_set_pte(va, e & ~PTE_A);
                 stats.aged++;
             } else {
-                trim_page(as, va, e);
+                pager_trim_page(as, va, e);
                 n++;
             }
         }
@@ -126,16 +127,21 @@ static uint32_t trim_space(struct vm_space *as, uint32_t want, uint32_t scan, bo
     return n;
 }
 
-/* One turn of the ring: up to `want` pages from the spaces in order. */
+/* One turn of the ring: up to `want` pages from the spaces in order,
+ * those above their maximum working set first (SetProcessWorkingSetSize:
+ * the most a process keeps "whenever ... available memory is low"). */
 static uint32_t trim(uint32_t want)
 {
     uint32_t n = 0;
-    for (uint32_t i = 0; i < ring_count && n < want; i++) {
-        struct vm_space *as = ring;
-        ring = as->ring_next;
-        /* Twice the pages wanted plus the ones aged: one revolution's worth. */
-        n += trim_space(as, want - n, 2 * (want - n) + 2 * as->resident, false);
-    }
+    for (int over = 1; over >= 0; over--)
+        for (uint32_t i = 0; i < ring_count && n < want; i++) {
+            struct vm_space *as = ring;
+            ring = as->ring_next;
+            if (over && as->resident <= vm_ws_max(as))
+                continue;
+            /* Twice the pages wanted plus the ones aged: one revolution's worth. */
+            n += trim_space(as, want - n, 2 * (want - n) + 2 * as->resident, false);
+        }
     return n;
 }
 

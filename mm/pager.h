@@ -46,6 +46,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "mm/mmu.h"
+
+struct vm_space;
 
 #define PAGER_CRITICAL 16u      /* available at most this, no standby: the fault writes */
 #define PAGER_LOW 64u           /* available at most this: faults repurpose standby */
@@ -96,6 +99,10 @@ uint32_t pager_trim_all(bool to_pagefile);
 /* Page-file slots the commit limit may count: all but a small reserve
  * (what vm_set_pagefile_commit is given at boot). */
 uint32_t pager_commit_slots(void);
+/* Takes one present page of `as` (attached, under the VM lock) out of its
+ * working set now, as the clock would: SetProcessWorkingSetSize(-1, -1)
+ * and VirtualUnlock of pages not locked (mm/vm_ws.c). */
+void pager_trim_page(struct vm_space *as, uint32_t va, pte_t e);
 void pager_get_stats(struct pager_stats *out);
 /* Tests: the next hard fault of `as` (and only of it) reads its page with
  * an injected disk error (drivers/ata.h), so the access ends in

@@ -190,6 +190,7 @@ paddr_t pfn_take_zeroed(void)
 
 void pfn_release(paddr_t frame)
 {
+    pfn_unlock_frame(frame);            /* a locked page decommitted: unlocked with it */
     pmm_frame_poison(frame);
     uint32_t flags = spin_lock(&pfn_lock);
     list_push(PFN_LIST_FREE, frame);
@@ -342,6 +343,47 @@ uint32_t pfn_unlist(paddr_t frame, uint32_t owner, uint32_t va)
     return slot;
 }
 
+/* ---- locked pages ---- */
+
+static uint32_t locked_frames;
+
+bool pfn_lock_frame(paddr_t frame)
+{
+    struct frame *r = pfn_rec(frame_no(frame));
+    ASSERTF(r->list == PFN_LIST_NONE, "locking frame %08llx, which is on list %u", frame, r->list);
+    if (r->flags & FRAME_LOCKED)
+        return false;
+    r->flags |= FRAME_LOCKED;
+    locked_frames++;
+    return true;
+}
+
+bool pfn_unlock_frame(paddr_t frame)
+{
+    struct frame *r = pfn_rec(frame_no(frame));
+    if (!(r->flags & FRAME_LOCKED))
+        return false;
+    ASSERTF(locked_frames > 0, "unlocking frame %08llx with no frame locked", frame);
+    r->flags &= ~FRAME_LOCKED;
+    locked_frames--;
+    return true;
+}
+
+bool pfn_frame_locked(paddr_t frame)
+{
+    return (pfn_rec(frame_no(frame))->flags & FRAME_LOCKED) != 0;
+}
+
+uint32_t pfn_locked_frames(void)
+{
+    return locked_frames;
+}
+
+enum pfn_list pfn_list_of(paddr_t frame)
+{
+    return (enum pfn_list)pfn_rec(frame_no(frame))->list;
+}
+
 uint32_t pfn_free_zeroed(void)
 {
     return lists[PFN_LIST_FREE].count + lists[PFN_LIST_ZEROED].count;
@@ -384,7 +426,9 @@ static uint32_t validate_list(enum pfn_list l)
     uint32_t bad = 0, n = 0, prev = LIST_END;
     for (uint32_t f = lists[l].head; f != LIST_END && n <= lists[l].count; n++) {
         const struct frame *m = pfn_rec(f);
-        bad += m->list != l || m->state != FRAME_USED || m->order != 0 || m->prev != prev;
+        /* A listed frame holds no locked page: the trimmer never takes one. */
+        bad += m->list != l || m->state != FRAME_USED || m->order != 0 || m->prev != prev ||
+               (m->flags & FRAME_LOCKED);
         prev = f;
         f = m->next;
     }

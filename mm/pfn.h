@@ -82,6 +82,19 @@ paddr_t pfn_take_standby(uint32_t *owner, uint32_t *va, uint32_t *slot);
  * soft fault, or a decommit); ASSERTs it is on one of them and belongs to
  * (owner, va).  Returns its slot (standby) or PAGEFILE_NO_SLOT (modified). */
 uint32_t pfn_unlist(paddr_t frame, uint32_t owner, uint32_t va);
+/* ---- locked pages (VirtualLock, mm/vm_ws.c; callers hold the VM lock) ----
+ * A mapped user frame marked locked stays in its working set: the trimmer
+ * skips it.  pfn_release unmarks a frame it is given (decommit unlocks).
+ * pfn_lock_frame / pfn_unlock_frame return false when the frame already
+ * was / was not marked (nothing changes then). */
+bool pfn_lock_frame(paddr_t frame);
+bool pfn_unlock_frame(paddr_t frame);
+bool pfn_frame_locked(paddr_t frame);
+/* Frames marked locked, system-wide (0 once every locking process ended). */
+uint32_t pfn_locked_frames(void);
+/* The list a frame is on (PFN_LIST_NONE when in use): the study console. */
+enum pfn_list pfn_list_of(paddr_t frame);
+
 /* Free + zeroed frames (what the trimmer's threshold looks at). */
 uint32_t pfn_free_zeroed(void);
 /* Frames on one list now (a snapshot; the pager's thresholds). */
@@ -92,7 +105,8 @@ uint32_t pfn_count(enum pfn_list l);
 uint32_t pfn_list_frames(void);
 void pfn_get_stats(struct pfn_stats *out);
 /* Walks every list: counts broken invariants (wrong list tag or state,
- * bad links, a count that differs from the walk).  0 when sound. */
+ * bad links, a locked frame on a list, a count that differs from the
+ * walk).  0 when sound. */
 uint32_t pfn_validate(void);
 void pfn_print_report(void);
 

@@ -24,13 +24,18 @@ enum frame_state {
 };
 
 #define FRAME_POISONED 0x01     /* filled with the poison pattern when freed */
+/* Issue 19, VirtualLock (mm/vm_ws.c): the user page this frame holds is
+ * locked in its working set; the trimmer passes it by.  Set and cleared
+ * under the VM lock while the frame is mapped; pfn_release clears it, so
+ * a decommit (and so a process's end) unlocks, as Windows does. */
+#define FRAME_LOCKED 0x02
 
 struct frame {
     uint32_t next, prev;        /* list links (frame numbers): buddy free list (FRAME_FREE
                                    heads) or page list (list != 0) */
     uint8_t order;              /* FRAME_FREE and FRAME_USED heads */
     uint8_t state;              /* enum frame_state */
-    uint8_t flags;              /* FRAME_POISONED */
+    uint8_t flags;              /* FRAME_POISONED, FRAME_LOCKED */
     uint8_t list;               /* enum pfn_list (mm/pfn.h); 0 when on none */
     /* The pager (issue 19), for a frame on the standby or modified list:
      * whose page it holds (the struct vm_space * and the page's VA: the

@@ -212,6 +212,9 @@ void vm_resident_add(struct vm_space *as, int32_t delta)
 {
     stats.resident_pages += (uint32_t)delta;
     as->resident += (uint32_t)delta;
+    as->faults += delta > 0;
+    if (as->resident > as->peak_resident)
+        as->peak_resident = as->resident;
 }
 
 /* The space a page belongs to: user pages to the attached space. */
@@ -759,17 +762,6 @@ void vm_get_leak_counters(struct vm_leak_counters *out)
     out->available_frames = pmm_free_count() + pfn_list_frames() + kernel_space->resident;
     out->user_commit_charge = stats.commit_charge - kernel_space->committed;
     out->page_tables = ps.page_tables;
-}
-
-void vm_space_pages(const struct vm_space *as, uint32_t *committed, uint32_t *resident)
-{
-    *committed = as->committed;
-    *resident = as->resident;
-}
-
-uint32_t vm_space_allocations(const struct vm_space *as)
-{
-    return as->vads.count;
 }
 
 void vm_get_stats(struct vm_stats *out)

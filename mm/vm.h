@@ -135,6 +135,11 @@ struct vm_entry_info {
     uint32_t protect;               /* PAGE_* with GUARD / NOCACHE / WRITECOMBINE */
     uint32_t prot_index;            /* base protection index 1..6 (bits 9-11 present, 1-3 soft) */
     paddr_t frame;                  /* physical frame, or 0 (demand-zero) */
+    /* Issue 19: a trimmed page.  transition: its frame (`frame`) is on
+     * the standby or modified list; in_pagefile: it is in page-file slot
+     * `slot` and has no frame. */
+    bool transition, in_pagefile;
+    uint32_t slot;
 };
 void vm_describe_entry(pte_t pte, struct vm_entry_info *out);
 /* The not-present ("soft") entry format, field by field: mask and name,

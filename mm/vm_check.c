@@ -114,6 +114,8 @@ const struct vm_soft_field vm_soft_format[] = {
     { SOFT_COMMITTED, "committed" },
     { SOFT_FRAME, "frame held" },
     { SOFT_DIRTY, "dirty" },
+    { SOFT_PAGEFILE, "page file" },
+    { SOFT_TRANSITION, "transition" },
     { PTE_FRAME, "frame" },
     { 0, NULL },
 };
@@ -129,4 +131,10 @@ void vm_describe_entry(pte_t e, struct vm_entry_info *out)
     out->prot_index = out->present ? (e >> HW_PROT_SHIFT) & 7 : (e & SOFT_PROT_MASK) >> SOFT_PROT_SHIFT;
     out->frame = entry_frame(e);
     out->frame_held = !out->present && (e & SOFT_FRAME) != 0;
+    out->transition = entry_transition(e);
+    out->in_pagefile = entry_in_pagefile(e);
+    if (out->transition)
+        out->frame = PTE_ADDR(e);
+    if (out->in_pagefile)
+        out->slot = entry_slot(e);
 }

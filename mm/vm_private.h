@@ -30,7 +30,29 @@ struct vm_space {
     struct vm_space *ring_next, *ring_prev;
     uint32_t trim_hand;
     const struct vm_pager_ops *pager_ops;   /* the pager whose ring it joined, or NULL */
+    /* Working-set figures and limits (mm/vm_ws.c), in pages, under the VM
+     * lock.  A zero limit means the default (a new space is zeroed). */
+    uint32_t ws_min, ws_max;        /* SetProcessWorkingSetSize */
+    uint32_t ws_flags;              /* QUOTA_LIMITS_HARDWS_* as last set */
+    uint32_t peak_resident;         /* the largest `resident` has been */
+    uint32_t faults;                /* faults that brought a page in (PageFaultCount) */
 };
+
+/* Windows' defaults for a process's working set (SetProcessWorkingSetSize:
+ * "The default size is 50 pages" / "345 pages"). */
+#define VM_WS_DEFAULT_MIN 50u
+#define VM_WS_DEFAULT_MAX 345u
+
+static inline uint32_t vm_ws_min(const struct vm_space *as)
+{
+    return as->ws_min != 0 ? as->ws_min : VM_WS_DEFAULT_MIN;
+}
+
+/* The trimmer takes from spaces above this first when memory is short. */
+static inline uint32_t vm_ws_max(const struct vm_space *as)
+{
+    return as->ws_max != 0 ? as->ws_max : VM_WS_DEFAULT_MAX;
+}
 
 /* Takes the VM lock and makes `as` the space the self-map shows; returns
  * the flags for vm_leave and, in *prev, the space to go back to. */
@@ -69,7 +91,8 @@ uint32_t vm_dep_initial_options(void);
  * this way). */
 struct vm_space *vm_attach(struct vm_space *as);
 void vm_detach(struct vm_space *prev);
-/* Under the VM lock: a page of `as` entered (+1) or left (-1) its working set. */
+/* Under the VM lock: a page of `as` entered (+1, a fault brought it in:
+ * counted, with the peak) or left (-1) its working set. */
 void vm_resident_add(struct vm_space *as, int32_t delta);
 
 /* ---- the pager (mm/pager.c), under the VM lock ----

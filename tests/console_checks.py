@@ -247,7 +247,8 @@ def qemu_check_pte(session, out, va, qmp_human):
 
 ALL_COMMANDS = ["help", "mem", "memmap", "ticks", "run", "halt", "vmmap", "reserve", "commit",
                 "decommit", "release", "protect", "query", "reset", "pte", "touch", "peek", "poke",
-                "tlb", "stats", "heap", "heapcreate", "heapalloc", "heapfree", "heapdestroy", "demo"]
+                "tlb", "stats", "heap", "heapcreate", "heapalloc", "heapfree", "heapdestroy", "demo",
+                "ws", "lock", "unlock", "trim", "pageout"]
 
 
 def editing_run(Run):
@@ -572,8 +573,15 @@ def run_demo_run(Run, build):
     v = {}
 
     def demo(s, out):
-        for n in range(1, 11):
-            has(out, "== Step %d/10: " % n)
+        for n in range(1, 12):
+            has(out, "== Step %d/11: " % n)
+        # Step 6 (issue 19): trimmed -> transition -> soft fault; paged out
+        # -> the slot pte names is the slot the hard fault reads; the bytes
+        # written in step 3 come back.
+        has(out, "committed, transition: frame 0x", "handled: soft fault: frame 0x")
+        slot = grab(out, r"VM state: committed, in the page file: slot (\d+)")
+        has(out, "handled: hard fault: page-file slot %s read into frame" % slot)
+        grab(out, r"^  [0-9a-f]{8}  48 65 6c 6c 6f 20 66 72", "the bytes after the hard fault")
         has(out, "handled: demand-zero fault", "STATUS_GUARD_PAGE_VIOLATION",
             "not resolved: the page is reserved but not committed",
             "a write to a page that is not writable", "HeapCreate(0, 0, 0) -> 0x",
@@ -585,7 +593,7 @@ def run_demo_run(Run, build):
         grab(out, r"^  [0-9a-f]{8}  ([0-9a-f]{2} ){7}[0-9a-f]{2}-03 00 00 00")
         a, b = grab(out, r"^commit charge (\d+) pages \((\d+) before the demo\)")
         need(a == b, "commit charge %s after the demo, %s before" % (a, b))
-        need(sum(1 for l in out if l.startswith("-- Enter: next step")) == 10, "10 pauses")
+        need(sum(1 for l in out if l.startswith("-- Enter: next step")) == 11, "11 pauses")
 
     steps = [
         ("run", lambda s, o: has(o, "loaded programs:", "  hello (")),
@@ -593,12 +601,12 @@ def run_demo_run(Run, build):
         ("run ucrash_av", lambda s, o: has(o, "exited with 0xc0000005 STATUS_ACCESS_VIOLATION")),
         ("run nope", lambda s, o: has(o, "no program named 'nope'")),
         ("mem", lambda s, o: v.setdefault("charge", mem_charge(o))),
-        ("demo" + "\r" * 10, demo),
+        ("demo" + "\r" * 11, demo),
         ("mem", lambda s, o: need(mem_charge(o) == v["charge"], "commit charge %d after the demo, %d "
                                   "before" % (mem_charge(o), v["charge"]))),
         ("vmmap -m", lambda s, o: expect_regions(vmmap_rows(o), [(0, 0x7FFF0000, "free", 1, 0, "free", 0)])),
         ("heap", lambda s, o: need(not any("demo private heap" in l for l in o), "the demo's heap is left")),
-        ("demo\r\rq", lambda s, o: has(o, "== Step 1/10", "demo stopped; cleaning up",
+        ("demo\r\rq", lambda s, o: has(o, "== Step 1/11", "demo stopped; cleaning up",
                                       "VirtualFree(base, 0, MEM_RELEASE) -> 0x00000000 STATUS_SUCCESS")),
         ("vmmap -m", lambda s, o: expect_regions(vmmap_rows(o), [(0, 0x7FFF0000, "free", 1, 0, "free", 0)])),
     ]
@@ -774,8 +782,9 @@ def svg_run(Run, build):
 def runs(build, Run, qmp_human):
     """Every console run (Run and qmp_human come from tests/harness.py)."""
     import console_line_edit
+    import console_ws
     out = [editing_run(Run), console_line_edit.line_editor_run(Run), vm_run(Run), pte_run(Run, qmp_human), heap_run(Run),
-           run_demo_run(Run, build), svg_run(Run, build)]
+           run_demo_run(Run, build), svg_run(Run, build), console_ws.ws_run(Run, qmp_human)]
     if shutil.which("gdb"):
         out.append(gdb_run(Run, build))
     else:

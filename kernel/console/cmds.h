@@ -7,6 +7,7 @@
  *   cmds_pte.c    pte, touch, peek, poke, tlb, stats
  *   cmds_heap.c   heap, heapcreate, heapalloc, heapfree, heapdestroy
  *   cmds_threads.c  threads, start, suspend, resume, kill
+ *   cmds_ws.c     ws, lock, unlock, trim, pageout (working sets, issue 19)
  *   demo.c        demo
  *
  * and util.c holds what they share: the scratch process, number, size and
@@ -48,6 +49,7 @@ extern const struct console_cmd console_cmds_pte[];
 extern const struct console_cmd console_cmds_heap[];
 extern const struct console_cmd console_cmds_demo[];
 extern const struct console_cmd console_cmds_threads[];
+extern const struct console_cmd console_cmds_ws[];
 /* Every group, ending with a NULL title (shell.c). */
 extern const struct console_group console_groups[];
 const struct console_cmd *console_find(const char *name);

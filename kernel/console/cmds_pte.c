@@ -194,6 +194,17 @@ void console_entry_str(uint32_t addr, pte_t pte, char *buf, size_t cap)
         return;
     }
     console_prot_str(info.protect, prot, sizeof(prot));
+    if (info.transition) {
+        enum pfn_list l = pfn_list_of(info.frame);
+        snprintf(buf, cap, "committed, transition: frame 0x%08llx on the %s list, %s", info.frame,
+                 l == PFN_LIST_STANDBY ? "standby" : l == PFN_LIST_MODIFIED ? "modified" : "(no)",
+                 prot);
+        return;
+    }
+    if (info.in_pagefile) {
+        snprintf(buf, cap, "committed, in the page file: slot %u, %s", info.slot, prot);
+        return;
+    }
     snprintf(buf, cap, "committed, %s, %s", info.present ? "resident" :
              info.frame_held ? "inaccessible, frame kept" :
              (info.protect & PAGE_GUARD) ? "guard, demand-zero" : "demand-zero", prot);
@@ -248,6 +259,8 @@ static void print_soft_bits(pte_t e)
             kprintf("\n     ");
         if (lo == hi)
             kprintf(" %s (bit %u)=%u", f->name, lo, (unsigned)v);
+        else if (f->mask == PTE_FRAME && info.in_pagefile)
+            kprintf(" slot (bits 12-31)=%u", info.slot);   /* a page-file entry's frame bits */
         else if (f->mask == PTE_FRAME)
             kprintf(" %s (bits %u-%u)=0x%05llx", f->name, lo, hi, v);
         else
@@ -268,6 +281,10 @@ static void print_vm_state(uint32_t va, pte_t pte)
     vm_describe_entry(pte, &info);
     if (!info.committed)
         kprintf("  (entry 0: an access raises STATUS_ACCESS_VIOLATION)\n");
+    else if (info.transition)
+        kprintf("  (trimmed from the working set: the next access takes a soft fault, no I/O)\n");
+    else if (info.in_pagefile)
+        kprintf("  (paged out: the next access takes a hard fault that reads slot %u)\n", info.slot);
     else if (!info.present && info.frame == PMM_NONE)
         kprintf("  (no frame yet: the first access takes a demand-zero fault)\n");
     else if (!info.present)
@@ -425,6 +442,22 @@ static const char *refusal_reason(uint32_t va, pte_t pte, bool write)
     return "the protection does not allow this access";
 }
 
+/* A trimmed page's entry (the pager's transition and page-file formats). */
+static bool entry_is_transition(pte_t e)
+{
+    struct vm_entry_info info;
+    vm_describe_entry(e, &info);
+    return info.transition;
+}
+
+static bool entry_is_paged_out(pte_t e, uint32_t *slot)
+{
+    struct vm_entry_info info;
+    vm_describe_entry(e, &info);
+    *slot = info.slot;
+    return info.in_pagefile;
+}
+
 void console_touch(uint32_t va, bool write)
 {
     struct vm_stats before, after;
@@ -456,12 +489,19 @@ void console_touch(uint32_t va, bool write)
     kprintf("  EIP 0x%08x\n", acc.eip);
     if (acc.resolved) {
         struct vm_entry_info info;
+        uint32_t slot;
         vm_describe_entry(acc.pte_after, &info);
         if (after.faults_demand_zero > before.faults_demand_zero)
             kprintf("  handled: demand-zero fault: frame 0x%08llx %s, entry made present, the "
                     "instruction ran again\n", info.frame,
                     after.zeroed_frames < before.zeroed_frames ? "taken from the zeroed list"
                                                        : "taken and zeroed now");
+        else if (entry_is_transition(acc.pte_before))
+            kprintf("  handled: soft fault: frame 0x%08llx came back off its list (no I/O) and "
+                    "became present again\n", info.frame);
+        else if (entry_is_paged_out(acc.pte_before, &slot))
+            kprintf("  handled: hard fault: page-file slot %u read into frame 0x%08llx, entry "
+                    "made present\n", slot, info.frame);
         else
             kprintf("  handled: the page kept its frame 0x%08llx and became present again\n",
                     info.frame);

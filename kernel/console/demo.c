@@ -18,13 +18,16 @@
 #include "mm/heap/heap.h"
 #include "mm/kheap.h"
 #include "mm/vm.h"
+#include "mm/vm_ws.h"
+#include "mm/pager.h"
+#include "mm/pagefile.h"
 #include "mm/paging.h"
 #include "mm/mmu.h"
 #include "mm/memlayout.h"
 #include <malloc.h>                 /* libc/crt_malloc.c, over the kernel heap */
 #include <string.h>
 
-#define STEPS 10
+#define STEPS 11
 #define DEMO_RESERVE 0x10000u
 
 static struct {
@@ -173,13 +176,47 @@ static bool step_violation(void)
     return console_pause();
 }
 
+/* Issue 19: the page leaves the working set and comes back. */
+static bool step_paging(void)
+{
+    struct pagefile_stats pf;
+    struct console_access acc;
+    uint8_t buf[20];
+
+    step(6, "Paging: the page leaves the working set and comes back",
+         "When frames run short the trimmer takes pages out of working sets: the PTE\n"
+         "becomes a transition entry and the frame waits on the modified list (standby\n"
+         "once written to the page file).  A fault there is soft: the frame comes back\n"
+         "with no I/O.  A page whose frame was given away is in its page-file slot, and\n"
+         "its fault is hard: the page is read back.  EmptyWorkingSet trims it on purpose.");
+    kprintf("SetProcessWorkingSetSize(scratch, -1, -1): %u pages trimmed\n",
+            vm_ws_empty(console_scratch()));
+    console_pte(demo.base);
+    kprintf("\n");
+    console_touch(demo.base, false);
+    pagefile_get_stats(&pf);
+    if (pf.state != PAGEFILE_READY) {
+        kprintf("\n  (no page file on this machine: the page cannot go further than the lists)\n");
+        return console_pause();
+    }
+    kprintf("\nNow all the way out: trimmed, written, and its frame repurposed (pageout):\n");
+    pager_trim_all(true);
+    console_pte(demo.base);
+    kprintf("\n");
+    console_touch(demo.base, false);
+    console_read(demo.base, buf, sizeof(buf), &acc);
+    kprintf("\n  the bytes came back from the disk:\n");
+    console_hexdump(demo.base, buf, acc.done);
+    return console_pause();
+}
+
 static bool step_heap(void)
 {
     int32_t st = 0;
     void *p[3];
     static const uint32_t sizes[3] = { 24, 100, 4000 };
 
-    step(6, "HeapCreate: a private heap on top of VirtualAlloc",
+    step(7, "HeapCreate: a private heap on top of VirtualAlloc",
          "The article: the heap manager reserves virtual memory in advance, commits pages\n"
          "as it needs them and cuts them into blocks; HeapCreate makes a private heap.");
     demo.heap = heap_create(0, 0, 0, &st);
@@ -229,7 +266,7 @@ static void show_block(struct heap *h, const void *p, uint32_t len)
 
 static bool step_malloc(void)
 {
-    step(7, "malloc on the default heap",
+    step(8, "malloc on the default heap",
          "The article: the CRT's malloc/free call HeapAlloc/HeapFree on the process default\n"
          "heap; free needs no size because the heap manager recorded it with the block.");
     kprintf("  In this kernel the default heap is the kernel heap (0x%08x); malloc is\n"
@@ -314,7 +351,7 @@ static bool module_loaded(const char *name)
 
 static bool step_new_array(void)
 {
-    step(8, "new[] of a class with a destructor: the cookie",
+    step(9, "new[] of a class with a destructor: the cookie",
          "The article: new[] asks malloc for extra room and stores the element count there,\n"
          "so delete[] knows how many destructors to run; the pointer it returns is past it.");
     struct widget *arr = new_widgets(3);
@@ -346,7 +383,7 @@ static bool step_mismatch(void)
 {
     int32_t st = 0;
 
-    step(9, "delete vs delete[]: the mismatch, caught",
+    step(10, "delete vs delete[]: the mismatch, caught",
          "The article: `delete` on a new[] pointer runs one destructor and hands free() a\n"
          "pointer the heap never returned: heap corruption, often found much later.");
     struct widget *arr = new_widgets(3);
@@ -406,7 +443,7 @@ static void cleanup(void)
 
 static void step_end(void)
 {
-    step(10, "Giving it all back",
+    step(11, "Giving it all back",
          "HeapDestroy releases the heap's reservations; VirtualFree(MEM_RELEASE) the 64 KiB.");
     cleanup();
     kprintf("\ndemo complete.  Try it by hand: reserve 64K, commit ADDR 4K, pte ADDR, touch ADDR w,\n"
@@ -416,7 +453,7 @@ static void step_end(void)
 static void cmd_demo(int argc, char **argv)
 {
     bool (*const steps[])(void) = { step_reserve, step_commit, step_touch, step_guard,
-                                    step_violation, step_heap, step_malloc, step_new_array,
+                                    step_violation, step_paging, step_heap, step_malloc, step_new_array,
                                     step_mismatch };
 
     (void)argc;
@@ -440,6 +477,6 @@ stop:
 }
 
 const struct console_cmd console_cmds_demo[] = {
-    { "demo", "", "reserve, commit, fault, guard, heap, malloc, new[] cookie: step by step", cmd_demo },
+    { "demo", "", "reserve, commit, fault, guard, paging, heap, malloc, new[] cookie: step by step", cmd_demo },
     { NULL, NULL, NULL, NULL },
 };

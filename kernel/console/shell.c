@@ -110,6 +110,7 @@ const struct console_group console_groups[] = {
     { "Page tables and page faults", console_cmds_pte },
     { "Heaps", console_cmds_heap },
     { "Processes and threads", console_cmds_threads },
+    { "Working sets and paging", console_cmds_ws },
     { "The story of the source material", console_cmds_demo },
     { NULL, NULL },
 };

@@ -52,6 +52,13 @@ NTSTATUS NTAPI NtGetWriteWatch(HANDLE ProcessHandle, ULONG Flags, PVOID BaseAddr
                                PVOID *UserAddressArray, PULONG_PTR EntriesInUserAddressArray,
                                PULONG Granularity);
 NTSTATUS NTAPI NtResetWriteWatch(HANDLE ProcessHandle, PVOID BaseAddress, SIZE_T RegionSize);
+/* Issue 19: locks / unlocks the pages of [*BaseAddress, + *RegionSize)
+ * in the working set (MapType MAP_PROCESS; mm/vm_ws.h has the rules);
+ * both write back the page range on success. */
+NTSTATUS NTAPI NtLockVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress, PSIZE_T RegionSize,
+                                   ULONG MapType);
+NTSTATUS NTAPI NtUnlockVirtualMemory(HANDLE ProcessHandle, PVOID *BaseAddress, PSIZE_T RegionSize,
+                                     ULONG MapType);
 
 /* ---- DEP (issue 18) ----
  * ProcessExecuteFlags (<ntsvc.h>) is the one class: a ULONG of

@@ -196,6 +196,13 @@
 #define STATUS_NAME_TOO_LONG ((NTSTATUS)0xC0000106L)
 /* ---- end of issue 15 ---- */
 
+/* ---- issue 19: working sets, VirtualLock ---- */
+#define STATUS_NOT_LOCKED ((NTSTATUS)0xC000002AL)
+#define STATUS_BAD_WORKING_SET_LIMIT ((NTSTATUS)0xC000004CL)
+#define STATUS_PRIVILEGE_NOT_HELD ((NTSTATUS)0xC0000061L)
+#define STATUS_WORKING_SET_QUOTA ((NTSTATUS)0xC00000A1L)
+/* ---- end of issue 19 ---- */
+
 #define NT_SUCCESS(s) ((NTSTATUS)(s) >= 0)
 
 #endif

@@ -55,7 +55,14 @@
 #define SVC_NtSetInformationProcess 0x0E    /* (process, class, *info, length) */
 #define SVC_NtQuerySystemInformation 0x0F   /* (class, *info, length, *return_length) */
 /* ---- end of the DEP services ---- */
-#define SVC_COUNT 0x10
+/* ---- issue 19: locked pages (NT's signatures; MapType MAP_PROCESS only,
+ * MAP_SYSTEM needs a privilege no process here holds) ---- */
+#define SVC_NtLockVirtualMemory 0x10        /* (process, *base, *size, map type) */
+#define SVC_NtUnlockVirtualMemory 0x11      /* (process, *base, *size, map type) */
+#define MAP_PROCESS 1
+#define MAP_SYSTEM 2
+/* ---- end of issue 19 ---- */
+#define SVC_COUNT 0x12
 
 /* ---- table 2: threads, waits and objects (issue 13) ----
  * NT picks the service table by bits 12-13 of the number (0x1xxx is

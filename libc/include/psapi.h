@@ -43,5 +43,8 @@ _Static_assert(sizeof(PROCESS_MEMORY_COUNTERS) == 40 && sizeof(PROCESS_MEMORY_CO
  * commit; peaks as far as queries saw them; PageFaultCount 0). */
 BOOL WINAPI GetProcessMemoryInfo(HANDLE Process, PPROCESS_MEMORY_COUNTERS ppsmemCounters, DWORD cb);
 BOOL WINAPI K32GetProcessMemoryInfo(HANDLE Process, PPROCESS_MEMORY_COUNTERS ppsmemCounters, DWORD cb);
+/* Issue 19: trims every page of the process's working set that is not
+ * locked (SetProcessWorkingSetSize(h, -1, -1); PROCESS_SET_QUOTA). */
+BOOL WINAPI EmptyWorkingSet(HANDLE hProcess);
 
 #endif

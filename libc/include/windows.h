@@ -51,6 +51,24 @@ BOOL WINAPI ReadProcessMemory(HANDLE hProcess, LPCVOID lpBaseAddress, LPVOID lpB
 BOOL WINAPI WriteProcessMemory(HANDLE hProcess, LPVOID lpBaseAddress, LPCVOID lpBuffer, SIZE_T nSize,
                                SIZE_T *lpNumberOfBytesWritten);
 /* ---- end of issue 15 ---- */
+/* ---- issue 19: locked pages and working-set limits (libc/user/workingset.c).
+ * VirtualLock: every page committed and accessible (else ERROR_NOACCESS;
+ * a guard page: its guard goes, the error is STATUS_GUARD_PAGE_VIOLATION),
+ * at most the minimum working set less 8 pages locked (else
+ * ERROR_WORKING_SET_QUOTA).  VirtualUnlock: ERROR_NOT_LOCKED unless every
+ * page is locked.  Working-set sizes in bytes; both (SIZE_T)-1 empties
+ * the working set.  Flags: QUOTA_LIMITS_HARDWS_* (<winternl.h>). ---- */
+BOOL WINAPI VirtualLock(LPVOID lpAddress, SIZE_T dwSize);
+BOOL WINAPI VirtualUnlock(LPVOID lpAddress, SIZE_T dwSize);
+BOOL WINAPI GetProcessWorkingSetSize(HANDLE hProcess, PSIZE_T lpMinimumWorkingSetSize,
+                                     PSIZE_T lpMaximumWorkingSetSize);
+BOOL WINAPI GetProcessWorkingSetSizeEx(HANDLE hProcess, PSIZE_T lpMinimumWorkingSetSize,
+                                       PSIZE_T lpMaximumWorkingSetSize, PDWORD Flags);
+BOOL WINAPI SetProcessWorkingSetSize(HANDLE hProcess, SIZE_T dwMinimumWorkingSetSize,
+                                     SIZE_T dwMaximumWorkingSetSize);
+BOOL WINAPI SetProcessWorkingSetSizeEx(HANDLE hProcess, SIZE_T dwMinimumWorkingSetSize,
+                                       SIZE_T dwMaximumWorkingSetSize, DWORD Flags);
+/* ---- end of issue 19 ---- */
 
 /* Write watches: a region reserved with MEM_RESERVE | MEM_WRITE_WATCH
  * tracks which of its pages are written (libc/user/writewatch.c).  Both

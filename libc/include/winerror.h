@@ -43,4 +43,9 @@
 #define ERROR_PARTIAL_COPY 299L
 /* ---- end of issue 15 ---- */
 
+/* ---- issue 19: working sets, VirtualLock ---- */
+#define ERROR_PRIVILEGE_NOT_HELD 1314L
+#define ERROR_WORKING_SET_QUOTA 1453L
+/* ---- end of issue 19 ---- */
+
 #endif

@@ -108,6 +108,39 @@ typedef struct _UNICODE_STRING {
 #endif
 /* ---- end of issue 15 ---- */
 
+/* ---- issue 19: working-set limits (SetProcessWorkingSetSize), the
+ * ProcessQuotaLimits class of NtQuery/SetInformationProcess, x86 layout.
+ * Only the working-set fields mean something here; the set ignores the
+ * others (NT needs a privilege to change them).  A set with both sizes
+ * (SIZE_T)-1 empties the working set. ---- */
+#define ProcessQuotaLimits 1
+typedef struct _QUOTA_LIMITS {
+    SIZE_T PagedPoolLimit;
+    SIZE_T NonPagedPoolLimit;
+    SIZE_T MinimumWorkingSetSize;
+    SIZE_T MaximumWorkingSetSize;
+    SIZE_T PagefileLimit;
+    long long TimeLimit __attribute__((aligned(8)));  /* LARGE_INTEGER, 8-aligned as MSVC lays it */
+} QUOTA_LIMITS, *PQUOTA_LIMITS;
+typedef struct _QUOTA_LIMITS_EX {
+    SIZE_T PagedPoolLimit;
+    SIZE_T NonPagedPoolLimit;
+    SIZE_T MinimumWorkingSetSize;
+    SIZE_T MaximumWorkingSetSize;
+    SIZE_T PagefileLimit;
+    long long TimeLimit __attribute__((aligned(8)));
+    SIZE_T WorkingSetLimit;
+    SIZE_T Reserved2, Reserved3, Reserved4;
+    DWORD Flags;                            /* QUOTA_LIMITS_HARDWS_* */
+    DWORD CpuRateLimit;
+} QUOTA_LIMITS_EX, *PQUOTA_LIMITS_EX;
+_Static_assert(sizeof(QUOTA_LIMITS) == 32 && sizeof(QUOTA_LIMITS_EX) == 56, "x86 QUOTA_LIMITS");
+#define QUOTA_LIMITS_HARDWS_MIN_ENABLE 0x00000001
+#define QUOTA_LIMITS_HARDWS_MIN_DISABLE 0x00000002
+#define QUOTA_LIMITS_HARDWS_MAX_ENABLE 0x00000004
+#define QUOTA_LIMITS_HARDWS_MAX_DISABLE 0x00000008
+/* ---- end of issue 19 ---- */
+
 /* The event types of NtCreateEvent (EVENT_TYPE). */
 #define NotificationEvent 0         /* manual reset */
 #define SynchronizationEvent 1      /* auto reset */

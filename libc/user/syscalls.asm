@@ -48,6 +48,9 @@ SERVICE NtResetWriteWatch, 3           ; process, base, size
 SERVICE NtQueryInformationProcess, 5   ; process, class, info, length, *return_length
 SERVICE NtSetInformationProcess, 4     ; process, class, info, length
 SERVICE NtQuerySystemInformation, 4    ; class, info, length, *return_length
+; Locked pages (issue 19)
+SERVICE NtLockVirtualMemory, 4         ; process, *base, *size, map type
+SERVICE NtUnlockVirtualMemory, 4       ; process, *base, *size, map type
 
 ; Table 2: threads, waits and objects (issue 13).
 SERVICE NtClose, 1                     ; handle

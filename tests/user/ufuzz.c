@@ -212,7 +212,7 @@ static bool known_status(NTSTATUS st)
         STATUS_FREE_VM_NOT_AT_BASE, STATUS_MEMORY_NOT_ALLOCATED, STATUS_NOT_COMMITTED, STATUS_NO_MEMORY,
         STATUS_COMMITMENT_LIMIT, STATUS_INFO_LENGTH_MISMATCH, STATUS_UNABLE_TO_FREE_VM,
         STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_GUARD_PAGE_VIOLATION,
-        STATUS_INVALID_SYSTEM_SERVICE,
+        STATUS_INVALID_SYSTEM_SERVICE, STATUS_PRIVILEGE_NOT_HELD,
     };
     for (unsigned i = 0; i < ARRAY_SIZE(known); i++)
         if (st == known[i])
@@ -328,6 +328,14 @@ static int build_args(uint32_t n)
         args[0] = out_ptr(sizeof(SYSTEM_MEMORY_COUNTERS));
         args[1] = pick(4) == 0 ? rnd() & 0xFF : sizeof(SYSTEM_MEMORY_COUNTERS);
         return 2;
+    case SVC_NtLockVirtualMemory:
+    case SVC_NtUnlockVirtualMemory:
+        /* Never MAP_PROCESS: a random range could lock or trim the
+         * program's own pages, or take its stack's guard page (spec item
+         * 60).  The map type is checked before anything is read. */
+        args[0] = process_handle();
+        args[3] = pick(2) ? MAP_SYSTEM : (rnd() | 4);
+        return 4;
     default:
         return 6;
     }
@@ -581,6 +589,7 @@ static void fuzz_system_calls(struct utest *t)
         "NtSetExceptionDispatcher", "NtRaiseException", "NtQuerySystemCounters",
         "NtGetWriteWatch", "NtResetWriteWatch",
         "NtQueryInformationProcess", "NtSetInformationProcess", "NtQuerySystemInformation",
+        "NtLockVirtualMemory", "NtUnlockVirtualMemory",
         "(unknown services)",
     };
     _Static_assert(sizeof(names) / sizeof(names[0]) == SVC_COUNT + 1, "a name for every service");

@@ -130,6 +130,17 @@ static void setup_counters(uint32_t *a)
     a[1] = sizeof(vars.counters);
 }
 
+/* Issue 19: NtLockVirtualMemory / NtUnlockVirtualMemory on the victim page. */
+static void setup_lock(uint32_t *a)
+{
+    vars.base = VICTIM;
+    vars.size = PAGE;
+    a[0] = U32(NtCurrentProcess());
+    a[1] = U32(&vars.base);
+    a[2] = U32(&vars.size);
+    a[3] = MAP_PROCESS;
+}
+
 static const struct svc_desc services[] = {
     { "NtAllocateVirtualMemory", SVC_NtAllocateVirtualMemory, 6, setup_alloc, true, 2,
       { { "BaseAddress", 1, P_INOUT, 4, false }, { "RegionSize", 3, P_INOUT, 4, false } } },
@@ -154,6 +165,10 @@ static const struct svc_desc services[] = {
       { { "UserAddressArray", 4, P_OUT, 4 * 4, false },
         { "EntriesInUserAddressArray", 5, P_INOUT, 4, false },
         { "Granularity", 6, P_OUT, 4, false } } },
+    { "NtLockVirtualMemory", SVC_NtLockVirtualMemory, 4, setup_lock, false, 2,
+      { { "BaseAddress", 1, P_INOUT, 4, false }, { "RegionSize", 2, P_INOUT, 4, false } } },
+    { "NtUnlockVirtualMemory", SVC_NtUnlockVirtualMemory, 4, setup_lock, false, 2,
+      { { "BaseAddress", 1, P_INOUT, 4, false }, { "RegionSize", 2, P_INOUT, 4, false } } },
 };
 
 /* The services without pointer parameters are covered below too:
@@ -162,7 +177,7 @@ static const struct svc_desc services[] = {
  * kernel), NtResetWriteWatch (an address range, never dereferenced).
  * This keeps the table honest: */
 /* The DEP services (0x0D-0x0F) have their bad-pointer cases in tests/user/udep.c. */
-_Static_assert(SVC_COUNT == 16, "a service was added to ntsvc.h: add it to the tables here");
+_Static_assert(SVC_COUNT == 18, "a service was added to ntsvc.h: add it to the tables here");
 
 struct bad_pointer {
     const char *name;
@@ -281,6 +296,10 @@ static void valid_arguments_succeed(struct utest *t)
     args[3] = MEM_DECOMMIT;
     EXPECT_EQ(t, raw_syscall(SVC_NtFreeVirtualMemory, args), STATUS_SUCCESS);
     EXPECT_PTR_NE(t, VirtualAlloc(VA(VICTIM), PAGE, MEM_COMMIT, PAGE_READWRITE), NULL);
+    setup_lock(args);
+    EXPECT_EQ(t, raw_syscall(SVC_NtLockVirtualMemory, args), STATUS_SUCCESS);
+    setup_lock(args);
+    EXPECT_EQ(t, raw_syscall(SVC_NtUnlockVirtualMemory, args), STATUS_SUCCESS);
     /* ReturnLength is optional. */
     setup_query(args);
     args[5] = 0;
