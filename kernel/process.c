@@ -516,6 +516,12 @@ void process_release(struct process *p)
     object_deref(&p->obj);              /* the last reference destroys a space left behind */
 }
 
+NTSTATUS process_wait_end(struct process *p, uint32_t ms)
+{
+    struct object *o = &p->obj;
+    return wait_for_objects(&o, 1, false, ms, WAIT_REASON_EXECUTIVE);
+}
+
 struct vm_space *process_space(struct process *p)
 {
     return p->as;

@@ -70,6 +70,8 @@ int process_snapshot(struct process_info *out, int max);
 struct process *process_find(uint32_t pid);
 void process_release(struct process *p);
 struct vm_space *process_space(struct process *p);
+/* Waits up to ms for p's threads to end: STATUS_SUCCESS or STATUS_TIMEOUT. */
+NTSTATUS process_wait_end(struct process *p, uint32_t ms);
 /* Suspends (or resumes) every thread of p once, as NtSuspendProcess. */
 void process_suspend(struct process *p, bool suspend);
 /* Ends every thread of p (from outside it), as TerminateProcess. */

@@ -1,7 +1,7 @@
 """The thread tests that need boots of their own, for tests/harness.py.
 
 The console: `start demo_threads` runs tests/user/demo_threads.c in the
-background and suspends it after 50 ms; `threads` must list its four
+background and suspends it once all its threads wait; `threads` must list its four
 threads (waiting, suspended, with their user stacks and TEBs), `vmmap
 demo_threads -m` must show each stack as a region of type stack with its
 guard page, and the TEB pages; resumed, the program must end with status
@@ -136,7 +136,9 @@ def console_threads_run(build, Run):
                 % (charge_outside_kernel_heap(out), v["charge"]))
 
     def extra(s, run):
-        if not any(l.startswith("process demo_threads: exit status 0x00000000") for l in run.lines):
+        # The runner prints it once the process has ended: it may share
+        # a line with the prompt that `wait` gave back meanwhile.
+        if not any("process demo_threads: exit status 0x00000000" in l for l in run.lines):
             return ["demo_threads did not end with status 0"]
         return []
 
@@ -147,7 +149,9 @@ def console_threads_run(build, Run):
         ("threads", threads),
         ("vmmap demo_threads -m", vmmap),
         ("resume %s" % "{pid}", None),
-        ("start hello 500", lambda s, o: cc.has(o, "hello ended within 500 ms")),
+        ("wait %s" % "{pid}", lambda s, o: cc.has(o, "process %s ended" % v["pid"])),
+        ("start hello 500", lambda s, o: cc.need(int(cc.grab(o, r"hello ended within (\d+) ms")) <= 500,
+                                                  "start waited past its 500 ms")),
         ("threads", ended),
         ("mem", charge_kept),
     ]

@@ -4,8 +4,9 @@
  *
  * `start NAME` runs a loaded program in the background: a kernel thread
  * runs it (process_run_image, which waits for it to end and prints its
- * exit status), and after a few milliseconds the console suspends every
- * thread of it, so `threads` and `vmmap PID` show it standing still;
+ * exit status), and once every thread of it waits (or after MS ms) the
+ * console suspends them all, so `threads` and `vmmap PID` show it
+ * standing still;
  * `resume PID` lets it go on, `kill PID` ends it. */
 #include "kernel/console/cmds.h"
 #include "kernel/base/kprintf.h"
@@ -20,7 +21,7 @@
 
 #define THREADS_SHOWN 64
 #define PROCESSES_SHOWN 16
-#define START_RUN_MS 50                 /* how long `start` lets a program run before freezing it */
+#define START_RUN_MS 1000               /* the longest `start` lets a program run before freezing it */
 
 /* ---- threads ------------------------------------------------------------------ */
 
@@ -100,6 +101,22 @@ static void sleep_ms(uint32_t ms)
     wait_for_objects(NULL, 0, false, ms, WAIT_REASON_DELAY);
 }
 
+/* True when process pid has threads and every one of them waits. */
+static bool all_waiting(uint32_t pid)
+{
+    static struct thread_info list[THREADS_SHOWN];
+    int n = thread_snapshot(list, THREADS_SHOWN), mine = 0;
+
+    for (int i = 0; i < n && i < THREADS_SHOWN; i++) {
+        if (list[i].pid != pid)
+            continue;
+        if (list[i].state != THREAD_WAITING)
+            return false;
+        mine++;
+    }
+    return mine > 0;
+}
+
 /* A suspend takes effect when a thread next returns to ring 3 or waits;
  * one still Ready or Running has not got there yet.  Gives them the CPU,
  * 1 ms at a time, for at most `ms` more, so that what `threads` shows next
@@ -107,18 +124,8 @@ static void sleep_ms(uint32_t ms)
  * left a thread Ready when the suspend was asked for). */
 static void settle_suspend(uint32_t pid, uint32_t ms)
 {
-    static struct thread_info list[THREADS_SHOWN];
-
-    for (uint32_t waited = 0; waited < ms; waited++) {
-        bool pending = false;
-        int n = thread_snapshot(list, THREADS_SHOWN);
-        for (int i = 0; i < n && i < THREADS_SHOWN; i++)
-            if (list[i].pid == pid && list[i].state != THREAD_WAITING)
-                pending = true;
-        if (!pending)
-            return;
+    for (uint32_t waited = 0; waited < ms && !all_waiting(pid); waited++)
         sleep_ms(1);
-    }
 }
 
 static void cmd_start(int argc, char **argv)
@@ -139,19 +146,30 @@ static void cmd_start(int argc, char **argv)
         kprintf("out of memory\n");
         return;
     }
-    thread_detach(t);                   /* it ends on its own and is reaped */
-    sleep_ms(ms);
-    uint32_t pid = pid_of(argv[1]);
+    /* Not a fixed time: on a loaded host a program may not have started
+     * its threads within any given number of milliseconds. */
+    uint32_t waited = 0, pid = 0;
+    bool seen = false;
+    for (; waited < ms; waited++) {
+        sleep_ms(1);
+        pid = pid_of(argv[1]);
+        if ((pid != 0 && all_waiting(pid)) || (pid == 0 && seen))
+            break;                      /* frozen in place, or it ended */
+        seen |= pid != 0;
+    }
+    pid = pid_of(argv[1]);
     struct process *p = pid != 0 ? process_find(pid) : NULL;
     if (p == NULL) {
-        kprintf("%s ended within %u ms\n", argv[1], ms);
+        thread_join(t);                 /* its runner has printed the exit status */
+        kprintf("%s ended within %u ms\n", argv[1], waited);
         return;
     }
+    thread_detach(t);                   /* it ends on its own and is reaped */
     process_suspend(p, true);
     process_release(p);
     settle_suspend(pid, 1000);
     kprintf("%s runs as process %u; after %u ms every thread of it is suspended "
-            "(threads, vmmap %u; resume %u, kill %u)\n", argv[1], pid, ms, pid, pid, pid);
+            "(threads, vmmap %u; resume %u, kill %u)\n", argv[1], pid, waited, pid, pid, pid);
 }
 
 /* The process a PID argument names, referenced, or NULL (reported). */
@@ -193,6 +211,25 @@ static void cmd_kill(int argc, char **argv)
         process_terminate(p, (NTSTATUS)1);
         process_release(p);
     }
+}
+
+static void cmd_wait(int argc, char **argv)
+{
+    uint32_t ms = 5000;
+    if (argc > 2 && !console_parse_uint(argv[2], &ms)) {
+        kprintf("usage: wait PID [MS]\n");
+        return;
+    }
+    struct process *p = process_arg(argc, argv, "wait PID [MS]");
+    if (p == NULL)
+        return;
+    NTSTATUS st = process_wait_end(p, ms);
+    uint32_t pid = process_id(p);
+    process_release(p);
+    if (st == STATUS_SUCCESS)
+        kprintf("process %u ended\n", pid);
+    else
+        kprintf("process %u still runs after %u ms\n", pid, ms);
 }
 
 /* ---- vmmap of a process ----------------------------------------------------------- */
@@ -252,9 +289,10 @@ uint32_t console_process_pid(const char *name)
 
 const struct console_cmd console_cmds_threads[] = {
     { "threads", "", "processes and threads: state, wait reason, stacks, TEB", cmd_threads },
-    { "start", "NAME [MS]", "run a program in the background, suspended after MS ms (50)", cmd_start },
+    { "start", "NAME [MS]", "run a program in the background, suspended once all its threads wait (or after MS ms: 1000)", cmd_start },
     { "suspend", "PID", "suspend every thread of a process once", cmd_suspend },
     { "resume", "PID", "resume every thread of a process once", cmd_resume },
     { "kill", "PID", "end a process (exit status 1)", cmd_kill },
+    { "wait", "PID [MS]", "wait until a process has ended (at most MS ms: 5000)", cmd_wait },
     { NULL, NULL, NULL, NULL },
 };

@@ -4,7 +4,7 @@
  * amount, says so, and waits up to 300 ms on an event nobody sets; the
  * main thread waits for them.
  *
- *   winmm> start demo_threads      runs it for 50 ms, then suspends it
+ *   winmm> start demo_threads      runs it until its threads wait, then suspends it
  *   winmm> threads                 the four threads, their stacks and TEBs
  *   winmm> vmmap PID               their stacks (type Stack) and TEB pages
  *   winmm> resume PID              it finishes (exit status 0)
