@@ -78,6 +78,7 @@ MM_OBJS := mm/pmm.o mm/paging.o mm/paging_dump.o mm/tlb.o mm/tlb_shootdown.o mm/
 LIBC_OBJS := libc/format.o libc/string.o libc/ntstatus_map.o libc/crt_malloc.o libc/crt_kernel.o
 
 TEST_OBJS := tests/bench/kbench.o tests/bench/bench_vm.o tests/bench/bench_heap.o tests/bench/bench_pager.o \
+	tests/bench/bench_heap_smp.o \
 	tests/ktest.o tests/kernel/test_kprintf.o tests/kernel/test_exceptions.o \
 	tests/kernel/test_multiboot.o tests/kernel/test_ksyms.o tests/kernel/test_selftest.o \
 	tests/kernel/test_paging.o tests/kernel/test_stackoverflow.o tests/kernel/test_vm_model.o tests/kernel/test_vm.o \
