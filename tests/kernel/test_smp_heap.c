@@ -19,7 +19,7 @@ void smp_fault_catch_per_thread(struct ktest *t);
 /* ---- the kernel heap from every CPU ---------------------------------------- */
 
 #define HAMMER_LIVE 48              /* blocks a worker holds at once */
-#define HAMMER_OPS 12000            /* allocations or frees per worker */
+#define HAMMER_OPS 6000             /* allocations or frees per worker */
 #define HAMMER_MAX_THREADS (2 * MAX_CPUS)
 
 struct hammer_block {
@@ -134,7 +134,7 @@ void smp_heap_threads_hammer(struct ktest *t)
         thread_start(th[i]);
     }
     while (__atomic_load_n(&hammer_running, __ATOMIC_ACQUIRE) != 0) {
-        wait_for_objects(NULL, 0, false, 2, WAIT_REASON_DELAY);
+        wait_for_objects(NULL, 0, false, 4, WAIT_REASON_DELAY);
         if (!heap_validate(kheap(), 0, NULL)) {
             invalid++;
             ktest_log("validation %u failed; heap_check now: %d\n", validations, heap_check(kheap()));
