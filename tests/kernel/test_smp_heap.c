@@ -123,6 +123,7 @@ void smp_heap_threads_hammer(struct ktest *t)
     uint32_t n = 2 * cpus_online, validations = 0, invalid = 0;
     size_t in_use0 = kheap_in_use();
     uint32_t slots0 = thread_heap_slots_used();
+    uint64_t t0 = sched_now();
     hammer_bad = hammer_nulls = hammer_cpus = hammer_slots_max = hammer_handed = 0;
     hammer_running = n;
     tlb_shootdown_get_stats(&s0);
@@ -150,8 +151,8 @@ void smp_heap_threads_hammer(struct ktest *t)
     }
     tlb_shootdown_get_stats(&s1);
     ktest_log("%u threads x %u operations, CPUs seen %x, %u blocks handed over, %u validations, "
-              "%u barriers, %u slots at most\n", n, HAMMER_OPS, hammer_cpus, hammer_handed,
-              validations, s1.barriers - s0.barriers, hammer_slots_max);
+              "%u barriers, %u slots at most, %u ms\n", n, HAMMER_OPS, hammer_cpus, hammer_handed,
+              validations, s1.barriers - s0.barriers, hammer_slots_max, (uint32_t)(sched_now() - t0));
     EXPECT_EQ(t, hammer_bad, 0);
     EXPECT_EQ(t, hammer_nulls, 0);
     EXPECT_EQ(t, invalid, 0);
