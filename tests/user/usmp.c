@@ -181,7 +181,7 @@ static void shootdown_proof_protect_readonly(struct utest *t)
  * each other one, waited for); it takes no argument, so no bad one. */
 static void flush_process_write_buffers(struct utest *t)
 {
-    for (int i = 0; i < 100; i++)
+    for (int i = 0; i < 10; i++)
         EXPECT_EQ(t, NtFlushProcessWriteBuffers(), STATUS_SUCCESS);
     FlushProcessWriteBuffers();
 }
