@@ -557,6 +557,9 @@ def smp_runs(build):
         Run("smp-panic-on-cpu1", "test=smp_panic", smp="2", timeout=60, deliberate=True,
             expect=panic_on(["(cpu 1): smp_panic: deliberate panic on cpu 1", "backtrace:",
                              "do_panic_here", "KERNEL PANIC: exiting with failure status"])),
+        # A thread that ends holding a fault catch (kernel/base/fault_catch.h).
+        Run("catch-left-at-exit", "test=catch_misuse", timeout=60, deliberate=True,
+            expect=panic_on(["ends holding fault catch", "catch_left_at_thread_exit"])),
         Run("lock-order-check", "test=lockorder", timeout=60, deliberate=True,
             expect=panic_on(["lock order inversion", "'selftest order A' while holding "
                              "'selftest order B'", "lockorder_inversion_panics"])),

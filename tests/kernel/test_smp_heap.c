@@ -221,3 +221,36 @@ void smp_fault_catch_per_thread(struct ktest *t)
     EXPECT_EQ(t, catch_cpus, cpus_online_mask);
     EXPECT_TRUE(t, fault_catch_top() == mine);      /* this thread's catch untouched */
 }
+
+/* ---- a deliberate failure, booted on its own by the harness -------------- */
+
+/* Ends with a catch still pushed: its stack is about to go, so a fault
+ * delivered there later would jump into freed memory. */
+static void end_holding_catch(void *arg)
+{
+    static struct fault_catch left;
+    (void)arg;
+    if (kjmp_set(&left.jmp) == 0)
+        fault_catch_push(&left);
+}
+
+/* A kernel thread that ends holding a fault catch panics (sched_exit_locked
+ * asserts it), naming the thread and the catch. */
+static void catch_left_at_thread_exit(struct ktest *t)
+{
+    struct thread *th = thread_create("leaves catch", end_holding_catch, NULL);
+    ASSERT_TRUE(t, th != NULL);
+    thread_join(th);
+}
+
+static const struct ktest_case catch_misuse_cases[] = {
+    KTEST_CASE(catch_left_at_thread_exit),
+    KTEST_END,
+};
+
+static const struct ktest_suite catch_misuse_suite = {
+    .name = "catch_misuse",
+    .cases = catch_misuse_cases,
+    .explicit_only = true,
+};
+KTEST_SUITE(catch_misuse_suite);
