@@ -57,7 +57,7 @@ KERNEL_OBJS := $(BASE_OBJS) $(ARCH_OBJS) $(DRIVER_OBJS) \
 	kernel/usermode.o kernel/process.o kernel/elf.o kernel/syscall.o kernel/programs.o \
 	kernel/thread.o kernel/switch.o kernel/syscall_info.o \
 	kernel/object.o kernel/wait.o kernel/sync.o kernel/uthread.o kernel/syscall_objects.o \
-	kernel/smp.o kernel/syscall_process.o kernel/process_memory.o kernel/syscall_ws.o kernel/mpw.o
+	kernel/smp.o kernel/syscall_process.o kernel/process_memory.o kernel/syscall_ws.o kernel/mpw.o kernel/thread_heap.o
 # The study console (kernel/console/).
 CONSOLE_OBJS := kernel/console/shell.o kernel/console/line_edit.o kernel/console/util.o \
 	kernel/console/cmds_sys.o kernel/console/cmds_vm.o kernel/console/cmds_pte.o \
@@ -78,12 +78,13 @@ MM_OBJS := mm/pmm.o mm/paging.o mm/paging_dump.o mm/tlb.o mm/tlb_shootdown.o mm/
 LIBC_OBJS := libc/format.o libc/string.o libc/ntstatus_map.o libc/crt_malloc.o libc/crt_kernel.o
 
 TEST_OBJS := tests/bench/kbench.o tests/bench/bench_vm.o tests/bench/bench_heap.o tests/bench/bench_pager.o \
+	tests/bench/bench_heap_smp.o \
 	tests/ktest.o tests/kernel/test_kprintf.o tests/kernel/test_exceptions.o \
 	tests/kernel/test_multiboot.o tests/kernel/test_ksyms.o tests/kernel/test_selftest.o \
 	tests/kernel/test_paging.o tests/kernel/test_stackoverflow.o tests/kernel/test_vm_model.o tests/kernel/test_vm.o \
 	tests/kernel/test_threads.o tests/kernel/test_pfn.o tests/kernel/test_pagefile.o tests/kernel/test_pager.o tests/kernel/test_ws.o tests/kernel/test_pmm.o \
 	tests/kernel/test_heap.o tests/kernel/test_heap_lfh.o tests/kernel/test_pae.o tests/kernel/test_highmem.o \
-	tests/kernel/test_smp.o
+	tests/kernel/test_smp.o tests/kernel/test_smp_heap.o
 
 TEST_OBJS += tests/kernel/test_crt.o
 

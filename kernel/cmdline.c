@@ -21,7 +21,8 @@ static const struct {
     { "cpus", "cpus=N: start at most N CPUs (default: every CPU the firmware lists)" },
     { "acpi", "acpi=off: find the CPUs from the MP table, not the ACPI MADT" },
     { "nx", "nx=OptIn|OptOut|AlwaysOn|AlwaysOff: the system DEP policy (default OptOut; AlwaysOff without NX)" },
-    { "heap", "heap=nolfh: heaps (the kernel heap too) without the low-fragmentation front end" },
+    { "heap", "heap=nolfh: heaps (the kernel heap too) without the low-fragmentation front end; "
+              "heap=tc / heap=notc: the kernel heap's per-thread caches on / off (default: on with more than one CPU)" },
 };
 
 struct cmdline_word {

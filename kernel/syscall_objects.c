@@ -20,6 +20,7 @@
 #include "kernel/syscall_process.h"
 #include "kernel/base/x86.h"
 #include "mm/memlayout.h"
+#include "mm/tlb_shootdown.h"
 #include <ntstatus.h>
 #include <ntsvc.h>
 #include <winternl.h>
@@ -250,6 +251,20 @@ static NTSTATUS svc_switch(const uint32_t *a, struct trap_frame *tf)
     bool ran = sched_yield_locked();
     sched_unlock(flags);
     return ran ? STATUS_SUCCESS : STATUS_NO_YIELD_PERFORMED;
+}
+
+/* NtFlushProcessWriteBuffers(): every other CPU passes a full barrier
+ * (mm/tlb_shootdown.h cpu_barrier_others): all other online CPUs rather
+ * than only those running this process's threads, since a CPU that ran
+ * them last has passed a locked instruction when it switched away (the
+ * dispatcher lock) anyway, and one request to all is as cheap as one to
+ * some. */
+static NTSTATUS svc_flush_write_buffers(const uint32_t *a, struct trap_frame *tf)
+{
+    (void)a;
+    (void)tf;
+    cpu_barrier_others();
+    return STATUS_SUCCESS;
 }
 
 /* ---- events, mutexes, semaphores ----------------------------------------------- */
@@ -613,6 +628,8 @@ const struct service object_services[] = {
     [SVC(NtOpenProcess)] = { svc_open_process, 4 },
     [SVC(NtReadVirtualMemory)] = { svc_read_virtual_memory, 5 },
     [SVC(NtWriteVirtualMemory)] = { svc_write_virtual_memory, 5 },
+    /* issue 17 */
+    [SVC(NtFlushProcessWriteBuffers)] = { svc_flush_write_buffers, 0 },
 };
 const uint32_t object_service_count = sizeof(object_services) / sizeof(object_services[0]);
 _Static_assert(sizeof(object_services) / sizeof(object_services[0]) == (SVC_TABLE2_END & 0xFFFu),

@@ -23,12 +23,14 @@
  * reference on it. */
 #include "kernel/thread.h"
 #include "kernel/thread_impl.h"
+#include "kernel/thread_heap.h"
 #include "kernel/arch/gdt.h"
 #include "kernel/arch/trap.h"
 #include "kernel/arch/timer.h"
 #include "kernel/arch/apic.h"
 #include "kernel/base/lock.h"
 #include "kernel/base/panic.h"
+#include "kernel/base/fault_catch.h"
 #include "kernel/base/layout.h"
 #include "kernel/base/x86.h"
 #include "mm/kheap.h"
@@ -212,6 +214,12 @@ static void switch_locked(void)
         tss_set_kernel_stack(next->kstack_top);
     if (next->teb != 0)
         gdt_set_teb(next->teb);
+    /* The running thread's per-thread state in struct cpu: saved here,
+     * the next thread's loaded (it runs on this CPU from here on). */
+    prev->catch_top = c->catch_top;
+    prev->heap_slot = c->heap_slot;
+    c->catch_top = next->catch_top;
+    c->heap_slot = next->heap_slot;
     switch_context(&prev->esp, next->esp);
 }
 
@@ -250,6 +258,8 @@ void sched_exit_locked(void)
 
     ASSERTF(t->kstack_base != 0, "thread %u has a static stack and cannot end", t->id);
     ASSERTF(!t->timer_armed && t->wait_blocks == NULL, "thread %u ends while waiting", t->id);
+    ASSERTF(this_cpu()->catch_top == NULL, "thread %u ends holding fault catch %p (depth %d)",
+            t->id, (void *)this_cpu()->catch_top, this_cpu()->catch_top->depth);
     t->state = THREAD_TERMINATED;
     t->ready_next = sched_zombies;
     sched_zombies = t;
@@ -507,6 +517,7 @@ void thread_reap_all(void)
         list = t->ready_next;
         t->ready_next = NULL;
         stack_free(t);
+        thread_heap_slot_release(t);    /* its heap caches back, its slot free */
         object_deref(&t->obj);          /* the scheduler's reference */
     }
 }
@@ -597,9 +608,13 @@ void thread_init(void)
     boot_thread.state = THREAD_RUNNING;
     boot_thread.as = vm_current();
     boot_thread.kstack_top = (uint32_t)boot_stack_top;
-    /* kmain, the console and the test runner stay on CPU 0: the fault
-     * catches they hold with interrupts on are per-CPU data. */
+    /* kmain, the console and the test runner stay on CPU 0 (the cases
+     * that measure or pin CPUs count on it; fault catches are per thread
+     * and would move with it).  What the boot code took before it was a
+     * thread is the boot thread's: its catches and its heap slot. */
     boot_thread.affinity = 1u;
+    boot_thread.catch_top = c->catch_top;
+    boot_thread.heap_slot = c->heap_slot;
     c->thread = &boot_thread;
     c->idle_thread = &idle_threads[0];
 

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <windef.h>
 #include "kernel/thread_state.h"
 #include "kernel/base/percpu.h"
@@ -40,8 +41,11 @@ void thread_detach(struct thread *t);
 /* Lets every other ready thread run first (nothing when none is). */
 void thread_yield(void);
 void thread_exit(void) __attribute__((noreturn));
-/* The running thread: this CPU's (per-CPU data, one %gs load); inline
- * because every system service asks. */
+/* The running thread: this CPU's (per-CPU data); inline because every
+ * system service asks.  One %gs-relative load, not this_cpu() and then
+ * the field: a preemptible caller could be switched and moved to another
+ * CPU between the two, and would read the thread running on the CPU it
+ * left (the heap lock's owner test would then think it held the lock). */
 static inline struct thread *thread_current(void)
 {
     return (struct thread *)this_cpu_read32(thread);

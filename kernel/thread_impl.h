@@ -41,6 +41,12 @@ struct thread {
     uint32_t affinity;              /* [D] CPUs it may run on (0: not yet set = all) */
     uint32_t ideal_cpu;             /* [D] the CPU an idle wake-up prefers */
     uint32_t last_cpu;              /* [D] the CPU it runs or last ran on */
+    /* Per-thread state that lives in struct cpu while the thread runs and
+     * here while it does not (switch_locked swaps them): its innermost
+     * fault catch (kernel/base/fault_catch.h) and its heap slot + 1
+     * (kernel/thread_heap.h; 0 none taken yet, -1 none). */
+    struct fault_catch *catch_top;
+    int heap_slot;
     uint64_t cycles;                /* [D] TSC cycles run until its last switch out */
 
     /* ---- waiting (kernel/wait.c) ---- */

@@ -24,6 +24,7 @@
 #include "mm/vm.h"
 #include "mm/mmu.h"
 #include <ntstatus.h>
+#include <ntsvc.h>
 #include <string.h>
 
 #define STACK_RESERVE_ROUND (1024 * 1024)       /* a commit >= the reserve: reserve rounded to 1 MiB */
@@ -120,6 +121,9 @@ bool uthread_stack_grow(uint32_t addr)
 }
 
 /* ---- TEBs --------------------------------------------------------------------- */
+
+_Static_assert(PROCESS_TEB_AREA_BASE + PROCESS_TEB_AREA_SIZE == NT_TEB_AREA_END &&
+                   PROCESS_TEB_SLOTS == NT_TEB_SLOTS, "the TEB area as ntsvc.h tells the SDK");
 
 static uint32_t teb_address(uint32_t slot)
 {

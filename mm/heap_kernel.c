@@ -2,13 +2,17 @@
  * pages from the kernel address space through mm/vm (so the kernel heap is
  * reserved, committed and charged like any other memory), the current
  * thread as the lock's owner and a yield for a contended lock (heap calls
- * may be preempted), and a panic for exceptions.
+ * may be preempted), a heap slot per thread for the front end's thread
+ * caches with an IPI barrier, and a panic for exceptions.
  * Kernel-only, so it stays outside the portable engine folder mm/heap/,
  * next to mm/kheap.c, as the user and host providers live with their
  * builds (libc/user/heap_user.c, tests/host/heap_host_os.c). */
 #include "mm/heap/heap_os.h"
 #include "mm/vm.h"
 #include "kernel/thread.h"
+#include "kernel/thread_heap.h"
+#include "kernel/base/percpu.h"
+#include "mm/tlb_shootdown.h"
 #include "kernel/base/panic.h"
 #include "kernel/cmdline.h"
 #include <string.h>
@@ -78,14 +82,49 @@ void heap_os_lock_destroy(heap_os_lock *l)
     (void)l;
 }
 
-/* One CPU: no per-thread caches (the uncontended lock is one atomic). */
-int heap_os_thread_slot(void)
+/* Per-thread caches (heap_os.h): on with more than one CPU, a slot per
+ * kernel thread (kernel/thread_heap.h says why per thread, not per CPU),
+ * taken on the thread's first serialized heap call and freed, its caches
+ * flushed, when the thread is reaped.  With one CPU the uncontended lock
+ * is one atomic and nothing contends, so they stay off; heap=tc turns
+ * them on anyway and heap=notc off (both paths stay testable and
+ * measurable).  Decided once, on the kernel heap's creation (the engine
+ * asks then; the CPUs are counted by then, smp_discover, though not yet
+ * started). */
+static int caches;                      /* 0 not decided, 1 on, -1 off */
+
+static int caches_decide(void)
 {
-    return -1;
+    const char *v = cmdline_get("heap");
+    const char *limit = cmdline_get("cpus");
+    if (v != NULL && cmdline_list_contains(v, "notc"))
+        return -1;
+    if (v != NULL && cmdline_list_contains(v, "tc"))
+        return 1;
+    return cpu_count > 1 && !(limit != NULL && strcmp(limit, "1") == 0) ? 1 : -1;
 }
 
+__attribute__((noinline)) static int slot_first_call(void)
+{
+    if (caches == 0)
+        caches = caches_decide();
+    return thread_heap_slot_take(caches > 0);
+}
+
+int heap_os_thread_slot(void)
+{
+    int w = thread_heap_slot_word();
+    if (__builtin_expect(w > 0, 1))
+        return w - 1;
+    return w < 0 ? -1 : slot_first_call();
+}
+
+/* Every other CPU passes a locked instruction (an IPI when several are
+ * online; nothing to do with one): a thread running a cache fast path
+ * there has then made its busy mark visible, or will see lfh_excl. */
 void heap_os_barrier(void)
 {
+    cpu_barrier_others();
 }
 
 void heap_os_yield(void)

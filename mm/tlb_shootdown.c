@@ -54,9 +54,11 @@ void tlb_shootdown_poll(void)
         for (uint32_t i = 0; i < req.n; i++)
             invlpg(req.va[i]);
     }
-    c->tlb_shootdowns_served++;
+    c->tlb_shootdowns_served += req.all || req.n != 0;   /* (not a barrier) */
     c->tlb_pages_flushed_remote += req.all ? 0 : req.n;
-    __atomic_and_fetch(&req.pending, ~bit, __ATOMIC_RELEASE);
+    /* A locked AND whatever the order asked: a full barrier, which
+     * cpu_barrier_others relies on. */
+    __atomic_and_fetch(&req.pending, ~bit, __ATOMIC_SEQ_CST);
 }
 
 static bool shootdown_ipi(struct trap_frame *tf)
@@ -74,6 +76,20 @@ void tlb_shootdown_init(void)
     spin_set_wait_hook(tlb_shootdown_poll);
 }
 
+/* Sends the request already filled in to targets (lock held) and waits
+ * until each has served it. */
+static void shoot_and_wait(uint32_t targets)
+{
+    __atomic_store_n(&req.pending, targets, __ATOMIC_SEQ_CST);
+    for (uint32_t i = 0; i < cpu_count; i++)
+        if (targets & (1u << i))
+            apic_send_ipi((uint8_t)cpu_table[i].apic_id, T_IPI_TLB);
+    uint32_t spins = 0;
+    while (__atomic_load_n(&req.pending, __ATOMIC_ACQUIRE) != 0)
+        ASSERTF(++spins < SHOOT_SPIN_LIMIT, "TLB shootdown: cpus %x never answered",
+                req.pending);
+}
+
 void tlb_shootdown(uint32_t targets, const uint32_t *va, uint32_t n, bool all, bool kernel)
 {
     ASSERTF(!(targets & (1u << cpu_index())), "shootdown targets %x include this cpu %u",
@@ -86,21 +102,35 @@ void tlb_shootdown(uint32_t targets, const uint32_t *va, uint32_t n, bool all, b
     req.n = req.all ? 0 : n;
     for (uint32_t i = 0; i < req.n; i++)
         req.va[i] = va[i];
-    __atomic_store_n(&req.pending, targets, __ATOMIC_SEQ_CST);
-    for (uint32_t i = 0; i < cpu_count; i++) {
-        if (targets & (1u << i)) {
-            apic_send_ipi((uint8_t)cpu_table[i].apic_id, T_IPI_TLB);
-            stats.ipis++;
-            stats.cpus_interrupted++;
-        }
-    }
+    uint32_t k = (uint32_t)__builtin_popcount(targets);
+    stats.ipis += k;
+    stats.cpus_interrupted += k;
     stats.requests++;
     stats.pages += req.n;
     stats.full_flushes += req.all;
-    uint32_t spins = 0;
-    while (__atomic_load_n(&req.pending, __ATOMIC_ACQUIRE) != 0)
-        ASSERTF(++spins < SHOOT_SPIN_LIMIT, "TLB shootdown: cpus %x never answered",
-                req.pending);
+    shoot_and_wait(targets);
+    spin_unlock(&shoot_lock, flags);
+}
+
+/* A request with no page (n 0, not all): the target's locked AND of its
+ * pending bit is the barrier (Intel SDM Vol.3 9.2.3.4 and 9.2.5: a
+ * locked instruction orders every earlier load and store with every
+ * later one), after which the sender's own reads cannot pass the
+ * target's earlier stores.  The targets are read with interrupts off
+ * (the lock), so this CPU is not among them even if the caller moved. */
+void cpu_barrier_others(void)
+{
+    if (cpus_online <= 1)
+        return;
+    uint32_t flags = spin_lock(&shoot_lock);
+    uint32_t targets = cpus_online_mask & ~(1u << cpu_index());
+    if (targets != 0) {
+        req.all = false;
+        req.kernel = false;
+        req.n = 0;
+        stats.barriers++;
+        shoot_and_wait(targets);
+    }
     spin_unlock(&shoot_lock, flags);
 }
 

@@ -24,6 +24,14 @@ void tlb_shootdown(uint32_t targets, const uint32_t *va, uint32_t n, bool all, b
  * two CPUs cannot wait for each other. */
 void tlb_shootdown_poll(void);
 
+/* Every other online CPU passes a full memory barrier (a locked
+ * instruction, with the interrupt that brought it there) before this
+ * returns: Windows' FlushProcessWriteBuffers, Linux's membarrier.  The
+ * same request path as a shootdown with nothing to invalidate, so a CPU
+ * spinning with interrupts off serves it too; counted apart (barriers).
+ * Any context. */
+void cpu_barrier_others(void);
+
 struct tlb_shootdown_stats {
     uint32_t requests;              /* shootdowns sent */
     uint32_t ipis;                  /* IPIs sent (one per target CPU per request) */
@@ -31,6 +39,7 @@ struct tlb_shootdown_stats {
     uint32_t pages;                 /* pages listed, summed over requests */
     uint32_t full_flushes;          /* requests that flushed everything */
     uint32_t skipped_local_only;    /* invalidations no other CPU needed */
+    uint32_t barriers;              /* cpu_barrier_others calls that interrupted a CPU */
 };
 void tlb_shootdown_get_stats(struct tlb_shootdown_stats *out);
 /* Counted by mm/paging when no other CPU may hold the entries. */

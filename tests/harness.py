@@ -274,7 +274,7 @@ def report(run):
 # Seconds a boot takes on a quiet 2-core machine, roughly; only the order
 # of the boots depends on them.
 EXPECTED_SECONDS = (("highmem", 15), ("pressure", 6), ("smp@2", 10), ("user-programs", 8), ("pager@", 6), ("uws@", 6),
-                    ("smp@4", 5), ("user-smp", 4), ("kernel@", 4), ("pmm+multiboot@3G", 4))
+                    ("smp@4", 5), ("user-smp", 4), ("user-heap-smp", 3), ("kernel@", 4), ("pmm+multiboot@3G", 4))
 
 
 def expected_seconds(name):
@@ -550,9 +550,16 @@ def smp_runs(build):
         # proofs (tests/user/usmp.c), nothing skipped.
         Run("user-smp@4", "run=usmp mem_mb=128", smp="4,sockets=4,cores=1", timeout=60,
             initrd=[os.path.join(build, "user", "usmp.elf")], expect=banner(4, "ACPI MADT")),
+        # The ring-3 heap stress (tests/user/uheap_mt.c) with a thread per
+        # CPU, each through its own heap caches (issue 17 point 5).
+        Run("user-heap-smp@4", "run=uheap_mt mem_mb=128", smp="4,sockets=4,cores=1", timeout=60,
+            initrd=[os.path.join(build, "user", "uheap_mt.elf")], expect=banner(4, "ACPI MADT")),
         Run("smp-panic-on-cpu1", "test=smp_panic", smp="2", timeout=60, deliberate=True,
             expect=panic_on(["(cpu 1): smp_panic: deliberate panic on cpu 1", "backtrace:",
                              "do_panic_here", "KERNEL PANIC: exiting with failure status"])),
+        # A thread that ends holding a fault catch (kernel/base/fault_catch.h).
+        Run("catch-left-at-exit", "test=catch_misuse", timeout=60, deliberate=True,
+            expect=panic_on(["ends holding fault catch", "catch_left_at_thread_exit"])),
         Run("lock-order-check", "test=lockorder", timeout=60, deliberate=True,
             expect=panic_on(["lock order inversion", "'selftest order A' while holding "
                              "'selftest order B'", "lockorder_inversion_panics"])),

@@ -29,17 +29,26 @@ struct fault_record {
 /* A fault catch: while pushed, an unhandled exception records itself in
  * `seen`, pops the catch and jumps to `jmp` with value 1.  With `report`
  * set the full fault report is printed first (an unexpected fault).
- * Catches nest (a stack); pop in reverse order of push. */
+ * Catches nest (a stack, at most CATCH_DEPTH); pop in reverse order of
+ * push.  The stack is the pushing thread's: a fault is delivered to the
+ * innermost catch of the thread it happened in, on whatever CPU, and a
+ * thread may block, be preempted or move to another CPU while it holds
+ * catches (kernel/thread.c carries the stack along).  A thread must pop
+ * its catches before it ends (asserted).  `outer` and `depth` are the
+ * list's, set by the push. */
 struct fault_catch {
     struct kjmp jmp;
     struct fault_record seen;
     bool report;
+    struct fault_catch *outer;
+    int depth;
 };
 void fault_catch_push(struct fault_catch *c);
 void fault_catch_pop(struct fault_catch *c);
-/* Drops every catch (panic: nothing may jump back into the dying code). */
+/* Drops every catch of the running thread (panic: nothing may jump back
+ * into the dying code; the test runner after a case left by ASSERT). */
 void fault_catch_reset(void);
-/* The innermost catch, or NULL. */
+/* The running thread's innermost catch, or NULL. */
 struct fault_catch *fault_catch_top(void);
 /* Pops the innermost catch `c` (from fault_catch_top), records `seen` in
  * it and jumps back into the code that pushed it. */

@@ -17,40 +17,58 @@
 #include <stddef.h>
 
 #define BACKTRACE_MAX 24
-/* The catches are per CPU: a fault is delivered to the innermost catch
- * of the CPU it happened on. */
-#define catch_stack (this_cpu()->catch_stack)
-#define catch_depth (this_cpu()->catch_depth)
 
+/* The catches are per thread: a list through the catches themselves (on
+ * the thread's stack), its head in this CPU's struct cpu while the thread
+ * runs here; the scheduler saves and loads the head at every switch
+ * (kernel/thread.c), which base cannot see.  Push and pop run with
+ * interrupts off: between reading this_cpu() and writing its head a tick
+ * could move the thread to another CPU, and the write would land in the
+ * wrong CPU's head. */
 void fault_catch_push(struct fault_catch *c)
 {
-    ASSERTF(catch_depth < CATCH_DEPTH, "fault catches nested %d deep", catch_depth);
+    uint32_t f = irq_save();
+    struct cpu *cpu = this_cpu();
+    struct fault_catch *top = cpu->catch_top;
+    int depth = top != NULL ? top->depth + 1 : 1;
+    ASSERTF(depth <= CATCH_DEPTH, "fault catches nested %d deep", depth);
+    ASSERTF(c != top, "catch %p pushed twice", (void *)c);
     c->seen.vector = FAULT_NONE;
-    catch_stack[catch_depth++] = c;
+    c->outer = top;
+    c->depth = depth;
+    cpu->catch_top = c;
+    irq_restore(f);
 }
 
 void fault_catch_pop(struct fault_catch *c)
 {
-    ASSERTF(catch_depth > 0 && catch_stack[catch_depth - 1] == c,
-            "catch %p popped out of order (depth %d)", (void *)c, catch_depth);
-    catch_depth--;
+    uint32_t f = irq_save();
+    struct cpu *cpu = this_cpu();
+    ASSERTF(cpu->catch_top == c, "catch %p popped out of order (innermost %p, depth %d)",
+            (void *)c, (void *)cpu->catch_top, cpu->catch_top ? cpu->catch_top->depth : 0);
+    cpu->catch_top = c->outer;
+    irq_restore(f);
 }
 
 void fault_catch_reset(void)
 {
-    catch_depth = 0;
+    uint32_t f = irq_save();
+    this_cpu()->catch_top = NULL;
+    irq_restore(f);
 }
 
+/* (Called by the trap dispatcher, interrupts off.) */
 struct fault_catch *fault_catch_top(void)
 {
-    return catch_depth > 0 ? catch_stack[catch_depth - 1] : NULL;
+    return percpu_ready ? this_cpu()->catch_top : NULL;
 }
 
 void fault_catch_deliver(struct fault_catch *c, const struct fault_record *seen)
 {
-    ASSERTF(catch_depth > 0 && catch_stack[catch_depth - 1] == c,
-            "delivering to catch %p, not the innermost (depth %d)", (void *)c, catch_depth);
-    catch_depth--;
+    struct cpu *cpu = this_cpu();
+    ASSERTF(cpu->catch_top == c, "delivering to catch %p, not the innermost %p", (void *)c,
+            (void *)cpu->catch_top);
+    cpu->catch_top = c->outer;
     c->seen = *seen;
     kjmp_go(&c->jmp, 1);
 }

@@ -19,7 +19,7 @@
 
 struct spinlock;
 struct fault_catch;
-#define CATCH_DEPTH 8               /* fault catches one CPU may nest */
+#define CATCH_DEPTH 8               /* fault catches one thread may nest */
 
 struct cpu {
     struct cpu *self;               /* must stay first: this_cpu() reads %gs:0 */
@@ -29,9 +29,11 @@ struct cpu {
     /* kernel/base/lock.c: the spinlocks held here, in order */
     const struct spinlock *held[LOCK_HELD_MAX];
     uint32_t held_count;
-    /* kernel/base/panic.c: this CPU's fault catches, innermost last */
-    struct fault_catch *catch_stack[CATCH_DEPTH];
-    int catch_depth;
+    /* kernel/base/panic.c: the innermost fault catch of the thread running
+     * here (a list through the catches, on that thread's stack);
+     * kernel/thread.c swaps it with the thread at every switch, so the
+     * catches are per thread and follow a thread that moves to another CPU */
+    struct fault_catch *catch_top;
     /* kernel/arch: interrupt counts */
     uint32_t local_ticks;
     uint32_t ipis_received;
@@ -46,6 +48,11 @@ struct cpu {
     void *idle_thread;
     volatile bool resched;
     uint32_t switches;              /* context switches on this CPU */
+    /* kernel/thread.c and kernel/thread_heap.c: the running thread's heap
+     * slot + 1 (its per-thread heap caches), 0 none taken yet, -1 none:
+     * swapped at every switch, read by the heap's fast path in one
+     * %gs-relative load (thread_heap.h says why one) */
+    int heap_slot;
     uint32_t idle_turns;
     uint64_t switched_in_tsc;       /* TSC when the running thread came in (its cycle count) */
     /* mm/vm.c and mm/paging.c: the address space and directory loaded

@@ -132,6 +132,8 @@ NTSTATUS NTAPI NtSetThreadStartRoutine(PVOID Routine);
 /* Milliseconds since boot (the timer tick), wrapping after 49.7 days. */
 ULONG NTAPI NtGetTickCount(void);
 /* ---- end of the issue 13 block ---- */
+/* Every other CPU passes a full memory barrier before it returns (issue 17). */
+NTSTATUS NTAPI NtFlushProcessWriteBuffers(void);
 
 /* ---- issue 15: processes and the *Ex calls (ntsvc.h has the shapes) ---- */
 /* This kernel's own shape (NT's takes RTL_USER_PROCESS_PARAMETERS): the

@@ -111,8 +111,20 @@
 #define SVC_NtWriteVirtualMemory 0x2019     /* (process, base, buffer, size, *bytes written) */
 #define NT_CREATE_PROCESS_SUSPENDED 0x1
 /* ---- end of issue 15 ---- */
-#define SVC_TABLE2_END 0x201A
+/* ---- issue 17: the heap's per-thread caches ----
+ * NtFlushProcessWriteBuffers (FlushProcessWriteBuffers, NT's signature):
+ * every other CPU passes a full memory barrier before it returns (an IPI
+ * to each other online CPU; nothing with one CPU).  Always succeeds. */
+#define SVC_NtFlushProcessWriteBuffers 0x201A  /* () */
+#define SVC_TABLE2_END 0x201B
 /* ---- end of table 2 ---- */
+
+/* Where the kernel puts TEBs: slot i (0..NT_TEB_SLOTS-1) of a process at
+ * NT_TEB_AREA_END - (i + 1) * 0x1000, top-down as NT x86; a slot is its
+ * thread's until the thread ends (the SDK's heap uses it as the thread's
+ * cache index, libc/user/heap_user.c). */
+#define NT_TEB_AREA_END 0x7FFF0000u
+#define NT_TEB_SLOTS 64
 
 /* NtCurrentProcess() and NtCurrentThread(): the pseudo handles. */
 #define NT_CURRENT_PROCESS ((void *)(long)-1)

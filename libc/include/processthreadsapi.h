@@ -56,6 +56,10 @@ BOOL WINAPI QueryThreadCycleTime(HANDLE ThreadHandle, PULONG64 CycleTime);
 /* Gives the rest of the time slice to another ready thread: TRUE when
  * one ran, FALSE when none was ready. */
 BOOL WINAPI SwitchToThread(void);
+/* Every thread of the process running on another CPU passes a full memory
+ * barrier before this returns (the other side of a fence-free fast path,
+ * as Linux's membarrier). */
+VOID WINAPI FlushProcessWriteBuffers(void);
 
 /* Processors (issue 17): the CPU the caller runs on now (it may move
  * right after); a thread's affinity (a mask within the process's: the

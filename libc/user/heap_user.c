@@ -7,6 +7,7 @@
 #include <windows.h>
 #include <ntdll.h>
 #include <ntstatus.h>
+#include <ntsvc.h>
 
 /* The lock word and its recursion are the engine's (mm/heap/heap_lock.c);
  * this layer gives the thread identity (the TEB's thread id) and the wait:
@@ -92,14 +93,54 @@ void heap_os_lock_destroy(heap_os_lock *l)
     l->opaque[0] = 0;
 }
 
-/* One CPU: no per-thread caches (the uncontended lock is one atomic). */
-int heap_os_thread_slot(void)
+/* Per-thread caches (heap_os.h), on when the machine has more than one
+ * CPU.  The slot is the index of the thread's TEB in the process's TEB
+ * area (ntsvc.h, NT_TEB_AREA_END): the kernel gives each live thread its
+ * own TEB page and takes it back only when the thread has ended, so the
+ * index is unique among live threads, needs no assignment, and is
+ * released even for a thread that TerminateThread ended (its cached
+ * blocks then wait for the slot's next thread; a thread ended in the
+ * middle of a heap call can leave that heap broken, as on Windows).
+ * Reading it is one fs-relative load (NT_TIB.Self) and two ALU steps.
+ *
+ * A process with one thread gets a slot too: the engine decides per heap
+ * at HeapCreate whether that heap has caches, and the process heap is
+ * made before any second thread exists.  A program may define
+ * `const int sdk_heap_thread_caches = 1;` (or -1) to have them with one
+ * CPU (or not at all), as the benchmarks do to compare the two paths. */
+extern const int sdk_heap_thread_caches __attribute__((weak));
+static int caches;                      /* 0 not decided, 1 on, -1 off */
+
+static inline int teb_slot(void)
 {
-    return -1;
+    uint32_t teb;
+    __asm__("movl %%fs:0x18, %0" : "=r"(teb));
+    return (int)((NT_TEB_AREA_END - teb) >> 12) - 1;
 }
 
+__attribute__((noinline)) static int caches_decide(void)
+{
+    int want = &sdk_heap_thread_caches != NULL ? sdk_heap_thread_caches : 0;
+    if (want == 0) {
+        DWORD_PTR mask = 1, sys = 1;
+        GetProcessAffinityMask(GetCurrentProcess(), &mask, &sys);
+        want = __builtin_popcount(sys) > 1 ? 1 : -1;
+    }
+    caches = want > 0 ? 1 : -1;
+    return caches > 0 ? teb_slot() : -1;
+}
+
+int heap_os_thread_slot(void)
+{
+    if (__builtin_expect(caches > 0, 1))
+        return teb_slot();
+    return caches < 0 ? -1 : caches_decide();
+}
+
+/* FlushProcessWriteBuffers: the other CPUs pass a barrier (an IPI). */
 void heap_os_barrier(void)
 {
+    NtFlushProcessWriteBuffers();
 }
 
 void heap_os_yield(void)

@@ -6,6 +6,7 @@
 #include <ntdll.h>
 #include <ntstatus.h>
 #include "mm/heap/heap.h"
+#include "mm/heap/heap_os.h"
 #include "libc/user/sdk.h"
 
 #define HEAPS_MAX 64
@@ -29,6 +30,20 @@ void sdk_heap_init(void)
     if (process_heap == NULL)
         sdk_terminate(STATUS_NO_MEMORY);
     heaps[heap_count++] = process_heap;
+}
+
+/* ExitThread (sdk.h): the blocks the ending thread's caches hold go back
+ * to their heaps, so they do not sit idle until a thread with the same
+ * TEB slot comes (libc/user/heap_user.c). */
+void sdk_heap_thread_exit(void)
+{
+    int slot = heap_os_thread_slot();
+    if (slot < 0)
+        return;
+    EnterCriticalSection(&heaps_lock);
+    for (DWORD i = 0; i < heap_count; i++)
+        heap_flush_thread_cache(heaps[i], slot);
+    LeaveCriticalSection(&heaps_lock);
 }
 
 /* heaps_lock held. */

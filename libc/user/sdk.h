@@ -11,8 +11,10 @@
  * runs the constructors. */
 void sdk_init(void);
 
-/* heapapi.c: creates the process default heap (before main). */
+/* heapapi.c: creates the process default heap (before main); at
+ * ExitThread, gives back what the ending thread's heap caches hold. */
 void sdk_heap_init(void);
+void sdk_heap_thread_exit(void);
 
 /* stdio.c: writes out whatever stdout has buffered (under its lock, or,
  * when ending the process, without it). */

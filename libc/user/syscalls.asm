@@ -80,5 +80,7 @@ SERVICE NtCreateUserProcess, 8         ; *process, *thread, name, name length, c
 SERVICE NtOpenProcess, 4               ; *handle, access, attributes, *client id
 SERVICE NtReadVirtualMemory, 5         ; process, base, buffer, size, *bytes read
 SERVICE NtWriteVirtualMemory, 5        ; process, base, buffer, size, *bytes written
+; issue 17: the heap's per-thread caches
+SERVICE NtFlushProcessWriteBuffers, 0
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -122,8 +122,14 @@ void WINAPI ExitThread(DWORD dwExitCode)
                                             NULL)) &&
         last)
         ExitProcess(dwExitCode);
+    sdk_heap_thread_exit();
     for (;;)
         NtTerminateThread(NtCurrentThread(), (NTSTATUS)dwExitCode);
+}
+
+VOID WINAPI FlushProcessWriteBuffers(void)
+{
+    NtFlushProcessWriteBuffers();
 }
 
 BOOL WINAPI TerminateThread(HANDLE hThread, DWORD dwExitCode)

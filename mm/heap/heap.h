@@ -78,6 +78,10 @@ void heap_lock(struct heap *h);               /* recursive; also on NO_SERIALIZE
 void heap_unlock(struct heap *h);
 size_t heap_compact(struct heap *h, uint32_t flags); /* drains, trims; largest committed free run */
 void heap_get_stats(struct heap *h, struct heap_stats *s); /* walks the heap: O(blocks) */
+/* For the platform (heap_os.h): the thread of `slot` has ended; give the
+ * blocks its cache of h holds back to the heap, so they neither wait for
+ * the slot's next thread nor count as taken. */
+void heap_flush_thread_cache(struct heap *h, int slot);
 
 /* HeapQueryInformation / HeapSetInformation.  HeapCompatibilityInformation:
  * 0 a standard heap, 2 the low-fragmentation front end (growable,

@@ -173,3 +173,19 @@ size_t htc_count(struct heap *h, struct lsub *sub)
     }
     return n;
 }
+
+/* ---- for the platform: a slot whose thread has ended ---- */
+
+/* heap_flush_thread_cache (heap.h): slot's thread will not call again
+ * and the platform gives the slot to no one until this returns, so the
+ * lock alone keeps the cache still (the exclusive paths hold it too). */
+void heap_flush_thread_cache(struct heap *h, int slot)
+{
+    if (!h->lfh_tcs || slot < 0 || slot >= HEAP_OS_THREAD_SLOTS)
+        return;
+    hlock_acquire(&h->lock);
+    struct ltc *tc = h->lfh ? h->lfh->tc[slot] : NULL;
+    for (uint32_t c = 0; tc && c < LFH_NCLASS; c++)
+        tc_flush(h, &tc->c[c], tc->c[c].n);
+    hlock_release(&h->lock);
+}

@@ -347,6 +347,10 @@ static void smp_affinity_pins(struct ktest *t)
     EXPECT_EQ(t, pinned_moved_to, 1u);
 }
 
+/* tests/kernel/test_smp_heap.c */
+void smp_heap_threads_hammer(struct ktest *t);
+void smp_fault_catch_per_thread(struct ktest *t);
+
 static const struct ktest_case smp_cases[] = {
     KTEST_CASE(smp_every_cpu_online),
     KTEST_CASE(smp_call_sees_own_cpu),
@@ -355,6 +359,8 @@ static const struct ktest_case smp_cases[] = {
     KTEST_CASE(smp_affinity_pins),
     KTEST_CASE(smp_shootdown_proof_decommit),
     KTEST_CASE(smp_shootdown_cost),
+    KTEST_CASE(smp_heap_threads_hammer),
+    KTEST_CASE(smp_fault_catch_per_thread),
     KTEST_END,
 };
 

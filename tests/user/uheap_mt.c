@@ -1,11 +1,19 @@
-/* The heaps under threads (issue 13, tests): 8 threads doing random
+/* The heaps under threads (issue 13, tests): threads doing random
  * HeapAlloc / HeapReAlloc / HeapFree / malloc / realloc / free on the
  * process heap and on a private serialized heap, under timer preemption,
  * with every block's contents checksummed and blocks handed from thread
- * to thread (so one thread frees what another allocated).  Afterwards
- * HeapValidate, and HeapWalk counts the busy blocks: none lost, none
- * corrupted.  Then the same on a HEAP_NO_SERIALIZE heap with HeapLock /
- * HeapUnlock around every call, which must make it pass too.
+ * to thread (so one thread frees what another allocated), while the main
+ * thread validates both heaps every few milliseconds (each validation
+ * holds the heap exclusively: the other threads' caches must be quiet,
+ * FlushProcessWriteBuffers on several CPUs).  Afterwards HeapValidate,
+ * and HeapWalk counts the busy blocks: none lost, none corrupted.  Then
+ * the same on a HEAP_NO_SERIALIZE heap with HeapLock / HeapUnlock around
+ * every call, which must make it pass too.
+ *
+ * One CPU: 8 threads (preemption is the only concurrency).  Several
+ * CPUs (the user-heap-smp@4 boot, issue 17): a thread per CPU, so each
+ * runs on its own CPU through its own heap caches; the operations are
+ * the same in number, shared among fewer threads.
  *
  * Every block carries its own description in its first 12 bytes (size,
  * seed, origin) and a pattern made from the seed after that, so whoever
@@ -14,9 +22,10 @@
 #include <stdlib.h>
 #include <malloc.h>
 
-#define THREADS 8
-#define OPS_SERIALIZED 25000            /* per thread: 200,000 in all */
-#define OPS_LOCKED 5000                 /* per thread, on the HEAP_NO_SERIALIZE heap */
+#define THREADS_MAX 8
+#define OPS_SERIALIZED 200000           /* in all, shared by the threads */
+#define OPS_LOCKED 40000                /* in all, on the HEAP_NO_SERIALIZE heap */
+#define VALIDATE_MS 25                  /* the main thread validates this often */
 #define SLOTS 48
 #define EXCHANGE 16
 #define HEADER 12
@@ -31,6 +40,7 @@ struct stress {
     bool lock_each_call;                /* HeapLock/HeapUnlock around every call */
     void *volatile exchange[EXCHANGE];  /* blocks in transit between threads */
     volatile LONG corrupted, failed, done_ops, allocs, frees, handed_over;
+    volatile LONG cpus_seen;            /* bit n: a worker ran on CPU n */
 };
 
 struct worker {
@@ -204,6 +214,8 @@ static DWORD WINAPI stress_worker(LPVOID arg)
             break;
         }
         InterlockedIncrement(&s->done_ops);
+        if (op % 256 == 0)
+            InterlockedOr(&s->cpus_seen, (LONG)(1u << GetCurrentProcessorNumber()));
     }
     for (int i = 0; i < SLOTS; i++)
         if (w->slots[i] != NULL)
@@ -225,33 +237,54 @@ static int busy_blocks(HANDLE heap)
 }
 
 static struct stress stress;
-static struct worker workers[THREADS];
+static struct worker workers[THREADS_MAX];
+static int threads;                     /* workers per run (main) */
+
+/* Waits for every worker, validating the stress's serialized heaps each
+ * VALIDATE_MS meanwhile; returns the validations that failed. */
+static int wait_validating(HANDLE *h, int *validations)
+{
+    int bad = 0;
+    while (WaitForMultipleObjects((DWORD)threads, h, TRUE, VALIDATE_MS) == WAIT_TIMEOUT) {
+        for (int o = FROM_PROCESS_HEAP; o <= FROM_PRIVATE_HEAP && !stress.lock_each_call; o++)
+            if (!HeapValidate(stress.heaps[o], 0, NULL))
+                bad++;
+        (*validations)++;
+    }
+    return bad;
+}
 
 static void run_stress(struct utest *t)
 {
-    HANDLE h[THREADS];
-    for (int i = 0; i < THREADS; i++) {
+    HANDLE h[THREADS_MAX];
+    int validations = 0;
+    for (int i = 0; i < threads; i++) {
         memset(&workers[i], 0, sizeof(workers[i]));
         workers[i].s = &stress;
         workers[i].rng = utest_seed() ^ (0x9E3779B9u * (uint32_t)(i + 1));
         h[i] = start_thread(stress_worker, &workers[i]);
         ASSERT_PTR_NE(t, h[i], NULL);
     }
-    for (int i = 0; i < THREADS; i++)
+    EXPECT_EQ(t, wait_validating(h, &validations), 0);
+    for (int i = 0; i < threads; i++)
         EXPECT_EQ(t, join_thread(h[i]), 0);
     struct worker last = { .s = &stress };
     for (int i = 0; i < EXCHANGE; i++)
         if (stress.exchange[i] != NULL)
             block_free(&last, stress.exchange[i]);
-    utest_log("%ld operations by %d threads: %ld allocations, %ld frees, %ld blocks handed over",
-              stress.done_ops, THREADS, stress.allocs, stress.frees, stress.handed_over);
-    EXPECT_EQ(t, stress.done_ops, THREADS * stress.ops);
+    utest_log("%ld operations by %d threads: %ld allocations, %ld frees, %ld blocks handed over, "
+              "CPUs seen %lx, %d validations meanwhile",
+              stress.done_ops, threads, stress.allocs, stress.frees, stress.handed_over,
+              stress.cpus_seen, validations);
+    EXPECT_EQ(t, stress.done_ops, threads * stress.ops);
     EXPECT_EQ(t, stress.corrupted, 0);
     EXPECT_EQ(t, stress.failed, 0);
     EXPECT_EQ(t, stress.allocs, stress.frees);          /* none lost */
+    if (threads < THREADS_MAX)                          /* several CPUs: they all took part */
+        EXPECT_EQ(t, __builtin_popcount((uint32_t)stress.cpus_seen), threads);
 }
 
-static void eight_threads_on_serialized_heaps(struct utest *t)
+static void threads_on_serialized_heaps(struct utest *t)
 {
     memset(&stress, 0, sizeof(stress));
     stress.heaps[FROM_PROCESS_HEAP] = GetProcessHeap();
@@ -259,7 +292,7 @@ static void eight_threads_on_serialized_heaps(struct utest *t)
     ASSERT_PTR_NE(t, stress.heaps[FROM_PRIVATE_HEAP], NULL);
     stress.first_origin = FROM_PROCESS_HEAP;
     stress.origins = 3;
-    stress.ops = OPS_SERIALIZED;
+    stress.ops = OPS_SERIALIZED / threads;
     int busy_before = busy_blocks(GetProcessHeap());
     run_stress(t);
     EXPECT_GE(t, stress.done_ops, 200000);
@@ -277,7 +310,7 @@ static void unserialized_heap_with_heaplock_around_each_call(struct utest *t)
     ASSERT_PTR_NE(t, stress.heaps[FROM_UNSERIALIZED], NULL);
     stress.first_origin = FROM_UNSERIALIZED;
     stress.origins = 1;
-    stress.ops = OPS_LOCKED;
+    stress.ops = OPS_LOCKED / threads;
     stress.lock_each_call = true;
     run_stress(t);
     EXPECT_TRUE(t, HeapValidate(stress.heaps[FROM_UNSERIALIZED], 0, NULL));
@@ -286,7 +319,7 @@ static void unserialized_heap_with_heaplock_around_each_call(struct utest *t)
 }
 
 static const struct utest_case stress_cases[] = {
-    UTEST_CASE(eight_threads_on_serialized_heaps),
+    UTEST_CASE(threads_on_serialized_heaps),
     UTEST_CASE(unserialized_heap_with_heaplock_around_each_call),
     UTEST_END,
 };
@@ -313,6 +346,11 @@ static uint64_t allocations_outside_process_heap(void)
 
 int main(void)
 {
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    threads = si.dwNumberOfProcessors > 1 ? (int)si.dwNumberOfProcessors : THREADS_MAX;
+    if (threads > THREADS_MAX)
+        threads = THREADS_MAX;
     /* No commit-charge counter: the process heap keeps the pages it grew
      * by for its next blocks.  Lost blocks show in HeapWalk's count, and
      * the kernel checks everything after the program. */

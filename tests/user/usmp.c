@@ -175,8 +175,20 @@ static void shootdown_proof_protect_readonly(struct utest *t)
     run_proof(t, true);
 }
 
+/* NtFlushProcessWriteBuffers (FlushProcessWriteBuffers, the heap's
+ * barrier for its per-thread caches) is a service of its own and
+ * succeeds, with one CPU (nothing to interrupt) or several (an IPI to
+ * each other one, waited for); it takes no argument, so no bad one. */
+static void flush_process_write_buffers(struct utest *t)
+{
+    for (int i = 0; i < 10; i++)
+        EXPECT_EQ(t, NtFlushProcessWriteBuffers(), STATUS_SUCCESS);
+    FlushProcessWriteBuffers();
+}
+
 static const struct utest_case smp_cases[] = {
     UTEST_CASE(processors_and_affinity),
+    UTEST_CASE(flush_process_write_buffers),
     UTEST_CASE(shootdown_proof_decommit),
     UTEST_CASE(shootdown_proof_protect_readonly),
     UTEST_END,
