@@ -318,7 +318,12 @@ static struct lsub *sub_new(struct heap *h, uint32_t cls)
         }
         sub = sub_slot(s, c);
         sub->chunk = c;
-        sub->commit_end = (uint32_t)(pg_up(c) - c); /* (its header's page: committed) */
+        /* The back end's free block may have left pages committed: the
+         * committed prefix needs no commit (nor a count as uncommitted). */
+        uint32_t p0 = (uint32_t)((c - s->base) >> HPAGE_SHIFT);
+        uint32_t pe = bits_find(s->cmap, p0, p0 + (LFH_CHUNK >> HPAGE_SHIFT), 0);
+        sub->commit_end = (pe - p0) << HPAGE_SHIFT;
+        h->lfh_uncommitted += LFH_CHUNK - sub->commit_end;
         map_set(s, c, 1);
         tab_insert(h, sub);
         l->nsubs++;
@@ -338,6 +343,7 @@ static void sub_free(struct heap *h, struct lsub *sub)
     sub->chunk = 0;
     sub->state = LSUB_FREE;
     h->lfh->nsubs--;
+    h->lfh_uncommitted -= LFH_CHUNK - sub->commit_end;
     if (hblock_free(h, s, (struct hblk *)(c - HHDR)))
         heap_corrupt(h);
 }
@@ -451,6 +457,7 @@ static uint32_t sub_carve(struct heap *h, struct lbucket *b, struct lsub *sub)
             if (hseg_commit(h, s, c + sub->commit_end, hi))
                 return 0;
         }
+        h->lfh_uncommitted -= (uint32_t)(hi - c) - sub->commit_end;
         sub->commit_end = (uint32_t)(hi - c);
     }
     uint32_t n = (uint32_t)((c + sub->commit_end - at) / sub->bsize);

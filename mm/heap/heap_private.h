@@ -256,6 +256,7 @@ struct heap {
     struct hseg *seg_cache[HSEG_CACHE][2];  /* two ways: a MiB may hold two segments */
     /* back end */
     size_t busy_bytes;                      /* bytes of busy blocks, parked ones included */
+    size_t lfh_uncommitted;                 /* ... of which subsegment pages not committed yet */
     uint32_t fl_map[2];                     /* [0] committed bins, [1] DECOMMIT bins */
     uint32_t nfl;                           /* first levels in the tables */
     uint16_t sl_map[FL_COUNT];              /* committed set only */
@@ -606,6 +607,7 @@ static inline struct lsub *lfh_tab_block(const struct heap *h, const void *p)
 struct htally {
     size_t nbusy, in_use, busy_bytes, nquick, quick_bytes, nfree, free_bytes;
     size_t nlfh, lfh_free, nsubs;           /* busy / free front-end blocks, subsegments */
+    size_t lfh_uncommitted;                 /* their bytes not committed yet */
 };
 
 /* ---- internal entry points shared by the engine files ---- */
@@ -761,6 +763,16 @@ static inline struct hblk *blk_lookup_fast(struct heap *h, const void *p, struct
 static inline void heap_corrupt(struct heap *h)
 {
     h->corruptions++;
+}
+
+/* Committed bytes not in busy blocks: what the decommit policy weighs.
+ * A subsegment is one busy block whose pages are committed as it is
+ * carved, so its uncommitted part is taken out of the busy bytes (else
+ * busy could exceed committed and the difference wrap). */
+static inline size_t heap_free_committed(const struct heap *h)
+{
+    size_t busy = h->busy_bytes - h->lfh_uncommitted;
+    return h->committed > busy ? h->committed - busy : 0;
 }
 
 /* Live bytes: busy blocks not parked. */
