@@ -435,8 +435,9 @@ static inline void blk_set_free(struct heap *h, struct lblk *b, uint32_t cls)
 /* Carve up to a stretch of fresh blocks of sub onto the class's list:
  * at least one, as many as the committed pages hold (64 at most),
  * committing a stretch that doubles with what the subsegment already
- * uses (so a lightly used class commits a page, a busy one up to 32 KiB
- * at a time).  Returns the number carved (0: none left, or no commit). */
+ * uses up to LFH_COMMIT_MAX (so a lightly used class commits a page, a
+ * busy one a few pages at a time: what is committed and not carved is
+ * the class's last subsegment's slack, and every class has one).  Returns the number carved (0: none left, or no commit). */
 static uint32_t sub_carve(struct heap *h, struct lbucket *b, struct lsub *sub)
 {
     uint32_t left = sub->nmax - sub->ncarved;
@@ -446,6 +447,8 @@ static uint32_t sub_carve(struct heap *h, struct lbucket *b, struct lsub *sub)
     uintptr_t need = at + sub->bsize;
     if (need > c + sub->commit_end) {
         uintptr_t stretch = sub->commit_end < HPAGE ? HPAGE : sub->commit_end;
+        if (stretch > LFH_COMMIT_MAX)
+            stretch = LFH_COMMIT_MAX;
         uintptr_t hi = pg_up(need) + stretch;
         if (hi > c + LFH_CHUNK)
             hi = c + LFH_CHUNK;
@@ -479,36 +482,56 @@ static uint32_t sub_carve(struct heap *h, struct lbucket *b, struct lsub *sub)
     return n;
 }
 
-/* The class's list is empty: refill it from its active subsegment (the
- * blocks freed back into it, else fresh ones), moving on to a partial
- * subsegment or a new one when the active one is used up.  0 when the
+/* Hand the class sub's own list (not empty). */
+static void bucket_take_list(struct lbucket *b, struct lsub *sub)
+{
+    b->free = sub->free;
+    sub->free = NULL;
+    sub->nfree = 0;
+}
+
+/* The class's list is empty: refill it from its active subsegment's
+ * freed blocks, else from the oldest partial subsegment, else with fresh
+ * blocks carved from the active one (or a new one).  Blocks freed into
+ * other subsegments go out before fresh ones are carved, so a class in
+ * steady churn fills its holes instead of growing by whole subsegments
+ * while its older ones sit nearly empty; the oldest partial (the list's
+ * tail) has had the longest to collect freed blocks, so it refills the
+ * list with the most.  An active subsegment left with room joins the
+ * partial list at the head: carved once the holes are used.  0 when the
  * list has blocks again, else a status. */
 static int32_t bucket_refill(struct heap *h, struct lbucket *b, uint32_t cls)
 {
+    struct lsub *sub = b->active;
+    if (sub && sub->free) {
+        bucket_take_list(b, sub);
+        return 0;
+    }
     for (;;) {
-        struct lsub *sub = b->active;
-        if (!sub) {
-            if (b->partial) {
-                sub = b->partial;
-                partial_unlink(b, sub);
-            } else if (!(sub = sub_new(h, cls))) {
-                return HST_NO_MEMORY;
-            }
-            sub->state = LSUB_ACTIVE;
-            b->active = sub;
+        if (b->partial) {
+            struct lsub *p = b->partial->prev;
+            partial_unlink(b, p);
+            if (sub && sub->ncarved < sub->nmax)
+                partial_link(b, sub);
+            else if (sub)
+                sub->state = LSUB_FULL;
+            sub = p;
+        } else if (!sub && !(sub = sub_new(h, cls))) {
+            b->active = NULL;
+            return HST_NO_MEMORY;
         }
+        sub->state = LSUB_ACTIVE;
+        b->active = sub;
         if (sub->free) {
-            b->free = sub->free;
-            sub->free = NULL;
-            sub->nfree = 0;
+            bucket_take_list(b, sub);
             return 0;
         }
         if (sub_carve(h, b, sub))
             return 0;
         if (sub->ncarved < sub->nmax)
             return HST_NO_MEMORY;           /* its pages cannot be committed */
-        sub->state = LSUB_FULL;
-        b->active = NULL;
+        sub->state = LSUB_FULL;             /* (a partial with room only: carved to the end) */
+        b->active = sub = NULL;
     }
 }
 

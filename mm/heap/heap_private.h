@@ -492,6 +492,7 @@ static inline struct hseg *hseg_find(struct heap *h, uintptr_t a)
 #define LFH_NG (18432u / HG + 1)            /* class table entries: block granules up to the last class */
 #define LFH_TAB_MIN 512u                    /* subsegment table entries at first ... */
 #define LFH_TAB_MAX 4096u                   /* ... doubled on a collision up to this */
+#define LFH_COMMIT_MAX 0x4000u             /* a subsegment commits at most this much ahead */
 #define LFH_KEEP_EMPTY 2u                   /* empty subsegments kept for good ... */
 #define LFH_RESERVE_IDLE 64u                /* ... the rest until this many back-end
                                                allocations pass without one being reused */
