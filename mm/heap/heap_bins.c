@@ -141,6 +141,17 @@ uint32_t hblock_carve(struct heap *h, struct hseg *s, struct hblk *b, uint32_t g
 
 /* ---- giving pages back ---- */
 
+/* Committed bytes not in busy blocks: what the decommit policy weighs.
+ * A subsegment is one busy block whose pages are committed as it is
+ * carved, so its uncommitted part is taken out of the busy bytes (else
+ * busy could exceed committed and the difference wrap). */
+static size_t heap_free_committed(const struct heap *h)
+{
+    size_t busy = h->busy_bytes - h->lfh_uncommitted;
+    return h->committed > busy ? h->committed - busy : 0;
+}
+
+
 /* How much free committed memory the heap keeps before it gives pages
  * back (the hysteresis): HEAP_DECOMMIT_FREE_MIN or half the busy bytes,
  * whichever is more.  Giving back goes down to half of that, so a heap

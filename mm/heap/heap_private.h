@@ -232,6 +232,7 @@ struct hlock {
 #define HLOCK_SPIN 200u                     /* (several CPUs: a holder is about to let go) */
 
 #define HRCACHE 4                           /* realloc regions kept after free */
+#define HLARGE_HINTS 32                     /* large-block lookup hints (a power of 2) */
 #define HSEG_CACHE 8                        /* segment lookup cache, by 1 MiB of address */
 
 struct heap {
@@ -275,6 +276,9 @@ struct heap {
     uint32_t flush_cls;                     /* quick list the next flush starts at */
     struct hseg *segs;                      /* newest first; seg0 last */
     struct hlarge *large;                   /* the treap's root */
+    struct hlarge **large_hint;             /* [HLARGE_HINTS] live large blocks by address
+                                               bits 16+, hlarge_find's first look (growable
+                                               heaps; NULL: none) */
     size_t nlarge;
     struct hlarge *rcache[HRCACHE];         /* freed realloc regions kept for reuse */
     size_t rcache_commit;                   /* committed bytes held there */
@@ -526,8 +530,10 @@ struct lsub {
     uint32_t nmax, bsize;                   /* blocks that fit, block bytes */
     uint16_t cls, state;
     uint32_t commit_end;                    /* offset from C committed so far */
+    uint32_t rcp;                           /* ceil(2^32 / bsize): offset / bsize by a multiply */
     struct lsub *next, *prev;               /* the class's partial list / the empty list */
 } __attribute__((aligned(64)));
+_Static_assert(sizeof(struct lsub) == 64, "a subsegment record is one cache line");
 #define LSUB_BYTES ((uint32_t)sizeof(struct lsub))
 
 /* A size class (a power-of-two size: the fast paths index by shifting). */
@@ -604,6 +610,13 @@ static inline struct lsub *lfh_tab_block(const struct heap *h, const void *p)
     return off < sub->commit_end && !(off & (HG - 1)) ? sub : NULL;
 }
 
+/* The header (w0, w1) of the LFH block whose payload is p is a busy
+ * front-end header for its place and heap (the fast paths' check). */
+static inline int lfh_busy_header_ok(const struct heap *h, const void *p, uint32_t w0, uint32_t w1)
+{
+    return (w0 ^ w1) == lfh_key(h, (const char *)p - HHDR) && (w0 >> 24) == ((LW0_BUSY | LW0_TAG) >> 24);
+}
+
 /* What the validator and the statistics count (heap_check.c). */
 struct htally {
     size_t nbusy, in_use, busy_bytes, nquick, quick_bytes, nfree, free_bytes;
@@ -677,6 +690,15 @@ void hlarge_free(struct heap *h, struct hlarge *l, int may_cache);
 void hlarge_drop_cache(struct heap *h);
 void *hlarge_realloc(struct heap *h, uint32_t flags, struct hlarge *l, size_t size, int32_t *st);
 static inline void *hlarge_data(struct hlarge *l) { return (char *)l + HLARGE; }
+/* The lookup hint slot of the large block at l: reservations are
+ * granularity aligned, so the bits above the granularity tell them apart. */
+static inline struct hlarge **hlarge_hint_slot(struct heap *h, const struct hlarge *l)
+{
+    static struct hlarge *no_hint;          /* (fixed heaps have no large blocks) */
+    if (!h->large_hint)
+        return &no_hint;
+    return &h->large_hint[((uintptr_t)l / HEAP_OS_GRANULARITY) & (HLARGE_HINTS - 1)];
+}
 static inline struct hblk *hlarge_hdr(struct hlarge *l)
 {
     return (struct hblk *)((char *)l + HLARGE - HHDR);
@@ -764,16 +786,6 @@ static inline struct hblk *blk_lookup_fast(struct heap *h, const void *p, struct
 static inline void heap_corrupt(struct heap *h)
 {
     h->corruptions++;
-}
-
-/* Committed bytes not in busy blocks: what the decommit policy weighs.
- * A subsegment is one busy block whose pages are committed as it is
- * carved, so its uncommitted part is taken out of the busy bytes (else
- * busy could exceed committed and the difference wrap). */
-static inline size_t heap_free_committed(const struct heap *h)
-{
-    size_t busy = h->busy_bytes - h->lfh_uncommitted;
-    return h->committed > busy ? h->committed - busy : 0;
 }
 
 /* Live bytes: busy blocks not parked. */
