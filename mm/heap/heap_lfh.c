@@ -292,7 +292,7 @@ static void sub_init(struct lsub *sub, uint32_t cls)
     sub->cls = (uint16_t)cls;
     sub->state = LSUB_ACTIVE;
     sub->bsize = bsize;
-    sub->rcp = (uint32_t)((0xFFFFFFFFull + bsize) / bsize);
+    sub->rcp = 0xFFFFFFFFu / bsize + 1;
     sub->nfree = sub->ncarved = 0;
     sub->nmax = (LFH_CHUNK - HHDR - LFH_FIRST) / bsize;
     sub->free = NULL;
