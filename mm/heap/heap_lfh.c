@@ -314,18 +314,22 @@ static struct lsub *sub_new(struct heap *h, uint32_t cls)
         uintptr_t c = (uintptr_t)hblock_alloc_chunk(h, &s, &st);
         if (!c)
             return NULL;
-        if (!s->subs) { /* (a segment made before the front end: no records) */
+        /* The back end's free block may have left pages committed: the
+         * committed prefix needs no commit (nor a count as uncommitted).
+         * The first page is committed now if it is not: a subsegment's
+         * first page always is (HeapWalk reports an entry there), even
+         * one whose first carve finds no commit and waits on a list. */
+        uint32_t p0 = (uint32_t)((c - s->base) >> HPAGE_SHIFT);
+        uint32_t pe = bits_find(s->cmap, p0, p0 + (LFH_CHUNK >> HPAGE_SHIFT), 0);
+        if (!s->subs || (pe == p0 && hseg_commit(h, s, c, c + HPAGE))) {
+            /* (no records: a segment made before the front end) */
             if (hblock_free(h, s, (struct hblk *)(c - HHDR)))
                 heap_corrupt(h);
             return NULL;
         }
         sub = sub_slot(s, c);
         sub->chunk = c;
-        /* The back end's free block may have left pages committed: the
-         * committed prefix needs no commit (nor a count as uncommitted). */
-        uint32_t p0 = (uint32_t)((c - s->base) >> HPAGE_SHIFT);
-        uint32_t pe = bits_find(s->cmap, p0, p0 + (LFH_CHUNK >> HPAGE_SHIFT), 0);
-        sub->commit_end = (pe - p0) << HPAGE_SHIFT;
+        sub->commit_end = pe == p0 ? HPAGE : (pe - p0) << HPAGE_SHIFT;
         h->lfh_uncommitted += LFH_CHUNK - sub->commit_end;
         map_set(s, c, 1);
         tab_insert(h, sub);

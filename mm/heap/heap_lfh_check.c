@@ -22,6 +22,7 @@ int hlfh_check_sub(struct heap *h, struct hseg *s, struct hblk *b, struct htally
         bad++;
     if (sub->ncarved > sub->nmax || sub->nfree > sub->ncarved ||
         sub->nmax != (LFH_CHUNK - HHDR - LFH_FIRST) / sub->bsize || sub->commit_end > LFH_CHUNK ||
+        sub->commit_end < HPAGE ||
         sub->rcp != 0xFFFFFFFFu / sub->bsize + 1 ||
         (sub->commit_end & (HPAGE - 1)) || (sub->commit_end && !seg_range_committed(s, c, c + sub->commit_end)))
         return bad + 1;
