@@ -451,8 +451,11 @@ static uint32_t sub_carve(struct heap *h, struct lbucket *b, struct lsub *sub)
     if (!left)
         return 0;
     uintptr_t c = sub->chunk, at = sub_block(sub, sub->ncarved);
+    /* The first byte past the last carved block stays committed (so the
+     * commit reaches beyond `need`): HeapWalk may report an entry there,
+     * at the end of a busy block's unused tail. */
     uintptr_t need = at + sub->bsize;
-    if (need > c + sub->commit_end) {
+    if (need >= c + sub->commit_end) {
         uintptr_t stretch = sub->commit_end < HPAGE ? HPAGE : sub->commit_end;
         if (stretch > LFH_COMMIT_MAX)
             stretch = LFH_COMMIT_MAX;
@@ -463,14 +466,14 @@ static uint32_t sub_carve(struct heap *h, struct lbucket *b, struct lsub *sub)
         if (!s)
             return 0;
         if (hseg_commit(h, s, c + sub->commit_end, hi)) {
-            hi = pg_up(need);               /* short of commit: just this block */
+            hi = pg_up(need + 1);           /* short of commit: just this block */
             if (hseg_commit(h, s, c + sub->commit_end, hi))
                 return 0;
         }
         h->lfh_uncommitted -= (uint32_t)(hi - c) - sub->commit_end;
         sub->commit_end = (uint32_t)(hi - c);
     }
-    uint32_t n = (uint32_t)((c + sub->commit_end - at) / sub->bsize);
+    uint32_t n = (uint32_t)((c + sub->commit_end - at - 1) / sub->bsize);
     if (n > left)
         n = left;
     if (n > 64)

@@ -28,7 +28,7 @@ int hlfh_check_sub(struct heap *h, struct hseg *s, struct hblk *b, struct htally
         return bad + 1;
     t->lfh_uncommitted += LFH_CHUNK - sub->commit_end;
     uintptr_t first = c + LFH_FIRST;
-    if (first + (uintptr_t)sub->ncarved * sub->bsize > c + sub->commit_end)
+    if (first + (uintptr_t)sub->ncarved * sub->bsize >= c + sub->commit_end)
         return bad + 1;
     uint32_t nbusy = 0;
     for (uint32_t k = 0; k < sub->ncarved; k++) {
