@@ -141,6 +141,17 @@ uint32_t hblock_carve(struct heap *h, struct hseg *s, struct hblk *b, uint32_t g
 
 /* ---- giving pages back ---- */
 
+/* Committed bytes not in busy blocks: what the decommit policy weighs.
+ * A subsegment is one busy block whose pages are committed as it is
+ * carved, so its uncommitted part is taken out of the busy bytes (else
+ * busy could exceed committed and the difference wrap). */
+static size_t heap_free_committed(const struct heap *h)
+{
+    size_t busy = h->busy_bytes - h->lfh_uncommitted;
+    return h->committed > busy ? h->committed - busy : 0;
+}
+
+
 /* How much free committed memory the heap keeps before it gives pages
  * back (the hysteresis): HEAP_DECOMMIT_FREE_MIN or half the busy bytes,
  * whichever is more.  Giving back goes down to half of that, so a heap
@@ -184,7 +195,7 @@ static void decommit_trim(struct heap *h, size_t low)
 {
     uint32_t fmap = h->fl_map[0];
     int budget = 8;
-    for (; budget > 0 && fmap && h->committed - h->busy_bytes > low; budget--) {
+    for (; budget > 0 && fmap && heap_free_committed(h) > low; budget--) {
         unsigned fl = fls32(fmap);
         uint32_t smap = h->sl_map[fl];
         if (!smap) {
@@ -198,7 +209,7 @@ static void decommit_trim(struct heap *h, size_t low)
         block_decommit(h, s, b, 1);
     }
     fmap = h->fl_map[1];
-    for (; budget > 0 && fmap && h->committed - h->busy_bytes > low; budget--) {
+    for (; budget > 0 && fmap && heap_free_committed(h) > low; budget--) {
         unsigned fl = fls32(fmap);
         struct fblk *b = h->dbins[fl]->prev;
         struct hseg *s = hseg_find(h, (uintptr_t)b);
@@ -422,7 +433,7 @@ int32_t hblock_free(struct heap *h, struct hseg *s, struct hblk *b)
      * pages back with it (it went to the DECOMMIT bins, where the trim
      * below does not look); otherwise the oldest big blocks go. */
     size_t high = decommit_high(h);
-    int over = h->committed - h->busy_bytes > high;
+    int over = heap_free_committed(h) > high;
     if (dec && over)
         hseg_decommit(h, s, a + HMETA, flags ? pg_up(end) : end); /* (flags: W0_LAST) */
     hdr_set(h, b, g | flags | dec, w1);

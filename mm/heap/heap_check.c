@@ -153,6 +153,13 @@ static int check_large(struct heap *h, struct htally *t)
         t->nbusy++;
         t->in_use += l->size;
     }
+    for (int i = 0; h->large_hint && i < HLARGE_HINTS; i++) { /* every hint: a live block, in its slot */
+        struct hlarge *l = h->large_hint[i], *o = hlarge_first(h);
+        while (l && o && o != l)
+            o = hlarge_next(h, o);
+        if (l && (o != l || hlarge_hint_slot(h, l) != &h->large_hint[i]))
+            bad++;
+    }
     size_t cached = 0;
     for (int i = 0; i < HRCACHE; i++)
         if (h->rcache[i])

@@ -30,21 +30,24 @@ static uint32_t layout_nfl(size_t g)
 
 /* Bytes at the base of the first segment: struct heap, then the bin
  * tables sized to nfl first levels, then the quick list heads (if any),
- * pointer-aligned. */
-static size_t layout_bytes(uint32_t nfl, int quick)
+ * then the large-block hints (growable heaps: only they have large
+ * blocks), pointer-aligned. */
+static size_t layout_bytes(uint32_t nfl, int quick, int growable)
 {
     size_t n = sizeof(struct heap) + (size_t)nfl * (SL_COUNT + 1) * sizeof(struct fblk *);
-    return n + (quick ? (HQUICK_MAX_G + 1) * sizeof(struct qblk *) : 0);
+    n += quick ? (HQUICK_MAX_G + 1) * sizeof(struct qblk *) : 0;
+    return n + (growable ? HLARGE_HINTS * sizeof(struct hlarge *) : 0);
 }
 
 /* Point the heap at its tables (zeroed with the rest of the page). */
-static void layout_tables(struct heap *h, uint32_t nfl, int quick)
+static void layout_tables(struct heap *h, uint32_t nfl, int quick, int growable)
 {
     h->nfl = nfl;
     h->bins = (struct fblk *(*)[SL_COUNT])(h + 1);
     h->dbins = (struct fblk **)(h->bins + nfl);
     h->quick = quick ? (struct qblk **)(h->dbins + nfl) : NULL;
     h->quick_max_g = quick ? HQUICK_MAX_G : 0;
+    h->large_hint = growable ? (struct hlarge **)(h->dbins + nfl) + (quick ? HQUICK_MAX_G + 1 : 0) : NULL;
 }
 
 /* HeapCreate (heap.h).  Reserves the whole first segment (a growable
@@ -82,7 +85,7 @@ struct heap *heap_create(uint32_t options, size_t initial, size_t maximum, int32
     uint32_t nfl = 1;
     size_t bytes, hc, span;
     for (;;) {
-        bytes = layout_bytes(nfl, quick);
+        bytes = layout_bytes(nfl, quick, !max);
         hc = hseg_header_commit(round_gran(usable), bytes);
         if (usable < hc + HPAGE)
             usable = pg_up(hc + HPAGE);
@@ -117,7 +120,7 @@ struct heap *heap_create(uint32_t options, size_t initial, size_t maximum, int32
     h->cookie = mix32((uint32_t)(uintptr_t)base ^ (++heap_seq * 0x9E3779B9u)) | 0x01000000u;
     h->magic = HEAP_MAGIC;
     h->maximum = max ? usable : 0;
-    layout_tables(h, nfl, quick);
+    layout_tables(h, nfl, quick, !max);
     hlfh_init(h, lfh);
     h->lfh_meta = meta;
     h->quick_budget = HEAP_QUICK_MIN;

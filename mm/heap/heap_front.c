@@ -343,13 +343,6 @@ __attribute__((noinline)) static int free_wake(struct heap *h)
     return 1;
 }
 
-/* The header (w0, w1) of the block at p is a busy front-end header for
- * its place. */
-static inline int free_header_ok(struct heap *h, void *p, uint32_t w0, uint32_t w1)
-{
-    return (w0 ^ w1) == lfh_key(h, (char *)p - HHDR) && (w0 >> 24) == ((LW0_BUSY | LW0_TAG) >> 24);
-}
-
 /* The three fast paths of a free of the front-end block at p, of
  * subsegment sub, its header (w0, w1) checked (flags: the call's).
  * Locked: onto its subsegment's list under hlock_try, else the slow
@@ -425,7 +418,7 @@ HEAP_FASTCALL int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *st
     uint32_t f = flags | h->flags;
     if (__builtin_expect(sub != NULL && !(f & HEAP_CHECKING), 1)) {
         uint32_t w0 = ((struct hblk *)p)[-1].w0, w1 = ((struct hblk *)p)[-1].w1;
-        if (__builtin_expect(free_header_ok(h, p, w0, w1), 1)) {
+        if (__builtin_expect(lfh_busy_header_ok(h, p, w0, w1), 1)) {
             if (f & HEAP_NO_SERIALIZE)
                 return free_noser(h, p, sub, w0, w1);
             if (f & HEAP_I_TCACHE)
@@ -444,7 +437,7 @@ __attribute__((noinline)) static int free_other(struct heap *h, uint32_t flags, 
     uint32_t f = flags | h->flags;
     if (sub && !(f & HEAP_CHECKING) && (f & (HEAP_NO_SERIALIZE | HEAP_I_TCACHE))) {
         uint32_t w0 = ((struct hblk *)p)[-1].w0, w1 = ((struct hblk *)p)[-1].w1;
-        if (free_header_ok(h, p, w0, w1)) {
+        if (lfh_busy_header_ok(h, p, w0, w1)) {
             if (f & HEAP_NO_SERIALIZE)
                 return free_noser(h, p, sub, w0, w1);
             return free_tc(h, flags, p, status, sub, w0);
@@ -460,7 +453,7 @@ HEAP_FASTCALL int heap_free(struct heap *h, uint32_t flags, void *p, int32_t *st
     struct lsub *sub = lfh_tab_block(h, p);
     if (__builtin_expect(sub != NULL && !((flags | h->flags) & HEAP_OFF_LOCK_FAST), 1)) {
         uint32_t w0 = ((struct hblk *)p)[-1].w0, w1 = ((struct hblk *)p)[-1].w1;
-        if (__builtin_expect(free_header_ok(h, p, w0, w1), 1))
+        if (__builtin_expect(lfh_busy_header_ok(h, p, w0, w1), 1))
             return free_locked(h, flags, p, status, sub);
     }
     return free_other(h, flags, p, status);

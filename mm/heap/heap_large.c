@@ -92,16 +92,22 @@ static void treap_remove(struct hlarge **root, struct hlarge *l)
     }
 }
 
-/* The large block whose payload is p, or NULL.  Only the heap's own tree
- * is read, so a stale or foreign pointer is never dereferenced. */
+/* The large block whose payload is p, or NULL.  Only the heap's own
+ * hints and tree are read, so a stale or foreign pointer is never
+ * dereferenced.  A hint holds only a live block (hlarge_free clears it),
+ * so a match needs no walk: a realloc growing in place finds its block in
+ * one compare instead of a walk through the headers of other regions. */
 struct hlarge *hlarge_find(struct heap *h, const void *p)
 {
     if (((uintptr_t)p & (HEAP_OS_GRANULARITY - 1)) != HLARGE)
         return NULL;
     struct hlarge *want = (struct hlarge *)((uintptr_t)p - HLARGE);
+    struct hlarge **hint = hlarge_hint_slot(h, want);
+    if (*hint == want)
+        return want;
     for (struct hlarge *l = h->large; l; l = want < l ? l->left : l->right)
         if (l == want)
-            return l;
+            return *hint = l;
     return NULL;
 }
 
@@ -242,6 +248,7 @@ void *hlarge_alloc(struct heap *h, uint32_t flags, size_t size, size_t extra, in
 linked:
     hdr_set(h, hlarge_hdr(l), W0_BUSY, 0);
     treap_insert(&h->large, l);
+    *hlarge_hint_slot(h, l) = l;
     h->nlarge++;
     char *p = hlarge_data(l);
     if (h->flags & HEAP_FREE_CHECKING_ENABLED && !(flags & HEAP_ZERO_MEMORY))
@@ -256,6 +263,8 @@ linked:
 void hlarge_free(struct heap *h, struct hlarge *l, int may_cache)
 {
     treap_remove(&h->large, l);
+    if (*hlarge_hint_slot(h, l) == l)
+        *hlarge_hint_slot(h, l) = NULL;
     h->nlarge--;
     if (may_cache && rcache_put(h, l))
         return;

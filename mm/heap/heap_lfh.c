@@ -75,6 +75,8 @@ const uint32_t lfh_class_bytes[LFH_NCLASS] = {
 };
 _Static_assert(LFH_NG == LCB(LFH_NCLASS - 1) / HG + 1, "class table covers the last class");
 _Static_assert(LCB(LFH_NCLASS - 1) - HHDR >= LFH_MAX_REQUEST, "the last class holds the largest request");
+_Static_assert((uint64_t)LCB(LFH_NCLASS - 1) * LFH_CHUNK < 0x100000000ull,
+               "hlfh_block's reciprocal division is exact (offset * block bytes < 2^32)");
 _Static_assert(LCB(LFH_NCLASS - 2) - HHDR < LFH_MAX_REQUEST, "no class beyond the largest request");
 _Static_assert(LFH_NCLASS <= 256, "class fits a byte");
 
@@ -290,6 +292,7 @@ static void sub_init(struct lsub *sub, uint32_t cls)
     sub->cls = (uint16_t)cls;
     sub->state = LSUB_ACTIVE;
     sub->bsize = bsize;
+    sub->rcp = 0xFFFFFFFFu / bsize + 1;
     sub->nfree = sub->ncarved = 0;
     sub->nmax = (LFH_CHUNK - HHDR - LFH_FIRST) / bsize;
     sub->free = NULL;
@@ -311,14 +314,23 @@ static struct lsub *sub_new(struct heap *h, uint32_t cls)
         uintptr_t c = (uintptr_t)hblock_alloc_chunk(h, &s, &st);
         if (!c)
             return NULL;
-        if (!s->subs) { /* (a segment made before the front end: no records) */
+        /* The back end's free block may have left pages committed: the
+         * committed prefix needs no commit (nor a count as uncommitted).
+         * The first page is committed now if it is not: a subsegment's
+         * first page always is (HeapWalk reports an entry there), even
+         * one whose first carve finds no commit and waits on a list. */
+        uint32_t p0 = (uint32_t)((c - s->base) >> HPAGE_SHIFT);
+        uint32_t pe = bits_find(s->cmap, p0, p0 + (LFH_CHUNK >> HPAGE_SHIFT), 0);
+        if (!s->subs || (pe == p0 && hseg_commit(h, s, c, c + HPAGE))) {
+            /* (no records: a segment made before the front end) */
             if (hblock_free(h, s, (struct hblk *)(c - HHDR)))
                 heap_corrupt(h);
             return NULL;
         }
         sub = sub_slot(s, c);
         sub->chunk = c;
-        sub->commit_end = (uint32_t)(pg_up(c) - c); /* (its header's page: committed) */
+        sub->commit_end = pe == p0 ? HPAGE : (pe - p0) << HPAGE_SHIFT;
+        h->lfh_uncommitted += LFH_CHUNK - sub->commit_end;
         map_set(s, c, 1);
         tab_insert(h, sub);
         l->nsubs++;
@@ -338,6 +350,7 @@ static void sub_free(struct heap *h, struct lsub *sub)
     sub->chunk = 0;
     sub->state = LSUB_FREE;
     h->lfh->nsubs--;
+    h->lfh_uncommitted -= LFH_CHUNK - sub->commit_end;
     if (hblock_free(h, s, (struct hblk *)(c - HHDR)))
         heap_corrupt(h);
 }
@@ -429,17 +442,23 @@ static inline void blk_set_free(struct heap *h, struct lblk *b, uint32_t cls)
 /* Carve up to a stretch of fresh blocks of sub onto the class's list:
  * at least one, as many as the committed pages hold (64 at most),
  * committing a stretch that doubles with what the subsegment already
- * uses (so a lightly used class commits a page, a busy one up to 32 KiB
- * at a time).  Returns the number carved (0: none left, or no commit). */
+ * uses up to LFH_COMMIT_MAX (so a lightly used class commits a page, a
+ * busy one a few pages at a time: what is committed and not carved is
+ * the class's last subsegment's slack, and every class has one).  Returns the number carved (0: none left, or no commit). */
 static uint32_t sub_carve(struct heap *h, struct lbucket *b, struct lsub *sub)
 {
     uint32_t left = sub->nmax - sub->ncarved;
     if (!left)
         return 0;
     uintptr_t c = sub->chunk, at = sub_block(sub, sub->ncarved);
+    /* The first byte past the last carved block stays committed (so the
+     * commit reaches beyond `need`): HeapWalk may report an entry there,
+     * at the end of a busy block's unused tail. */
     uintptr_t need = at + sub->bsize;
-    if (need > c + sub->commit_end) {
+    if (need >= c + sub->commit_end) {
         uintptr_t stretch = sub->commit_end < HPAGE ? HPAGE : sub->commit_end;
+        if (stretch > LFH_COMMIT_MAX)
+            stretch = LFH_COMMIT_MAX;
         uintptr_t hi = pg_up(need) + stretch;
         if (hi > c + LFH_CHUNK)
             hi = c + LFH_CHUNK;
@@ -447,13 +466,14 @@ static uint32_t sub_carve(struct heap *h, struct lbucket *b, struct lsub *sub)
         if (!s)
             return 0;
         if (hseg_commit(h, s, c + sub->commit_end, hi)) {
-            hi = pg_up(need);               /* short of commit: just this block */
+            hi = pg_up(need + 1);           /* short of commit: just this block */
             if (hseg_commit(h, s, c + sub->commit_end, hi))
                 return 0;
         }
+        h->lfh_uncommitted -= (uint32_t)(hi - c) - sub->commit_end;
         sub->commit_end = (uint32_t)(hi - c);
     }
-    uint32_t n = (uint32_t)((c + sub->commit_end - at) / sub->bsize);
+    uint32_t n = (uint32_t)((c + sub->commit_end - at - 1) / sub->bsize);
     if (n > left)
         n = left;
     if (n > 64)
@@ -472,36 +492,56 @@ static uint32_t sub_carve(struct heap *h, struct lbucket *b, struct lsub *sub)
     return n;
 }
 
-/* The class's list is empty: refill it from its active subsegment (the
- * blocks freed back into it, else fresh ones), moving on to a partial
- * subsegment or a new one when the active one is used up.  0 when the
+/* Hand the class sub's own list (not empty). */
+static void bucket_take_list(struct lbucket *b, struct lsub *sub)
+{
+    b->free = sub->free;
+    sub->free = NULL;
+    sub->nfree = 0;
+}
+
+/* The class's list is empty: refill it from its active subsegment's
+ * freed blocks, else from the oldest partial subsegment, else with fresh
+ * blocks carved from the active one (or a new one).  Blocks freed into
+ * other subsegments go out before fresh ones are carved, so a class in
+ * steady churn fills its holes instead of growing by whole subsegments
+ * while its older ones sit nearly empty; the oldest partial (the list's
+ * tail) has had the longest to collect freed blocks, so it refills the
+ * list with the most.  An active subsegment left with room joins the
+ * partial list at the head: carved once the holes are used.  0 when the
  * list has blocks again, else a status. */
 static int32_t bucket_refill(struct heap *h, struct lbucket *b, uint32_t cls)
 {
+    struct lsub *sub = b->active;
+    if (sub && sub->free) {
+        bucket_take_list(b, sub);
+        return 0;
+    }
     for (;;) {
-        struct lsub *sub = b->active;
-        if (!sub) {
-            if (b->partial) {
-                sub = b->partial;
-                partial_unlink(b, sub);
-            } else if (!(sub = sub_new(h, cls))) {
-                return HST_NO_MEMORY;
-            }
-            sub->state = LSUB_ACTIVE;
-            b->active = sub;
+        if (b->partial) {
+            struct lsub *p = b->partial->prev;
+            partial_unlink(b, p);
+            if (sub && sub->ncarved < sub->nmax)
+                partial_link(b, sub);
+            else if (sub)
+                sub->state = LSUB_FULL;
+            sub = p;
+        } else if (!sub && !(sub = sub_new(h, cls))) {
+            b->active = NULL;
+            return HST_NO_MEMORY;
         }
+        sub->state = LSUB_ACTIVE;
+        b->active = sub;
         if (sub->free) {
-            b->free = sub->free;
-            sub->free = NULL;
-            sub->nfree = 0;
+            bucket_take_list(b, sub);
             return 0;
         }
         if (sub_carve(h, b, sub))
             return 0;
         if (sub->ncarved < sub->nmax)
             return HST_NO_MEMORY;           /* its pages cannot be committed */
-        sub->state = LSUB_FULL;
-        b->active = NULL;
+        sub->state = LSUB_FULL;             /* (a partial with room only: carved to the end) */
+        b->active = sub = NULL;
     }
 }
 
@@ -634,8 +674,13 @@ struct lblk *hlfh_block(struct heap *h, const void *p, struct lsub **subp, int *
     if (!sub)
         return NULL;
     uintptr_t a = (uintptr_t)p - HHDR, first = sub_block(sub, 0);
-    if (a < first || (a - first) % sub->bsize || (a - first) / sub->bsize >= sub->ncarved ||
-        a + sub->bsize > sub->chunk + sub->commit_end)
+    if (a < first)
+        return NULL;
+    /* Block index by the reciprocal: exact for offsets below 64 KiB and
+     * blocks below 32 KiB (offset * bsize < 2^32), two divisions saved
+     * on every slow free and realloc. */
+    uint32_t off = (uint32_t)(a - first), i = (uint32_t)(((uint64_t)off * sub->rcp) >> 32);
+    if (off != i * sub->bsize || i >= sub->ncarved || a + sub->bsize > sub->chunk + sub->commit_end)
         return NULL;
     struct lblk *blk = (struct lblk *)a;
     uint32_t w0 = blk->h.w0;

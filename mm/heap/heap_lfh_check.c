@@ -22,10 +22,13 @@ int hlfh_check_sub(struct heap *h, struct hseg *s, struct hblk *b, struct htally
         bad++;
     if (sub->ncarved > sub->nmax || sub->nfree > sub->ncarved ||
         sub->nmax != (LFH_CHUNK - HHDR - LFH_FIRST) / sub->bsize || sub->commit_end > LFH_CHUNK ||
+        sub->commit_end < HPAGE ||
+        sub->rcp != 0xFFFFFFFFu / sub->bsize + 1 ||
         (sub->commit_end & (HPAGE - 1)) || (sub->commit_end && !seg_range_committed(s, c, c + sub->commit_end)))
         return bad + 1;
+    t->lfh_uncommitted += LFH_CHUNK - sub->commit_end;
     uintptr_t first = c + LFH_FIRST;
-    if (first + (uintptr_t)sub->ncarved * sub->bsize > c + sub->commit_end)
+    if (first + (uintptr_t)sub->ncarved * sub->bsize >= c + sub->commit_end)
         return bad + 1;
     uint32_t nbusy = 0;
     for (uint32_t k = 0; k < sub->ncarved; k++) {
@@ -152,7 +155,7 @@ int hlfh_check(struct heap *h, const struct htally *t)
 {
     struct hlfh *l = h->lfh;
     if (!l)
-        return t->nsubs != 0 || h->lfh_b[0].free != NULL;
+        return t->nsubs != 0 || h->lfh_b[0].free != NULL || h->lfh_uncommitted != 0;
     int bad = 0;
     if (l->magic != HLFH_MAGIC || h->lfh_b != l->b || h->lfh_mask + 1 != l->tab_entries ||
         l->meta_used > h->lfh_meta)
@@ -168,6 +171,8 @@ int hlfh_check(struct heap *h, const struct htally *t)
             return bad + 1;
     }
     if (nempty != l->nempty || nsubs + nempty != l->nsubs || l->nsubs != t->nsubs || listed > nsubs)
+        bad++;
+    if (t->lfh_uncommitted != h->lfh_uncommitted) /* (the decommit policy's view of busy bytes) */
         bad++;
     return bad + check_caches(h);
 }

@@ -232,6 +232,7 @@ struct hlock {
 #define HLOCK_SPIN 200u                     /* (several CPUs: a holder is about to let go) */
 
 #define HRCACHE 4                           /* realloc regions kept after free */
+#define HLARGE_HINTS 32                     /* large-block lookup hints (a power of 2) */
 #define HSEG_CACHE 8                        /* segment lookup cache, by 1 MiB of address */
 
 struct heap {
@@ -256,6 +257,7 @@ struct heap {
     struct hseg *seg_cache[HSEG_CACHE][2];  /* two ways: a MiB may hold two segments */
     /* back end */
     size_t busy_bytes;                      /* bytes of busy blocks, parked ones included */
+    size_t lfh_uncommitted;                 /* ... of which subsegment pages not committed yet */
     uint32_t fl_map[2];                     /* [0] committed bins, [1] DECOMMIT bins */
     uint32_t nfl;                           /* first levels in the tables */
     uint16_t sl_map[FL_COUNT];              /* committed set only */
@@ -274,6 +276,9 @@ struct heap {
     uint32_t flush_cls;                     /* quick list the next flush starts at */
     struct hseg *segs;                      /* newest first; seg0 last */
     struct hlarge *large;                   /* the treap's root */
+    struct hlarge **large_hint;             /* [HLARGE_HINTS] live large blocks by address
+                                               bits 16+, hlarge_find's first look (growable
+                                               heaps; NULL: none) */
     size_t nlarge;
     struct hlarge *rcache[HRCACHE];         /* freed realloc regions kept for reuse */
     size_t rcache_commit;                   /* committed bytes held there */
@@ -491,6 +496,7 @@ static inline struct hseg *hseg_find(struct heap *h, uintptr_t a)
 #define LFH_NG (18432u / HG + 1)            /* class table entries: block granules up to the last class */
 #define LFH_TAB_MIN 512u                    /* subsegment table entries at first ... */
 #define LFH_TAB_MAX 4096u                   /* ... doubled on a collision up to this */
+#define LFH_COMMIT_MAX 0x4000u             /* a subsegment commits at most this much ahead */
 #define LFH_KEEP_EMPTY 2u                   /* empty subsegments kept for good ... */
 #define LFH_RESERVE_IDLE 64u                /* ... the rest until this many back-end
                                                allocations pass without one being reused */
@@ -524,8 +530,10 @@ struct lsub {
     uint32_t nmax, bsize;                   /* blocks that fit, block bytes */
     uint16_t cls, state;
     uint32_t commit_end;                    /* offset from C committed so far */
+    uint32_t rcp;                           /* ceil(2^32 / bsize): offset / bsize by a multiply */
     struct lsub *next, *prev;               /* the class's partial list / the empty list */
 } __attribute__((aligned(64)));
+_Static_assert(sizeof(struct lsub) == 64, "a subsegment record is one cache line");
 #define LSUB_BYTES ((uint32_t)sizeof(struct lsub))
 
 /* A size class (a power-of-two size: the fast paths index by shifting). */
@@ -602,10 +610,18 @@ static inline struct lsub *lfh_tab_block(const struct heap *h, const void *p)
     return off < sub->commit_end && !(off & (HG - 1)) ? sub : NULL;
 }
 
+/* The header (w0, w1) of the LFH block whose payload is p is a busy
+ * front-end header for its place and heap (the fast paths' check). */
+static inline int lfh_busy_header_ok(const struct heap *h, const void *p, uint32_t w0, uint32_t w1)
+{
+    return (w0 ^ w1) == lfh_key(h, (const char *)p - HHDR) && (w0 >> 24) == ((LW0_BUSY | LW0_TAG) >> 24);
+}
+
 /* What the validator and the statistics count (heap_check.c). */
 struct htally {
     size_t nbusy, in_use, busy_bytes, nquick, quick_bytes, nfree, free_bytes;
     size_t nlfh, lfh_free, nsubs;           /* busy / free front-end blocks, subsegments */
+    size_t lfh_uncommitted;                 /* their bytes not committed yet */
 };
 
 /* ---- internal entry points shared by the engine files ---- */
@@ -674,6 +690,15 @@ void hlarge_free(struct heap *h, struct hlarge *l, int may_cache);
 void hlarge_drop_cache(struct heap *h);
 void *hlarge_realloc(struct heap *h, uint32_t flags, struct hlarge *l, size_t size, int32_t *st);
 static inline void *hlarge_data(struct hlarge *l) { return (char *)l + HLARGE; }
+/* The lookup hint slot of the large block at l: reservations are
+ * granularity aligned, so the bits above the granularity tell them apart. */
+static inline struct hlarge **hlarge_hint_slot(struct heap *h, const struct hlarge *l)
+{
+    static struct hlarge *no_hint;          /* (fixed heaps have no large blocks) */
+    if (!h->large_hint)
+        return &no_hint;
+    return &h->large_hint[((uintptr_t)l / HEAP_OS_GRANULARITY) & (HLARGE_HINTS - 1)];
+}
 static inline struct hblk *hlarge_hdr(struct hlarge *l)
 {
     return (struct hblk *)((char *)l + HLARGE - HHDR);

@@ -160,8 +160,38 @@ static void *realloc_locked(struct heap *h, uint32_t flags, void *p, size_t size
     return q;
 }
 
+/* The common resize, found through the fast tables alone: a front-end
+ * block whose class still holds `size` (and would not move to a class
+ * wasting less: the block stays over half used, as hlfh_resize asks), or
+ * a large block whose committed pages stay the same.  Then only the
+ * header (the size) changes, as the slow path would change it.  1 if
+ * done; 0 leaves everything to the slow path (lock held or not needed;
+ * no checking options, no HEAP_ZERO_MEMORY: those need fills). */
+static inline int realloc_in_place_fast(struct heap *h, void *p, size_t size)
+{
+    struct lsub *sub = lfh_tab_block(h, p);
+    if (sub) {
+        struct lblk *blk = (struct lblk *)((uintptr_t)p - HHDR);
+        if (!lfh_busy_header_ok(h, p, blk->h.w0, blk->h.w1) || size > sub->bsize - HHDR ||
+            size + HHDR < sub->bsize / 2)
+            return 0;
+        uint32_t w0 = (uint32_t)(sub->bsize - HHDR - size) | ((uint32_t)sub->cls << LW0_CLASS_SHIFT) |
+                      LW0_BUSY | LW0_TAG;
+        blk->h.w0 = w0;
+        blk->h.w1 = w0 ^ lfh_key(h, blk);
+        return 1;
+    }
+    struct hlarge *want = (struct hlarge *)((uintptr_t)p - HLARGE), *l = *hlarge_hint_slot(h, want);
+    if (l != want || size > l->commit - HLARGE || pg_up(HLARGE + size) != l->commit)
+        return 0;
+    l->size = size;
+    return 1;
+}
+
 /* HeapReAlloc (heap.h): p NULL is no allocation (item 84); a failure is
- * reported after the lock is dropped, since it may raise. */
+ * reported after the lock is dropped, since it may raise.  A resize in
+ * place that the fast tables settle takes the lock with one atomic (none
+ * with HEAP_NO_SERIALIZE); the rest runs under hcall_lock. */
 void *heap_realloc(struct heap *h, uint32_t flags, void *p, size_t size, int32_t *status)
 {
     int32_t st = HST_NO_MEMORY;
@@ -170,6 +200,17 @@ void *heap_realloc(struct heap *h, uint32_t flags, void *p, size_t size, int32_t
         if (status)
             *status = HST_OK;
         return NULL;
+    }
+    if (!(flags & (HEAP_CHECKING | HEAP_ZERO_MEMORY))) {
+        if (flags & HEAP_NO_SERIALIZE) {
+            if (realloc_in_place_fast(h, p, size))
+                return p;
+        } else if (hlock_try(&h->lock)) {
+            int done = realloc_in_place_fast(h, p, size);
+            hlock_drop(&h->lock);
+            if (done)
+                return p;
+        }
     }
     hcall_lock(h, flags);
     void *q = realloc_locked(h, flags, p, size, &st);

@@ -143,6 +143,7 @@ static const struct test_case cases[] = {
     CASE(lfh_activation),
     CASE(lfh_class_waste_bound),
     CASE(lfh_realloc),
+    CASE(lfh_realloc_fast),
     CASE(lfh_walk),
     CASE(lfh_compact_and_destroy),
     CASE(lfh_reserve_decays),

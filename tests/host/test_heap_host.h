@@ -139,6 +139,7 @@ void lfh_termination_on_corruption(void);
 void lfh_activation(void);
 void lfh_class_waste_bound(void);
 void lfh_realloc(void);
+void lfh_realloc_fast(void);
 void lfh_walk(void);
 void lfh_compact_and_destroy(void);
 void lfh_reserve_decays(void);

@@ -210,6 +210,51 @@ void lfh_realloc(void)
     HeapDestroy(h);
 }
 
+/* The resizes HeapReAlloc settles on its fast path (no flags, or
+ * HEAP_NO_SERIALIZE): a front-end block growing and shrinking within its
+ * class stays, with its exact size and its bytes; one much smaller still
+ * moves to a smaller class; a large block growing within its committed
+ * page or past it (its region has room) stays.  The heap validates after
+ * each, and a freed block is still refused by the fast path. */
+void lfh_realloc_fast(void)
+{
+    HANDLE h = HeapCreate(0, 0, 0);
+    ASSERT(h);
+    lfh_warm(h, 1000);
+    SIZE_T block;
+    unsigned char *p = HeapAlloc(h, 0, 1000);
+    ASSERT(p && heap_host_block_info(h, p, &block) == 1);
+    memset(p, 0x3C, 1000);
+    for (SIZE_T n = 1000; n <= block - 8; n += 16) {
+        DWORD f = (n & 16) ? HEAP_NO_SERIALIZE : 0;
+        EXPECT(HeapReAlloc(h, f, p, n) == p);
+        EXPECT_EQ(HeapSize(h, 0, p), n);
+    }
+    EXPECT(HeapReAlloc(h, 0, p, block / 2) == p); /* over half the block: stays */
+    EXPECT(p[0] == 0x3C && p[999] == 0x3C);
+    EXPECT_HEAP_OK(h);
+    unsigned char *q = HeapReAlloc(h, 0, p, 16); /* much smaller: moves */
+    ASSERT(q);
+    EXPECT(q != p && q[15] == 0x3C);
+    EXPECT(!HeapReAlloc(h, 0, p, 1000)); /* the old block is free now */
+    unsigned char *big = HeapAlloc(h, 0, 0x100000);
+    ASSERT(big);
+    big[0] = 0x11;
+    EXPECT(HeapReAlloc(h, HEAP_NO_SERIALIZE, big, 0x100000 + 16) == big);
+    EXPECT_EQ(HeapSize(h, 0, big), 0x100000 + 16);
+    unsigned char *r = HeapReAlloc(h, 0, big, 0x100000 + 0x3000); /* past its pages */
+    ASSERT(r);
+    EXPECT_EQ(HeapSize(h, 0, r), 0x100000 + 0x3000);
+    EXPECT(r[0] == 0x11);
+    r[0x100000 + 0x2FFF] = 1;
+    EXPECT(HeapReAlloc(h, 0, r, 0x100000 + 0x3000 - 1) == r); /* same pages: stays */
+    EXPECT_EQ(HeapSize(h, 0, r), 0x100000 + 0x3000 - 1);
+    EXPECT_HEAP_OK(h);
+    EXPECT(HeapFree(h, 0, q) && HeapFree(h, 0, r));
+    EXPECT_HEAP_OK(h);
+    HeapDestroy(h);
+}
+
 /* HeapWalk of a heap full of front-end blocks: each live block once,
  * busy, with its requested size; entries tile the regions (the entries
  * with no data carry the subsegments' headers and long unused tails in
