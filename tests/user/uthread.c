@@ -190,8 +190,10 @@ static void sleep_and_switch_to_thread(struct utest *t)
     /* The new thread is ready: SwitchToThread and Sleep(0) let it run
      * (after any kernel thread queued before it: hence the retries). */
     bool switched = false;
-    for (int i = 0; i < 100 && spin_count == 0; i++)
+    int tries = 0;
+    do
         switched |= SwitchToThread() != FALSE;
+    while (spin_count == 0 && ++tries < 100);
     EXPECT_TRUE(t, switched);
     LONG after_switch = spin_count;
     EXPECT_GT(t, after_switch, 0);
