@@ -190,28 +190,34 @@ static struct lsub **tab_slot(struct heap *h, uintptr_t c)
 
 /* Rebuild the table with `entries` slots from the segments' lfh_maps.
  * The old table stays (a thread may still read it); returns 0, or -1 when
- * the meta area is used up (the old table stays in use). */
+ * the meta area is used up (the old table stays in use).  Lock-free
+ * readers (HeapFree through a thread cache) index the table with no lock,
+ * so it is published filled, the table before its larger mask, and they
+ * load the mask first (lfh_tab_sub): a new mask always comes with the new
+ * table, an old mask indexes either table in bounds, and a slot that is
+ * wrong for the address fails the chunk check (NULL: the slow path). */
 static int tab_rebuild(struct heap *h, uint32_t entries)
 {
     struct lsub **t = tab_new(h, entries);
+    uint32_t collisions = 0;
     if (!t)
         return -1;
-    h->lfh_tab = t;
-    h->lfh_mask = entries - 1;
-    h->lfh->tab_entries = entries;
-    h->lfh->collisions = 0;
     for (struct hseg *s = h->segs; s; s = s->next) {
         uint32_t nchunks = (uint32_t)(s->span >> LFH_CHUNK_SHIFT);
         for (uint32_t i = 0; s->subs && i < nchunks; i++) {
             if (!((s->lfh_map[i >> 5] >> (i & 31)) & 1))
                 continue;
-            struct lsub **slot = tab_slot(h, s->subs[i].chunk);
+            struct lsub **slot = &t[(s->subs[i].chunk >> LFH_CHUNK_SHIFT) & (entries - 1)];
             if (*slot != &lfh_no_sub)
-                h->lfh->collisions++;
+                collisions++;
             else
                 *slot = &s->subs[i];
         }
     }
+    __atomic_store_n(&h->lfh_tab, t, __ATOMIC_RELEASE);
+    __atomic_store_n(&h->lfh_mask, entries - 1, __ATOMIC_RELEASE);
+    h->lfh->tab_entries = entries;
+    h->lfh->collisions = collisions;
     return 0;
 }
 

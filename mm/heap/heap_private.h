@@ -595,8 +595,8 @@ static inline uint32_t lfh_key(const struct heap *h, const void *b)
  * table may miss one: hlfh_sub_of asks the segments). */
 static inline struct lsub *lfh_tab_sub(const struct heap *h, const void *p)
 {
-    uintptr_t a = (uintptr_t)p;
-    struct lsub *sub = h->lfh_tab[(a >> LFH_CHUNK_SHIFT) & h->lfh_mask];
+    uintptr_t a = (uintptr_t)p, m = __atomic_load_n(&h->lfh_mask, __ATOMIC_ACQUIRE); /* first: tab_rebuild */
+    struct lsub *sub = h->lfh_tab[(a >> LFH_CHUNK_SHIFT) & m];
     return sub->chunk == (a & ~(uintptr_t)(LFH_CHUNK - 1)) ? sub : NULL;
 }
 /* The same for a pointer the caller hands in (HeapFree's fast path): the
@@ -604,8 +604,8 @@ static inline struct lsub *lfh_tab_sub(const struct heap *h, const void *p)
  * in the subsegment's committed part, so it can be read. */
 static inline struct lsub *lfh_tab_block(const struct heap *h, const void *p)
 {
-    uintptr_t a = (uintptr_t)p;
-    struct lsub *sub = h->lfh_tab[(a >> LFH_CHUNK_SHIFT) & h->lfh_mask];
+    uintptr_t a = (uintptr_t)p, m = __atomic_load_n(&h->lfh_mask, __ATOMIC_ACQUIRE); /* first: tab_rebuild */
+    struct lsub *sub = h->lfh_tab[(a >> LFH_CHUNK_SHIFT) & m];
     uintptr_t off = a - sub->chunk;
     return off < sub->commit_end && !(off & (HG - 1)) ? sub : NULL;
 }
