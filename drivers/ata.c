@@ -336,20 +336,24 @@ static NTSTATUS ata_dma_check(uint32_t lba, const uint64_t *frames, uint32_t pag
     return STATUS_SUCCESS;
 }
 
-NTSTATUS ata_dma_read(uint32_t lba, const uint64_t *frames, uint32_t pages)
+/* One DMA command either way; a write is flushed before it counts as
+ * done (the page's frame is reused once it returns). */
+static NTSTATUS ata_dma_io(uint32_t lba, const uint64_t *frames, uint32_t pages, bool read)
 {
     NTSTATUS st = ata_dma_check(lba, frames, pages);
     if (!NT_SUCCESS(st))
         return st;
     uint32_t flags = spin_lock(&ata_lock);
-    if (fail_reads > 0) {
+    if (read && fail_reads > 0) {
         fail_reads--;
         st = STATUS_IO_DEVICE_ERROR;
     } else {
-        st = ata_dma(lba, frames, pages, true);
+        st = ata_dma(lba, frames, pages, read);
+        if (NT_SUCCESS(st) && !read)
+            st = ata_flush();
     }
     if (NT_SUCCESS(st)) {
-        info.reads += pages * 8;
+        *(read ? &info.reads : &info.writes) += pages * 8;
         info.dma_commands++;
     } else {
         info.errors++;
@@ -358,23 +362,14 @@ NTSTATUS ata_dma_read(uint32_t lba, const uint64_t *frames, uint32_t pages)
     return st;
 }
 
+NTSTATUS ata_dma_read(uint32_t lba, const uint64_t *frames, uint32_t pages)
+{
+    return ata_dma_io(lba, frames, pages, true);
+}
+
 NTSTATUS ata_dma_write(uint32_t lba, const uint64_t *frames, uint32_t pages)
 {
-    NTSTATUS st = ata_dma_check(lba, frames, pages);
-    if (!NT_SUCCESS(st))
-        return st;
-    uint32_t flags = spin_lock(&ata_lock);
-    st = ata_dma(lba, frames, pages, false);
-    if (NT_SUCCESS(st))
-        st = ata_flush();
-    if (NT_SUCCESS(st)) {
-        info.writes += pages * 8;
-        info.dma_commands++;
-    } else {
-        info.errors++;
-    }
-    spin_unlock(&ata_lock, flags);
-    return st;
+    return ata_dma_io(lba, frames, pages, false);
 }
 
 void ata_fail_next_reads(uint32_t n)
