@@ -25,6 +25,11 @@
 #define PRESSURE_MIB 96u
 #define PRESSURE_PASSES 2u
 
+#define LOCK_SPILL_PAGES 256u
+#ifndef LOCK_GAP_MS
+#define LOCK_GAP_MS 50u
+#endif
+
 extern char __image_base[], _end[];
 
 /* The process's own fault count (PageFaultCount, as GetProcessMemoryInfo
@@ -87,12 +92,23 @@ static int locker(uint32_t mib, uint32_t mailbox, uint32_t min_paged, uint32_t s
                                            PAGE_READWRITE);
     if (base == NULL)
         return (int)(UP_EXIT_LOCKER | UP_LOCK_SETUP);
+    /* Pages of its own that are not locked, more than its maximum
+     * working set: written between sweeps, they keep the process above
+     * its maximum, where the trimmer looks first (mm/pager.c trim), so
+     * that its locked pages meet the trimmer too. */
+    volatile uint32_t *spill = VirtualAlloc(NULL, LOCK_SPILL_PAGES * UP_PAGE, MEM_RESERVE | MEM_COMMIT,
+                                            PAGE_READWRITE);
+    if (spill == NULL)
+        return (int)(UP_EXIT_LOCKER | UP_LOCK_SETUP);
+    for (uint32_t i = 0; i < LOCK_SPILL_PAGES; i++)     /* demand-zero faults: not counted */
+        spill[i * (UP_PAGE / 4)] = i;
     up_write(base, pages, seed);
     if (!VirtualLock((void *)base, mib * UP_MIB) || !VirtualLock((void *)image, image_size) ||
         !VirtualLock((void *)stack_lo, stack_hi - stack_lo))
         return (int)(UP_EXIT_LOCKER | UP_LOCK_SETUP);
 
     uint32_t sweeps = 0, amid = 0, faults = 0, bad = 0, min_ws = UINT32_MAX, last = 0;
+    uint32_t spill_faults = 0;
     SYSTEM_PERFORMANCE_INFORMATION p0 = up_perf();
     last = p0.DirtyPagesWriteCount;
     mb->ready = 1;
@@ -111,7 +127,11 @@ static int locker(uint32_t mib, uint32_t mailbox, uint32_t min_paged, uint32_t s
             min_ws = ws / UP_PAGE;
         if (stop)
             break;
-        Sleep(5);       /* the workers have the CPU; a trimmed page waits for the next sweep */
+        f0 = lock_faults(&ws);
+        for (uint32_t i = 0; i < LOCK_SPILL_PAGES; i++)
+            spill[i * (UP_PAGE / 4)] = i;
+        spill_faults += lock_faults(&ws) - f0;
+        Sleep(LOCK_GAP_MS);     /* a trimmed locked page waits for the next sweep */
     }
     SYSTEM_PERFORMANCE_INFORMATION p1 = up_perf();
 
@@ -122,6 +142,7 @@ static int locker(uint32_t mib, uint32_t mailbox, uint32_t min_paged, uint32_t s
     mb->bad_pages = bad;
     mb->written = p1.DirtyPagesWriteCount - p0.DirtyPagesWriteCount;
     mb->read = p1.PageReadCount - p0.PageReadCount;
+    mb->spill_faults = spill_faults;
     mb->min_ws_pages = min_ws;
     mb->locked_pages = locked;
     failures |= faults != 0 ? UP_LOCK_FAULTED : 0;
@@ -129,6 +150,7 @@ static int locker(uint32_t mib, uint32_t mailbox, uint32_t min_paged, uint32_t s
     failures |= mb->written < min_paged || mb->read < min_paged ? UP_LOCK_NO_PAGING : 0;
     failures |= amid < 2 ? UP_LOCK_NOT_AMID : 0;
     failures |= min_ws < locked ? UP_LOCK_WS_SHRANK : 0;
+    failures |= spill_faults == 0 ? UP_LOCK_NOT_TRIMMED : 0;
     if (!VirtualUnlock((void *)base, mib * UP_MIB))
         failures |= UP_LOCK_UNLOCK;
     mb->failures = failures;
@@ -138,6 +160,7 @@ static int locker(uint32_t mib, uint32_t mailbox, uint32_t min_paged, uint32_t s
     VirtualUnlock((void *)image, image_size);
     VirtualUnlock((void *)stack_lo, stack_hi - stack_lo);
     VirtualFree((void *)base, 0, MEM_RELEASE);
+    VirtualFree((void *)spill, 0, MEM_RELEASE);
     VirtualFree(mb, 0, MEM_RELEASE);
     return failures ? (int)(UP_EXIT_LOCKER | failures) : 0;
 }

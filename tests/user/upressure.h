@@ -39,6 +39,7 @@
 #define UP_LOCK_NOT_AMID 0x010u         /* fewer than 2 sweeps after page-outs */
 #define UP_LOCK_WS_SHRANK 0x020u        /* the working set dropped below the locked pages */
 #define UP_LOCK_UNLOCK 0x040u           /* VirtualUnlock of the region failed */
+#define UP_LOCK_NOT_TRIMMED 0x080u      /* none of its unlocked pages ever left: no trimmer came */
 
 struct up_mailbox {
     volatile uint32_t ready;            /* locker: locked, sweeping (parent may start the workers) */
@@ -50,6 +51,7 @@ struct up_mailbox {
     uint32_t faults;                    /* PageFaultCount's moves across the sweeps, summed */
     uint32_t bad_pages;                 /* locked pages read with a wrong pattern, summed */
     uint32_t written, read;             /* pages written to / read from the page file meanwhile */
+    uint32_t spill_faults;              /* faults on its unlocked pages, between sweeps */
     uint32_t min_ws_pages;              /* the smallest working set seen after a sweep */
     uint32_t locked_pages;              /* all it locked: the region, its image, its stack */
     uint32_t failures;                  /* the UP_LOCK_* bits */
