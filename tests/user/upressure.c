@@ -23,7 +23,7 @@
 #include "upressure.h"
 
 #define PRESSURE_MIB 96u
-#define PRESSURE_PASSES 2u
+#define PRESSURE_PASSES 3u
 
 #define LOCK_SPILL_PAGES 256u
 #ifndef LOCK_GAP_MS
