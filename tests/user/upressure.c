@@ -25,10 +25,8 @@
 #define PRESSURE_MIB 96u
 #define PRESSURE_PASSES 3u
 
-#define LOCK_SPILL_PAGES 256u
-#ifndef LOCK_GAP_MS
-#define LOCK_GAP_MS 50u
-#endif
+#define LOCK_SPILL_PAGES 256u   /* the locker's unlocked pages: more than its maximum allows */
+#define LOCK_GAP_MS 50u         /* between sweeps: time for the clock to age what was read */
 
 extern char __image_base[], _end[];
 
@@ -60,7 +58,7 @@ __attribute__((noinline)) static void lock_stack_probe(void)
  * image (the sweep's code, the count's system-call stub) and the
  * committed stack around this frame - so any fault there is a locked
  * page that had left.  Between sweeps nothing touches the region (the
- * mailbox is a page of its own, not locked), so a locked page trimmed
+ * mailbox and the spill pages are pages of their own), so a locked page trimmed
  * at any time shows as a fault in the next sweep; the last sweep comes
  * after the parent says the workers are done. */
 static int locker(uint32_t mib, uint32_t mailbox, uint32_t min_paged, uint32_t seed)
