@@ -366,8 +366,9 @@ def user_program_runs(build):
 
 def pressure_runs(build):
     """Issue 19's pressure tests (tests/user/upressure*.c), on a 32 MiB
-    machine with a 128 MiB page file: one process through 96 MiB, two
-    processes of 48 MiB at once, and an injected in-page error that ends
+    machine with a 128 MiB page file: one process through 96 MiB three
+    times, two processes of 40 MiB at once while a third keeps 4 MiB
+    VirtualLocked and resident, and an injected in-page error that ends
     only its own process.  Each boot must run its pressure case, not skip
     it (elsewhere they skip)."""
     def must_run(case):

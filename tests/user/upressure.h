@@ -21,6 +21,42 @@
 #define UP_EXIT_NO_COMMIT 0xE0000001u   /* the worker's commit failed */
 #define UP_EXIT_SURVIVED 0xE0000002u    /* the in-page worker's error never came */
 
+/* The locker ("upressure lock MIB MAILBOX MIN_PAGED SEED", started by
+ * upressure_pair.c next to two workers): it keeps MIB MiB locked and
+ * reads it over and over while the workers page.  Processes here share
+ * no handles and no names (no object namespace, no inheritance), so the
+ * two talk through one page of the locker's, at MAILBOX (an address the
+ * parent chose, free in a new process), which the parent reads and
+ * writes with Read/WriteProcessMemory.  The locker fills in the figures
+ * and `finished`, then waits for `may_exit`; its exit status is 0 or
+ * UP_EXIT_LOCKER with the UP_LOCK_* bits of the checks that failed. */
+#define UP_MAILBOX 0x31000000u
+#define UP_EXIT_LOCKER 0xE0010000u
+#define UP_LOCK_SETUP 0x001u            /* mailbox, commit, limits or a lock failed */
+#define UP_LOCK_FAULTED 0x002u          /* a sweep over the locked pages took a fault */
+#define UP_LOCK_PATTERN 0x004u          /* a locked page lost its pattern */
+#define UP_LOCK_NO_PAGING 0x008u        /* fewer than MIN_PAGED pages written and read meanwhile */
+#define UP_LOCK_NOT_AMID 0x010u         /* fewer than 2 sweeps after page-outs */
+#define UP_LOCK_WS_SHRANK 0x020u        /* the working set dropped below the locked pages */
+#define UP_LOCK_UNLOCK 0x040u           /* VirtualUnlock of the region failed */
+#define UP_LOCK_NOT_TRIMMED 0x080u      /* none of its unlocked pages ever left: no trimmer came */
+
+struct up_mailbox {
+    volatile uint32_t ready;            /* locker: locked, sweeping (parent may start the workers) */
+    volatile uint32_t stop;             /* parent: the workers are done, one last sweep */
+    volatile uint32_t finished;         /* locker: the figures below are final */
+    volatile uint32_t may_exit;         /* parent: read them */
+    uint32_t sweeps;                    /* full reads of the locked region */
+    uint32_t sweeps_after_pageouts;     /* of them, those with page-outs since the one before */
+    uint32_t faults;                    /* PageFaultCount's moves across the sweeps, summed */
+    uint32_t bad_pages;                 /* locked pages read with a wrong pattern, summed */
+    uint32_t written, read;             /* pages written to / read from the page file meanwhile */
+    uint32_t spill_faults;              /* faults on its unlocked pages, between sweeps */
+    uint32_t min_ws_pages;              /* the smallest working set seen after a sweep */
+    uint32_t locked_pages;              /* all it locked: the region, its image, its stack */
+    uint32_t failures;                  /* the UP_LOCK_* bits */
+};
+
 static inline uint32_t up_pattern(uint32_t page, uint32_t word, uint32_t seed)
 {
     return (page * 0x9E3779B9u) ^ (word * 0x85EBCA6Bu) ^ seed;
