@@ -120,23 +120,6 @@ static NTSTATUS do_lock(struct vm_space *as, uint32_t start, uint32_t end)
     return STATUS_SUCCESS;
 }
 
-NTSTATUS vm_lock_pages(struct vm_space *as, uint32_t *base, uint32_t *size)
-{
-    uint32_t start, end;
-    struct vm_space *prev;
-
-    if (!as->user || *size == 0 || !vm_page_range(as, *base, *size, &start, &end))
-        return STATUS_INVALID_PARAMETER;
-    uint32_t flags = vm_enter(as, &prev);
-    NTSTATUS st = do_lock(as, start, end);
-    vm_leave(flags, prev);
-    if (NT_SUCCESS(st)) {
-        *base = start;
-        *size = end - start;
-    }
-    return st;
-}
-
 static NTSTATUS do_unlock(struct vm_space *as, uint32_t start, uint32_t end)
 {
     bool all = true;
@@ -156,7 +139,10 @@ static NTSTATUS do_unlock(struct vm_space *as, uint32_t start, uint32_t end)
     return STATUS_NOT_LOCKED;
 }
 
-NTSTATUS vm_unlock_pages(struct vm_space *as, uint32_t *base, uint32_t *size)
+/* VirtualLock and VirtualUnlock share their checks, the space switch and
+ * the rounded range handed back on success. */
+static NTSTATUS range_op(struct vm_space *as, uint32_t *base, uint32_t *size,
+                         NTSTATUS (*op)(struct vm_space *, uint32_t, uint32_t))
 {
     uint32_t start, end;
     struct vm_space *prev;
@@ -164,13 +150,23 @@ NTSTATUS vm_unlock_pages(struct vm_space *as, uint32_t *base, uint32_t *size)
     if (!as->user || *size == 0 || !vm_page_range(as, *base, *size, &start, &end))
         return STATUS_INVALID_PARAMETER;
     uint32_t flags = vm_enter(as, &prev);
-    NTSTATUS st = do_unlock(as, start, end);
+    NTSTATUS st = op(as, start, end);
     vm_leave(flags, prev);
     if (NT_SUCCESS(st)) {
         *base = start;
         *size = end - start;
     }
     return st;
+}
+
+NTSTATUS vm_lock_pages(struct vm_space *as, uint32_t *base, uint32_t *size)
+{
+    return range_op(as, base, size, do_lock);
+}
+
+NTSTATUS vm_unlock_pages(struct vm_space *as, uint32_t *base, uint32_t *size)
+{
+    return range_op(as, base, size, do_unlock);
 }
 
 /* ---- limits ---- */

@@ -157,7 +157,6 @@ static void cmd_start(int argc, char **argv)
             break;                      /* frozen in place, or it ended */
         seen |= pid != 0;
     }
-    pid = pid_of(argv[1]);
     struct process *p = pid != 0 ? process_find(pid) : NULL;
     if (p == NULL) {
         thread_join(t);                 /* its runner has printed the exit status */
