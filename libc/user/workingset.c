@@ -45,13 +45,8 @@ BOOL WINAPI GetProcessWorkingSetSizeEx(HANDLE hProcess, PSIZE_T lpMinimumWorking
 BOOL WINAPI GetProcessWorkingSetSize(HANDLE hProcess, PSIZE_T lpMinimumWorkingSetSize,
                                      PSIZE_T lpMaximumWorkingSetSize)
 {
-    QUOTA_LIMITS q;
-    NTSTATUS st = NtQueryInformationProcess(hProcess, ProcessQuotaLimits, &q, sizeof(q), NULL);
-    if (!NT_SUCCESS(st))
-        return ws_fail(st);
-    *lpMinimumWorkingSetSize = q.MinimumWorkingSetSize;
-    *lpMaximumWorkingSetSize = q.MaximumWorkingSetSize;
-    return TRUE;
+    DWORD flags;
+    return GetProcessWorkingSetSizeEx(hProcess, lpMinimumWorkingSetSize, lpMaximumWorkingSetSize, &flags);
 }
 
 BOOL WINAPI SetProcessWorkingSetSizeEx(HANDLE hProcess, SIZE_T dwMinimumWorkingSetSize,
